@@ -1,0 +1,201 @@
+//! The network description as it is written in a model file.
+//!
+//! These types mirror `docs/model-format.md` field by field. They are plain
+//! data: a value of [`Network`] read from a file has been *parsed* but not
+//! yet *validated*; [`crate::validate`] turns it into a
+//! [`crate::ValidNetwork`] or says exactly what is wrong.
+
+use serde::{Deserialize, Serialize};
+
+/// The identifier every model file carries in its `format` field.
+pub const MODEL_FORMAT: &str = "spikegate-model/1";
+
+/// A quantized spiking network: a chain of dense layers driven by input spikes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    /// File format identifier; must be [`MODEL_FORMAT`].
+    pub format: String,
+    /// Human-readable name of the network.
+    pub name: String,
+    /// Number of time steps `T` in one sample.
+    pub time_steps: u32,
+    /// Number of input neurons (the width of the input spike stream).
+    pub inputs: usize,
+    /// The layers, in order; layer 0 receives the input spikes.
+    pub layers: Vec<Layer>,
+    /// How the last layer's activity becomes the network's answer.
+    pub output: Output,
+}
+
+/// One dense (fully connected) layer of neurons.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Layer {
+    /// Optional name, used in reports and error messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Number of neurons in this layer.
+    pub size: usize,
+    /// Neuron kind and its parameters.
+    pub neuron: Neuron,
+    /// Two's-complement widths of the layer's values.
+    pub widths: Widths,
+    /// Firing threshold: a neuron spikes when its membrane `v >= threshold`.
+    /// Absent only in a readout layer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<i64>,
+    /// What happens to the membrane in the step of a spike.
+    /// Absent only in a readout layer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset: Option<Reset>,
+    /// Weights as fan-out rows: `weights[j][i]` connects presynaptic neuron
+    /// `j` (previous layer, or input) to neuron `i` of this layer.
+    pub weights: Vec<Vec<i64>>,
+    /// Per-neuron bias added to the synaptic input every step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bias: Option<Vec<i64>>,
+    /// Per-synapse delays in steps; absent means every delay is 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delays: Option<Delays>,
+}
+
+/// Per-synapse delays of one layer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Delays {
+    /// The largest delay the layer may use (`D_max`); hardware sizes its
+    /// delay storage from it.
+    pub max: u32,
+    /// `values[j][i]`: delay of the synapse from `j` to `i`, same shape as
+    /// the weights.
+    pub values: Vec<Vec<u32>>,
+}
+
+/// Bit widths (two's complement, sign included) of a layer's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Widths {
+    /// Width of every weight and bias value.
+    pub weight: u32,
+    /// Width of the membrane potential `v`.
+    pub membrane: u32,
+    /// Width of the threshold.
+    pub threshold: u32,
+    /// Width of the synaptic current `i` (kinds `cuba` and `ttfs` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<u32>,
+    /// Width of the adaptation variable `w` (kind `adlif` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adaptation: Option<u32>,
+}
+
+/// A neuron kind with its parameters. See `docs/semantics.md`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Neuron {
+    /// Integrate-and-fire: `v <- v + x`.
+    If,
+    /// Leaky integrate-and-fire: `v <- leak(v) + x`.
+    Lif {
+        /// How the membrane decays each step.
+        leak: Decay,
+    },
+    /// Current-based LIF: `i <- decay_i(i) + x; v <- decay_v(v) + i`.
+    Cuba {
+        /// Decay of the synaptic current; absent means none (`i` holds).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        current_decay: Option<Decay>,
+        /// Decay of the membrane; absent means none (`v` holds).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        membrane_decay: Option<Decay>,
+    },
+    /// Time-to-first-spike: `cuba` without decays, firing at most once.
+    Ttfs,
+    /// Adaptive LIF (membrane plus adaptation variable), after Deckers et al.
+    Adlif {
+        /// Membrane decay factor in fixed point, `0..=2^frac_bits`.
+        alpha: i64,
+        /// Adaptation decay factor in fixed point, `0..=2^frac_bits`.
+        beta: i64,
+        /// Sub-threshold coupling of `v` into `w`, fixed point (signed).
+        a: i64,
+        /// Spike-triggered increment of `w`, an integer in `w`'s units.
+        b: i64,
+        /// Fraction bits `F` of `alpha`, `beta` and `a`.
+        frac_bits: u32,
+    },
+}
+
+impl Neuron {
+    /// The name used for this kind in model files (`if`, `lif`, ...).
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Neuron::If => "if",
+            Neuron::Lif { .. } => "lif",
+            Neuron::Cuba { .. } => "cuba",
+            Neuron::Ttfs => "ttfs",
+            Neuron::Adlif { .. } => "adlif",
+        }
+    }
+
+    /// Whether this kind keeps a synaptic current state `i`.
+    pub fn has_current(&self) -> bool {
+        matches!(self, Neuron::Cuba { .. } | Neuron::Ttfs)
+    }
+
+    /// Whether this kind keeps an adaptation state `w`.
+    pub fn has_adaptation(&self) -> bool {
+        matches!(self, Neuron::Adlif { .. })
+    }
+}
+
+/// A decay applied to a state `x` once per step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum Decay {
+    /// Shift decay: `x - (x >> k)`, a factor of `1 - 2^-k`.
+    Shift(u32),
+    /// Multiplier decay: `(x * beta) >> frac_bits`, a factor of
+    /// `beta / 2^frac_bits`.
+    Multiply {
+        /// Factor in fixed point, `0..=2^frac_bits`.
+        beta: i64,
+        /// Fraction bits `F` of `beta`.
+        frac_bits: u32,
+    },
+}
+
+/// What happens to the membrane in the step a neuron spikes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reset {
+    /// `v <- v - threshold`.
+    Subtract,
+    /// `v <- 0`.
+    Zero,
+    /// `v` is left as it is.
+    None,
+}
+
+/// How the network's answer is read from its last layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Output {
+    /// The decoding rule.
+    pub decode: Decode,
+}
+
+/// Output decoding rules. Ties always go to the lowest neuron index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decode {
+    /// The output neuron with the earliest spike wins; a neuron that never
+    /// spikes counts as spiking at `T`.
+    FirstSpike,
+    /// The output neuron with the most spikes wins.
+    SpikeCount,
+    /// The last layer does not spike; the neuron with the largest membrane
+    /// at the end of the sample wins.
+    Readout,
+}

@@ -1,0 +1,480 @@
+//! Validation: every rule a model must meet before anything runs it.
+//!
+//! Each rule that fails gives a [`ModelError`] naming the layer and field.
+//! The first failure found is returned; the order is top-level fields, then
+//! layers in order, each layer's fields in the order of the format page.
+
+use crate::error::ModelError;
+use crate::network::{Decay, Decode, Layer, Network, Neuron, MODEL_FORMAT};
+use crate::width::{fits, range_of, width_for_range};
+
+/// Limits on sizes. They are far above any network an FPGA can hold and
+/// exist so that a hostile file cannot make spikegate allocate without end.
+pub mod limits {
+    /// Most time steps in one sample.
+    pub const MAX_TIME_STEPS: u32 = 1_000_000;
+    /// Most neurons in the input or in one layer.
+    pub const MAX_LAYER_SIZE: usize = 1 << 20;
+    /// Most layers in one network.
+    pub const MAX_LAYERS: usize = 64;
+    /// Most synapses in the whole network.
+    pub const MAX_SYNAPSES: usize = 1 << 27;
+    /// Narrowest and widest value widths, in bits.
+    pub const WIDTHS: std::ops::RangeInclusive<u32> = 2..=32;
+    /// Most fraction bits of a fixed-point coefficient.
+    pub const MAX_FRAC_BITS: u32 = 16;
+    /// Width of the signed coefficient `a` of `adlif` (an 18-bit multiplier
+    /// operand, the DSP width of common FPGAs).
+    pub const COEFF_WIDTH: u32 = 18;
+    /// Largest per-synapse delay, in steps.
+    pub const MAX_DELAY: u32 = 4096;
+}
+
+/// A network that has passed validation. Only this type is accepted by the
+/// reference model and, later, by the hardware generator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidNetwork {
+    network: Network,
+}
+
+impl ValidNetwork {
+    /// The validated description.
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+
+    /// Gives back the description.
+    pub fn into_inner(self) -> Network {
+        self.network
+    }
+
+    /// Number of presynaptic neurons feeding layer `index`.
+    pub fn fan_in(&self, index: usize) -> usize {
+        fan_in(&self.network, index)
+    }
+
+    /// The display name of layer `index`: its own name, or `layer<index>`.
+    pub fn layer_name(&self, index: usize) -> String {
+        match &self.network.layers[index].name {
+            Some(name) => name.clone(),
+            None => format!("layer{index}"),
+        }
+    }
+
+    /// Whether layer `index` spikes (every layer but a readout layer).
+    pub fn is_spiking(&self, index: usize) -> bool {
+        !(self.network.output.decode == Decode::Readout && index + 1 == self.network.layers.len())
+    }
+
+    /// The smallest and largest value the synaptic input `x` of any neuron of
+    /// layer `index` can take in one step (weights of all synapses that can
+    /// deliver together, plus bias).
+    pub fn input_range(&self, index: usize) -> (i64, i64) {
+        let layer = &self.network.layers[index];
+        // Per neuron: the bias plus every negative (positive) weight, since
+        // each synapse delivers at most one spike per step. Sums are bounded
+        // by MAX_SYNAPSES * 2^31 < 2^58, so i64 holds them.
+        let mut neg = layer.bias.clone().unwrap_or_else(|| vec![0; layer.size]);
+        let mut pos = neg.clone();
+        for row in &layer.weights {
+            for (i, &w) in row.iter().enumerate() {
+                if w < 0 {
+                    neg[i] += w;
+                } else {
+                    pos[i] += w;
+                }
+            }
+        }
+        let lo = neg.iter().copied().min().unwrap_or(0);
+        let hi = pos.iter().copied().max().unwrap_or(0);
+        (lo, hi)
+    }
+
+    /// Width of the accumulator that holds layer `index`'s synaptic input
+    /// for every possible set of arriving spikes, without overflow.
+    pub fn accumulator_width(&self, index: usize) -> u32 {
+        let (lo, hi) = self.input_range(index);
+        width_for_range(lo, hi)
+    }
+}
+
+fn fan_in(network: &Network, index: usize) -> usize {
+    if index == 0 {
+        network.inputs
+    } else {
+        network.layers[index - 1].size
+    }
+}
+
+/// Checks `network` against every rule of `docs/model-format.md`.
+pub fn validate(network: Network) -> Result<ValidNetwork, ModelError> {
+    check_top(&network)?;
+    let mut synapses = 0usize;
+    for (index, layer) in network.layers.iter().enumerate() {
+        let fan_in = fan_in(&network, index);
+        let readout = network.output.decode == Decode::Readout && index + 1 == network.layers.len();
+        let check = LayerCheck {
+            index,
+            layer,
+            fan_in,
+            readout,
+        };
+        check.run()?;
+        synapses += fan_in * layer.size;
+        if synapses > limits::MAX_SYNAPSES {
+            return Err(check.err(
+                "weights",
+                format!(
+                    "the network has more than {} synapses up to this layer; that is more than spikegate accepts",
+                    limits::MAX_SYNAPSES
+                ),
+            ));
+        }
+    }
+    Ok(ValidNetwork { network })
+}
+
+fn check_top(n: &Network) -> Result<(), ModelError> {
+    if n.format != MODEL_FORMAT {
+        return Err(ModelError::field(
+            "format",
+            format!("expected \"{MODEL_FORMAT}\", found \"{}\"", n.format),
+        ));
+    }
+    if n.time_steps == 0 || n.time_steps > limits::MAX_TIME_STEPS {
+        return Err(ModelError::field(
+            "time_steps",
+            format!(
+                "must be between 1 and {}, not {}",
+                limits::MAX_TIME_STEPS,
+                n.time_steps
+            ),
+        ));
+    }
+    if n.inputs == 0 || n.inputs > limits::MAX_LAYER_SIZE {
+        return Err(ModelError::field(
+            "inputs",
+            format!(
+                "must be between 1 and {}, not {}",
+                limits::MAX_LAYER_SIZE,
+                n.inputs
+            ),
+        ));
+    }
+    if n.layers.is_empty() || n.layers.len() > limits::MAX_LAYERS {
+        return Err(ModelError::field(
+            "layers",
+            format!(
+                "a network needs between 1 and {} layers, not {}",
+                limits::MAX_LAYERS,
+                n.layers.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The checks of one layer, with what they need to phrase their errors.
+struct LayerCheck<'a> {
+    index: usize,
+    layer: &'a Layer,
+    fan_in: usize,
+    readout: bool,
+}
+
+impl LayerCheck<'_> {
+    fn err(&self, field: impl Into<String>, message: impl Into<String>) -> ModelError {
+        ModelError::layer(self.index, self.layer.name.as_deref(), field, message)
+    }
+
+    fn run(&self) -> Result<(), ModelError> {
+        let l = self.layer;
+        if l.size == 0 || l.size > limits::MAX_LAYER_SIZE {
+            return Err(self.err(
+                "size",
+                format!(
+                    "a layer needs between 1 and {} neurons, not {}",
+                    limits::MAX_LAYER_SIZE,
+                    l.size
+                ),
+            ));
+        }
+        self.check_widths()?;
+        self.check_neuron()?;
+        self.check_threshold_and_reset()?;
+        self.check_weights()?;
+        self.check_bias()?;
+        self.check_delays()
+    }
+
+    fn check_width(&self, field: &str, width: u32) -> Result<(), ModelError> {
+        if limits::WIDTHS.contains(&width) {
+            Ok(())
+        } else {
+            Err(self.err(
+                format!("widths.{field}"),
+                format!(
+                    "widths must be between {} and {} bits, not {width}",
+                    limits::WIDTHS.start(),
+                    limits::WIDTHS.end()
+                ),
+            ))
+        }
+    }
+
+    fn check_widths(&self) -> Result<(), ModelError> {
+        let w = &self.layer.widths;
+        let kind = self.layer.neuron.kind_name();
+        self.check_width("weight", w.weight)?;
+        self.check_width("membrane", w.membrane)?;
+        self.check_width("threshold", w.threshold)?;
+        match (self.layer.neuron.has_current(), w.current) {
+            (true, Some(c)) => self.check_width("current", c)?,
+            (true, None) => {
+                return Err(self.err(
+                    "widths.current",
+                    format!("a `{kind}` neuron keeps a synaptic current; give its width"),
+                ))
+            }
+            (false, Some(_)) => {
+                return Err(self.err(
+                    "widths.current",
+                    format!("a `{kind}` neuron has no synaptic current state; remove this width"),
+                ))
+            }
+            (false, None) => {}
+        }
+        match (self.layer.neuron.has_adaptation(), w.adaptation) {
+            (true, Some(a)) => self.check_width("adaptation", a),
+            (true, None) => Err(self.err(
+                "widths.adaptation",
+                "an `adlif` neuron keeps an adaptation variable; give its width",
+            )),
+            (false, Some(_)) => Err(self.err(
+                "widths.adaptation",
+                format!("a `{kind}` neuron has no adaptation variable; remove this width"),
+            )),
+            (false, None) => Ok(()),
+        }
+    }
+
+    /// A decay of a state `width` bits wide, found at `field`.
+    fn check_decay(&self, field: &str, decay: &Decay, width: u32) -> Result<(), ModelError> {
+        match *decay {
+            Decay::Shift(k) => {
+                if k == 0 || k >= width {
+                    return Err(self.err(
+                        format!("{field}.shift"),
+                        format!("the shift must be between 1 and {} (one less than the {width}-bit state it decays), not {k}", width - 1),
+                    ));
+                }
+            }
+            Decay::Multiply { beta, frac_bits } => {
+                self.check_frac_bits(&format!("{field}.multiply.frac_bits"), frac_bits)?;
+                self.check_factor(&format!("{field}.multiply.beta"), beta, frac_bits)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn check_frac_bits(&self, field: &str, frac_bits: u32) -> Result<(), ModelError> {
+        if frac_bits == 0 || frac_bits > limits::MAX_FRAC_BITS {
+            return Err(self.err(
+                field,
+                format!(
+                    "fraction bits must be between 1 and {}, not {frac_bits}",
+                    limits::MAX_FRAC_BITS
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A decay factor must lie in `0..=1.0`, that is `0..=2^frac_bits`.
+    fn check_factor(&self, field: &str, value: i64, frac_bits: u32) -> Result<(), ModelError> {
+        let one = 1i64 << frac_bits;
+        if !(0..=one).contains(&value) {
+            return Err(self.err(
+                field,
+                format!("a decay factor must be between 0 and {one} (1.0 with {frac_bits} fraction bits), not {value}"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_neuron(&self) -> Result<(), ModelError> {
+        let w = &self.layer.widths;
+        match &self.layer.neuron {
+            Neuron::If | Neuron::Ttfs => Ok(()),
+            Neuron::Lif { leak } => self.check_decay("neuron.leak", leak, w.membrane),
+            Neuron::Cuba {
+                current_decay,
+                membrane_decay,
+            } => {
+                if let (Some(d), Some(width)) = (current_decay, w.current) {
+                    self.check_decay("neuron.current_decay", d, width)?;
+                }
+                if let Some(d) = membrane_decay {
+                    self.check_decay("neuron.membrane_decay", d, w.membrane)?;
+                }
+                Ok(())
+            }
+            Neuron::Adlif {
+                alpha,
+                beta,
+                a,
+                b,
+                frac_bits,
+            } => {
+                self.check_frac_bits("neuron.frac_bits", *frac_bits)?;
+                self.check_factor("neuron.alpha", *alpha, *frac_bits)?;
+                self.check_factor("neuron.beta", *beta, *frac_bits)?;
+                if !fits(*a, limits::COEFF_WIDTH) {
+                    let (lo, hi) = range_of(limits::COEFF_WIDTH);
+                    return Err(self.err(
+                        "neuron.a",
+                        format!(
+                            "{a} does not fit the {}-bit coefficient width ({lo}..={hi})",
+                            limits::COEFF_WIDTH
+                        ),
+                    ));
+                }
+                let aw = w.adaptation.unwrap_or(limits::WIDTHS.end().to_owned());
+                if !fits(*b, aw) {
+                    let (lo, hi) = range_of(aw);
+                    return Err(self.err(
+                        "neuron.b",
+                        format!("{b} does not fit the {aw}-bit adaptation width ({lo}..={hi})"),
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn check_threshold_and_reset(&self) -> Result<(), ModelError> {
+        let l = self.layer;
+        if self.readout {
+            if l.threshold.is_some() {
+                return Err(self.err("threshold", "a readout layer does not spike; remove its threshold"));
+            }
+            if l.reset.is_some() {
+                return Err(self.err("reset", "a readout layer does not spike; remove its reset"));
+            }
+            return Ok(());
+        }
+        let Some(theta) = l.threshold else {
+            return Err(self.err("threshold", "a spiking layer needs a threshold"));
+        };
+        if l.reset.is_none() {
+            return Err(self.err(
+                "reset",
+                "a spiking layer needs a reset mode: \"subtract\", \"zero\" or \"none\"",
+            ));
+        }
+        let tw = l.widths.threshold;
+        if !fits(theta, tw) {
+            let (lo, hi) = range_of(tw);
+            return Err(self.err(
+                "threshold",
+                format!("{theta} does not fit the {tw}-bit threshold width ({lo}..={hi})"),
+            ));
+        }
+        if theta < 1 {
+            return Err(self.err(
+                "threshold",
+                format!("the threshold must be at least 1, not {theta}: a neuron at rest (v = 0) would fire"),
+            ));
+        }
+        let (_, vmax) = range_of(l.widths.membrane);
+        if theta > vmax {
+            return Err(self.err(
+                "threshold",
+                format!(
+                    "{theta} exceeds the largest {}-bit membrane value {vmax}; the neuron could never fire",
+                    l.widths.membrane
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_matrix_shape(&self, field: &str, rows: usize, row_len: impl Fn(usize) -> usize) -> Result<(), ModelError> {
+        if rows != self.fan_in {
+            return Err(self.err(
+                field,
+                format!(
+                    "expected {} rows (one per presynaptic neuron), found {rows}",
+                    self.fan_in
+                ),
+            ));
+        }
+        for j in 0..rows {
+            let len = row_len(j);
+            if len != self.layer.size {
+                return Err(self.err(
+                    format!("{field}[{j}]"),
+                    format!("expected {} values (one per neuron of this layer), found {len}", self.layer.size),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn check_weights(&self) -> Result<(), ModelError> {
+        let l = self.layer;
+        self.check_matrix_shape("weights", l.weights.len(), |j| l.weights[j].len())?;
+        let ww = l.widths.weight;
+        for (j, row) in l.weights.iter().enumerate() {
+            if let Some(i) = row.iter().position(|&w| !fits(w, ww)) {
+                let (lo, hi) = range_of(ww);
+                return Err(self.err(
+                    format!("weights[{j}][{i}]"),
+                    format!("{} does not fit the {ww}-bit weight width ({lo}..={hi})", row[i]),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn check_bias(&self) -> Result<(), ModelError> {
+        let l = self.layer;
+        let Some(bias) = &l.bias else { return Ok(()) };
+        if bias.len() != l.size {
+            return Err(self.err(
+                "bias",
+                format!("expected {} values (one per neuron), found {}", l.size, bias.len()),
+            ));
+        }
+        let ww = l.widths.weight;
+        if let Some(i) = bias.iter().position(|&b| !fits(b, ww)) {
+            let (lo, hi) = range_of(ww);
+            return Err(self.err(
+                format!("bias[{i}]"),
+                format!("{} does not fit the {ww}-bit weight width ({lo}..={hi})", bias[i]),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_delays(&self) -> Result<(), ModelError> {
+        let Some(delays) = &self.layer.delays else { return Ok(()) };
+        if delays.max > limits::MAX_DELAY {
+            return Err(self.err(
+                "delays.max",
+                format!("the largest delay must be at most {}, not {}", limits::MAX_DELAY, delays.max),
+            ));
+        }
+        let values = &delays.values;
+        self.check_matrix_shape("delays.values", values.len(), |j| values[j].len())?;
+        for (j, row) in values.iter().enumerate() {
+            if let Some(i) = row.iter().position(|&d| d > delays.max) {
+                return Err(self.err(
+                    format!("delays.values[{j}][{i}]"),
+                    format!("{} is above the layer's maximum delay {}", row[i], delays.max),
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,91 @@
+//! Encoders from dense input values in `0..=1` to input spikes.
+//!
+//! Both are deterministic: the same values always give the same spikes.
+
+use spikegate_model::Spike;
+
+/// A value an encoder cannot take.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("input value {index} is {value}; encoders take values from 0 to 1")]
+pub struct EncodeError {
+    /// Position of the value.
+    pub index: usize,
+    /// The value (NaN, negative or above 1).
+    pub value: f64,
+}
+
+fn check(values: &[f64]) -> Result<(), EncodeError> {
+    match values.iter().position(|v| !(0.0..=1.0).contains(v)) {
+        Some(index) => Err(EncodeError {
+            index,
+            value: values[index],
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Time-to-first-spike latency code: value `x > 0` gives one spike at step
+/// `round((1 - x) * (T - 1))` (halves away from zero), so larger values
+/// spike earlier and `x = 1` spikes at step 0; `x = 0` gives no spike.
+pub fn ttfs_latency(values: &[f64], steps: u32) -> Result<Vec<Spike>, EncodeError> {
+    check(values)?;
+    let last = f64::from(steps.saturating_sub(1));
+    let mut spikes: Vec<Spike> = values
+        .iter()
+        .enumerate()
+        .filter(|(_, &x)| x > 0.0)
+        .map(|(n, &x)| Spike::new(((1.0 - x) * last).round() as u32, n as u32))
+        .collect();
+    spikes.sort_unstable();
+    Ok(spikes)
+}
+
+/// Deterministic rate code: input `n` with value `x` spikes at step `t`
+/// exactly when `floor((t + 1) * x) > floor(t * x)`, which spreads
+/// `floor(T * x)` spikes evenly over the sample (`x = 1` spikes every step).
+pub fn rate(values: &[f64], steps: u32) -> Result<Vec<Spike>, EncodeError> {
+    check(values)?;
+    let mut spikes = Vec::new();
+    for t in 0..steps {
+        for (n, &x) in values.iter().enumerate() {
+            if (f64::from(t + 1) * x).floor() > (f64::from(t) * x).floor() {
+                spikes.push(Spike::new(t, n as u32));
+            }
+        }
+    }
+    Ok(spikes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latency_code() {
+        let s = ttfs_latency(&[1.0, 0.0, 0.5, 0.25], 9).unwrap();
+        // 1.0 -> 0; 0.0 -> none; 0.5 -> round(4.0) = 4; 0.25 -> round(6.0) = 6
+        assert_eq!(s, vec![Spike::new(0, 0), Spike::new(4, 2), Spike::new(6, 3)]);
+        let s = ttfs_latency(&[0.9375], 9).unwrap(); // 0.0625 * 8 = 0.5 -> 1
+        assert_eq!(s, vec![Spike::new(1, 0)]);
+    }
+
+    #[test]
+    fn rate_code() {
+        let s = rate(&[0.5, 1.0, 0.0, 0.25], 4).unwrap();
+        let want = [(0, 1), (1, 0), (1, 1), (2, 1), (3, 0), (3, 1), (3, 3)];
+        let want: Vec<Spike> = want.iter().map(|&(t, n)| Spike::new(t, n)).collect();
+        assert_eq!(s, want);
+        for x in [0.0, 0.1, 0.33, 0.5, 0.99, 1.0] {
+            let count = rate(&[x], 100).unwrap().len();
+            assert_eq!(count, (100.0 * x).floor() as usize, "value {x}");
+        }
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let e = rate(&[0.5, f64::NAN], 4).unwrap_err();
+        assert_eq!(e.index, 1);
+        let e = ttfs_latency(&[1.5], 4).unwrap_err();
+        assert_eq!(e.to_string(), "input value 0 is 1.5; encoders take values from 0 to 1");
+    }
+}

@@ -1,0 +1,16 @@
+//! spikegate's software side of the proof: the bit-exact reference model
+//! that executes `docs/semantics.md`, a naive second implementation that
+//! checks it, and encoders from dense values to spikes.
+//!
+//! (The cycle-accurate co-simulator joins this crate with the hardware.)
+
+pub mod decode;
+pub mod encode;
+pub mod naive;
+pub mod neuron;
+pub mod random;
+pub mod reference;
+pub mod rng;
+pub mod synapses;
+
+pub use reference::{InputError, Reference, Run, TraceRow};

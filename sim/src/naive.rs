@@ -1,0 +1,161 @@
+//! A second, deliberately naive implementation of `docs/semantics.md`.
+//!
+//! Time-driven and dense: every step, every neuron sums over every synapse
+//! and looks up whether the presynaptic spike that would arrive now was
+//! emitted. All arithmetic is in `i128`, each equation written out as on
+//! the page, sharing no code with the event-driven [`crate::Reference`]
+//! beyond the model types. It is slow (steps x synapses per sample) and is
+//! used only to check the fast model and to compute expected outputs of the
+//! large golden cases.
+
+use spikegate_model::{Decay, Decode, DecodedOutput, Neuron, Reset, Spike, ValidNetwork};
+
+fn clamp_to(width: u32, z: i128) -> i128 {
+    let lo = -(1i128 << (width - 1));
+    let hi = (1i128 << (width - 1)) - 1;
+    if z < lo {
+        lo
+    } else if z > hi {
+        hi
+    } else {
+        z
+    }
+}
+
+/// Floor division by `2^k`, spelled out rather than with `>>`.
+fn floor_div_pow2(z: i128, k: u32) -> i128 {
+    z.div_euclid(1i128 << k)
+}
+
+fn apply_decay(z: i128, d: Option<Decay>) -> i128 {
+    match d {
+        None => z,
+        Some(Decay::Shift(k)) => z - floor_div_pow2(z, k),
+        Some(Decay::Multiply { beta, frac_bits }) => floor_div_pow2(z * i128::from(beta), frac_bits),
+    }
+}
+
+/// Runs one sample; returns every layer's spikes (sorted) and the output.
+/// The input must already be valid for the network.
+pub fn run_naive(network: &ValidNetwork, input: &[Spike]) -> (Vec<Vec<Spike>>, DecodedOutput) {
+    let net = network.network();
+    let steps = net.time_steps as usize;
+    // spiked[t][j]: did presynaptic neuron j fire at step t (input first).
+    let mut previous: Vec<Vec<bool>> = vec![vec![false; net.inputs]; steps];
+    for s in input {
+        previous[s.step as usize][s.neuron as usize] = true;
+    }
+    let mut all_spikes = Vec::new();
+    let mut last_membranes = Vec::new();
+    for (index, layer) in net.layers.iter().enumerate() {
+        let n = layer.size;
+        let fan_in = layer.weights.len();
+        let spiking = network.is_spiking(index);
+        let w = layer.widths;
+        let mut v = vec![0i128; n];
+        let mut cur = vec![0i128; n];
+        let mut adapt = vec![0i128; n];
+        let mut flag = vec![false; n];
+        let mut spiked = vec![vec![false; n]; steps];
+        let mut events = Vec::new();
+        for t in 0..steps {
+            for i in 0..n {
+                let mut x: i128 = layer.bias.as_ref().map_or(0, |b| i128::from(b[i]));
+                for j in 0..fan_in {
+                    let d = layer.delays.as_ref().map_or(0, |d| d.values[j][i] as usize);
+                    if t >= d && previous[t - d][j] {
+                        x += i128::from(layer.weights[j][i]);
+                    }
+                }
+                match &layer.neuron {
+                    Neuron::If => v[i] = clamp_to(w.membrane, v[i] + x),
+                    Neuron::Lif { leak } => v[i] = clamp_to(w.membrane, apply_decay(v[i], Some(*leak)) + x),
+                    Neuron::Cuba {
+                        current_decay,
+                        membrane_decay,
+                    } => {
+                        cur[i] = clamp_to(w.current.unwrap(), apply_decay(cur[i], *current_decay) + x);
+                        v[i] = clamp_to(w.membrane, apply_decay(v[i], *membrane_decay) + cur[i]);
+                    }
+                    Neuron::Ttfs => {
+                        cur[i] = clamp_to(w.current.unwrap(), cur[i] + x);
+                        v[i] = clamp_to(w.membrane, v[i] + cur[i]);
+                    }
+                    Neuron::Adlif {
+                        alpha,
+                        beta,
+                        a,
+                        b,
+                        frac_bits,
+                    } => {
+                        let s_prev = if flag[i] { 1 } else { 0 };
+                        let new_w = floor_div_pow2(i128::from(*beta) * adapt[i] + i128::from(*a) * v[i], *frac_bits)
+                            + i128::from(*b) * s_prev;
+                        adapt[i] = clamp_to(w.adaptation.unwrap(), new_w);
+                        let new_v = floor_div_pow2(i128::from(*alpha) * v[i], *frac_bits) + x - adapt[i];
+                        v[i] = clamp_to(w.membrane, new_v);
+                    }
+                }
+                if !spiking {
+                    continue;
+                }
+                let theta = i128::from(layer.threshold.unwrap());
+                let fire_once = matches!(layer.neuron, Neuron::Ttfs);
+                let fires = v[i] >= theta && !(fire_once && flag[i]);
+                if fires {
+                    spiked[t][i] = true;
+                    events.push(Spike::new(t as u32, i as u32));
+                    match layer.reset.unwrap() {
+                        Reset::Subtract => v[i] -= theta,
+                        Reset::Zero => v[i] = 0,
+                        Reset::None => {}
+                    }
+                }
+                match layer.neuron {
+                    Neuron::Ttfs => flag[i] = flag[i] || fires,
+                    Neuron::Adlif { .. } => flag[i] = fires,
+                    _ => {}
+                }
+            }
+        }
+        all_spikes.push(events);
+        previous = spiked;
+        last_membranes = v.iter().map(|&z| z as i64).collect();
+    }
+    let last = all_spikes.last().cloned().unwrap_or_default();
+    let output = naive_decode(net.output.decode, &last, &last_membranes, steps as u32);
+    (all_spikes, output)
+}
+
+fn naive_decode(rule: Decode, spikes: &[Spike], membranes: &[i64], steps: u32) -> DecodedOutput {
+    let n = membranes.len();
+    match rule {
+        Decode::FirstSpike => {
+            let times: Vec<u32> = (0..n)
+                .map(|i| spikes.iter().filter(|s| s.neuron as usize == i).map(|s| s.step).min().unwrap_or(steps))
+                .collect();
+            let best = *times.iter().min().unwrap();
+            let class = times.iter().position(|&t| t == best).unwrap() as u32;
+            DecodedOutput::FirstSpike {
+                class,
+                first_spike_steps: times,
+            }
+        }
+        Decode::SpikeCount => {
+            let counts: Vec<u32> = (0..n)
+                .map(|i| spikes.iter().filter(|s| s.neuron as usize == i).count() as u32)
+                .collect();
+            let best = *counts.iter().max().unwrap();
+            let class = counts.iter().position(|&c| c == best).unwrap() as u32;
+            DecodedOutput::SpikeCount { class, counts }
+        }
+        Decode::Readout => {
+            let best = *membranes.iter().max().unwrap();
+            let class = membranes.iter().position(|&m| m == best).unwrap() as u32;
+            DecodedOutput::Readout {
+                class,
+                membranes: membranes.to_vec(),
+            }
+        }
+    }
+}

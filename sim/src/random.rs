@@ -1,0 +1,194 @@
+//! Seeded random networks and inputs, for differential tests, property
+//! tests, benchmarks and the large golden cases.
+//!
+//! Everything here produces *valid* models (it validates before returning),
+//! drawn so that neurons actually fire: thresholds are scaled to the
+//! weights, and small widths are drawn often enough to reach saturation.
+
+use spikegate_model::width::range_of;
+use spikegate_model::{
+    validate, Decay, Decode, Delays, Layer, Network, Neuron, Output, Reset, Spike, ValidNetwork,
+    Widths, MODEL_FORMAT,
+};
+
+use crate::rng::SplitMix64;
+
+/// The shape of a random network; unset choices are drawn at random.
+#[derive(Debug, Clone)]
+pub struct Shape {
+    /// Input neurons.
+    pub inputs: usize,
+    /// Neurons per layer.
+    pub sizes: Vec<usize>,
+    /// Time steps.
+    pub steps: u32,
+    /// Neuron kind of every layer; `None` draws one per layer.
+    pub neuron: Option<Neuron>,
+    /// Weight width; `None` draws 2..=16.
+    pub weight_width: Option<u32>,
+    /// Largest delay; `None` draws whether a layer has delays (up to 6).
+    pub max_delay: Option<u32>,
+    /// Whether layers may have a bias; `None` draws per layer.
+    pub bias: Option<bool>,
+    /// Output decoding; `None` draws one.
+    pub decode: Option<Decode>,
+}
+
+impl Shape {
+    /// A shape with every unset choice drawn at random.
+    pub fn new(inputs: usize, sizes: &[usize], steps: u32) -> Self {
+        Shape {
+            inputs,
+            sizes: sizes.to_vec(),
+            steps,
+            neuron: None,
+            weight_width: None,
+            max_delay: None,
+            bias: None,
+            decode: None,
+        }
+    }
+}
+
+fn random_decay(rng: &mut SplitMix64, width: u32) -> Decay {
+    if rng.chance(0.5) {
+        Decay::Shift(rng.range(1, i64::from(width.min(8) - 1)) as u32)
+    } else {
+        let frac_bits = rng.range(1, 12) as u32;
+        Decay::Multiply {
+            beta: rng.range(0, 1 << frac_bits),
+            frac_bits,
+        }
+    }
+}
+
+/// A neuron kind with random parameters, for a membrane of `width` bits.
+pub fn random_neuron(rng: &mut SplitMix64, width: u32) -> Neuron {
+    match rng.below(5) {
+        0 => Neuron::If,
+        1 => Neuron::Lif {
+            leak: random_decay(rng, width),
+        },
+        2 => Neuron::Cuba {
+            current_decay: rng.chance(0.7).then(|| random_decay(rng, width)),
+            membrane_decay: rng.chance(0.7).then(|| random_decay(rng, width)),
+        },
+        3 => Neuron::Ttfs,
+        _ => {
+            let frac_bits = rng.range(1, 12) as u32;
+            let one = 1i64 << frac_bits;
+            Neuron::Adlif {
+                alpha: rng.range(0, one),
+                beta: rng.range(0, one),
+                a: rng.range(-one, one),
+                b: rng.range(0, 7),
+                frac_bits,
+            }
+        }
+    }
+}
+
+fn random_layer(rng: &mut SplitMix64, shape: &Shape, fan_in: usize, size: usize, readout: bool) -> Layer {
+    let weight = shape.weight_width.unwrap_or_else(|| rng.range(2, 16) as u32);
+    // Often narrow, so saturation happens; never narrower than the weights.
+    let membrane = rng.range(i64::from(weight.max(4)), 24) as u32;
+    // Decays must suit the narrowest state they may apply to (current >= weight).
+    let neuron = shape.neuron.clone().unwrap_or_else(|| random_neuron(rng, weight));
+    let current = neuron.has_current().then(|| rng.range(i64::from(weight), 24) as u32);
+    let adaptation = neuron.has_adaptation().then(|| rng.range(4, 20) as u32);
+    let (wlo, whi) = range_of(weight);
+    // Slightly excitatory on average so that spikes propagate.
+    let weights: Vec<Vec<i64>> = (0..fan_in)
+        .map(|_| (0..size).map(|_| rng.range(wlo / 2, whi)).collect())
+        .collect();
+    let bias = match shape.bias {
+        Some(false) => None,
+        Some(true) => Some(true),
+        None => rng.chance(0.3).then_some(true),
+    }
+    .map(|_| (0..size).map(|_| rng.range(wlo / 4, whi / 4)).collect());
+    let delays = match shape.max_delay {
+        Some(max) => Some(max),
+        None => rng.chance(0.3).then(|| rng.range(0, 6) as u32),
+    }
+    .map(|max| Delays {
+        max,
+        values: (0..fan_in)
+            .map(|_| (0..size).map(|_| rng.range(0, i64::from(max)) as u32).collect())
+            .collect(),
+    });
+    let vmax = range_of(membrane).1;
+    let theta_max = vmax.min(whi * 3).max(1);
+    let (threshold, reset) = if readout {
+        (None, None)
+    } else {
+        let reset = [Reset::Subtract, Reset::Zero, Reset::None][rng.below(3)];
+        (Some(rng.range(1, theta_max)), Some(reset))
+    };
+    Layer {
+        name: None,
+        size,
+        widths: Widths {
+            weight,
+            membrane,
+            threshold: membrane,
+            current,
+            adaptation,
+        },
+        neuron,
+        threshold,
+        reset,
+        weights,
+        bias,
+        delays,
+    }
+}
+
+/// A random valid network of the given shape.
+pub fn random_network(rng: &mut SplitMix64, shape: &Shape) -> ValidNetwork {
+    let decode = shape
+        .decode
+        .unwrap_or_else(|| [Decode::FirstSpike, Decode::SpikeCount, Decode::Readout][rng.below(3)]);
+    let mut fan_in = shape.inputs;
+    let mut layers = Vec::new();
+    for (index, &size) in shape.sizes.iter().enumerate() {
+        let readout = decode == Decode::Readout && index + 1 == shape.sizes.len();
+        layers.push(random_layer(rng, shape, fan_in, size, readout));
+        fan_in = size;
+    }
+    let network = Network {
+        format: MODEL_FORMAT.to_owned(),
+        name: "random".to_owned(),
+        time_steps: shape.steps,
+        inputs: shape.inputs,
+        layers,
+        output: Output { decode },
+    };
+    validate(network).unwrap_or_else(|e| panic!("random network is invalid: {e}"))
+}
+
+/// Random input spikes: each input fires in each step with probability `p`.
+pub fn random_input(rng: &mut SplitMix64, inputs: usize, steps: u32, p: f64) -> Vec<Spike> {
+    let mut spikes = Vec::new();
+    for t in 0..steps {
+        for n in 0..inputs {
+            if rng.chance(p) {
+                spikes.push(Spike::new(t, n as u32));
+            }
+        }
+    }
+    spikes
+}
+
+/// Random latency-coded input: each input spikes once, at a random step,
+/// with probability `p`, else never (the input of a TTFS network).
+pub fn random_latency_input(rng: &mut SplitMix64, inputs: usize, steps: u32, p: f64) -> Vec<Spike> {
+    let mut spikes = Vec::new();
+    for n in 0..inputs {
+        if rng.chance(p) {
+            spikes.push(Spike::new(rng.below(steps as usize) as u32, n as u32));
+        }
+    }
+    spikes.sort_unstable();
+    spikes
+}
