@@ -1,1 +1,41 @@
-fn main() {}
+//! The `spikegate` command line.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use spikegate::commands;
+
+/// spikegate: quantized spiking networks to FPGA hardware, proven bit-exact.
+///
+/// Models are JSON files in the format of docs/model-format.md; their
+/// meaning is docs/semantics.md, which the reference model executes.
+#[derive(Parser)]
+#[command(name = "spikegate", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Check(commands::check::Args),
+    Sim(commands::sim::Args),
+    Bench(commands::bench::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => commands::check::run(&args),
+        Command::Sim(args) => commands::sim::run(&args),
+        Command::Bench(args) => commands::bench::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

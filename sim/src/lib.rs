@@ -5,12 +5,14 @@
 //! (The cycle-accurate co-simulator joins this crate with the hardware.)
 
 pub mod decode;
+pub mod lane;
 pub mod encode;
 pub mod naive;
 pub mod neuron;
 pub mod random;
 pub mod reference;
 pub mod rng;
+pub mod simd;
 pub mod synapses;
 
 pub use reference::{InputError, Reference, Run, TraceRow};

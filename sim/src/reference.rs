@@ -8,7 +8,9 @@ use spikegate_model::spikes::check_events;
 use spikegate_model::{DecodedOutput, Spike, ValidNetwork};
 
 use crate::decode::decode;
+use crate::lane::{fits_in_i32, Lane};
 use crate::neuron::{Bounds, Dynamics, LayerState};
+use crate::simd::{has_avx2, with_best_simd};
 use crate::synapses::Synapses;
 
 /// Input that the reference refuses (out of range or repeated events).
@@ -54,11 +56,104 @@ pub struct TraceRow {
     pub spike: bool,
 }
 
+/// One layer's neurons, computed in lanes of type `S`.
+struct Engine<S> {
+    bias: Vec<S>,
+    dynamics: Dynamics<S>,
+    state: LayerState<S>,
+    /// Synaptic input of the current step.
+    xs: Vec<S>,
+    /// Which neurons fired in the current step (1 or 0).
+    spiked: Vec<S>,
+}
+
+impl<S: Lane> Engine<S> {
+    fn new(network: &ValidNetwork, index: usize) -> Self {
+        let layer = &network.network().layers[index];
+        let w = layer.widths;
+        let firing = network.is_spiking(index).then(|| {
+            (
+                S::from_i64(layer.threshold.expect("validated: spiking layers have a threshold")),
+                layer.reset.expect("validated: spiking layers have a reset"),
+            )
+        });
+        Engine {
+            bias: layer.bias.iter().flatten().map(|&b| S::from_i64(b)).collect(),
+            dynamics: Dynamics {
+                neuron: layer.neuron.clone(),
+                membrane: Bounds::of(w.membrane),
+                current: Bounds::of(w.current.unwrap_or(32)),
+                adaptation: Bounds::of(w.adaptation.unwrap_or(32)),
+                firing,
+            },
+            state: LayerState::new(&layer.neuron, layer.size),
+            xs: vec![S::default(); layer.size],
+            spiked: vec![S::default(); layer.size],
+        }
+    }
+
+    /// Steps 1-4 of the semantics for step `t`: take the arriving input,
+    /// update, fire; appends the neurons that fired to `fired`.
+    #[inline(always)]
+    fn step(&mut self, synapses: &mut Synapses, t: usize, fired: &mut Vec<u32>) {
+        synapses.take(t, &self.bias, &mut self.xs);
+        if self.dynamics.step(&mut self.state, &self.xs, &mut self.spiked) {
+            collect_spiked(&self.spiked, fired);
+        }
+    }
+
+    fn record(&self, trace: &mut Vec<TraceRow>, t: usize, l: usize) {
+        let s = &self.state;
+        for (i, &x) in self.xs.iter().enumerate() {
+            trace.push(TraceRow {
+                step: t as u32,
+                layer: l,
+                neuron: i,
+                input: x.to_i64(),
+                current: s.current.get(i).map(|c| c.to_i64()),
+                adaptation: s.adaptation.get(i).map(|w| w.to_i64()),
+                membrane: s.membrane[i].to_i64(),
+                spike: self.dynamics.firing.is_some() && self.spiked[i] != S::default(),
+            });
+        }
+    }
+}
+
+/// Appends the index of every non-zero flag in `spiked` to `fired`, in
+/// order. Spikes are sparse: groups of eight flags are tested at once.
+#[inline(always)]
+fn collect_spiked<S: Lane>(spiked: &[S], fired: &mut Vec<u32>) {
+    let zero = S::default();
+    for (c, chunk) in spiked.chunks(8).enumerate() {
+        if chunk.iter().fold(zero, |a, &b| a | b) == zero {
+            continue;
+        }
+        for (k, &s) in chunk.iter().enumerate() {
+            if s != zero {
+                fired.push((c * 8 + k) as u32);
+            }
+        }
+    }
+}
+
+/// A layer's neurons in the narrowest lanes that are exact for it.
+enum Neurons {
+    Narrow(Engine<i32>),
+    Wide(Engine<i64>),
+}
+
+macro_rules! with_engine {
+    ($neurons:expr, |$e:ident| $body:expr) => {
+        match $neurons {
+            Neurons::Narrow($e) => $body,
+            Neurons::Wide($e) => $body,
+        }
+    };
+}
+
 struct CompiledLayer {
     synapses: Synapses,
-    bias: Vec<i64>,
-    dynamics: Dynamics,
-    state: LayerState,
+    neurons: Neurons,
 }
 
 /// A network compiled for repeated runs; holds all scratch memory, so runs
@@ -68,54 +163,41 @@ pub struct Reference {
     inputs: usize,
     decode: spikegate_model::Decode,
     layers: Vec<CompiledLayer>,
-    xs: Vec<i64>,
     by_step: Vec<Vec<u32>>,
     incoming: Vec<u32>,
     fired: Vec<u32>,
+    /// Whether the hot loops may run their AVX2 copies.
+    avx2: bool,
 }
 
 impl Reference {
     /// Compiles `network` for running.
     pub fn new(network: &ValidNetwork) -> Self {
         let net = network.network();
-        let layers = net
-            .layers
-            .iter()
-            .enumerate()
-            .map(|(index, layer)| {
-                let w = layer.widths;
-                let firing = if network.is_spiking(index) {
-                    Some((
-                        layer.threshold.expect("validated: spiking layers have a threshold"),
-                        layer.reset.expect("validated: spiking layers have a reset"),
-                    ))
+        let layers = (0..net.layers.len())
+            .map(|index| {
+                let layer = &net.layers[index];
+                let acc_width = network.accumulator_width(index);
+                let neurons = if fits_in_i32(layer, acc_width) {
+                    Neurons::Narrow(Engine::new(network, index))
                 } else {
-                    None
+                    Neurons::Wide(Engine::new(network, index))
                 };
                 CompiledLayer {
-                    synapses: Synapses::new(layer, network.accumulator_width(index)),
-                    bias: layer.bias.clone().unwrap_or_default(),
-                    dynamics: Dynamics {
-                        neuron: layer.neuron.clone(),
-                        membrane: Bounds::of(w.membrane),
-                        current: Bounds::of(w.current.unwrap_or(32)),
-                        adaptation: Bounds::of(w.adaptation.unwrap_or(32)),
-                        firing,
-                    },
-                    state: LayerState::new(&layer.neuron, layer.size),
+                    synapses: Synapses::new(layer, acc_width),
+                    neurons,
                 }
             })
             .collect();
-        let widest = net.layers.iter().map(|l| l.size).max().unwrap_or(0);
         Reference {
             steps: net.time_steps as usize,
             inputs: net.inputs,
             decode: net.output.decode,
             layers,
-            xs: vec![0; widest],
             by_step: vec![Vec::new(); net.time_steps as usize],
             incoming: Vec::new(),
             fired: Vec::new(),
+            avx2: has_avx2(),
         }
     }
 
@@ -133,14 +215,28 @@ impl Reference {
         Ok((run, trace))
     }
 
+    /// Sorts the input into per-step buckets, refusing events out of range
+    /// or repeated (checked without hashing: each bucket is sorted).
     fn bucket_input(&mut self, input: &[Spike]) -> Result<(), InputError> {
-        check_events(input, self.inputs, self.steps as u32)
-            .map_err(|(index, message)| InputError { index, message })?;
         for bucket in &mut self.by_step {
             bucket.clear();
         }
+        let refuse = || {
+            let (index, message) = check_events(input, self.inputs, self.steps as u32)
+                .expect_err("an event was found out of range or repeated");
+            InputError { index, message }
+        };
         for s in input {
+            if s.step as usize >= self.steps || s.neuron as usize >= self.inputs {
+                return Err(refuse());
+            }
             self.by_step[s.step as usize].push(s.neuron);
+        }
+        for bucket in &mut self.by_step {
+            bucket.sort_unstable();
+            if bucket.windows(2).any(|w| w[0] == w[1]) {
+                return Err(refuse());
+            }
         }
         Ok(())
     }
@@ -149,7 +245,7 @@ impl Reference {
         self.bucket_input(input)?;
         for layer in &mut self.layers {
             layer.synapses.clear();
-            layer.state.clear();
+            with_engine!(&mut layer.neurons, |e| e.state.clear());
         }
         let mut spikes = vec![Vec::new(); self.layers.len()];
         let mut synaptic_ops = 0;
@@ -157,20 +253,23 @@ impl Reference {
             self.incoming.clear();
             self.incoming.extend_from_slice(&self.by_step[t]);
             for (l, layer) in self.layers.iter_mut().enumerate() {
-                synaptic_ops += layer.synapses.deliver(&self.incoming, t, self.steps);
-                let xs = &mut self.xs[..layer.state.membrane.len()];
-                layer.synapses.take(t, &layer.bias, xs);
-                self.fired.clear();
-                layer.dynamics.step(&mut layer.state, xs, &mut self.fired);
+                let (incoming, fired, steps) = (&self.incoming, &mut self.fired, self.steps);
+                synaptic_ops += with_best_simd(self.avx2, || layer.synapses.deliver(incoming, t, steps));
+                fired.clear();
+                with_engine!(&mut layer.neurons, |e| {
+                    with_best_simd(self.avx2, || e.step(&mut layer.synapses, t, fired));
+                    if let Some(trace) = trace.as_deref_mut() {
+                        e.record(trace, t, l);
+                    }
+                });
                 spikes[l].extend(self.fired.iter().map(|&i| Spike::new(t as u32, i)));
-                if let Some(trace) = trace.as_deref_mut() {
-                    record(trace, t, l, xs, &layer.state, &self.fired);
-                }
                 std::mem::swap(&mut self.incoming, &mut self.fired);
             }
         }
         let last = self.layers.last().expect("validated: at least one layer");
-        let output = decode(self.decode, &last.state.membrane, &spikes[spikes.len() - 1], self.steps as u32);
+        let membranes: Vec<i64> =
+            with_engine!(&last.neurons, |e| e.state.membrane.iter().map(|v| v.to_i64()).collect());
+        let output = decode(self.decode, &membranes, &spikes[spikes.len() - 1], self.steps as u32);
         Ok(Run {
             layers: spikes,
             output,
@@ -179,17 +278,20 @@ impl Reference {
     }
 }
 
-fn record(trace: &mut Vec<TraceRow>, t: usize, l: usize, xs: &[i64], s: &LayerState, fired: &[u32]) {
-    for (i, &x) in xs.iter().enumerate() {
-        trace.push(TraceRow {
-            step: t as u32,
-            layer: l,
-            neuron: i,
-            input: x,
-            current: s.current.get(i).copied(),
-            adaptation: s.adaptation.get(i).copied(),
-            membrane: s.membrane[i],
-            spike: fired.contains(&(i as u32)),
-        });
+#[cfg(test)]
+mod tests {
+    use super::collect_spiked;
+
+    #[test]
+    fn collects_every_flag_in_order() {
+        for n in [0usize, 1, 7, 8, 9, 17, 64, 100] {
+            for pattern in [0u64, 1, 0xAAAA_AAAA_AAAA_AAAA, u64::MAX, 0x8000_0000_0000_0001] {
+                let flags: Vec<i32> = (0..n).map(|i| ((pattern >> (i % 64)) & 1) as i32).collect();
+                let want: Vec<u32> = (0..n as u32).filter(|&i| flags[i as usize] == 1).collect();
+                let mut got = Vec::new();
+                collect_spiked(&flags, &mut got);
+                assert_eq!(got, want, "n = {n}, pattern {pattern:x}");
+            }
+        }
     }
 }

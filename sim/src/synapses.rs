@@ -4,6 +4,8 @@
 
 use spikegate_model::Layer;
 
+use crate::lane::Lane;
+
 /// Weights as fan-out rows, row `j` at `[j * size .. (j + 1) * size]`.
 #[derive(Debug, Clone)]
 enum Weights {
@@ -113,6 +115,7 @@ impl Synapses {
 
     /// Delivers the spikes of presynaptic neurons `sources`, emitted in step
     /// `t`, to their arrival steps. Returns the synaptic operations done.
+    #[inline(always)]
     pub fn deliver(&mut self, sources: &[u32], t: usize, steps: usize) -> u64 {
         let size = self.size;
         if self.delays.is_empty() {
@@ -139,8 +142,10 @@ impl Synapses {
     }
 
     /// Takes the sums arriving in step `t`, adds `bias`, writes them to `xs`
-    /// and clears their bank for reuse by step `t + banks`.
-    pub fn take(&mut self, t: usize, bias: &[i64], xs: &mut [i64]) {
+    /// and clears their bank for reuse by step `t + banks`. `S` must hold
+    /// the layer's accumulator width (see [`crate::lane::fits_in_i32`]).
+    #[inline(always)]
+    pub fn take<S: Lane>(&mut self, t: usize, bias: &[S], xs: &mut [S]) {
         let size = self.size;
         let bank = (t % self.banks) * size..(t % self.banks + 1) * size;
         macro_rules! drain {
@@ -148,12 +153,12 @@ impl Synapses {
                 let row = &mut $acc[bank];
                 if bias.is_empty() {
                     for (x, a) in xs.iter_mut().zip(row.iter_mut()) {
-                        *x = i64::from(*a);
+                        *x = S::from_i64(i64::from(*a));
                         *a = 0;
                     }
                 } else {
                     for ((x, a), &b) in xs.iter_mut().zip(row.iter_mut()).zip(bias) {
-                        *x = i64::from(*a) + b;
+                        *x = S::from_i64(i64::from(*a)) + b;
                         *a = 0;
                     }
                 }

@@ -1,0 +1,180 @@
+//! `spikegate bench`: throughput of the reference model on the benchmark
+//! network (dense 784-400-10 `ttfs`, 16-bit weights, latency-coded input).
+
+use std::hint::black_box;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{ensure, Result};
+use spikegate_model::{Decode, Neuron, Spike, ValidNetwork};
+use spikegate_sim::random::{random_latency_input, random_network, Shape};
+use spikegate_sim::rng::SplitMix64;
+use spikegate_sim::Reference;
+
+/// Measure the reference model: synaptic operations per second on one
+/// core, samples per second on all cores, at several input spike rates.
+///
+/// The network is a dense 784-400-10 `ttfs` network with random 16-bit
+/// weights (seeded); each input spikes once with probability RATE (latency
+/// code), so RATE 0.1 means about 78 input spikes per sample. Also times
+/// the physical floor: a bare loop adding one 400-wide 16-bit row into
+/// 32-bit accumulators per spike, and prints the reference's ratio to it.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Input spike rates to measure (fraction of inputs that spike).
+    #[arg(long, value_delimiter = ',', default_values_t = [0.05, 0.1, 0.2])]
+    pub rates: Vec<f64>,
+    /// Time steps per sample.
+    #[arg(long, default_value_t = 32)]
+    pub steps: u32,
+    /// Samples per measurement.
+    #[arg(long, default_value_t = 2000)]
+    pub samples: usize,
+    /// Threads for the all-cores figure (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Seed of the random network and inputs.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// The benchmark network: 784-400-10 `ttfs`, 16-bit weights.
+pub fn bench_network(seed: u64, steps: u32) -> ValidNetwork {
+    let mut shape = Shape::new(784, &[400, 10], steps);
+    shape.neuron = Some(Neuron::Ttfs);
+    shape.weight_width = Some(16);
+    shape.max_delay = Some(0);
+    shape.bias = Some(false);
+    shape.decode = Some(Decode::FirstSpike);
+    let mut rng = SplitMix64::new(seed);
+    let mut network = random_network(&mut rng, &shape).into_inner();
+    for layer in &mut network.layers {
+        // Zero-mean weights and 24-bit states, as a trained, quantized TTFS
+        // network has; the threshold lets a few percent of hidden neurons
+        // fire (TTFS training makes hidden layers sparse).
+        for w in layer.weights.iter_mut().flatten() {
+            *w = rng.range(-4096, 4095);
+        }
+        layer.delays = None;
+        layer.widths.membrane = 24;
+        layer.widths.threshold = 24;
+        layer.widths.current = Some(24);
+        layer.threshold = Some(300_000);
+    }
+    network.name = "bench-784-400-10-ttfs".to_owned();
+    spikegate_model::validate(network).expect("bench network is valid")
+}
+
+struct Measure {
+    seconds: f64,
+    synaptic_ops: u64,
+    hidden_spikes: usize,
+}
+
+fn run_all(reference: &mut Reference, inputs: &[Vec<Spike>]) -> Measure {
+    let start = Instant::now();
+    let mut synaptic_ops = 0;
+    let mut hidden_spikes = 0;
+    for input in inputs {
+        let run = reference.run(black_box(input)).expect("bench input is valid");
+        synaptic_ops += run.synaptic_ops;
+        hidden_spikes += run.layers[0].len();
+        black_box(&run);
+    }
+    Measure {
+        seconds: start.elapsed().as_secs_f64(),
+        synaptic_ops,
+        hidden_spikes,
+    }
+}
+
+/// The floor: per input spike, add one 400-wide i16 row into i32 sums.
+fn floor_ops_per_second(rows: &[i16], inputs: &[Vec<Spike>]) -> f64 {
+    let mut acc = vec![0i32; 400];
+    let start = Instant::now();
+    let mut ops = 0u64;
+    for input in inputs {
+        for s in input {
+            let j = s.neuron as usize;
+            for (a, &w) in acc.iter_mut().zip(&rows[j * 400..(j + 1) * 400]) {
+                *a += i32::from(w);
+            }
+            ops += 400;
+        }
+        black_box(&mut acc);
+    }
+    ops as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Runs the command.
+pub fn run(args: &Args) -> Result<ExitCode> {
+    ensure!(args.samples > 0, "--samples must be at least 1");
+    ensure!(args.steps > 0, "--steps must be at least 1");
+    ensure!(
+        args.rates.iter().all(|r| (0.0..=1.0).contains(r)),
+        "--rates must lie between 0 and 1"
+    );
+    let threads = if args.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        args.threads
+    };
+    let network = bench_network(args.seed, args.steps);
+    let rows: Vec<i16> = network.network().layers[0]
+        .weights
+        .iter()
+        .flatten()
+        .map(|&w| w as i16)
+        .collect();
+    println!(
+        "reference model benchmark: 784-400-10 ttfs, 16-bit weights, T = {}, {} samples per rate, seed {}",
+        args.steps, args.samples, args.seed
+    );
+    println!(
+        "{:>6} {:>10} {:>12} {:>12} {:>10} {:>12} {:>8} {:>14}",
+        "rate", "in spikes", "hidden spk", "syn ops", "us/sample", "synops/s", "floor x", "samples/s all"
+    );
+    let mut rng = SplitMix64::new(args.seed ^ 0x5EED);
+    for &rate in &args.rates {
+        let inputs: Vec<Vec<Spike>> = (0..args.samples)
+            .map(|_| random_latency_input(&mut rng, 784, args.steps, rate))
+            .collect();
+        let in_spikes: usize = inputs.iter().map(Vec::len).sum();
+        let mut reference = Reference::new(&network);
+        run_all(&mut reference, &inputs[..inputs.len().min(50)]); // warm up
+        let one = run_all(&mut reference, &inputs);
+        let floor = floor_ops_per_second(&rows, &inputs);
+        let all = run_threads(&network, &inputs, threads);
+        let ops_per_s = one.synaptic_ops as f64 / one.seconds;
+        println!(
+            "{:>6.3} {:>10.1} {:>12.1} {:>12.0} {:>10.2} {:>12.3e} {:>8.2} {:>14.0}",
+            rate,
+            in_spikes as f64 / args.samples as f64,
+            one.hidden_spikes as f64 / args.samples as f64,
+            one.synaptic_ops as f64 / args.samples as f64,
+            one.seconds * 1e6 / args.samples as f64,
+            ops_per_s,
+            floor / ops_per_s,
+            args.samples as f64 / all,
+        );
+    }
+    println!("synops/s: one core, whole reference (routing, sweeps, decoding) over its synaptic operations");
+    println!("floor x: bare-loop synops/s (one i16 row into i32 sums per input spike) over the reference's");
+    println!("samples/s all: {threads} threads, one compiled reference each");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Seconds to run `inputs` split over `threads` threads.
+fn run_threads(network: &ValidNetwork, inputs: &[Vec<Spike>], threads: usize) -> f64 {
+    let chunk = inputs.len().div_ceil(threads);
+    let start = Instant::now();
+    std::thread::scope(|scope| {
+        for part in inputs.chunks(chunk) {
+            scope.spawn(move || {
+                let mut reference = Reference::new(network);
+                run_all(&mut reference, part)
+            });
+        }
+    });
+    start.elapsed().as_secs_f64()
+}

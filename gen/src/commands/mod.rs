@@ -1,0 +1,6 @@
+//! One module per subcommand: its arguments (with their `--help` text) and
+//! what it does.
+
+pub mod bench;
+pub mod check;
+pub mod sim;

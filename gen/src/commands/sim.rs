@@ -1,0 +1,158 @@
+//! `spikegate sim MODEL --input SPIKES`: run the reference model.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use spikegate_model::load::read_json;
+use spikegate_model::{
+    load_network, load_spikes, LayerSpikes, ResultFile, SampleResult, ValidNetwork, RESULT_FORMAT,
+};
+use spikegate_sim::Reference;
+
+use crate::output::write_json;
+
+/// Run the bit-exact reference model on input spikes.
+///
+/// Prints, per sample, the decoded output and the spike count of every
+/// layer (and the accuracy when the samples carry labels). With --expect,
+/// compares every layer's spikes and the decoded output with an expected
+/// result file and exits 1 at the first difference, naming sample, layer,
+/// step and neuron.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The model file (JSON, docs/model-format.md).
+    pub model: PathBuf,
+    /// Input spikes (JSON spike file: samples of [step, neuron] events).
+    #[arg(long, short)]
+    pub input: PathBuf,
+    /// Write every layer's spike trains and the decoded outputs here
+    /// (a result file, the same form as a golden case's expected.json).
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// Compare with this expected result file; exit 1 on any difference.
+    #[arg(long)]
+    pub expect: Option<PathBuf>,
+    /// Print only the summary line, not one line per sample.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Runs the command.
+pub fn run(args: &Args) -> Result<ExitCode> {
+    let network = load_network(&args.model)?;
+    let input = load_spikes(&args.input, &network)?;
+    let mut reference = Reference::new(&network);
+    let mut samples = Vec::with_capacity(input.samples.len());
+    let mut correct = 0;
+    let mut labelled = 0;
+    for (index, sample) in input.samples.iter().enumerate() {
+        let run = reference
+            .run(&sample.events)
+            .with_context(|| format!("{}: sample {index}", args.input.display()))?;
+        let class = run.output.class();
+        if let Some(label) = sample.label {
+            labelled += 1;
+            correct += usize::from(label == class);
+        }
+        if !args.quiet {
+            let counts: Vec<String> = run.layers.iter().map(|l| l.len().to_string()).collect();
+            let label = sample.label.map_or(String::new(), |l| format!(" (label {l})"));
+            println!(
+                "sample {index}: output {class}{label}; spikes per layer [{}]; {} synaptic ops",
+                counts.join(", "),
+                run.synaptic_ops
+            );
+        }
+        samples.push(to_result(&network, run));
+    }
+    if labelled > 0 {
+        println!(
+            "accuracy: {correct}/{labelled} = {:.2}%",
+            100.0 * correct as f64 / labelled as f64
+        );
+    }
+    let result = ResultFile {
+        format: RESULT_FORMAT.to_owned(),
+        model: network.network().name.clone(),
+        time_steps: network.network().time_steps,
+        samples,
+    };
+    if let Some(out) = &args.out {
+        write_json(out, &result)?;
+        println!("wrote {}", out.display());
+    }
+    if let Some(expect) = &args.expect {
+        let expected: ResultFile = read_json(expect)?;
+        if let Some(diff) = first_difference(&expected, &result) {
+            eprintln!("MISMATCH against {}: {diff}", expect.display());
+            return Ok(ExitCode::FAILURE);
+        }
+        println!(
+            "match: all {} samples equal {} (every layer, every spike, decoded output)",
+            result.samples.len(),
+            expect.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A run as a result-file sample.
+pub fn to_result(network: &ValidNetwork, run: spikegate_sim::Run) -> SampleResult {
+    SampleResult {
+        layers: run
+            .layers
+            .into_iter()
+            .enumerate()
+            .map(|(i, events)| LayerSpikes {
+                name: network.layer_name(i),
+                neurons: network.network().layers[i].size,
+                events,
+            })
+            .collect(),
+        output: run.output,
+    }
+}
+
+/// The first place where `actual` differs from `expected`, in words.
+pub fn first_difference(expected: &ResultFile, actual: &ResultFile) -> Option<String> {
+    if expected.samples.len() != actual.samples.len() {
+        return Some(format!(
+            "expected {} samples, got {}",
+            expected.samples.len(),
+            actual.samples.len()
+        ));
+    }
+    for (s, (e, a)) in expected.samples.iter().zip(&actual.samples).enumerate() {
+        if e.layers.len() != a.layers.len() {
+            return Some(format!("sample {s}: expected {} layers, got {}", e.layers.len(), a.layers.len()));
+        }
+        for (l, (el, al)) in e.layers.iter().zip(&a.layers).enumerate() {
+            let (mut ee, mut ae) = (el.events.clone(), al.events.clone());
+            ee.sort_unstable();
+            ae.sort_unstable();
+            if ee == ae {
+                continue;
+            }
+            // The earliest event present in one list but not the other.
+            let missing = ee.iter().find(|x| ae.binary_search(x).is_err());
+            let extra = ae.iter().find(|x| ee.binary_search(x).is_err());
+            let what = match (missing, extra) {
+                (Some(m), Some(x)) if (x.step, x.neuron) < (m.step, m.neuron) => {
+                    format!("unexpected spike at step {}, neuron {}", x.step, x.neuron)
+                }
+                (Some(m), _) => format!("missing spike at step {}, neuron {}", m.step, m.neuron),
+                (None, Some(x)) => format!("unexpected spike at step {}, neuron {}", x.step, x.neuron),
+                (None, None) => "events differ".to_owned(),
+            };
+            return Some(format!("sample {s}, layer {l} ({}): {what}", al.name));
+        }
+        if e.output != a.output {
+            return Some(format!(
+                "sample {s}: decoded output differs: expected {:?}, got {:?}",
+                e.output, a.output
+            ));
+        }
+    }
+    None
+}

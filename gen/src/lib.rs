@@ -1,0 +1,5 @@
+//! The `spikegate` command line's commands, as a library so that tests can
+//! reach them. (The hardware generator joins this crate in a later stage.)
+
+pub mod commands;
+pub mod output;

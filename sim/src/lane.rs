@@ -1,0 +1,73 @@
+//! The integer type a layer's neuron state is computed in.
+//!
+//! Every result is defined on unbounded integers (`docs/semantics.md`); a
+//! layer runs on `i32` lanes only when its widths prove that no
+//! intermediate value can leave `i32` (see [`fits_in_i32`]), and on `i64`
+//! lanes otherwise. `i32` lanes let the compiler process four to sixteen
+//! neurons per instruction.
+
+use std::ops::{Add, Mul, Shr, Sub};
+
+use spikegate_model::{Decay, Layer, Neuron};
+
+/// An integer type the neuron update can run in.
+pub trait Lane:
+    Copy
+    + Ord
+    + Default
+    + Send
+    + Sync
+    + std::fmt::Debug
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Shr<u32, Output = Self>
+    + std::ops::BitOr<Output = Self>
+    + 'static
+{
+    /// Converts a value known to fit (validation and [`fits_in_i32`]
+    /// guarantee it).
+    fn from_i64(v: i64) -> Self;
+    /// Widens to `i64`.
+    fn to_i64(self) -> i64;
+}
+
+macro_rules! lane {
+    ($t:ty) => {
+        impl Lane for $t {
+            #[inline(always)]
+            fn from_i64(v: i64) -> Self {
+                v as $t
+            }
+            #[inline(always)]
+            fn to_i64(self) -> i64 {
+                self as i64
+            }
+        }
+    };
+}
+lane!(i32);
+lane!(i64);
+
+/// Whether every intermediate value of `layer`'s update fits in `i32`:
+/// states and synaptic input at most 30 bits wide (so the sum of any two
+/// fits in 31), multiplier decays whose product fits, and no `adlif`
+/// (whose products are wider).
+pub fn fits_in_i32(layer: &Layer, accumulator_width: u32) -> bool {
+    let w = layer.widths;
+    let widest_state = w.membrane.max(w.current.unwrap_or(0)).max(w.threshold);
+    let product_fits = |d: &Option<Decay>, width: u32| match d {
+        Some(Decay::Multiply { frac_bits, .. }) => width + frac_bits + 1 <= 31,
+        _ => true,
+    };
+    let decays_fit = match &layer.neuron {
+        Neuron::If | Neuron::Ttfs => true,
+        Neuron::Lif { leak } => product_fits(&Some(*leak), w.membrane),
+        Neuron::Cuba {
+            current_decay,
+            membrane_decay,
+        } => product_fits(current_decay, w.current.unwrap_or(32)) && product_fits(membrane_decay, w.membrane),
+        Neuron::Adlif { .. } => false,
+    };
+    widest_state <= 30 && accumulator_width <= 30 && decays_fit
+}
