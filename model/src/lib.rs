@@ -8,6 +8,7 @@
 //! meaning of every value in `docs/semantics.md`.
 
 pub mod error;
+pub mod json_text;
 pub mod load;
 pub mod network;
 pub mod spikes;

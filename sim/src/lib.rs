@@ -4,6 +4,7 @@
 //!
 //! (The cycle-accurate co-simulator joins this crate with the hardware.)
 
+pub mod compare;
 pub mod decode;
 pub mod lane;
 pub mod encode;

@@ -5,7 +5,7 @@
 //! every layer sweeps its neurons (leak, threshold, reset).
 
 use spikegate_model::spikes::check_events;
-use spikegate_model::{DecodedOutput, Spike, ValidNetwork};
+use spikegate_model::{DecodedOutput, LayerSpikes, SampleResult, Spike, ValidNetwork};
 
 use crate::decode::decode;
 use crate::lane::{fits_in_i32, Lane};
@@ -33,6 +33,25 @@ pub struct Run {
     pub output: DecodedOutput,
     /// Synaptic operations performed (weight additions actually delivered).
     pub synaptic_ops: u64,
+}
+
+impl Run {
+    /// This run as a result-file sample, layers named as in `network`.
+    pub fn into_sample(self, network: &ValidNetwork) -> SampleResult {
+        SampleResult {
+            layers: self
+                .layers
+                .into_iter()
+                .enumerate()
+                .map(|(i, events)| LayerSpikes {
+                    name: network.layer_name(i),
+                    neurons: network.network().layers[i].size,
+                    events,
+                })
+                .collect(),
+            output: self.output,
+        }
+    }
 }
 
 /// The state of every neuron of one layer after one step, for traces.
