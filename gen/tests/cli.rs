@@ -1,0 +1,204 @@
+//! The `spikegate` binary as a user runs it: exit codes, messages, files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn golden(case: &str, file: &str) -> PathBuf {
+    root().join("golden").join(case).join(file)
+}
+
+fn spikegate(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_spikegate"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("spikegate-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn check_prints_the_summary() {
+    let model = golden("readout", "model.json");
+    let out = spikegate(&["check", model.to_str().unwrap()]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    // 2 inputs -> 2 if -> 2 lif readout; 4-bit weights: 8 synapses, 32 bits.
+    assert!(stdout.contains("total: 2 layers, 4 neurons, 8 synapses, 32 weight memory bits, 0 delay memory bits"), "{stdout}");
+    // Readout: x in [-2-1, 3+4] = [-3, 7] needs 4 bits; layer 0: [0, 3] needs 3.
+    assert!(stdout.contains("largest possible accumulator width: 4 bits"), "{stdout}");
+    assert!(stdout.contains("lif*"), "readout layer marked: {stdout}");
+}
+
+#[test]
+fn check_reports_delay_memory() {
+    let out = spikegate(&["check", golden("delays", "model.json").to_str().unwrap(), "--json"]);
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Layer 0: 4 synapses x 2 bits (max 2); layer 1: 2 synapses x 2 bits (max 3).
+    assert_eq!(summary["delay_bits"], 12);
+    assert_eq!(summary["synapses"], 6);
+}
+
+#[test]
+fn sim_matches_every_golden_case_and_writes_the_result() {
+    let dir = scratch("sim");
+    for case in ["if_subtract", "delays", "readout", "large_ttfs"] {
+        let out_file = dir.join(format!("{case}.json"));
+        let out = spikegate(&[
+            "sim",
+            golden(case, "model.json").to_str().unwrap(),
+            "--input",
+            golden(case, "input.json").to_str().unwrap(),
+            "--expect",
+            golden(case, "expected.json").to_str().unwrap(),
+            "--out",
+            out_file.to_str().unwrap(),
+        ]);
+        let (stdout, stderr) = text(&out);
+        assert!(out.status.success(), "{case}: {stderr}");
+        assert!(stdout.contains("match: all"), "{case}: {stdout}");
+        // The written result is the expected file, value for value.
+        let written: serde_json::Value = serde_json::from_slice(&std::fs::read(&out_file).unwrap()).unwrap();
+        let expected: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(golden(case, "expected.json")).unwrap()).unwrap();
+        assert_eq!(written, expected, "{case}");
+    }
+    let out = spikegate(&[
+        "sim",
+        golden("ttfs", "model.json").to_str().unwrap(),
+        "--input",
+        golden("ttfs", "input.json").to_str().unwrap(),
+    ]);
+    let (stdout, _) = text(&out);
+    assert!(stdout.contains("sample 0: output 0; spikes per layer [3]"), "{stdout}");
+}
+
+#[test]
+fn sim_names_the_first_difference() {
+    let dir = scratch("mismatch");
+    let mut expected: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(golden("delays", "expected.json")).unwrap()).unwrap();
+    expected["samples"][0]["layers"][0]["events"][1] = serde_json::json!([2, 1]);
+    let bad = dir.join("expected.json");
+    std::fs::write(&bad, expected.to_string()).unwrap();
+    let out = spikegate(&[
+        "sim",
+        golden("delays", "model.json").to_str().unwrap(),
+        "--input",
+        golden("delays", "input.json").to_str().unwrap(),
+        "--expect",
+        bad.to_str().unwrap(),
+    ]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr.contains("sample 0, layer 0 (layer0): unexpected spike at step 1, neuron 1"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_files_give_clear_errors_and_exit_1() {
+    let dir = scratch("bad");
+    let mut model: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(golden("bias", "model.json")).unwrap()).unwrap();
+    model["layers"][0]["weights"][0][1] = serde_json::json!(300);
+    let path = dir.join("model.json");
+    std::fs::write(&path, model.to_string()).unwrap();
+    let out = spikegate(&["check", path.to_str().unwrap()]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout.is_empty(), "{stdout}");
+    assert_eq!(
+        stderr.trim(),
+        format!(
+            "error: {}: layer 0: field `weights[0][1]`: 300 does not fit the 4-bit weight width (-8..=7)",
+            path.display()
+        )
+    );
+
+    model["layers"][0]["neuron"] = serde_json::json!({"kind": "izhikevich"});
+    std::fs::write(&path, model.to_string()).unwrap();
+    let (_, stderr) = text(&spikegate(&["check", path.to_str().unwrap()]));
+    assert!(stderr.contains("layer 0") && stderr.contains("izhikevich"), "{stderr}");
+
+    let missing = dir.join("nope.json");
+    let out = spikegate(&["check", missing.to_str().unwrap()]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.contains("nope.json: cannot read the file"), "{stderr}");
+
+    // An input file made for another model.
+    let out = spikegate(&[
+        "sim",
+        golden("bias", "model.json").to_str().unwrap(),
+        "--input",
+        golden("ttfs", "input.json").to_str().unwrap(),
+    ]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.contains("input.json: field `neurons`: the model has 1 inputs, the spike file 2"), "{stderr}");
+}
+
+#[test]
+fn a_failed_write_leaves_no_file() {
+    let dir = scratch("nowrite");
+    let target = dir.join("missing-folder").join("out.json");
+    let out = spikegate(&[
+        "sim",
+        golden("bias", "model.json").to_str().unwrap(),
+        "--input",
+        golden("bias", "input.json").to_str().unwrap(),
+        "--out",
+        target.to_str().unwrap(),
+    ]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.contains("cannot write"), "{stderr}");
+    assert!(!target.exists());
+}
+
+#[test]
+fn every_command_explains_itself() {
+    for (cmd, words) in [
+        ("check", &["MODEL", "accumulator", "--json"][..]),
+        ("sim", &["MODEL", "--input", "--out", "--expect"][..]),
+        ("bench", &["--rates", "--steps", "--samples", "--threads", "floor"][..]),
+    ] {
+        let out = spikegate(&[cmd, "--help"]);
+        let (stdout, _) = text(&out);
+        assert!(out.status.success());
+        for w in words {
+            assert!(stdout.contains(w), "`spikegate {cmd} --help` lacks {w}: {stdout}");
+        }
+    }
+    let (stdout, _) = text(&spikegate(&["--help"]));
+    for cmd in ["check", "sim", "bench"] {
+        assert!(stdout.contains(cmd), "{stdout}");
+    }
+}
+
+#[test]
+fn bench_runs_and_prints_its_figures() {
+    let out = spikegate(&["bench", "--samples", "20", "--rates", "0.1", "--steps", "8", "--threads", "2"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("synops/s") && stdout.contains("0.100"), "{stdout}");
+    let out = spikegate(&["bench", "--rates", "1.5"]);
+    assert_eq!(out.status.code(), Some(1));
+}
