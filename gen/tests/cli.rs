@@ -4,7 +4,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn golden(case: &str, file: &str) -> PathBuf {
@@ -39,15 +42,27 @@ fn check_prints_the_summary() {
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
     // 2 inputs -> 2 if -> 2 lif readout; 4-bit weights: 8 synapses, 32 bits.
-    assert!(stdout.contains("total: 2 layers, 4 neurons, 8 synapses, 32 weight memory bits, 0 delay memory bits"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "total: 2 layers, 4 neurons, 8 synapses, 32 weight memory bits, 0 delay memory bits"
+        ),
+        "{stdout}"
+    );
     // Readout: x in [-2-1, 3+4] = [-3, 7] needs 4 bits; layer 0: [0, 3] needs 3.
-    assert!(stdout.contains("largest possible accumulator width: 4 bits"), "{stdout}");
+    assert!(
+        stdout.contains("largest possible accumulator width: 4 bits"),
+        "{stdout}"
+    );
     assert!(stdout.contains("lif*"), "readout layer marked: {stdout}");
 }
 
 #[test]
 fn check_reports_delay_memory() {
-    let out = spikegate(&["check", golden("delays", "model.json").to_str().unwrap(), "--json"]);
+    let out = spikegate(&[
+        "check",
+        golden("delays", "model.json").to_str().unwrap(),
+        "--json",
+    ]);
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     // Layer 0: 4 synapses x 2 bits (max 2); layer 1: 2 synapses x 2 bits (max 3).
     assert_eq!(summary["delay_bits"], 12);
@@ -73,7 +88,8 @@ fn sim_matches_every_golden_case_and_writes_the_result() {
         assert!(out.status.success(), "{case}: {stderr}");
         assert!(stdout.contains("match: all"), "{case}: {stdout}");
         // The written result is the expected file, value for value.
-        let written: serde_json::Value = serde_json::from_slice(&std::fs::read(&out_file).unwrap()).unwrap();
+        let written: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&out_file).unwrap()).unwrap();
         let expected: serde_json::Value =
             serde_json::from_slice(&std::fs::read(golden(case, "expected.json")).unwrap()).unwrap();
         assert_eq!(written, expected, "{case}");
@@ -85,7 +101,10 @@ fn sim_matches_every_golden_case_and_writes_the_result() {
         golden("ttfs", "input.json").to_str().unwrap(),
     ]);
     let (stdout, _) = text(&out);
-    assert!(stdout.contains("sample 0: output 0; spikes per layer [3]"), "{stdout}");
+    assert!(
+        stdout.contains("sample 0: output 0; spikes per layer [3]"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -135,13 +154,19 @@ fn bad_files_give_clear_errors_and_exit_1() {
     model["layers"][0]["neuron"] = serde_json::json!({"kind": "izhikevich"});
     std::fs::write(&path, model.to_string()).unwrap();
     let (_, stderr) = text(&spikegate(&["check", path.to_str().unwrap()]));
-    assert!(stderr.contains("layer 0") && stderr.contains("izhikevich"), "{stderr}");
+    assert!(
+        stderr.contains("layer 0") && stderr.contains("izhikevich"),
+        "{stderr}"
+    );
 
     let missing = dir.join("nope.json");
     let out = spikegate(&["check", missing.to_str().unwrap()]);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr.contains("nope.json: cannot read the file"), "{stderr}");
+    assert!(
+        stderr.contains("nope.json: cannot read the file"),
+        "{stderr}"
+    );
 
     // An input file made for another model.
     let out = spikegate(&[
@@ -152,7 +177,10 @@ fn bad_files_give_clear_errors_and_exit_1() {
     ]);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr.contains("input.json: field `neurons`: the model has 1 inputs, the spike file 2"), "{stderr}");
+    assert!(
+        stderr.contains("input.json: field `neurons`: the model has 1 inputs, the spike file 2"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -178,13 +206,19 @@ fn every_command_explains_itself() {
     for (cmd, words) in [
         ("check", &["MODEL", "accumulator", "--json"][..]),
         ("sim", &["MODEL", "--input", "--out", "--expect"][..]),
-        ("bench", &["--rates", "--steps", "--samples", "--threads", "floor"][..]),
+        (
+            "bench",
+            &["--rates", "--steps", "--samples", "--threads", "floor"][..],
+        ),
     ] {
         let out = spikegate(&[cmd, "--help"]);
         let (stdout, _) = text(&out);
         assert!(out.status.success());
         for w in words {
-            assert!(stdout.contains(w), "`spikegate {cmd} --help` lacks {w}: {stdout}");
+            assert!(
+                stdout.contains(w),
+                "`spikegate {cmd} --help` lacks {w}: {stdout}"
+            );
         }
     }
     let (stdout, _) = text(&spikegate(&["--help"]));
@@ -195,10 +229,23 @@ fn every_command_explains_itself() {
 
 #[test]
 fn bench_runs_and_prints_its_figures() {
-    let out = spikegate(&["bench", "--samples", "20", "--rates", "0.1", "--steps", "8", "--threads", "2"]);
+    let out = spikegate(&[
+        "bench",
+        "--samples",
+        "20",
+        "--rates",
+        "0.1",
+        "--steps",
+        "8",
+        "--threads",
+        "2",
+    ]);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
-    assert!(stdout.contains("synops/s") && stdout.contains("0.100"), "{stdout}");
+    assert!(
+        stdout.contains("synops/s") && stdout.contains("0.100"),
+        "{stdout}"
+    );
     let out = spikegate(&["bench", "--rates", "1.5"]);
     assert_eq!(out.status.code(), Some(1));
 }

@@ -13,7 +13,11 @@ pub fn first_difference(expected: &ResultFile, actual: &ResultFile) -> Option<St
     }
     for (s, (e, a)) in expected.samples.iter().zip(&actual.samples).enumerate() {
         if e.layers.len() != a.layers.len() {
-            return Some(format!("sample {s}: expected {} layers, got {}", e.layers.len(), a.layers.len()));
+            return Some(format!(
+                "sample {s}: expected {} layers, got {}",
+                e.layers.len(),
+                a.layers.len()
+            ));
         }
         for (l, (el, al)) in e.layers.iter().zip(&a.layers).enumerate() {
             let (mut ee, mut ae) = (el.events.clone(), al.events.clone());
@@ -30,7 +34,9 @@ pub fn first_difference(expected: &ResultFile, actual: &ResultFile) -> Option<St
                     format!("unexpected spike at step {}, neuron {}", x.step, x.neuron)
                 }
                 (Some(m), _) => format!("missing spike at step {}, neuron {}", m.step, m.neuron),
-                (None, Some(x)) => format!("unexpected spike at step {}, neuron {}", x.step, x.neuron),
+                (None, Some(x)) => {
+                    format!("unexpected spike at step {}, neuron {}", x.step, x.neuron)
+                }
                 (None, None) => "events differ".to_owned(),
             };
             return Some(format!("sample {s}, layer {l} ({}): {what}", al.name));

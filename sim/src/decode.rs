@@ -64,8 +64,17 @@ mod tests {
             }
         );
         let out = decode(Decode::FirstSpike, &[0; 3], &[], 8);
-        assert_eq!(out.class(), 0, "no spike at all: every neuron at T, lowest wins");
-        let out = decode(Decode::SpikeCount, &[0; 3], &[Spike::new(0, 2), Spike::new(1, 1)], 8);
+        assert_eq!(
+            out.class(),
+            0,
+            "no spike at all: every neuron at T, lowest wins"
+        );
+        let out = decode(
+            Decode::SpikeCount,
+            &[0; 3],
+            &[Spike::new(0, 2), Spike::new(1, 1)],
+            8,
+        );
         assert_eq!(out.class(), 1);
         let out = decode(Decode::Readout, &[-4, 9, 9], &[], 8);
         assert_eq!(out.class(), 1);

@@ -64,7 +64,10 @@ mod tests {
     fn latency_code() {
         let s = ttfs_latency(&[1.0, 0.0, 0.5, 0.25], 9).unwrap();
         // 1.0 -> 0; 0.0 -> none; 0.5 -> round(4.0) = 4; 0.25 -> round(6.0) = 6
-        assert_eq!(s, vec![Spike::new(0, 0), Spike::new(4, 2), Spike::new(6, 3)]);
+        assert_eq!(
+            s,
+            vec![Spike::new(0, 0), Spike::new(4, 2), Spike::new(6, 3)]
+        );
         let s = ttfs_latency(&[0.9375], 9).unwrap(); // 0.0625 * 8 = 0.5 -> 1
         assert_eq!(s, vec![Spike::new(1, 0)]);
     }
@@ -86,6 +89,9 @@ mod tests {
         let e = rate(&[0.5, f64::NAN], 4).unwrap_err();
         assert_eq!(e.index, 1);
         let e = ttfs_latency(&[1.5], 4).unwrap_err();
-        assert_eq!(e.to_string(), "input value 0 is 1.5; encoders take values from 0 to 1");
+        assert_eq!(
+            e.to_string(),
+            "input value 0 is 1.5; encoders take values from 0 to 1"
+        );
     }
 }

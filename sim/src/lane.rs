@@ -57,7 +57,7 @@ pub fn fits_in_i32(layer: &Layer, accumulator_width: u32) -> bool {
     let w = layer.widths;
     let widest_state = w.membrane.max(w.current.unwrap_or(0)).max(w.threshold);
     let product_fits = |d: &Option<Decay>, width: u32| match d {
-        Some(Decay::Multiply { frac_bits, .. }) => width + frac_bits + 1 <= 31,
+        Some(Decay::Multiply { frac_bits, .. }) => width + frac_bits < 31,
         _ => true,
     };
     let decays_fit = match &layer.neuron {
@@ -66,7 +66,10 @@ pub fn fits_in_i32(layer: &Layer, accumulator_width: u32) -> bool {
         Neuron::Cuba {
             current_decay,
             membrane_decay,
-        } => product_fits(current_decay, w.current.unwrap_or(32)) && product_fits(membrane_decay, w.membrane),
+        } => {
+            product_fits(current_decay, w.current.unwrap_or(32))
+                && product_fits(membrane_decay, w.membrane)
+        }
         Neuron::Adlif { .. } => false,
     };
     widest_state <= 30 && accumulator_width <= 30 && decays_fit

@@ -6,8 +6,8 @@
 
 pub mod compare;
 pub mod decode;
-pub mod lane;
 pub mod encode;
+pub mod lane;
 pub mod naive;
 pub mod neuron;
 pub mod random;

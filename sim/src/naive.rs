@@ -8,6 +8,9 @@
 //! used only to check the fast model and to compute expected outputs of the
 //! large golden cases.
 
+// Index loops are the point here: each line reads like the page's equations.
+#![allow(clippy::needless_range_loop)]
+
 use spikegate_model::{Decay, Decode, DecodedOutput, Neuron, Reset, Spike, ValidNetwork};
 
 fn clamp_to(width: u32, z: i128) -> i128 {
@@ -31,7 +34,9 @@ fn apply_decay(z: i128, d: Option<Decay>) -> i128 {
     match d {
         None => z,
         Some(Decay::Shift(k)) => z - floor_div_pow2(z, k),
-        Some(Decay::Multiply { beta, frac_bits }) => floor_div_pow2(z * i128::from(beta), frac_bits),
+        Some(Decay::Multiply { beta, frac_bits }) => {
+            floor_div_pow2(z * i128::from(beta), frac_bits)
+        }
     }
 }
 
@@ -69,12 +74,15 @@ pub fn run_naive(network: &ValidNetwork, input: &[Spike]) -> (Vec<Vec<Spike>>, D
                 }
                 match &layer.neuron {
                     Neuron::If => v[i] = clamp_to(w.membrane, v[i] + x),
-                    Neuron::Lif { leak } => v[i] = clamp_to(w.membrane, apply_decay(v[i], Some(*leak)) + x),
+                    Neuron::Lif { leak } => {
+                        v[i] = clamp_to(w.membrane, apply_decay(v[i], Some(*leak)) + x)
+                    }
                     Neuron::Cuba {
                         current_decay,
                         membrane_decay,
                     } => {
-                        cur[i] = clamp_to(w.current.unwrap(), apply_decay(cur[i], *current_decay) + x);
+                        cur[i] =
+                            clamp_to(w.current.unwrap(), apply_decay(cur[i], *current_decay) + x);
                         v[i] = clamp_to(w.membrane, apply_decay(v[i], *membrane_decay) + cur[i]);
                     }
                     Neuron::Ttfs => {
@@ -89,10 +97,13 @@ pub fn run_naive(network: &ValidNetwork, input: &[Spike]) -> (Vec<Vec<Spike>>, D
                         frac_bits,
                     } => {
                         let s_prev = if flag[i] { 1 } else { 0 };
-                        let new_w = floor_div_pow2(i128::from(*beta) * adapt[i] + i128::from(*a) * v[i], *frac_bits)
-                            + i128::from(*b) * s_prev;
+                        let new_w = floor_div_pow2(
+                            i128::from(*beta) * adapt[i] + i128::from(*a) * v[i],
+                            *frac_bits,
+                        ) + i128::from(*b) * s_prev;
                         adapt[i] = clamp_to(w.adaptation.unwrap(), new_w);
-                        let new_v = floor_div_pow2(i128::from(*alpha) * v[i], *frac_bits) + x - adapt[i];
+                        let new_v =
+                            floor_div_pow2(i128::from(*alpha) * v[i], *frac_bits) + x - adapt[i];
                         v[i] = clamp_to(w.membrane, new_v);
                     }
                 }
@@ -132,7 +143,14 @@ fn naive_decode(rule: Decode, spikes: &[Spike], membranes: &[i64], steps: u32) -
     match rule {
         Decode::FirstSpike => {
             let times: Vec<u32> = (0..n)
-                .map(|i| spikes.iter().filter(|s| s.neuron as usize == i).map(|s| s.step).min().unwrap_or(steps))
+                .map(|i| {
+                    spikes
+                        .iter()
+                        .filter(|s| s.neuron as usize == i)
+                        .map(|s| s.step)
+                        .min()
+                        .unwrap_or(steps)
+                })
                 .collect();
             let best = *times.iter().min().unwrap();
             let class = times.iter().position(|&t| t == best).unwrap() as u32;

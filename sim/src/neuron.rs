@@ -72,7 +72,13 @@ pub struct LayerState<S> {
 impl<S: Lane> LayerState<S> {
     /// A zero state for `size` neurons of kind `neuron`.
     pub fn new(neuron: &Neuron, size: usize) -> Self {
-        let sized = |on: bool| if on { vec![S::default(); size] } else { Vec::new() };
+        let sized = |on: bool| {
+            if on {
+                vec![S::default(); size]
+            } else {
+                Vec::new()
+            }
+        };
         LayerState {
             membrane: vec![S::default(); size],
             current: sized(neuron.has_current()),
@@ -155,7 +161,12 @@ impl<S: Lane> Dynamics<S> {
                 b,
                 frac_bits,
             } => {
-                let (alpha, beta, a, b) = (S::from_i64(alpha), S::from_i64(beta), S::from_i64(a), S::from_i64(b));
+                let (alpha, beta, a, b) = (
+                    S::from_i64(alpha),
+                    S::from_i64(beta),
+                    S::from_i64(a),
+                    S::from_i64(b),
+                );
                 let zero = S::default();
                 let neurons = s.membrane.iter_mut().zip(&mut s.adaptation).zip(&s.flag);
                 for (((v, w), &spiked), &x) in neurons.zip(xs) {
@@ -171,11 +182,21 @@ impl<S: Lane> Dynamics<S> {
 
 /// Threshold test `v >= theta`, then reset, for every neuron, branch-free.
 #[inline(always)]
-fn fire<S: Lane>(s: &mut LayerState<S>, neuron: &Neuron, theta: S, reset: Reset, spiked: &mut [S]) -> bool {
+fn fire<S: Lane>(
+    s: &mut LayerState<S>,
+    neuron: &Neuron,
+    theta: S,
+    reset: Reset,
+    spiked: &mut [S],
+) -> bool {
     let zero = S::default();
     let one = S::from_i64(1);
     let once = matches!(neuron, Neuron::Ttfs);
-    let neurons = s.membrane.iter_mut().zip(&mut s.flag).zip(spiked.iter_mut());
+    let neurons = s
+        .membrane
+        .iter_mut()
+        .zip(&mut s.flag)
+        .zip(spiked.iter_mut());
     let mut any = zero;
     // Three copies of one loop, so that the reset is a constant in each.
     macro_rules! sweep {

@@ -88,13 +88,26 @@ pub fn random_neuron(rng: &mut SplitMix64, width: u32) -> Neuron {
     }
 }
 
-fn random_layer(rng: &mut SplitMix64, shape: &Shape, fan_in: usize, size: usize, readout: bool) -> Layer {
-    let weight = shape.weight_width.unwrap_or_else(|| rng.range(2, 16) as u32);
+fn random_layer(
+    rng: &mut SplitMix64,
+    shape: &Shape,
+    fan_in: usize,
+    size: usize,
+    readout: bool,
+) -> Layer {
+    let weight = shape
+        .weight_width
+        .unwrap_or_else(|| rng.range(2, 16) as u32);
     // Often narrow, so saturation happens; never narrower than the weights.
     let membrane = rng.range(i64::from(weight.max(4)), 24) as u32;
     // Decays must suit the narrowest state they may apply to (current >= weight).
-    let neuron = shape.neuron.clone().unwrap_or_else(|| random_neuron(rng, weight));
-    let current = neuron.has_current().then(|| rng.range(i64::from(weight), 24) as u32);
+    let neuron = shape
+        .neuron
+        .clone()
+        .unwrap_or_else(|| random_neuron(rng, weight));
+    let current = neuron
+        .has_current()
+        .then(|| rng.range(i64::from(weight), 24) as u32);
     let adaptation = neuron.has_adaptation().then(|| rng.range(4, 20) as u32);
     let (wlo, whi) = range_of(weight);
     // Slightly excitatory on average so that spikes propagate.
@@ -114,7 +127,11 @@ fn random_layer(rng: &mut SplitMix64, shape: &Shape, fan_in: usize, size: usize,
     .map(|max| Delays {
         max,
         values: (0..fan_in)
-            .map(|_| (0..size).map(|_| rng.range(0, i64::from(max)) as u32).collect())
+            .map(|_| {
+                (0..size)
+                    .map(|_| rng.range(0, i64::from(max)) as u32)
+                    .collect()
+            })
             .collect(),
     });
     let vmax = range_of(membrane).1;

@@ -92,12 +92,21 @@ impl<S: Lane> Engine<S> {
         let w = layer.widths;
         let firing = network.is_spiking(index).then(|| {
             (
-                S::from_i64(layer.threshold.expect("validated: spiking layers have a threshold")),
+                S::from_i64(
+                    layer
+                        .threshold
+                        .expect("validated: spiking layers have a threshold"),
+                ),
                 layer.reset.expect("validated: spiking layers have a reset"),
             )
         });
         Engine {
-            bias: layer.bias.iter().flatten().map(|&b| S::from_i64(b)).collect(),
+            bias: layer
+                .bias
+                .iter()
+                .flatten()
+                .map(|&b| S::from_i64(b))
+                .collect(),
             dynamics: Dynamics {
                 neuron: layer.neuron.clone(),
                 membrane: Bounds::of(w.membrane),
@@ -116,7 +125,10 @@ impl<S: Lane> Engine<S> {
     #[inline(always)]
     fn step(&mut self, synapses: &mut Synapses, t: usize, fired: &mut Vec<u32>) {
         synapses.take(t, &self.bias, &mut self.xs);
-        if self.dynamics.step(&mut self.state, &self.xs, &mut self.spiked) {
+        if self
+            .dynamics
+            .step(&mut self.state, &self.xs, &mut self.spiked)
+        {
             collect_spiked(&self.spiked, fired);
         }
     }
@@ -260,7 +272,11 @@ impl Reference {
         Ok(())
     }
 
-    fn run_inner(&mut self, input: &[Spike], mut trace: Option<&mut Vec<TraceRow>>) -> Result<Run, InputError> {
+    fn run_inner(
+        &mut self,
+        input: &[Spike],
+        mut trace: Option<&mut Vec<TraceRow>>,
+    ) -> Result<Run, InputError> {
         self.bucket_input(input)?;
         for layer in &mut self.layers {
             layer.synapses.clear();
@@ -273,7 +289,8 @@ impl Reference {
             self.incoming.extend_from_slice(&self.by_step[t]);
             for (l, layer) in self.layers.iter_mut().enumerate() {
                 let (incoming, fired, steps) = (&self.incoming, &mut self.fired, self.steps);
-                synaptic_ops += with_best_simd(self.avx2, || layer.synapses.deliver(incoming, t, steps));
+                synaptic_ops +=
+                    with_best_simd(self.avx2, || layer.synapses.deliver(incoming, t, steps));
                 fired.clear();
                 with_engine!(&mut layer.neurons, |e| {
                     with_best_simd(self.avx2, || e.step(&mut layer.synapses, t, fired));
@@ -286,9 +303,18 @@ impl Reference {
             }
         }
         let last = self.layers.last().expect("validated: at least one layer");
-        let membranes: Vec<i64> =
-            with_engine!(&last.neurons, |e| e.state.membrane.iter().map(|v| v.to_i64()).collect());
-        let output = decode(self.decode, &membranes, &spikes[spikes.len() - 1], self.steps as u32);
+        let membranes: Vec<i64> = with_engine!(&last.neurons, |e| e
+            .state
+            .membrane
+            .iter()
+            .map(|v| v.to_i64())
+            .collect());
+        let output = decode(
+            self.decode,
+            &membranes,
+            &spikes[spikes.len() - 1],
+            self.steps as u32,
+        );
         Ok(Run {
             layers: spikes,
             output,
@@ -304,7 +330,13 @@ mod tests {
     #[test]
     fn collects_every_flag_in_order() {
         for n in [0usize, 1, 7, 8, 9, 17, 64, 100] {
-            for pattern in [0u64, 1, 0xAAAA_AAAA_AAAA_AAAA, u64::MAX, 0x8000_0000_0000_0001] {
+            for pattern in [
+                0u64,
+                1,
+                0xAAAA_AAAA_AAAA_AAAA,
+                u64::MAX,
+                0x8000_0000_0000_0001,
+            ] {
                 let flags: Vec<i32> = (0..n).map(|i| ((pattern >> (i % 64)) & 1) as i32).collect();
                 let want: Vec<u32> = (0..n as u32).filter(|&i| flags[i as usize] == 1).collect();
                 let mut got = Vec::new();

@@ -30,24 +30,31 @@ fn add_row<W: Copy + Into<A>, A: Copy + std::ops::AddAssign>(acc: &mut [A], row:
     }
 }
 
-/// Adds row `row` into bank slot `slot(i)` per synapse (layers with delays).
+/// Where the spikes emitted in one step land: bank `(base + d) mod banks`
+/// for a synapse of delay `d`, if `d <= room` (arrival before `T`).
+#[derive(Clone, Copy)]
+struct Landing {
+    size: usize,
+    banks: usize,
+    base: usize,
+    room: usize,
+}
+
+/// Adds row `row` into the bank each synapse's delay selects (layers with
+/// delays); returns the synaptic operations delivered.
 #[inline(always)]
 fn add_row_delayed<W: Copy + Into<A>, A: Copy + std::ops::AddAssign>(
     acc: &mut [A],
     row: &[W],
     delays: &[u16],
-    size: usize,
-    base: usize,
-    banks: usize,
-    last_step: usize,
-    t: usize,
+    at: Landing,
 ) -> u64 {
     let mut delivered = 0;
     for (i, (&w, &d)) in row.iter().zip(delays).enumerate() {
-        let arrival = t + usize::from(d);
+        let d = usize::from(d);
         // Arrivals at or past T are dropped.
-        if arrival <= last_step {
-            acc[((base + usize::from(d)) % banks) * size + i] += w.into();
+        if d <= at.room {
+            acc[((at.base + d) % at.banks) * at.size + i] += w.into();
             delivered += 1;
         }
     }
@@ -129,13 +136,18 @@ impl Synapses {
             });
             return (sources.len() * size) as u64;
         }
-        let (banks, base) = (self.banks, t % self.banks);
+        let at = Landing {
+            size,
+            banks: self.banks,
+            base: t % self.banks,
+            room: steps - 1 - t,
+        };
         let delays = &self.delays;
         let mut ops = 0;
         with_pair!(self, |acc, w| {
             for &j in sources {
                 let row = j as usize * size..(j as usize + 1) * size;
-                ops += add_row_delayed(acc, &w[row.clone()], &delays[row], size, base, banks, steps - 1, t);
+                ops += add_row_delayed(acc, &w[row.clone()], &delays[row], at);
             }
         });
         ops

@@ -44,7 +44,8 @@ pub fn load_golden(name: &str) -> GoldenCase {
     let dir = workspace_root().join("golden").join(name);
     let network = load_network(&dir.join("model.json")).unwrap_or_else(|e| panic!("{e}"));
     let input = load_spikes(&dir.join("input.json"), &network).unwrap_or_else(|e| panic!("{e}"));
-    let expected: ResultFile = read_json(&dir.join("expected.json")).unwrap_or_else(|e| panic!("{e}"));
+    let expected: ResultFile =
+        read_json(&dir.join("expected.json")).unwrap_or_else(|e| panic!("{e}"));
     GoldenCase {
         name: name.to_owned(),
         network,

@@ -54,7 +54,10 @@ fn reference_reproduces_every_golden_case() {
         if let Some(diff) = first_difference(&case.expected, &actual) {
             panic!("golden/{name}: {diff}");
         }
-        assert_eq!(case.expected, actual, "golden/{name}: files differ beyond spikes");
+        assert_eq!(
+            case.expected, actual,
+            "golden/{name}: files differ beyond spikes"
+        );
     }
 }
 
@@ -62,10 +65,19 @@ fn reference_reproduces_every_golden_case() {
 fn naive_implementation_reproduces_every_golden_case() {
     for name in golden_case_names() {
         let case = load_golden(&name);
-        for (s, (sample, want)) in case.input.samples.iter().zip(&case.expected.samples).enumerate() {
+        for (s, (sample, want)) in case
+            .input
+            .samples
+            .iter()
+            .zip(&case.expected.samples)
+            .enumerate()
+        {
             let (layers, output) = run_naive(&case.network, &sample.events);
             for (l, events) in layers.iter().enumerate() {
-                assert_eq!(events, &want.layers[l].events, "golden/{name} sample {s} layer {l}");
+                assert_eq!(
+                    events, &want.layers[l].events,
+                    "golden/{name} sample {s} layer {l}"
+                );
             }
             assert_eq!(output, want.output, "golden/{name} sample {s}: output");
         }

@@ -21,7 +21,10 @@ struct Row {
 fn cell(s: &str) -> Option<i64> {
     match s.trim() {
         "-" => None,
-        v => Some(v.parse().unwrap_or_else(|_| panic!("bad number {v:?} in a trace table"))),
+        v => Some(
+            v.parse()
+                .unwrap_or_else(|_| panic!("bad number {v:?} in a trace table")),
+        ),
     }
 }
 
@@ -30,7 +33,9 @@ fn trace_tables(page: &str) -> Vec<(String, Vec<Row>)> {
     let mut tables = Vec::new();
     let mut lines = page.lines();
     while let Some(line) = lines.next() {
-        let Some(rest) = line.trim().strip_prefix("<!-- trace:") else { continue };
+        let Some(rest) = line.trim().strip_prefix("<!-- trace:") else {
+            continue;
+        };
         let name = rest.trim_end_matches("-->").trim().to_owned();
         let header = lines.next().expect("a table follows the marker");
         assert_eq!(
@@ -75,7 +80,11 @@ fn every_trace_table_matches_the_reference() {
         // The table lists every neuron of every layer at every step.
         let neurons: usize = case.network.network().layers.iter().map(|l| l.size).sum();
         let steps = case.network.network().time_steps as usize;
-        assert_eq!(rows.len(), steps * neurons, "trace table {name} is incomplete");
+        assert_eq!(
+            rows.len(),
+            steps * neurons,
+            "trace table {name} is incomplete"
+        );
         for row in &rows {
             let got = trace
                 .iter()
@@ -110,7 +119,8 @@ fn trace_spikes_agree_with_the_golden_expectation() {
                 .filter(|r| r.layer == l && r.spike)
                 .map(|r| (r.step, r.neuron as u32))
                 .collect();
-            let from_file: Vec<(u32, u32)> = layer.events.iter().map(|s| (s.step, s.neuron)).collect();
+            let from_file: Vec<(u32, u32)> =
+                layer.events.iter().map(|s| (s.step, s.neuron)).collect();
             assert_eq!(from_table, from_file, "{name}: layer {l}");
         }
     }

@@ -76,7 +76,9 @@ fn run_all(reference: &mut Reference, inputs: &[Vec<Spike>]) -> Measure {
     let mut synaptic_ops = 0;
     let mut hidden_spikes = 0;
     for input in inputs {
-        let run = reference.run(black_box(input)).expect("bench input is valid");
+        let run = reference
+            .run(black_box(input))
+            .expect("bench input is valid");
         synaptic_ops += run.synaptic_ops;
         hidden_spikes += run.layers[0].len();
         black_box(&run);
@@ -132,7 +134,14 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     );
     println!(
         "{:>6} {:>10} {:>12} {:>12} {:>10} {:>12} {:>8} {:>14}",
-        "rate", "in spikes", "hidden spk", "syn ops", "us/sample", "synops/s", "floor x", "samples/s all"
+        "rate",
+        "in spikes",
+        "hidden spk",
+        "syn ops",
+        "us/sample",
+        "synops/s",
+        "floor x",
+        "samples/s all"
     );
     let mut rng = SplitMix64::new(args.seed ^ 0x5EED);
     for &rate in &args.rates {

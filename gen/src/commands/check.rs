@@ -42,10 +42,21 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         "#", "layer", "kind", "neurons", "synapses", "weight bits", "delay bits", "acc w"
     );
     for (i, l) in summary.layers.iter().enumerate() {
-        let kind = if l.spiking { l.kind.to_owned() } else { format!("{}*", l.kind) };
+        let kind = if l.spiking {
+            l.kind.to_owned()
+        } else {
+            format!("{}*", l.kind)
+        };
         println!(
             "{:<3} {:<16} {:<6} {:>8} {:>10} {:>12} {:>10} {:>6}",
-            i, l.name, kind, l.neurons, l.synapses, l.weight_bits, l.delay_bits, l.accumulator_width
+            i,
+            l.name,
+            kind,
+            l.neurons,
+            l.synapses,
+            l.weight_bits,
+            l.delay_bits,
+            l.accumulator_width
         );
     }
     println!(
@@ -56,7 +67,10 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         summary.weight_bits,
         summary.delay_bits
     );
-    println!("largest possible accumulator width: {} bits", summary.max_accumulator_width);
+    println!(
+        "largest possible accumulator width: {} bits",
+        summary.max_accumulator_width
+    );
     if summary.layers.iter().any(|l| !l.spiking) {
         println!("(* readout layer: does not spike; its final membrane is the output)");
     }

@@ -56,7 +56,9 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         }
         if !args.quiet {
             let counts: Vec<String> = run.layers.iter().map(|l| l.len().to_string()).collect();
-            let label = sample.label.map_or(String::new(), |l| format!(" (label {l})"));
+            let label = sample
+                .label
+                .map_or(String::new(), |l| format!(" (label {l})"));
             println!(
                 "sample {index}: output {class}{label}; spikes per layer [{}]; {} synaptic ops",
                 counts.join(", "),

@@ -37,19 +37,25 @@ fn dense(
         widths,
         threshold,
         reset,
-        weights: (0..fan_in).map(|_| (0..size).map(|_| rng.range(lo, hi)).collect()).collect(),
+        weights: (0..fan_in)
+            .map(|_| (0..size).map(|_| rng.range(lo, hi)).collect())
+            .collect(),
         bias: None,
         delays: max_delay.map(|max| Delays {
             max,
             values: (0..fan_in)
-                .map(|_| (0..size).map(|_| rng.range(0, i64::from(max)) as u32).collect())
+                .map(|_| {
+                    (0..size)
+                        .map(|_| rng.range(0, i64::from(max)) as u32)
+                        .collect()
+                })
                 .collect(),
         }),
     }
 }
 
 fn large_ttfs() -> (ValidNetwork, Vec<InputSample>) {
-    let mut rng = SplitMix64::new(2026_11_23);
+    let mut rng = SplitMix64::new(20261123);
     let widths = Widths {
         weight: 8,
         membrane: 20,
@@ -58,8 +64,28 @@ fn large_ttfs() -> (ValidNetwork, Vec<InputSample>) {
         adaptation: None,
     };
     let layers = vec![
-        dense(&mut rng, 100, 300, Neuron::Ttfs, widths, (-90, 127), Some(5000), Some(Reset::None), None),
-        dense(&mut rng, 300, 10, Neuron::Ttfs, widths, (-100, 127), Some(4000), Some(Reset::None), None),
+        dense(
+            &mut rng,
+            100,
+            300,
+            Neuron::Ttfs,
+            widths,
+            (-90, 127),
+            Some(5000),
+            Some(Reset::None),
+            None,
+        ),
+        dense(
+            &mut rng,
+            300,
+            10,
+            Neuron::Ttfs,
+            widths,
+            (-100, 127),
+            Some(4000),
+            Some(Reset::None),
+            None,
+        ),
     ];
     let network = Network {
         format: MODEL_FORMAT.to_owned(),
@@ -81,7 +107,7 @@ fn large_ttfs() -> (ValidNetwork, Vec<InputSample>) {
 }
 
 fn large_mixed_delays() -> (ValidNetwork, Vec<InputSample>) {
-    let mut rng = SplitMix64::new(140_64_64_20);
+    let mut rng = SplitMix64::new(140646420);
     let w = |current: Option<u32>, adaptation: Option<u32>| Widths {
         weight: 8,
         membrane: 16,
@@ -157,7 +183,8 @@ fn large_mixed_delays() -> (ValidNetwork, Vec<InputSample>) {
 }
 
 fn write(dir: &Path, name: &str, text: String) {
-    std::fs::write(dir.join(name), text).unwrap_or_else(|e| panic!("{}: {e}", dir.join(name).display()));
+    std::fs::write(dir.join(name), text)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.join(name).display()));
 }
 
 fn main() {
@@ -187,7 +214,10 @@ fn main() {
             .collect();
         for (k, r) in results.iter().enumerate() {
             let counts: Vec<usize> = r.layers.iter().map(|l| l.events.len()).collect();
-            println!("{name} sample {k}: spikes per layer {counts:?}, output {:?}", r.output.class());
+            println!(
+                "{name} sample {k}: spikes per layer {counts:?}, output {:?}",
+                r.output.class()
+            );
         }
         let expected = ResultFile {
             format: RESULT_FORMAT.to_owned(),
