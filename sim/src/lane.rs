@@ -23,8 +23,11 @@ pub trait Lane:
     + Mul<Output = Self>
     + Shr<u32, Output = Self>
     + std::ops::BitOr<Output = Self>
+    + std::ops::BitAnd<Output = Self>
     + 'static
 {
+    /// The largest value.
+    const MAX: Self;
     /// Converts a value known to fit (validation and [`fits_in_i32`]
     /// guarantee it).
     fn from_i64(v: i64) -> Self;
@@ -35,6 +38,7 @@ pub trait Lane:
 macro_rules! lane {
     ($t:ty) => {
         impl Lane for $t {
+            const MAX: Self = <$t>::MAX;
             #[inline(always)]
             fn from_i64(v: i64) -> Self {
                 v as $t

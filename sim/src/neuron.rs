@@ -112,46 +112,42 @@ pub struct Dynamics<S> {
 }
 
 impl<S: Lane> Dynamics<S> {
-    /// Semantics steps 2 (state update) and 3-4 (threshold, reset) for every
-    /// neuron, given each neuron's synaptic input `xs` (bias included).
-    /// Sets `spiked[i]` to 1 if neuron `i` fires, else 0; returns whether
-    /// any did.
+    /// Semantics steps 2 (state update), 3 (threshold) and 4 (reset) for
+    /// every neuron, in one pass, given each neuron's synaptic input `xs`
+    /// (bias included). Sets `spiked[i]` to 1 if neuron `i` fires, else 0;
+    /// returns whether any did.
     #[inline(always)]
-    pub fn step(&self, state: &mut LayerState<S>, xs: &[S], spiked: &mut [S]) -> bool {
-        self.integrate(state, xs);
-        match self.firing {
-            Some((theta, reset)) => fire(state, &self.neuron, theta, reset, spiked),
-            None => false,
-        }
-    }
-
-    #[inline(always)]
-    fn integrate(&self, s: &mut LayerState<S>, xs: &[S]) {
+    pub fn step(&self, s: &mut LayerState<S>, xs: &[S], spiked: &mut [u8]) -> bool {
         let (bv, bi, bw) = (self.membrane, self.current, self.adaptation);
+        let f = FireRule::new(self.firing, &self.neuron);
+        let mut any = S::default();
+        let v = s.membrane.iter_mut();
+        let each = v.zip(xs).zip(s.flag.iter_mut().zip(spiked.iter_mut()));
         match self.neuron {
             Neuron::If => {
-                for (v, &x) in s.membrane.iter_mut().zip(xs) {
-                    *v = bv.sat(*v + x);
+                for ((v, &x), (flag, spike)) in each {
+                    *v = f.apply(bv.sat(*v + x), flag, spike, &mut any);
                 }
             }
             Neuron::Lif { leak } => {
-                for (v, &x) in s.membrane.iter_mut().zip(xs) {
-                    *v = bv.sat(decay(*v, leak) + x);
+                for ((v, &x), (flag, spike)) in each {
+                    *v = f.apply(bv.sat(decay(*v, leak) + x), flag, spike, &mut any);
                 }
             }
             Neuron::Ttfs => {
-                for ((v, c), &x) in s.membrane.iter_mut().zip(&mut s.current).zip(xs) {
+                for (((v, &x), (flag, spike)), c) in each.zip(&mut s.current) {
                     *c = bi.sat(*c + x);
-                    *v = bv.sat(*v + *c);
+                    *v = f.apply(bv.sat(*v + *c), flag, spike, &mut any);
                 }
             }
             Neuron::Cuba {
                 current_decay,
                 membrane_decay,
             } => {
-                for ((v, c), &x) in s.membrane.iter_mut().zip(&mut s.current).zip(xs) {
+                for (((v, &x), (flag, spike)), c) in each.zip(&mut s.current) {
                     *c = bi.sat(decay_opt(*c, current_decay) + x);
-                    *v = bv.sat(decay_opt(*v, membrane_decay) + *c);
+                    let new_v = bv.sat(decay_opt(*v, membrane_decay) + *c);
+                    *v = f.apply(new_v, flag, spike, &mut any);
                 }
             }
             Neuron::Adlif {
@@ -168,57 +164,68 @@ impl<S: Lane> Dynamics<S> {
                     S::from_i64(b),
                 );
                 let zero = S::default();
-                let neurons = s.membrane.iter_mut().zip(&mut s.adaptation).zip(&s.flag);
-                for (((v, w), &spiked), &x) in neurons.zip(xs) {
-                    // w first, from the previous v and spike; then v from the new w.
-                    let kick = if spiked != zero { b } else { zero };
+                for (((v, &x), (flag, spike)), w) in each.zip(&mut s.adaptation) {
+                    // w first, from the previous v and spike s (the flag);
+                    // then v from the new w.
+                    let kick = if *flag != zero { b } else { zero };
                     *w = bw.sat(((beta * *w + a * *v) >> frac_bits) + kick);
-                    *v = bv.sat(((alpha * *v) >> frac_bits) + x - *w);
+                    let new_v = bv.sat(((alpha * *v) >> frac_bits) + x - *w);
+                    *v = f.apply(new_v, flag, spike, &mut any);
                 }
             }
         }
+        any != S::default()
     }
 }
 
-/// Threshold test `v >= theta`, then reset, for every neuron, branch-free.
-#[inline(always)]
-fn fire<S: Lane>(
-    s: &mut LayerState<S>,
-    neuron: &Neuron,
+/// Steps 3 and 4 (threshold, reset) as branch-free arithmetic, so that the
+/// sweep stays one vectorisable loop. A readout layer gets a threshold no
+/// membrane can reach (membranes are at most 32 bits, lanes wider).
+#[derive(Clone, Copy)]
+struct FireRule<S> {
     theta: S,
-    reset: Reset,
-    spiked: &mut [S],
-) -> bool {
-    let zero = S::default();
-    let one = S::from_i64(1);
-    let once = matches!(neuron, Neuron::Ttfs);
-    let neurons = s
-        .membrane
-        .iter_mut()
-        .zip(&mut s.flag)
-        .zip(spiked.iter_mut());
-    let mut any = zero;
-    // Three copies of one loop, so that the reset is a constant in each.
-    macro_rules! sweep {
-        ($reset:expr) => {
-            for ((v, flag), spike) in neurons {
-                let fires = (*v >= theta) & !(once & (*flag != zero));
-                let after = $reset(*v);
-                *v = if fires { after } else { *v };
-                let bit = if fires { one } else { zero };
-                // ttfs remembers having fired; adlif remembers the last step.
-                *flag = if once { *flag | bit } else { bit };
-                *spike = bit;
-                any = any | bit;
-            }
+    /// `ttfs`: a neuron that has fired never fires again.
+    once: bool,
+    /// All ones where the reset keeps `v` (subtract, none), else zero.
+    keep: S,
+    /// What the reset subtracts from the kept `v` (theta, or zero).
+    minus: S,
+}
+
+impl<S: Lane> FireRule<S> {
+    fn new(firing: Option<(S, Reset)>, neuron: &Neuron) -> Self {
+        let (zero, ones) = (S::default(), S::from_i64(-1));
+        let (theta, keep, minus) = match firing {
+            None => (S::MAX, ones, zero),
+            Some((theta, Reset::Subtract)) => (theta, ones, theta),
+            Some((theta, Reset::Zero)) => (theta, zero, zero),
+            Some((theta, Reset::None)) => (theta, ones, zero),
         };
+        FireRule {
+            theta,
+            once: matches!(neuron, Neuron::Ttfs),
+            keep,
+            minus,
+        }
     }
-    match reset {
-        Reset::Subtract => sweep!(|v: S| v - theta),
-        Reset::Zero => sweep!(|_: S| zero),
-        Reset::None => sweep!(|v: S| v),
+
+    /// The membrane after threshold and reset, given the updated `v`;
+    /// records the spike in `spike` and `any`, and in `flag` (ttfs: has
+    /// fired; adlif: fired in this step).
+    #[inline(always)]
+    fn apply(self, v: S, flag: &mut S, spike: &mut u8, any: &mut S) -> S {
+        let (zero, one) = (S::default(), S::from_i64(1));
+        let fires = (v >= self.theta) & !(self.once & (*flag != zero));
+        let bit = if fires { one } else { zero };
+        *flag = if self.once { *flag | bit } else { bit };
+        *spike = u8::from(fires);
+        *any = *any | bit;
+        // fires ? reset(v) : v, on all-ones / all-zeros masks (a conditional
+        // store here would compile to a slow masked store).
+        let reset = (v & self.keep) - self.minus;
+        let mask = zero - bit;
+        v - ((v - reset) & mask)
     }
-    any != zero
 }
 
 #[cfg(test)]

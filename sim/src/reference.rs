@@ -83,7 +83,7 @@ struct Engine<S> {
     /// Synaptic input of the current step.
     xs: Vec<S>,
     /// Which neurons fired in the current step (1 or 0).
-    spiked: Vec<S>,
+    spiked: Vec<u8>,
 }
 
 impl<S: Lane> Engine<S> {
@@ -116,7 +116,7 @@ impl<S: Lane> Engine<S> {
             },
             state: LayerState::new(&layer.neuron, layer.size),
             xs: vec![S::default(); layer.size],
-            spiked: vec![S::default(); layer.size],
+            spiked: vec![0; layer.size],
         }
     }
 
@@ -144,25 +144,36 @@ impl<S: Lane> Engine<S> {
                 current: s.current.get(i).map(|c| c.to_i64()),
                 adaptation: s.adaptation.get(i).map(|w| w.to_i64()),
                 membrane: s.membrane[i].to_i64(),
-                spike: self.dynamics.firing.is_some() && self.spiked[i] != S::default(),
+                spike: self.dynamics.firing.is_some() && self.spiked[i] != 0,
             });
         }
     }
 }
 
 /// Appends the index of every non-zero flag in `spiked` to `fired`, in
-/// order. Spikes are sparse: groups of eight flags are tested at once.
+/// order. Spikes are sparse: flags are read as 64-bit words, 32 flags
+/// tested at once, and only the set bytes of a word are visited.
 #[inline(always)]
-fn collect_spiked<S: Lane>(spiked: &[S], fired: &mut Vec<u32>) {
-    let zero = S::default();
-    for (c, chunk) in spiked.chunks(8).enumerate() {
-        if chunk.iter().fold(zero, |a, &b| a | b) == zero {
-            continue;
-        }
-        for (k, &s) in chunk.iter().enumerate() {
-            if s != zero {
-                fired.push((c * 8 + k) as u32);
+fn collect_spiked(spiked: &[u8], fired: &mut Vec<u32>) {
+    let word = |bytes: &[u8]| u64::from_le_bytes(bytes.try_into().expect("8 bytes"));
+    let mut groups = spiked.chunks_exact(32);
+    let mut base = 0u32;
+    for group in &mut groups {
+        let words = [word(&group[0..8]), word(&group[8..16]), word(&group[16..24]), word(&group[24..32])];
+        if words.iter().fold(0, |a, &w| a | w) != 0 {
+            for (k, &w) in words.iter().enumerate() {
+                let mut w = w;
+                while w != 0 {
+                    fired.push(base + 8 * k as u32 + w.trailing_zeros() / 8);
+                    w &= w - 1;
+                }
             }
+        }
+        base += 32;
+    }
+    for (k, &s) in groups.remainder().iter().enumerate() {
+        if s != 0 {
+            fired.push(base + k as u32);
         }
     }
 }
@@ -329,7 +340,7 @@ mod tests {
 
     #[test]
     fn collects_every_flag_in_order() {
-        for n in [0usize, 1, 7, 8, 9, 17, 64, 100] {
+        for n in [0usize, 1, 7, 8, 9, 17, 63, 64, 65, 100, 129, 400] {
             for pattern in [
                 0u64,
                 1,
@@ -337,7 +348,7 @@ mod tests {
                 u64::MAX,
                 0x8000_0000_0000_0001,
             ] {
-                let flags: Vec<i32> = (0..n).map(|i| ((pattern >> (i % 64)) & 1) as i32).collect();
+                let flags: Vec<u8> = (0..n).map(|i| ((pattern >> (i % 64)) & 1) as u8).collect();
                 let want: Vec<u32> = (0..n as u32).filter(|&i| flags[i as usize] == 1).collect();
                 let mut got = Vec::new();
                 collect_spiked(&flags, &mut got);
