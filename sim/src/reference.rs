@@ -10,7 +10,7 @@ use spikegate_model::{DecodedOutput, LayerSpikes, SampleResult, Spike, ValidNetw
 use crate::decode::decode;
 use crate::lane::{fits_in_i32, Lane};
 use crate::neuron::{Bounds, Dynamics, LayerState};
-use crate::simd::{has_avx2, with_best_simd};
+use crate::simd::{best_simd, Simd};
 use crate::synapses::Synapses;
 
 /// Input that the reference refuses (out of range or repeated events).
@@ -159,7 +159,12 @@ fn collect_spiked(spiked: &[u8], fired: &mut Vec<u32>) {
     let mut groups = spiked.chunks_exact(32);
     let mut base = 0u32;
     for group in &mut groups {
-        let words = [word(&group[0..8]), word(&group[8..16]), word(&group[16..24]), word(&group[24..32])];
+        let words = [
+            word(&group[0..8]),
+            word(&group[8..16]),
+            word(&group[16..24]),
+            word(&group[24..32]),
+        ];
         if words.iter().fold(0, |a, &w| a | w) != 0 {
             for (k, &w) in words.iter().enumerate() {
                 let mut w = w;
@@ -198,6 +203,32 @@ struct CompiledLayer {
     neurons: Neurons,
 }
 
+/// One layer's work in step `t`: deliver the spikes `incoming` from the
+/// layer before (or the input), then take this step's input, update and
+/// fire, appending the neurons that fired to `fired`. Returns the synaptic
+/// operations done.
+#[inline(always)]
+fn step_layer(
+    layer: &mut CompiledLayer,
+    incoming: &[u32],
+    t: usize,
+    steps: usize,
+    fired: &mut Vec<u32>,
+) -> u64 {
+    let ops = layer.synapses.deliver(incoming, t, steps);
+    with_engine!(&mut layer.neurons, |e| e.step(
+        &mut layer.synapses,
+        t,
+        fired
+    ));
+    ops
+}
+
+crate::simd_dispatch!(
+    /// [`step_layer`], compiled for the CPU's widest vector tier.
+    fn step_layer_fast(layer: &mut CompiledLayer, incoming: &[u32], t: usize, steps: usize, fired: &mut Vec<u32>) -> u64 = step_layer
+);
+
 /// A network compiled for repeated runs; holds all scratch memory, so runs
 /// after the first allocate only their results.
 pub struct Reference {
@@ -208,8 +239,8 @@ pub struct Reference {
     by_step: Vec<Vec<u32>>,
     incoming: Vec<u32>,
     fired: Vec<u32>,
-    /// Whether the hot loops may run their AVX2 copies.
-    avx2: bool,
+    /// The vector tier the hot loops run in.
+    simd: Simd,
 }
 
 impl Reference {
@@ -239,7 +270,23 @@ impl Reference {
             by_step: vec![Vec::new(); net.time_steps as usize],
             incoming: Vec::new(),
             fired: Vec::new(),
-            avx2: has_avx2(),
+            simd: best_simd(),
+        }
+    }
+
+    /// The same reference running its hot loops in vector tier `simd`, which
+    /// is capped at what this CPU has ([`best_simd`]). Results never depend
+    /// on the tier; tests use this to show it.
+    pub fn with_simd(network: &ValidNetwork, simd: Simd) -> Self {
+        let best = best_simd();
+        let rank = |s: Simd| match s {
+            Simd::Baseline => 0,
+            Simd::Avx2 => 1,
+            Simd::Avx512 => 2,
+        };
+        Reference {
+            simd: if rank(simd) <= rank(best) { simd } else { best },
+            ..Self::new(network)
         }
     }
 
@@ -299,16 +346,18 @@ impl Reference {
             self.incoming.clear();
             self.incoming.extend_from_slice(&self.by_step[t]);
             for (l, layer) in self.layers.iter_mut().enumerate() {
-                let (incoming, fired, steps) = (&self.incoming, &mut self.fired, self.steps);
-                synaptic_ops +=
-                    with_best_simd(self.avx2, || layer.synapses.deliver(incoming, t, steps));
-                fired.clear();
-                with_engine!(&mut layer.neurons, |e| {
-                    with_best_simd(self.avx2, || e.step(&mut layer.synapses, t, fired));
-                    if let Some(trace) = trace.as_deref_mut() {
-                        e.record(trace, t, l);
-                    }
-                });
+                self.fired.clear();
+                synaptic_ops += step_layer_fast(
+                    self.simd,
+                    layer,
+                    &self.incoming,
+                    t,
+                    self.steps,
+                    &mut self.fired,
+                );
+                if let Some(trace) = trace.as_deref_mut() {
+                    with_engine!(&layer.neurons, |e| e.record(trace, t, l));
+                }
                 spikes[l].extend(self.fired.iter().map(|&i| Spike::new(t as u32, i)));
                 std::mem::swap(&mut self.incoming, &mut self.fired);
             }

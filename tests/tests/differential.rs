@@ -46,3 +46,26 @@ fn random_networks_are_not_silent() {
     }
     assert!(total > 80, "only {total} of 200 layers spiked at all");
 }
+
+#[test]
+fn every_vector_tier_gives_the_same_result() {
+    use spikegate_sim::simd::Simd;
+    for seed in 0..cases() / 2 {
+        let mut rng = SplitMix64::new(seed ^ 0x7137);
+        let inputs = 1 + rng.below(40);
+        let sizes: Vec<usize> = (0..1 + rng.below(3)).map(|_| 1 + rng.below(70)).collect();
+        let steps = 1 + rng.below(20) as u32;
+        let network = random_network(&mut rng, &Shape::new(inputs, &sizes, steps));
+        let input = random_input(&mut rng, inputs, steps, 0.2);
+        let base = Reference::with_simd(&network, Simd::Baseline)
+            .run(&input)
+            .unwrap();
+        for tier in [Simd::Avx2, Simd::Avx512] {
+            let run = Reference::with_simd(&network, tier).run(&input).unwrap();
+            assert_eq!(
+                run, base,
+                "seed {seed}: tier {tier:?} differs from baseline"
+            );
+        }
+    }
+}
