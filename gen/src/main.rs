@@ -21,6 +21,7 @@ struct Cli {
 enum Command {
     Check(commands::check::Args),
     Sim(commands::sim::Args),
+    Encode(commands::encode::Args),
     Bench(commands::bench::Args),
 }
 
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => commands::check::run(&args),
         Command::Sim(args) => commands::sim::run(&args),
+        Command::Encode(args) => commands::encode::run(&args),
         Command::Bench(args) => commands::bench::run(&args),
     };
     match result {

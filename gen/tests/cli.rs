@@ -205,7 +205,11 @@ fn a_failed_write_leaves_no_file() {
 fn every_command_explains_itself() {
     for (cmd, words) in [
         ("check", &["MODEL", "accumulator", "--json"][..]),
-        ("sim", &["MODEL", "--input", "--out", "--expect"][..]),
+        (
+            "sim",
+            &["MODEL", "--input", "--out", "--expect", "--trace"][..],
+        ),
+        ("encode", &["MODEL", "VALUES", "--code", "ttfs", "rate"][..]),
         (
             "bench",
             &["--rates", "--steps", "--samples", "--threads", "floor"][..],
@@ -222,7 +226,7 @@ fn every_command_explains_itself() {
         }
     }
     let (stdout, _) = text(&spikegate(&["--help"]));
-    for cmd in ["check", "sim", "bench"] {
+    for cmd in ["check", "sim", "encode", "bench"] {
         assert!(stdout.contains(cmd), "{stdout}");
     }
 }
@@ -248,4 +252,80 @@ fn bench_runs_and_prints_its_figures() {
     );
     let out = spikegate(&["bench", "--rates", "1.5"]);
     assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn sim_trace_prints_the_semantics_table() {
+    let out = spikegate(&[
+        "sim",
+        golden("adlif", "model.json").to_str().unwrap(),
+        "--input",
+        golden("adlif", "input.json").to_str().unwrap(),
+        "--trace",
+    ]);
+    let (stdout, _) = text(&out);
+    // Step 2 of neuron 0 in docs/semantics.md 7.6.
+    assert!(
+        stdout.contains("| 2 | 0 | 0 | 8 | - | 5 | 3 | 0 |"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn encode_writes_a_spike_file_the_model_accepts() {
+    let dir = scratch("encode");
+    let values = dir.join("values.json");
+    std::fs::write(
+        &values,
+        r#"{"samples": [{"values": [1.0, 0.5], "label": 1}, {"values": [0.0, 0.25]}]}"#,
+    )
+    .unwrap();
+    let model = golden("ttfs", "model.json"); // 2 inputs, T = 5
+    let out_file = dir.join("spikes.json");
+    let out = spikegate(&[
+        "encode",
+        model.to_str().unwrap(),
+        values.to_str().unwrap(),
+        "-o",
+        out_file.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&out_file).unwrap()).unwrap();
+    // ttfs: 1.0 -> step 0; 0.5 -> round(0.5 * 4) = 2; 0.0 -> none; 0.25 -> 3.
+    assert_eq!(
+        file["samples"][0]["events"],
+        serde_json::json!([[0, 0], [2, 1]])
+    );
+    assert_eq!(file["samples"][0]["label"], 1);
+    assert_eq!(file["samples"][1]["events"], serde_json::json!([[3, 1]]));
+    let sim = spikegate(&[
+        "sim",
+        model.to_str().unwrap(),
+        "--input",
+        out_file.to_str().unwrap(),
+    ]);
+    assert!(sim.status.success(), "{}", text(&sim).1);
+    assert!(
+        text(&sim).0.contains("accuracy: "),
+        "labels are used: {}",
+        text(&sim).0
+    );
+
+    std::fs::write(&values, r#"{"samples": [{"values": [1.5, 0.5]}]}"#).unwrap();
+    let out = spikegate(&[
+        "encode",
+        model.to_str().unwrap(),
+        values.to_str().unwrap(),
+        "-o",
+        out_file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out)
+            .1
+            .contains("sample 0: input value 0 is 1.5; encoders take values from 0 to 1"),
+        "{}",
+        text(&out).1
+    );
 }

@@ -35,6 +35,11 @@ pub struct Args {
     /// Print only the summary line, not one line per sample.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Print the state of every neuron after every step of the first
+    /// sample, as a table in the form of docs/semantics.md's traces
+    /// (meant for small models).
+    #[arg(long)]
+    pub trace: bool,
 }
 
 /// Runs the command.
@@ -42,6 +47,11 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let network = load_network(&args.model)?;
     let input = load_spikes(&args.input, &network)?;
     let mut reference = Reference::new(&network);
+    if args.trace {
+        if let Some(first) = input.samples.first() {
+            print_trace(&mut reference, &first.events)?;
+        }
+    }
     let mut samples = Vec::with_capacity(input.samples.len());
     let mut correct = 0;
     let mut labelled = 0;
@@ -96,4 +106,26 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints the first sample's trace as a markdown table.
+fn print_trace(reference: &mut Reference, events: &[spikegate_model::Spike]) -> Result<()> {
+    let (_, trace) = reference.run_traced(events)?;
+    let opt = |v: Option<i64>| v.map_or("-".to_owned(), |v| v.to_string());
+    println!("| t | layer | n | x | i | w | v | spike |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for r in trace {
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            r.step,
+            r.layer,
+            r.neuron,
+            r.input,
+            opt(r.current),
+            opt(r.adaptation),
+            r.membrane,
+            u8::from(r.spike)
+        );
+    }
+    Ok(())
 }
