@@ -7,6 +7,8 @@
 //! [`spikes`]. Every field is documented in `docs/model-format.md`; the
 //! meaning of every value in `docs/semantics.md`.
 
+#![warn(missing_docs)]
+
 pub mod error;
 pub mod json_text;
 pub mod load;

@@ -4,6 +4,8 @@
 //!
 //! (The cycle-accurate co-simulator joins this crate with the hardware.)
 
+#![warn(missing_docs)]
+
 pub mod compare;
 pub mod decode;
 pub mod encode;

@@ -1,6 +1,8 @@
 //! Shared helpers of the end-to-end tests: where the workspace and its
 //! golden cases are, and how to load a case.
 
+#![warn(missing_docs)]
+
 use std::path::{Path, PathBuf};
 
 use spikegate_model::load::read_json;
