@@ -18,4 +18,4 @@ pub mod rng;
 pub mod simd;
 pub mod synapses;
 
-pub use reference::{InputError, Reference, Run, TraceRow};
+pub use reference::{sample_result, InputError, Reference, Run, TraceRow};

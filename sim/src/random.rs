@@ -111,9 +111,7 @@ fn random_layer(
     let adaptation = neuron.has_adaptation().then(|| rng.range(4, 20) as u32);
     let (wlo, whi) = range_of(weight);
     // Slightly excitatory on average so that spikes propagate.
-    let weights: Vec<Vec<i64>> = (0..fan_in)
-        .map(|_| (0..size).map(|_| rng.range(wlo / 2, whi)).collect())
-        .collect();
+    let weights = uniform_matrix(rng, fan_in, size, (wlo / 2, whi));
     let bias = match shape.bias {
         Some(false) => None,
         Some(true) => Some(true),
@@ -124,16 +122,7 @@ fn random_layer(
         Some(max) => Some(max),
         None => rng.chance(0.3).then(|| rng.range(0, 6) as u32),
     }
-    .map(|max| Delays {
-        max,
-        values: (0..fan_in)
-            .map(|_| {
-                (0..size)
-                    .map(|_| rng.range(0, i64::from(max)) as u32)
-                    .collect()
-            })
-            .collect(),
-    });
+    .map(|max| random_delays(rng, fan_in, size, max));
     let vmax = range_of(membrane).1;
     let theta_max = vmax.min(whi * 3).max(1);
     let (threshold, reset) = if readout {
@@ -158,6 +147,32 @@ fn random_layer(
         weights,
         bias,
         delays,
+    }
+}
+
+/// A `fan_in x size` matrix of integers uniform in `lo..=hi`.
+pub fn uniform_matrix(
+    rng: &mut SplitMix64,
+    fan_in: usize,
+    size: usize,
+    (lo, hi): (i64, i64),
+) -> Vec<Vec<i64>> {
+    (0..fan_in)
+        .map(|_| (0..size).map(|_| rng.range(lo, hi)).collect())
+        .collect()
+}
+
+/// Delays uniform in `0..=max` for a `fan_in x size` layer.
+pub fn random_delays(rng: &mut SplitMix64, fan_in: usize, size: usize, max: u32) -> Delays {
+    Delays {
+        max,
+        values: (0..fan_in)
+            .map(|_| {
+                (0..size)
+                    .map(|_| rng.range(0, i64::from(max)) as u32)
+                    .collect()
+            })
+            .collect(),
     }
 }
 

@@ -38,19 +38,28 @@ pub struct Run {
 impl Run {
     /// This run as a result-file sample, layers named as in `network`.
     pub fn into_sample(self, network: &ValidNetwork) -> SampleResult {
-        SampleResult {
-            layers: self
-                .layers
-                .into_iter()
-                .enumerate()
-                .map(|(i, events)| LayerSpikes {
-                    name: network.layer_name(i),
-                    neurons: network.network().layers[i].size,
-                    events,
-                })
-                .collect(),
-            output: self.output,
-        }
+        sample_result(network, self.layers, self.output)
+    }
+}
+
+/// A result-file sample from every layer's spikes and the decoded output,
+/// layers named and sized as in `network`.
+pub fn sample_result(
+    network: &ValidNetwork,
+    layers: Vec<Vec<Spike>>,
+    output: DecodedOutput,
+) -> SampleResult {
+    SampleResult {
+        layers: layers
+            .into_iter()
+            .enumerate()
+            .map(|(i, events)| LayerSpikes {
+                name: network.layer_name(i),
+                neurons: network.network().layers[i].size,
+                events,
+            })
+            .collect(),
+        output,
     }
 }
 

@@ -9,12 +9,13 @@ use std::path::Path;
 
 use spikegate_model::json_text::to_text;
 use spikegate_model::{
-    validate, Decay, Decode, Delays, InputSample, Layer, LayerSpikes, Network, Neuron, Output,
-    Reset, ResultFile, SampleResult, SpikeFile, ValidNetwork, Widths, MODEL_FORMAT, RESULT_FORMAT,
+    validate, Decay, Decode, InputSample, Layer, Network, Neuron, Output, Reset, ResultFile,
+    SampleResult, SpikeFile, ValidNetwork, Widths, MODEL_FORMAT, RESULT_FORMAT,
 };
 use spikegate_sim::naive::run_naive;
-use spikegate_sim::random::{random_input, random_latency_input};
+use spikegate_sim::random::{random_delays, random_input, random_latency_input, uniform_matrix};
 use spikegate_sim::rng::SplitMix64;
+use spikegate_sim::sample_result;
 use spikegate_tests::workspace_root;
 
 /// A dense layer with weights uniform in `lo..=hi`.
@@ -37,20 +38,9 @@ fn dense(
         widths,
         threshold,
         reset,
-        weights: (0..fan_in)
-            .map(|_| (0..size).map(|_| rng.range(lo, hi)).collect())
-            .collect(),
+        weights: uniform_matrix(rng, fan_in, size, (lo, hi)),
         bias: None,
-        delays: max_delay.map(|max| Delays {
-            max,
-            values: (0..fan_in)
-                .map(|_| {
-                    (0..size)
-                        .map(|_| rng.range(0, i64::from(max)) as u32)
-                        .collect()
-                })
-                .collect(),
-        }),
+        delays: max_delay.map(|max| random_delays(rng, fan_in, size, max)),
     }
 }
 
@@ -198,18 +188,7 @@ fn main() {
             .iter()
             .map(|s| {
                 let (layers, output) = run_naive(&network, &s.events);
-                SampleResult {
-                    layers: layers
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, events)| LayerSpikes {
-                            name: network.layer_name(i),
-                            neurons: network.network().layers[i].size,
-                            events,
-                        })
-                        .collect(),
-                    output,
-                }
+                sample_result(&network, layers, output)
             })
             .collect();
         for (k, r) in results.iter().enumerate() {
