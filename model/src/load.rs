@@ -46,7 +46,8 @@ pub fn parse_json<T: DeserializeOwned>(text: &str) -> Result<T, ModelError> {
             message,
         }
     })?;
-    de.end().map_err(|e| ModelError::whole_file(e.to_string()))?;
+    de.end()
+        .map_err(|e| ModelError::whole_file(e.to_string()))?;
     Ok(value)
 }
 

@@ -94,7 +94,10 @@ impl SpikeFile {
         if self.neurons != net.inputs {
             return Err(ModelError::field(
                 "neurons",
-                format!("the model has {} inputs, the spike file {}", net.inputs, self.neurons),
+                format!(
+                    "the model has {} inputs, the spike file {}",
+                    net.inputs, self.neurons
+                ),
             ));
         }
         if self.time_steps != net.time_steps {
@@ -120,13 +123,25 @@ pub fn check_events(events: &[Spike], neurons: usize, steps: u32) -> Result<(), 
     let mut seen = HashSet::with_capacity(events.len());
     for (k, e) in events.iter().enumerate() {
         if e.step >= steps {
-            return Err((k, format!("step {} is not below time_steps {steps}", e.step)));
+            return Err((
+                k,
+                format!("step {} is not below time_steps {steps}", e.step),
+            ));
         }
         if e.neuron as usize >= neurons {
-            return Err((k, format!("neuron {} is not below the {neurons} inputs", e.neuron)));
+            return Err((
+                k,
+                format!("neuron {} is not below the {neurons} inputs", e.neuron),
+            ));
         }
         if !seen.insert(*e) {
-            return Err((k, format!("[{}, {}] appears twice; a neuron spikes at most once a step", e.step, e.neuron)));
+            return Err((
+                k,
+                format!(
+                    "[{}, {}] appears twice; a neuron spikes at most once a step",
+                    e.step, e.neuron
+                ),
+            ));
         }
     }
     Ok(())

@@ -77,7 +77,11 @@ impl Summary {
             synapses: layers.iter().map(|l| l.synapses).sum(),
             weight_bits: layers.iter().map(|l| l.weight_bits).sum(),
             delay_bits: layers.iter().map(|l| l.delay_bits).sum(),
-            max_accumulator_width: layers.iter().map(|l| l.accumulator_width).max().unwrap_or(0),
+            max_accumulator_width: layers
+                .iter()
+                .map(|l| l.accumulator_width)
+                .max()
+                .unwrap_or(0),
             layers,
         }
     }

@@ -356,7 +356,10 @@ impl LayerCheck<'_> {
         let l = self.layer;
         if self.readout {
             if l.threshold.is_some() {
-                return Err(self.err("threshold", "a readout layer does not spike; remove its threshold"));
+                return Err(self.err(
+                    "threshold",
+                    "a readout layer does not spike; remove its threshold",
+                ));
             }
             if l.reset.is_some() {
                 return Err(self.err("reset", "a readout layer does not spike; remove its reset"));
@@ -399,7 +402,12 @@ impl LayerCheck<'_> {
         Ok(())
     }
 
-    fn check_matrix_shape(&self, field: &str, rows: usize, row_len: impl Fn(usize) -> usize) -> Result<(), ModelError> {
+    fn check_matrix_shape(
+        &self,
+        field: &str,
+        rows: usize,
+        row_len: impl Fn(usize) -> usize,
+    ) -> Result<(), ModelError> {
         if rows != self.fan_in {
             return Err(self.err(
                 field,
@@ -414,7 +422,10 @@ impl LayerCheck<'_> {
             if len != self.layer.size {
                 return Err(self.err(
                     format!("{field}[{j}]"),
-                    format!("expected {} values (one per neuron of this layer), found {len}", self.layer.size),
+                    format!(
+                        "expected {} values (one per neuron of this layer), found {len}",
+                        self.layer.size
+                    ),
                 ));
             }
         }
@@ -430,7 +441,10 @@ impl LayerCheck<'_> {
                 let (lo, hi) = range_of(ww);
                 return Err(self.err(
                     format!("weights[{j}][{i}]"),
-                    format!("{} does not fit the {ww}-bit weight width ({lo}..={hi})", row[i]),
+                    format!(
+                        "{} does not fit the {ww}-bit weight width ({lo}..={hi})",
+                        row[i]
+                    ),
                 ));
             }
         }
@@ -443,7 +457,11 @@ impl LayerCheck<'_> {
         if bias.len() != l.size {
             return Err(self.err(
                 "bias",
-                format!("expected {} values (one per neuron), found {}", l.size, bias.len()),
+                format!(
+                    "expected {} values (one per neuron), found {}",
+                    l.size,
+                    bias.len()
+                ),
             ));
         }
         let ww = l.widths.weight;
@@ -451,18 +469,27 @@ impl LayerCheck<'_> {
             let (lo, hi) = range_of(ww);
             return Err(self.err(
                 format!("bias[{i}]"),
-                format!("{} does not fit the {ww}-bit weight width ({lo}..={hi})", bias[i]),
+                format!(
+                    "{} does not fit the {ww}-bit weight width ({lo}..={hi})",
+                    bias[i]
+                ),
             ));
         }
         Ok(())
     }
 
     fn check_delays(&self) -> Result<(), ModelError> {
-        let Some(delays) = &self.layer.delays else { return Ok(()) };
+        let Some(delays) = &self.layer.delays else {
+            return Ok(());
+        };
         if delays.max > limits::MAX_DELAY {
             return Err(self.err(
                 "delays.max",
-                format!("the largest delay must be at most {}, not {}", limits::MAX_DELAY, delays.max),
+                format!(
+                    "the largest delay must be at most {}, not {}",
+                    limits::MAX_DELAY,
+                    delays.max
+                ),
             ));
         }
         let values = &delays.values;
@@ -471,7 +498,10 @@ impl LayerCheck<'_> {
             if let Some(i) = row.iter().position(|&d| d > delays.max) {
                 return Err(self.err(
                     format!("delays.values[{j}][{i}]"),
-                    format!("{} is above the layer's maximum delay {}", row[i], delays.max),
+                    format!(
+                        "{} is above the layer's maximum delay {}",
+                        row[i], delays.max
+                    ),
                 ));
             }
         }
