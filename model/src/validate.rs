@@ -28,6 +28,9 @@ pub mod limits {
     pub const COEFF_WIDTH: u32 = 18;
     /// Largest per-synapse delay, in steps.
     pub const MAX_DELAY: u32 = 4096;
+    /// Most delay-slot accumulators of one layer, `(D_max + 1) x neurons`:
+    /// the reference (and the hardware) keep one sum per slot and neuron.
+    pub const MAX_DELAY_SLOTS: usize = 1 << 26;
 }
 
 /// A network that has passed validation. Only this type is accepted by the
@@ -489,6 +492,18 @@ impl LayerCheck<'_> {
                     "the largest delay must be at most {}, not {}",
                     limits::MAX_DELAY,
                     delays.max
+                ),
+            ));
+        }
+        let slots = (delays.max as usize + 1) * self.layer.size;
+        if slots > limits::MAX_DELAY_SLOTS {
+            return Err(self.err(
+                "delays.max",
+                format!(
+                    "{} delay slots x {} neurons = {slots} accumulators, more than the {} spikegate accepts; lower the largest delay",
+                    delays.max as usize + 1,
+                    self.layer.size,
+                    limits::MAX_DELAY_SLOTS
                 ),
             ));
         }
