@@ -423,3 +423,26 @@ fn spike_files_are_checked_against_the_model() {
         "{e}"
     );
 }
+
+/// The JSON block that follows `<!-- example: NAME -->` in the page.
+fn doc_example(page: &str, name: &str) -> String {
+    let marker = format!("<!-- example: {name} -->");
+    let after = &page[page.find(&marker).expect("marker present") + marker.len()..];
+    let start = after.find("```json\n").expect("a json block follows") + 8;
+    let end = after[start..].find("```").unwrap();
+    after[start..start + end].to_owned()
+}
+
+#[test]
+fn the_format_page_examples_are_valid() {
+    let page = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/model-format.md"
+    ))
+    .unwrap();
+    let network = parse_network(&doc_example(&page, "model")).unwrap();
+    let spikes: spikegate_model::SpikeFile =
+        spikegate_model::load::parse_json(&doc_example(&page, "spikes")).unwrap();
+    spikes.check_against(&network).unwrap();
+    assert_eq!(spikes.samples.len(), 2);
+}

@@ -102,3 +102,27 @@ fn the_checker_finds_a_changed_spike() {
         Some("sample 0, layer 1 (layer1): unexpected spike at step 1, neuron 0")
     );
 }
+
+#[test]
+fn the_format_page_result_example_is_what_the_reference_gives() {
+    let page =
+        std::fs::read_to_string(spikegate_tests::workspace_root().join("docs/model-format.md"))
+            .unwrap();
+    let example = |name: &str| {
+        let marker = format!("<!-- example: {name} -->");
+        let after = &page[page.find(&marker).unwrap() + marker.len()..];
+        let start = after.find("```json\n").unwrap() + 8;
+        after[start..start + after[start..].find("```").unwrap()].to_owned()
+    };
+    let network = spikegate_model::parse_network(&example("model")).unwrap();
+    let spikes: spikegate_model::SpikeFile =
+        spikegate_model::load::parse_json(&example("spikes")).unwrap();
+    let expected: ResultFile = spikegate_model::load::parse_json(&example("result")).unwrap();
+    let mut reference = Reference::new(&network);
+    let samples = spikes
+        .samples
+        .iter()
+        .map(|s| reference.run(&s.events).unwrap().into_sample(&network))
+        .collect();
+    assert_eq!(expected.samples, samples);
+}
