@@ -119,7 +119,7 @@ fn the_format_page_result_example_is_what_the_reference_gives() {
         spikegate_model::load::parse_json(&example("spikes")).unwrap();
     let expected: ResultFile = spikegate_model::load::parse_json(&example("result")).unwrap();
     let mut reference = Reference::new(&network);
-    let samples = spikes
+    let samples: Vec<_> = spikes
         .samples
         .iter()
         .map(|s| reference.run(&s.events).unwrap().into_sample(&network))
