@@ -1,0 +1,250 @@
+//! The neuron core of one layer, P processing elements wide: the control
+//! that drives a [`Datapath`] from an AER input stream and serialises the
+//! spikes it fires onto an AER output stream.
+//!
+//! * **Start** (`start`): every chunk of the neuron memory is cleared,
+//!   one chunk a cycle (`C` cycles).
+//! * **A spike from neuron `j`** (input beat): the core accumulates row `j`
+//!   of the weights into the `C` chunks, one chunk (P synapses) a cycle,
+//!   fully pipelined: back-to-back spikes cost exactly `C` cycles each.
+//!   Work grows with the spikes, not with the weight matrix.
+//! * **End of step** (input beat with the EOS bit): the core sweeps its
+//!   chunks, one a cycle (leak, threshold, reset, fire-once in the PEs).
+//!   A chunk whose lanes fire hands its mask to the emitter, which sends one
+//!   spike a cycle, lowest neuron first; the sweep resumes once the mask is
+//!   drained, so a step costs `C + spikes + 2` cycles when the consumer
+//!   keeps up. After the last chunk the core sends its own EOS beat.
+//!
+//! ```text
+//!  clock      _/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_
+//!  in beat    < EOS>
+//!  op               <SW0 ><SW1 >      <SW2 >        (C = 3)
+//!  fired                  < 0  ><0b101>< 0  >< 0 >
+//!  out beat                      < n2 >< n0 ><EOS>   (lanes 0 and 2 of chunk 1)
+//! ```
+
+use std::sync::Arc;
+
+use rust_hdl::prelude::*;
+
+use crate::datapath::Datapath;
+use crate::lowest_set_bit::LowestSetBit;
+use crate::plan::CorePlan;
+
+/// What a core is doing.
+#[derive(Copy, Clone, PartialEq, Eq, Debug, LogicState)]
+pub enum CoreMode {
+    /// After reset, before the first `start`.
+    Idle,
+    /// Zeroing the neuron memory.
+    Clear,
+    /// Taking input beats and accumulating spikes.
+    Run,
+    /// End-of-step sweep and spike emission.
+    Sweep,
+}
+
+/// The P-wide, pipelined neuron core.
+#[derive(LogicBlock)]
+pub struct Core {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Synchronous reset.
+    pub reset: Signal<In, Bit>,
+    /// Start a sample: clear the neuron state.
+    pub start: Signal<In, Bit>,
+    /// Input beat offered.
+    pub in_valid: Signal<In, Bit>,
+    /// The core takes the input beat.
+    pub in_ready: Signal<Out, Bit>,
+    /// Input beat: EOS bit 16, neuron index 15..0.
+    pub in_data: Signal<In, Bits<17>>,
+    /// Output beat offered.
+    pub out_valid: Signal<Out, Bit>,
+    /// The consumer takes the output beat.
+    pub out_ready: Signal<In, Bit>,
+    /// Output beat: EOS bit 16, neuron index 15..0.
+    pub out_data: Signal<Out, Bits<17>>,
+    datapath: Datapath,
+    encoder: LowestSetBit,
+    mode: DFF<CoreMode>,
+    chunk: DFF<Bits<32>>,
+    weight_addr: DFF<Bits<32>>,
+    accumulating: DFF<Bit>,
+    in_flight: DFF<Bit>,
+    flight_base: DFF<Bits<16>>,
+    issue_base: DFF<Bits<16>>,
+    pending: DFF<Bits<64>>,
+    pending_base: DFF<Bits<16>>,
+    eos_pending: DFF<Bit>,
+    accept: Signal<Local, Bit>,
+    room: Signal<Local, Bit>,
+    pending_rest: Signal<Local, Bits<64>>,
+    chunks: Constant<Bits<32>>,
+    last_chunk: Constant<Bits<32>>,
+    fan_in: Constant<Bits<32>>,
+    bias_base: Constant<Bits<32>>,
+    lanes: Constant<Bits<16>>,
+    eos_beat: Constant<Bits<17>>,
+}
+
+impl Core {
+    /// The core of `plan`.
+    pub fn new(plan: Arc<CorePlan>) -> Self {
+        let c = |v: usize| Constant::new((v as u64).into());
+        Core {
+            clock: Default::default(),
+            reset: Default::default(),
+            start: Default::default(),
+            in_valid: Default::default(),
+            in_ready: Default::default(),
+            in_data: Default::default(),
+            out_valid: Default::default(),
+            out_ready: Default::default(),
+            out_data: Default::default(),
+            encoder: Default::default(),
+            mode: Default::default(),
+            chunk: Default::default(),
+            weight_addr: Default::default(),
+            accumulating: Default::default(),
+            in_flight: Default::default(),
+            flight_base: Default::default(),
+            issue_base: Default::default(),
+            pending: Default::default(),
+            pending_base: Default::default(),
+            eos_pending: Default::default(),
+            accept: Default::default(),
+            room: Default::default(),
+            pending_rest: Default::default(),
+            chunks: c(plan.chunks),
+            last_chunk: c(plan.chunks - 1),
+            fan_in: c(plan.fan_in),
+            bias_base: c(plan.bias_base()),
+            lanes: Constant::new((plan.lanes as u64).into()),
+            eos_beat: Constant::new((1u64 << crate::fifo::EOS_BIT).into()),
+            datapath: Datapath::new(plan),
+        }
+    }
+
+    /// The datapath (tests read its neuron memory).
+    pub fn datapath(&self) -> &Datapath {
+        &self.datapath
+    }
+}
+
+impl Logic for Core {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self,
+            clock,
+            mode,
+            chunk,
+            weight_addr,
+            accumulating,
+            in_flight,
+            flight_base,
+            issue_base,
+            pending,
+            pending_base,
+            eos_pending
+        );
+        self.datapath.clock.next = self.clock.val();
+        self.datapath.op.next = 0.into();
+        self.datapath.chunk.next = self.chunk.q.val();
+        self.datapath.weight_addr.next = self.weight_addr.q.val();
+        self.in_flight.d.next = false;
+        self.in_ready.next = false;
+        self.accept.next = false;
+
+        // Emitter: the pending mask's lowest lane first, then EOS.
+        self.encoder.mask.next = self.pending.q.val();
+        self.pending_rest.next = self.pending.q.val() & (self.pending.q.val() - 1);
+        self.out_valid.next = self.pending.q.val().any() | self.eos_pending.q.val();
+        self.out_data.next = self.eos_beat.val();
+        if self.pending.q.val().any() {
+            self.out_data.next =
+                bit_cast::<17, 16>(self.pending_base.q.val() + self.encoder.index.val());
+        }
+        if self.out_ready.val() & self.pending.q.val().any() {
+            self.pending.d.next = self.pending_rest.val();
+        }
+        if self.out_ready.val() & !self.pending.q.val().any() & self.eos_pending.q.val() {
+            self.eos_pending.d.next = false;
+        }
+        // The pending mask is empty at the end of this cycle.
+        self.room.next =
+            !self.pending.q.val().any() | (self.out_ready.val() & !self.pending_rest.val().any());
+
+        match self.mode.q.val() {
+            CoreMode::Idle => {}
+            CoreMode::Clear => {
+                self.datapath.op.next = 3.into();
+                self.chunk.d.next = self.chunk.q.val() + 1;
+                if self.chunk.q.val() == self.last_chunk.val() {
+                    self.mode.d.next = CoreMode::Run;
+                    self.chunk.d.next = 0.into();
+                }
+            }
+            CoreMode::Run => {
+                if self.accumulating.q.val() {
+                    self.datapath.op.next = 1.into();
+                    self.chunk.d.next = self.chunk.q.val() + 1;
+                    self.weight_addr.d.next = self.weight_addr.q.val() + self.fan_in.val();
+                    if self.chunk.q.val() == self.last_chunk.val() {
+                        self.accumulating.d.next = false;
+                    }
+                }
+                self.accept.next = (!self.accumulating.q.val()
+                    | (self.chunk.q.val() == self.last_chunk.val()))
+                    & !self.eos_pending.q.val();
+                self.in_ready.next = self.accept.val();
+                if self.in_valid.val() & self.accept.val() {
+                    self.chunk.d.next = 0.into();
+                    if self.in_data.val().get_bit(16) {
+                        self.mode.d.next = CoreMode::Sweep;
+                        self.issue_base.d.next = 0.into();
+                    } else {
+                        self.accumulating.d.next = true;
+                        self.weight_addr.d.next =
+                            bit_cast::<32, 16>(self.in_data.val().get_bits::<16>(0));
+                    }
+                }
+            }
+            CoreMode::Sweep => {
+                self.datapath.weight_addr.next = self.bias_base.val() + self.chunk.q.val();
+                if self.in_flight.q.val() & self.datapath.fired.val().any() {
+                    self.pending.d.next = self.datapath.fired.val();
+                    self.pending_base.d.next = self.flight_base.q.val();
+                } else if self.room.val() {
+                    if self.chunk.q.val() == self.chunks.val() {
+                        if !self.in_flight.q.val() {
+                            self.eos_pending.d.next = true;
+                            self.mode.d.next = CoreMode::Run;
+                            self.chunk.d.next = 0.into();
+                        }
+                    } else {
+                        self.datapath.op.next = 2.into();
+                        self.chunk.d.next = self.chunk.q.val() + 1;
+                        self.in_flight.d.next = true;
+                        self.flight_base.d.next = self.issue_base.q.val();
+                        self.issue_base.d.next = self.issue_base.q.val() + self.lanes.val();
+                    }
+                }
+            }
+            _ => {}
+        }
+
+        if self.reset.val() | self.start.val() {
+            self.mode.d.next = CoreMode::Idle;
+            if self.start.val() {
+                self.mode.d.next = CoreMode::Clear;
+            }
+            self.chunk.d.next = 0.into();
+            self.accumulating.d.next = false;
+            self.in_flight.d.next = false;
+            self.pending.d.next = 0.into();
+            self.eos_pending.d.next = false;
+        }
+    }
+}

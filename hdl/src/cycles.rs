@@ -1,0 +1,64 @@
+//! The cycle formula: how many clock cycles a sample takes, from the
+//! spikes it carries (docs/hardware.md, "Cycles per sample").
+//!
+//! For layer `l` with `C_l = ceil(N_l / P_l)` chunks, a step `t` in which
+//! `S_in(l,t)` spikes arrive and `S_out(l,t)` leave costs the core
+//!
+//! ```text
+//! work(l,t) = S_in(l,t) * C_l      accumulation: P synapses a cycle
+//!           + C_l + S_out(l,t)     sweep: a chunk a cycle, a spike a cycle
+//! ```
+//!
+//! The cores run concurrently (layer `l` accumulates step `t` while layer
+//! `l-1` sweeps it), so a sample takes at least
+//! `lower_bound = max_C + max over l of sum over t of work(l,t)`
+//! (`max_C`: clearing the state at start) and at most about `serial =
+//! max_C + sum over l and t of work(l,t)` plus a few cycles of latency per
+//! layer and step.
+
+use crate::plan::HardwarePlan;
+
+/// Spikes into and out of one layer, per step.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LayerActivity {
+    /// Spikes arriving in each step.
+    pub spikes_in: Vec<u64>,
+    /// Spikes fired in each step.
+    pub spikes_out: Vec<u64>,
+}
+
+/// Cycles per sample from the formula.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct CycleEstimate {
+    /// The busiest core's work plus the clear: no design of this
+    /// architecture can be faster.
+    pub lower_bound: u64,
+    /// Every core's work one after the other, plus the clear.
+    pub serial: u64,
+    /// Synaptic operations (weight additions, counting idle lanes of the
+    /// last chunk): `sum of S_in(l,t) * C_l * P_l`.
+    pub lane_operations: u64,
+}
+
+/// The formula for `plan`, given each layer's activity (from the reference
+/// model).
+pub fn estimate(plan: &HardwarePlan, activity: &[LayerActivity]) -> CycleEstimate {
+    let clear = plan.cores.iter().map(|c| c.chunks as u64).max().unwrap_or(0);
+    let mut busiest = 0u64;
+    let mut serial = 0u64;
+    let mut lane_operations = 0u64;
+    for (core, act) in plan.cores.iter().zip(activity) {
+        let c = core.chunks as u64;
+        let spikes_in: u64 = act.spikes_in.iter().sum();
+        let spikes_out: u64 = act.spikes_out.iter().sum();
+        let work = spikes_in * c + c * u64::from(plan.time_steps) + spikes_out;
+        busiest = busiest.max(work);
+        serial += work;
+        lane_operations += spikes_in * c * core.lanes as u64;
+    }
+    CycleEstimate {
+        lower_bound: clear + busiest,
+        serial: clear + serial,
+        lane_operations,
+    }
+}

@@ -1,0 +1,273 @@
+//! A core's datapath: the weight memory (P weights a word, block RAM,
+//! initialised from the model), the neuron-state memory (P lanes a word)
+//! and the P processing elements between them.
+//!
+//! ```text
+//!            weight_addr ──► weights[C*M + C rows] ──► weight_q ─┐
+//!   op, chunk ─► state[C words] ──► state_q ─┐                 │
+//!                                  forward ──┴► current ──► P x PE ──► next_word
+//!                                                                  │      │
+//!                                  state[s1_chunk] ◄───────────────┘      └► fired[63:0]
+//! ```
+//!
+//! It is a two-stage pipeline. In the cycle an operation is issued, both
+//! memories are read (synchronous, registered reads: block RAM). In the
+//! next cycle (stage 1) the PEs compute the new word, which is written back
+//! at the end of that cycle. A read issued in that same cycle at the same
+//! address would see the old word, so the word written last is forwarded:
+//! back-to-back operations on one chunk (a layer of one chunk receiving
+//! spikes every cycle) stay exact.
+//!
+//! ```text
+//!  clock      _/‾\_/‾\_/‾\_/‾\_
+//!  op, chunk  < A0 >< A0 >< .. >       two accumulates on chunk 0
+//!  state_q          < w  >< w  >       second read is stale...
+//!  write            < A0'>< A0">       ...so stage 1 uses the forwarded A0'
+//! ```
+//!
+//! rust-hdl types its ports with compile-time widths, but a model's widths
+//! and P are known only at run time, so this block is a rust-hdl custom
+//! block: narrow fixed-width control ports, a Rust model for simulation
+//! (`update`) and Verilog generated from the plan (`hdl`).
+
+use std::sync::Arc;
+
+use rust_hdl::prelude::*;
+
+use crate::pe::{self, op, LaneState};
+use crate::plan::CorePlan;
+
+/// The datapath block of one core.
+#[derive(LogicBlock)]
+pub struct Datapath {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Operation issued this cycle ([`crate::pe::op`]).
+    pub op: Signal<In, Bits<2>>,
+    /// Weight-memory row read this cycle.
+    pub weight_addr: Signal<In, Bits<32>>,
+    /// Neuron chunk read this cycle (and written back in the next).
+    pub chunk: Signal<In, Bits<32>>,
+    /// Lanes that spike, in the cycle after a sweep was issued (bit `k` is
+    /// lane `k`); zero otherwise.
+    pub fired: Signal<Out, Bits<64>>,
+    _model: Box<Model>,
+}
+
+/// The Rust model behind [`Datapath`]: the memories and stage-1 registers.
+struct Model {
+    core: Arc<CorePlan>,
+    weights: Vec<Vec<i64>>,
+    state: Vec<Vec<LaneState>>,
+    weight_q: Vec<i64>,
+    state_q: Vec<LaneState>,
+    s1_op: u64,
+    s1_chunk: usize,
+    forward: Option<(usize, Vec<LaneState>)>,
+    fired: u64,
+}
+
+impl Model {
+    /// Stage 1: the new word of the chunk in stage 1, and its spike mask.
+    fn stage1(&self) -> (Vec<LaneState>, u64) {
+        let current = match &self.forward {
+            Some((chunk, word)) if *chunk == self.s1_chunk => word,
+            _ => &self.state_q,
+        };
+        let mut mask = 0u64;
+        let word = current
+            .iter()
+            .zip(&self.weight_q)
+            .enumerate()
+            .map(|(k, (&s, &w))| {
+                let (next, spike) = pe::apply(&self.core, self.s1_op, s, w);
+                if spike {
+                    mask |= 1 << k;
+                }
+                next
+            })
+            .collect();
+        (word, mask)
+    }
+}
+
+impl Datapath {
+    /// The datapath of `core`, its weight memory filled from the model.
+    pub fn new(core: Arc<CorePlan>) -> Self {
+        let weights = (0..core.weight_rows()).map(|r| core.weight_row(r)).collect();
+        let lanes = core.lanes;
+        let model = Model {
+            state: vec![vec![LaneState::default(); lanes]; core.chunks],
+            weight_q: vec![0; lanes],
+            state_q: vec![LaneState::default(); lanes],
+            weights,
+            core,
+            s1_op: op::IDLE,
+            s1_chunk: 0,
+            forward: None,
+            fired: 0,
+        };
+        Datapath {
+            clock: Default::default(),
+            op: Default::default(),
+            weight_addr: Default::default(),
+            chunk: Default::default(),
+            fired: Default::default(),
+            _model: Box::new(model),
+        }
+    }
+
+    /// The lane states of chunk `c` (for tests and debugging).
+    pub fn chunk_state(&self, c: usize) -> &[LaneState] {
+        &self._model.state[c]
+    }
+}
+
+impl Logic for Datapath {
+    fn update(&mut self) {
+        if self.clock.pos_edge() {
+            let m = &mut self._model;
+            let (next_word, _) = m.stage1();
+            // Registered reads see the memories before this edge's write.
+            let chunk = self.chunk.val().index();
+            let row = self.weight_addr.val().index();
+            m.state_q = m.state.get(chunk).cloned().unwrap_or_else(|| m.state_q.clone());
+            m.weight_q = m.weights.get(row).cloned().unwrap_or_else(|| m.weight_q.clone());
+            if m.s1_op != op::IDLE {
+                m.state[m.s1_chunk] = next_word.clone();
+                m.forward = Some((m.s1_chunk, next_word));
+            } else {
+                m.forward = None;
+            }
+            m.s1_op = self.op.val().index() as u64;
+            m.s1_chunk = chunk;
+            m.fired = if m.s1_op == op::SWEEP { m.stage1().1 } else { 0 };
+        }
+        self.fired.next = self._model.fired.into();
+    }
+
+    fn connect(&mut self) {
+        self.fired.connect();
+    }
+
+    fn hdl(&self) -> Verilog {
+        Verilog::Wrapper(Wrapper {
+            code: verilog_body(&self._model.core),
+            cores: pe::verilog(&self._model.core),
+        })
+    }
+}
+
+/// File name of the weight memory's `$readmemh` image for `core`.
+pub fn weight_file(core: &CorePlan) -> String {
+    format!("{}_weights.hex", core.module_stem())
+}
+
+/// The weight memory's image: one hexadecimal word a line, lane 0 in the
+/// least significant bits, each weight in two's complement.
+pub fn weight_image(core: &CorePlan) -> String {
+    let ww = core.weight_width as usize;
+    let digits = core.weight_word_bits().div_ceil(4);
+    let mut out = String::new();
+    for row in 0..core.weight_rows() {
+        let mut bits = vec![false; digits * 4];
+        for (k, w) in core.weight_row(row).into_iter().enumerate() {
+            for b in 0..ww {
+                bits[k * ww + b] = (w >> b) & 1 == 1;
+            }
+        }
+        for d in (0..digits).rev() {
+            let nibble = (0..4).fold(0u32, |acc, b| acc | (u32::from(bits[d * 4 + b]) << b));
+            out.push(char::from_digit(nibble, 16).expect("nibble < 16"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Bits needed to address `n` entries (at least 1).
+pub fn address_bits(n: usize) -> u32 {
+    (usize::BITS - n.saturating_sub(1).leading_zeros()).max(1)
+}
+
+fn verilog_body(core: &CorePlan) -> String {
+    let p = core.lanes;
+    let wb = core.weight_word_bits();
+    let sb = core.state_word_bits();
+    let lb = core.lane.bits();
+    let ww = core.weight_width;
+    let rows = core.weight_rows();
+    let wa = address_bits(rows);
+    let ca = address_bits(core.chunks);
+    let unused = |name: &str, used: u32| -> String {
+        if used < 32 {
+            format!("{name}[31:{used}], ")
+        } else {
+            String::new()
+        }
+    };
+    let fired = if p < 64 {
+        format!("{{{}'d0, fire}}", 64 - p)
+    } else {
+        "fire".to_string()
+    };
+    format!(
+        r#"
+// Weight memory: {rows} rows of {p} x {ww}-bit weights (block RAM).
+reg [{wbt}:0] weights [0:{rowst}];
+initial $readmemh("{file}", weights);
+reg [{wbt}:0] weight_q;
+always @(posedge clock) weight_q <= weights[weight_addr[{wat}:0]];
+
+// Neuron memory: {chunks} words of {p} lanes x {lb} bits.
+reg [{sbt}:0] state [0:{chunkst}];
+reg [{sbt}:0] state_q;
+reg [1:0] s1_op;
+reg [{cat}:0] s1_chunk;
+reg forward_valid;
+reg [{cat}:0] forward_chunk;
+reg [{sbt}:0] forward_word;
+wire [{sbt}:0] current = (forward_valid && forward_chunk == s1_chunk) ? forward_word : state_q;
+wire [{sbt}:0] next_word;
+wire [{pt}:0] fire;
+
+genvar k;
+generate
+  for (k = 0; k < {p}; k = k + 1) begin : lane
+    {pe} pe (
+      .op(s1_op),
+      .weight(weight_q[k*{ww} +: {ww}]),
+      .state_in(current[k*{lb} +: {lb}]),
+      .state_out(next_word[k*{lb} +: {lb}]),
+      .fire(fire[k])
+    );
+  end
+endgenerate
+
+always @(posedge clock) begin
+  state_q <= state[chunk[{cat}:0]];
+  if (s1_op != 2'd0) state[s1_chunk] <= next_word;
+  s1_op <= op;
+  s1_chunk <= chunk[{cat}:0];
+  forward_valid <= s1_op != 2'd0;
+  forward_chunk <= s1_chunk;
+  forward_word <= next_word;
+end
+
+assign fired = {fired};
+wire unused_datapath = &{{1'b0, {uw}{uc}1'b0}};
+"#,
+        wbt = wb - 1,
+        rowst = rows - 1,
+        file = weight_file(core),
+        wat = wa - 1,
+        chunks = core.chunks,
+        sbt = sb - 1,
+        chunkst = core.chunks - 1,
+        cat = ca - 1,
+        pt = p - 1,
+        pe = pe::module_name(core),
+        uw = unused("weight_addr", wa),
+        uc = unused("chunk", ca),
+    )
+}

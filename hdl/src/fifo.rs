@@ -1,0 +1,172 @@
+//! The AER FIFO between cores: address-event beats (a neuron index, or an
+//! end-of-step marker) with valid/ready handshakes on both sides.
+//!
+//! A beat is 17 bits: bit 16 set marks the end of a step, bits 15..0 are
+//! the neuron index of a spike. A beat moves when `valid && ready` at a
+//! rising clock edge; the FIFO accepts while it has room (`in_ready`) and
+//! offers its oldest beat (`out_valid`, `out_data`) the cycle after it
+//! arrived. Nothing is lost or duplicated when either side stalls.
+//!
+//! ```text
+//!  clock     _/‾\_/‾\_/‾\_/‾\_/‾\_
+//!  in_valid  ‾‾‾‾‾‾‾‾‾‾\_________
+//!  in_data   < a  >< b  >
+//!  out_valid ______/‾‾‾‾‾‾‾‾‾‾\___
+//!  out_ready ‾‾‾‾‾‾‾‾‾‾\____/‾‾‾‾   (consumer stalls one cycle)
+//!  out_data        < a  >< b  >< b >
+//! ```
+//!
+//! The storage is a small memory with an asynchronous read (distributed
+//! RAM on FPGAs), a custom block so its depth can be chosen at generation.
+
+use rust_hdl::prelude::*;
+
+/// Bit of a beat that marks the end of a step.
+pub const EOS_BIT: usize = 16;
+
+/// Storage of the FIFO: one write port, one asynchronous read port.
+#[derive(LogicBlock)]
+pub struct BeatStore {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Write this cycle.
+    pub write_enable: Signal<In, Bit>,
+    /// Write pointer (its low bits address the memory).
+    pub write_ptr: Signal<In, Bits<9>>,
+    /// Beat to write.
+    pub write_data: Signal<In, Bits<17>>,
+    /// Read pointer (its low bits address the memory).
+    pub read_ptr: Signal<In, Bits<9>>,
+    /// Beat at the read pointer.
+    pub read_data: Signal<Out, Bits<17>>,
+    _mem: Vec<u64>,
+}
+
+impl BeatStore {
+    fn new(depth: usize) -> Self {
+        BeatStore {
+            clock: Default::default(),
+            write_enable: Default::default(),
+            write_ptr: Default::default(),
+            write_data: Default::default(),
+            read_ptr: Default::default(),
+            read_data: Default::default(),
+            _mem: vec![0; depth],
+        }
+    }
+
+    fn slot(&self, ptr: Bits<9>) -> usize {
+        ptr.index() & (self._mem.len() - 1)
+    }
+}
+
+impl Logic for BeatStore {
+    fn update(&mut self) {
+        if self.clock.pos_edge() && self.write_enable.val() {
+            let slot = self.slot(self.write_ptr.val());
+            self._mem[slot] = self.write_data.val().to_u64();
+        }
+        let slot = self.slot(self.read_ptr.val());
+        self.read_data.next = self._mem[slot].into();
+    }
+
+    fn connect(&mut self) {
+        self.read_data.connect();
+    }
+
+    fn hdl(&self) -> Verilog {
+        let depth = self._mem.len();
+        let bits = depth.trailing_zeros();
+        Verilog::Custom(format!(
+            "\
+reg [16:0] mem [0:{last}];
+always @(posedge clock) if (write_enable) mem[write_ptr[{top}:0]] <= write_data;
+always @(*) read_data = mem[read_ptr[{top}:0]];
+wire unused_store = &{{1'b0, write_ptr[8:{bits}], read_ptr[8:{bits}], 1'b0}};",
+            last = depth - 1,
+            top = bits - 1,
+        ))
+    }
+}
+
+/// The AER FIFO.
+#[derive(LogicBlock)]
+pub struct AerFifo {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Synchronous reset: empties the FIFO.
+    pub reset: Signal<In, Bit>,
+    /// Start of a sample: empties the FIFO.
+    pub start: Signal<In, Bit>,
+    /// A beat is offered.
+    pub in_valid: Signal<In, Bit>,
+    /// The FIFO has room.
+    pub in_ready: Signal<Out, Bit>,
+    /// The offered beat.
+    pub in_data: Signal<In, Bits<17>>,
+    /// The FIFO holds a beat.
+    pub out_valid: Signal<Out, Bit>,
+    /// The consumer takes the beat.
+    pub out_ready: Signal<In, Bit>,
+    /// The oldest beat.
+    pub out_data: Signal<Out, Bits<17>>,
+    store: BeatStore,
+    write_ptr: DFF<Bits<9>>,
+    read_ptr: DFF<Bits<9>>,
+    count: Signal<Local, Bits<9>>,
+    depth: Constant<Bits<9>>,
+}
+
+impl AerFifo {
+    /// A FIFO of `depth` beats (a power of two, 2..=256).
+    pub fn new(depth: usize) -> Self {
+        assert!(
+            depth.is_power_of_two() && (2..=256).contains(&depth),
+            "FIFO depth must be a power of two in 2..=256, not {depth}"
+        );
+        AerFifo {
+            clock: Default::default(),
+            reset: Default::default(),
+            start: Default::default(),
+            in_valid: Default::default(),
+            in_ready: Default::default(),
+            in_data: Default::default(),
+            out_valid: Default::default(),
+            out_ready: Default::default(),
+            out_data: Default::default(),
+            store: BeatStore::new(depth),
+            write_ptr: Default::default(),
+            read_ptr: Default::default(),
+            count: Default::default(),
+            depth: Constant::new((depth as u64).into()),
+        }
+    }
+}
+
+impl Logic for AerFifo {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, write_ptr, read_ptr);
+        self.store.clock.next = self.clock.val();
+        self.count.next = self.write_ptr.q.val() - self.read_ptr.q.val();
+        self.in_ready.next = self.count.val() != self.depth.val();
+        self.out_valid.next = self.count.val().any();
+        self.store.write_ptr.next = self.write_ptr.q.val();
+        self.store.read_ptr.next = self.read_ptr.q.val();
+        self.store.write_data.next = self.in_data.val();
+        self.store.write_enable.next = false;
+        self.out_data.next = self.store.read_data.val();
+        if self.in_valid.val() & (self.count.val() != self.depth.val()) {
+            self.store.write_enable.next = true;
+            self.write_ptr.d.next = self.write_ptr.q.val() + 1;
+        }
+        if self.out_ready.val() & self.count.val().any() {
+            self.read_ptr.d.next = self.read_ptr.q.val() + 1;
+        }
+        if self.reset.val() | self.start.val() {
+            self.store.write_enable.next = false;
+            self.write_ptr.d.next = 0.into();
+            self.read_ptr.d.next = 0.into();
+        }
+    }
+}

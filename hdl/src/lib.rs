@@ -1,0 +1,25 @@
+//! spikegate's hardware, as rust-hdl modules assembled from a model.
+//!
+//! The generator's stages: a validated network becomes a [`plan::HardwarePlan`]
+//! (widths, sizes, memory layouts, or a clear error), the plan becomes an
+//! [`top::Accelerator`] (rust-hdl blocks: one [`core::Core`] per layer with
+//! its [`datapath::Datapath`], an [`fifo::AerFifo`] in front of each, the
+//! [`sample_control::SampleControl`]), and [`verilog::emit`] writes it out as
+//! Verilog-2005. [`testing`] drives the rust-hdl simulation of any design
+//! through its fixed top-level ports.
+
+#![warn(missing_docs)]
+
+pub mod core;
+pub mod cycles;
+pub mod datapath;
+pub mod fifo;
+pub mod lowest_set_bit;
+pub mod pe;
+pub mod plan;
+pub mod sample_control;
+pub mod testing;
+pub mod top;
+pub mod verilog;
+
+pub use plan::{plan, BuildOptions, HardwarePlan, PlanError};

@@ -1,0 +1,388 @@
+//! The hardware plan: a validated network turned into one core per layer
+//! with every width, size and memory layout fixed, or a clear error saying
+//! why the hardware cannot hold it.
+//!
+//! This is the stage between the model and the rust-hdl modules
+//! (model -> validated model -> **plan** -> modules -> Verilog): everything
+//! the modules need is computed here once, so that the modules only build.
+
+use spikegate_model::width::width_for_range;
+use spikegate_model::{Decay, Decode, ModelError, Neuron, Reset, ValidNetwork};
+
+/// Width of a neuron index on every spike stream (`in_neuron`,
+/// `out_neuron`, taps): layers and inputs may have up to `2^16` neurons.
+pub const NEURON_BITS: usize = 16;
+/// Most processing elements (lanes) in one core; the fired-lane mask is 64
+/// bits wide.
+pub const MAX_PE: usize = 64;
+/// Widest accumulator a lane keeps. The synaptic sum of one step must fit
+/// it (`spikegate check` reports the width a layer needs).
+pub const MAX_ACCUMULATOR_WIDTH: u32 = 40;
+/// Depth of the AER FIFO in front of every core (a power of two, at most
+/// 256: the FIFO's pointers are 9 bits).
+pub const DEFAULT_FIFO_DEPTH: usize = 16;
+
+/// Choices made at generation time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BuildOptions {
+    /// Processing elements per core (`--pe`). A layer smaller than this gets
+    /// one lane per neuron.
+    pub pe: usize,
+    /// Whether the hidden layers' spike streams are brought out as tap ports.
+    pub taps: bool,
+    /// Depth of each core's input FIFO (a power of two, 2..=256).
+    pub fifo_depth: usize,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions {
+            pe: 1,
+            taps: false,
+            fifo_depth: DEFAULT_FIFO_DEPTH,
+        }
+    }
+}
+
+/// Why a network cannot be built as hardware.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// Something in the model the hardware cannot hold (names layer, field).
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// A build option out of range.
+    #[error("{0}")]
+    Option(String),
+}
+
+/// The neuron update a core's processing elements perform at the end of a
+/// step (docs/semantics.md, section 4), for the kinds this hardware has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Update {
+    /// `v = sat(v + x)`.
+    If,
+    /// `v = sat(v - (v >> k) + x)`.
+    LifShift(u32),
+    /// `v = sat(((v * beta) >> frac_bits) + x)`.
+    LifMultiply {
+        /// Leak factor in fixed point.
+        beta: i64,
+        /// Fraction bits of `beta`.
+        frac_bits: u32,
+    },
+    /// `i = sat(i + x); v = sat(v + i)`, firing at most once.
+    Ttfs,
+}
+
+impl Update {
+    /// Short name used in module names (`if`, `lifs`, `lifm`, `ttfs`).
+    pub fn tag(&self) -> &'static str {
+        match self {
+            Update::If => "if",
+            Update::LifShift(_) => "lifs",
+            Update::LifMultiply { .. } => "lifm",
+            Update::Ttfs => "ttfs",
+        }
+    }
+}
+
+/// Bit positions of one lane's fields inside a neuron-memory word, from
+/// the least significant bit: `acc`, `v`, then `i` and `fired` (`ttfs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LaneLayout {
+    /// Width of the synaptic accumulator.
+    pub acc: u32,
+    /// Width of the membrane `v`.
+    pub membrane: u32,
+    /// Width of the current `i`, for kinds that have one.
+    pub current: Option<u32>,
+    /// Whether the lane keeps a fired-once flag.
+    pub fired_flag: bool,
+}
+
+impl LaneLayout {
+    /// Bits of one lane in the neuron memory.
+    pub fn bits(&self) -> u32 {
+        self.acc + self.membrane + self.current.unwrap_or(0) + u32::from(self.fired_flag)
+    }
+}
+
+/// One layer's core: sizes, arithmetic and memory contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CorePlan {
+    /// Layer index in the network.
+    pub index: usize,
+    /// Display name of the layer (reports).
+    pub name: String,
+    /// Neurons `N` of the layer.
+    pub neurons: usize,
+    /// Presynaptic neurons `M` (the previous layer, or the inputs).
+    pub fan_in: usize,
+    /// Processing elements `P` of this core (`min(--pe, N)`).
+    pub lanes: usize,
+    /// Neuron chunks `C = ceil(N / P)`: lane `k` of chunk `c` is neuron
+    /// `c * P + k`.
+    pub chunks: usize,
+    /// The update the lanes perform.
+    pub update: Update,
+    /// Width of weights and biases.
+    pub weight_width: u32,
+    /// Layout of a lane's state.
+    pub lane: LaneLayout,
+    /// Firing threshold (`v >= threshold`).
+    pub threshold: i64,
+    /// Reset after a spike.
+    pub reset: Reset,
+    /// Weights as fan-out rows, `weights[j][i]`.
+    pub weights: Vec<Vec<i64>>,
+    /// Per-neuron bias, if the layer has one.
+    pub bias: Option<Vec<i64>>,
+}
+
+impl CorePlan {
+    /// Rows of the weight memory: `C * M` weight rows (row `c * M + j`
+    /// holds the weights from `j` to chunk `c`), then `C` bias rows.
+    pub fn weight_rows(&self) -> usize {
+        self.chunks * self.fan_in + self.bias_rows()
+    }
+
+    /// Number of bias rows (`C` when the layer has a bias, else 0).
+    pub fn bias_rows(&self) -> usize {
+        if self.bias.is_some() {
+            self.chunks
+        } else {
+            0
+        }
+    }
+
+    /// First bias row of the weight memory.
+    pub fn bias_base(&self) -> usize {
+        self.chunks * self.fan_in
+    }
+
+    /// The `P` values of weight-memory row `row` (lanes past the last
+    /// neuron hold 0).
+    pub fn weight_row(&self, row: usize) -> Vec<i64> {
+        let lane_value = |k: usize| -> i64 {
+            if row < self.bias_base() {
+                let (c, j) = (row / self.fan_in, row % self.fan_in);
+                let n = c * self.lanes + k;
+                self.weights[j].get(n).copied().unwrap_or(0)
+            } else {
+                let n = (row - self.bias_base()) * self.lanes + k;
+                let bias = self.bias.as_deref().unwrap_or(&[]);
+                bias.get(n).copied().unwrap_or(0)
+            }
+        };
+        (0..self.lanes).map(lane_value).collect()
+    }
+
+    /// Bits of one weight-memory word (`P` weights).
+    pub fn weight_word_bits(&self) -> usize {
+        self.lanes * self.weight_width as usize
+    }
+
+    /// Bits of one neuron-memory word (`P` lanes of state).
+    pub fn state_word_bits(&self) -> usize {
+        self.lanes * self.lane.bits() as usize
+    }
+
+    /// Total bits of the weight memory.
+    pub fn weight_memory_bits(&self) -> usize {
+        self.weight_rows() * self.weight_word_bits()
+    }
+
+    /// Total bits of the neuron (state) memory.
+    pub fn state_memory_bits(&self) -> usize {
+        self.chunks * self.state_word_bits()
+    }
+
+    /// Stable Verilog module-name stem derived from the core's parameters,
+    /// e.g. `sg_l1_ttfs_n300_m100_p4`.
+    pub fn module_stem(&self) -> String {
+        format!(
+            "sg_l{}_{}_n{}_m{}_p{}",
+            self.index,
+            self.update.tag(),
+            self.neurons,
+            self.fan_in,
+            self.lanes
+        )
+    }
+}
+
+/// The whole accelerator: its cores in order and its build options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HardwarePlan {
+    /// Network name.
+    pub name: String,
+    /// Time steps `T` per sample.
+    pub time_steps: u32,
+    /// Input neurons.
+    pub inputs: usize,
+    /// One core per layer.
+    pub cores: Vec<CorePlan>,
+    /// The options the plan was made with.
+    pub options: BuildOptions,
+}
+
+/// Plans the hardware for `network`, or says what the hardware cannot hold.
+pub fn plan(network: &ValidNetwork, options: BuildOptions) -> Result<HardwarePlan, PlanError> {
+    check_options(&options)?;
+    let net = network.network();
+    if net.output.decode == Decode::Readout {
+        return Err(ModelError::field(
+            "output.decode",
+            "decoding `readout` needs a non-spiking readout layer, which the hardware does not \
+             have yet (supported: first_spike, spike_count)",
+        )
+        .into());
+    }
+    if net.inputs > 1 << NEURON_BITS {
+        return Err(ModelError::field(
+            "inputs",
+            format!(
+                "{} inputs exceed the {}-bit neuron index of the spike streams (at most {})",
+                net.inputs,
+                NEURON_BITS,
+                1 << NEURON_BITS
+            ),
+        )
+        .into());
+    }
+    let cores = (0..net.layers.len())
+        .map(|index| plan_core(network, index, &options))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HardwarePlan {
+        name: net.name.clone(),
+        time_steps: net.time_steps,
+        inputs: net.inputs,
+        cores,
+        options,
+    })
+}
+
+fn check_options(options: &BuildOptions) -> Result<(), PlanError> {
+    if !(1..=MAX_PE).contains(&options.pe) {
+        return Err(PlanError::Option(format!(
+            "--pe {}: processing elements per core must be 1..={MAX_PE}",
+            options.pe
+        )));
+    }
+    let depth = options.fifo_depth;
+    if !(2..=256).contains(&depth) || !depth.is_power_of_two() {
+        return Err(PlanError::Option(format!(
+            "FIFO depth {depth}: must be a power of two in 2..=256"
+        )));
+    }
+    Ok(())
+}
+
+fn plan_core(
+    network: &ValidNetwork,
+    index: usize,
+    options: &BuildOptions,
+) -> Result<CorePlan, PlanError> {
+    let layer = &network.network().layers[index];
+    let err = |field: &str, message: String| -> PlanError {
+        ModelError::layer(index, layer.name.as_deref(), field, message).into()
+    };
+    let update = match &layer.neuron {
+        Neuron::If => Update::If,
+        Neuron::Lif {
+            leak: Decay::Shift(k),
+        } => Update::LifShift(*k),
+        Neuron::Lif {
+            leak: Decay::Multiply { beta, frac_bits },
+        } => Update::LifMultiply {
+            beta: *beta,
+            frac_bits: *frac_bits,
+        },
+        Neuron::Ttfs => Update::Ttfs,
+        other => {
+            return Err(err(
+                "neuron.kind",
+                format!(
+                    "kind `{}` is not supported by the hardware yet (supported: if, lif, ttfs)",
+                    other.kind_name()
+                ),
+            ))
+        }
+    };
+    if let Some(delays) = &layer.delays {
+        if delays.values.iter().flatten().any(|&d| d != 0) {
+            return Err(err(
+                "delays",
+                "synaptic delays are not supported by the hardware yet (every delay must be 0)"
+                    .into(),
+            ));
+        }
+    }
+    if layer.size > 1 << NEURON_BITS {
+        return Err(err(
+            "size",
+            format!(
+                "{} neurons exceed the {}-bit neuron index of the spike streams (at most {})",
+                layer.size,
+                NEURON_BITS,
+                1 << NEURON_BITS
+            ),
+        ));
+    }
+    let acc = accumulator_width(&layer.weights, layer.size);
+    if acc > MAX_ACCUMULATOR_WIDTH {
+        return Err(err(
+            "weights",
+            format!(
+                "the synaptic sum of one step needs a {acc}-bit accumulator; the datapath holds \
+                 at most {MAX_ACCUMULATOR_WIDTH} bits (use narrower weights or fewer inputs)"
+            ),
+        ));
+    }
+    let lanes = options.pe.min(layer.size);
+    let ttfs = update == Update::Ttfs;
+    Ok(CorePlan {
+        index,
+        name: network.layer_name(index),
+        neurons: layer.size,
+        fan_in: network.fan_in(index),
+        lanes,
+        chunks: layer.size.div_ceil(lanes),
+        update,
+        weight_width: layer.widths.weight,
+        lane: LaneLayout {
+            acc,
+            membrane: layer.widths.membrane,
+            current: if ttfs { layer.widths.current } else { None },
+            fired_flag: ttfs,
+        },
+        // A spiking layer always has both (validation); readout layers were
+        // refused above.
+        threshold: layer.threshold.unwrap_or(1),
+        reset: layer.reset.unwrap_or(Reset::None),
+        weights: layer.weights.clone(),
+        bias: layer.bias.clone(),
+    })
+}
+
+/// Width of a lane's accumulator. It holds the weights of every subset of
+/// synapses that can deliver in one step (the partial sums while spikes
+/// arrive: between the sum of the negative and of the positive weights into
+/// a neuron); the bias is added only at the end of the step, in wider
+/// arithmetic.
+fn accumulator_width(weights: &[Vec<i64>], size: usize) -> u32 {
+    let mut lo = vec![0i64; size];
+    let mut hi = vec![0i64; size];
+    for row in weights {
+        for (i, &w) in row.iter().enumerate() {
+            if w < 0 {
+                lo[i] += w;
+            } else {
+                hi[i] += w;
+            }
+        }
+    }
+    let lo = lo.into_iter().min().unwrap_or(0);
+    let hi = hi.into_iter().max().unwrap_or(0);
+    width_for_range(lo, hi).max(2)
+}
