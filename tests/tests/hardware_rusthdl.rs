@@ -1,0 +1,148 @@
+//! The rust-hdl simulation of the generated accelerator against the
+//! expected outputs: every golden case the hardware can hold (expected
+//! spikes from hand-worked traces or the naive model, every layer through
+//! the taps), at several P, and seeded random networks against the
+//! reference model, with random input gaps and output back-pressure.
+
+use spikegate_hdl::testing::{Harness, Pacing};
+use spikegate_hdl::{plan, BuildOptions, HardwarePlan};
+use spikegate_model::{Decode, Neuron, Spike, ValidNetwork};
+use spikegate_sim::random::{random_input, random_network, random_neuron, Shape};
+use spikegate_sim::rng::SplitMix64;
+use spikegate_sim::Reference;
+use spikegate_tests::{golden_case_names, load_golden};
+
+/// Golden cases of the kinds this hardware has; each must build and match.
+const HARDWARE_CASES: &[&str] = &[
+    "if_subtract",
+    "lif_shift",
+    "lif_multiply",
+    "ttfs",
+    "saturation",
+    "bias",
+    "large_ttfs",
+];
+
+fn options(pe: usize) -> BuildOptions {
+    BuildOptions {
+        pe,
+        taps: true,
+        ..BuildOptions::default()
+    }
+}
+
+/// Runs every sample of `input` through the hardware and returns, per
+/// sample, the spikes of every layer.
+fn run_hardware(
+    plan: &HardwarePlan,
+    samples: &[Vec<Spike>],
+    pacing: &mut Pacing,
+) -> Vec<Vec<Vec<Spike>>> {
+    let mut harness = Harness::new(plan).expect("harness");
+    samples
+        .iter()
+        .map(|s| harness.run(s, pacing).expect("hardware run").layers)
+        .collect()
+}
+
+#[test]
+fn golden_cases_match_on_hardware() {
+    let names = golden_case_names();
+    for want in HARDWARE_CASES {
+        assert!(names.iter().any(|n| n == want), "golden/{want} is missing");
+    }
+    for name in HARDWARE_CASES {
+        let case = load_golden(name);
+        let pes: &[usize] = if *name == "large_ttfs" { &[16] } else { &[1, 2, 3] };
+        for &pe in pes {
+            let plan = plan(&case.network, options(pe)).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let samples: Vec<Vec<Spike>> =
+                case.input.samples.iter().map(|s| s.events.clone()).collect();
+            let runs = run_hardware(&plan, &samples, &mut Pacing::default());
+            for (s, (run, expected)) in runs.iter().zip(&case.expected.samples).enumerate() {
+                for (l, layer) in expected.layers.iter().enumerate() {
+                    assert_eq!(
+                        run[l], layer.events,
+                        "golden/{name}, P = {pe}, sample {s}, layer {l}: hardware spikes differ"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn cases_beyond_this_hardware_are_refused_clearly() {
+    for name in golden_case_names() {
+        if HARDWARE_CASES.contains(&name.as_str()) {
+            continue;
+        }
+        let case = load_golden(&name);
+        let err = plan(&case.network, options(1))
+            .expect_err(&format!("golden/{name} should not build yet"))
+            .to_string();
+        assert!(
+            err.contains("not supported by the hardware yet")
+                || err.contains("does not have yet"),
+            "golden/{name}: unclear refusal: {err}"
+        );
+    }
+}
+
+/// A random network of kinds the hardware has (if, lif, ttfs), no delays,
+/// spiking output.
+fn random_hardware_network(rng: &mut SplitMix64) -> ValidNetwork {
+    let layers = 1 + rng.below(3);
+    let sizes: Vec<usize> = (0..layers).map(|_| 1 + rng.below(7)).collect();
+    let inputs = 1 + rng.below(6);
+    let mut shape = Shape::new(inputs, &sizes, 3 + rng.below(6) as u32);
+    shape.neuron = Some(loop {
+        let n = random_neuron(rng, 12);
+        if matches!(n, Neuron::If | Neuron::Lif { .. } | Neuron::Ttfs) {
+            break n;
+        }
+    });
+    shape.max_delay = Some(0);
+    shape.decode = Some(if rng.chance(0.5) {
+        Decode::FirstSpike
+    } else {
+        Decode::SpikeCount
+    });
+    random_network(rng, &shape)
+}
+
+#[test]
+fn random_networks_match_the_reference_under_backpressure() {
+    let seeds: u64 = std::env::var("SPIKEGATE_HDL_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60);
+    for seed in 0..seeds {
+        let mut rng = SplitMix64::new(0x5eed_0000 + seed);
+        let network = random_hardware_network(&mut rng);
+        let pe = [1, 2, 3, 4, 8][rng.below(5)];
+        let plan = plan(&network, options(pe))
+            .unwrap_or_else(|e| panic!("seed {seed}: random network refused: {e}"));
+        let net = network.network();
+        let samples: Vec<Vec<Spike>> = (0..2)
+            .map(|_| random_input(&mut rng, net.inputs, net.time_steps, 0.4))
+            .collect();
+        let (gap, stall) = (rng.below(3) as f64 * 0.3, rng.below(3) as f64 * 0.3);
+        let mut offer_rng = SplitMix64::new(seed);
+        let mut ready_rng = SplitMix64::new(!seed);
+        let mut pacing = Pacing {
+            offer: Box::new(move || !offer_rng.chance(gap)),
+            ready: Box::new(move || !ready_rng.chance(stall)),
+        };
+        let runs = run_hardware(&plan, &samples, &mut pacing);
+        let mut reference = Reference::new(&network);
+        for (s, (sample, run)) in samples.iter().zip(&runs).enumerate() {
+            let want = reference.run(sample).expect("valid input");
+            assert_eq!(
+                run, &want.layers,
+                "seed {seed} (P = {pe}, gaps {gap}, stalls {stall}), sample {s}: hardware \
+                 differs from the reference"
+            );
+        }
+    }
+}
