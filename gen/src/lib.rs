@@ -1,7 +1,9 @@
 //! The `spikegate` command line's commands, as a library so that tests can
-//! reach them. (The hardware generator joins this crate in a later stage.)
+//! reach them, and the hardware generator's output stage.
 
 #![warn(missing_docs)]
 
 pub mod commands;
+pub mod generate;
 pub mod output;
+pub mod targets;

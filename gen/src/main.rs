@@ -22,6 +22,7 @@ enum Command {
     Check(commands::check::Args),
     Sim(commands::sim::Args),
     Encode(commands::encode::Args),
+    Gen(commands::gen::Args),
     Bench(commands::bench::Args),
 }
 
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(&args),
         Command::Sim(args) => commands::sim::run(&args),
         Command::Encode(args) => commands::encode::run(&args),
+        Command::Gen(args) => commands::gen::run(&args),
         Command::Bench(args) => commands::bench::run(&args),
     };
     match result {

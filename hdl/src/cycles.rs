@@ -43,7 +43,12 @@ pub struct CycleEstimate {
 /// The formula for `plan`, given each layer's activity (from the reference
 /// model).
 pub fn estimate(plan: &HardwarePlan, activity: &[LayerActivity]) -> CycleEstimate {
-    let clear = plan.cores.iter().map(|c| c.chunks as u64).max().unwrap_or(0);
+    let clear = plan
+        .cores
+        .iter()
+        .map(|c| c.chunks as u64)
+        .max()
+        .unwrap_or(0);
     let mut busiest = 0u64;
     let mut serial = 0u64;
     let mut lane_operations = 0u64;

@@ -94,7 +94,9 @@ impl Model {
 impl Datapath {
     /// The datapath of `core`, its weight memory filled from the model.
     pub fn new(core: Arc<CorePlan>) -> Self {
-        let weights = (0..core.weight_rows()).map(|r| core.weight_row(r)).collect();
+        let weights = (0..core.weight_rows())
+            .map(|r| core.weight_row(r))
+            .collect();
         let lanes = core.lanes;
         let model = Model {
             state: vec![vec![LaneState::default(); lanes]; core.chunks],
@@ -131,8 +133,16 @@ impl Logic for Datapath {
             // Registered reads see the memories before this edge's write.
             let chunk = self.chunk.val().index();
             let row = self.weight_addr.val().index();
-            m.state_q = m.state.get(chunk).cloned().unwrap_or_else(|| m.state_q.clone());
-            m.weight_q = m.weights.get(row).cloned().unwrap_or_else(|| m.weight_q.clone());
+            m.state_q = m
+                .state
+                .get(chunk)
+                .cloned()
+                .unwrap_or_else(|| m.state_q.clone());
+            m.weight_q = m
+                .weights
+                .get(row)
+                .cloned()
+                .unwrap_or_else(|| m.weight_q.clone());
             if m.s1_op != op::IDLE {
                 m.state[m.s1_chunk] = next_word.clone();
                 m.forward = Some((m.s1_chunk, next_word));
@@ -141,7 +151,11 @@ impl Logic for Datapath {
             }
             m.s1_op = self.op.val().index() as u64;
             m.s1_chunk = chunk;
-            m.fired = if m.s1_op == op::SWEEP { m.stage1().1 } else { 0 };
+            m.fired = if m.s1_op == op::SWEEP {
+                m.stage1().1
+            } else {
+                0
+            };
         }
         self.fired.next = self._model.fired.into();
     }

@@ -50,7 +50,13 @@ mod tests {
     fn finds_the_lowest_set_bit() {
         let mut enc = LowestSetBit::default();
         enc.connect_all();
-        for (mask, want) in [(0u64, 0u64), (1, 0), (0b1000, 3), (0b1010, 1), (1 << 63, 63)] {
+        for (mask, want) in [
+            (0u64, 0u64),
+            (1, 0),
+            (0b1000, 3),
+            (0b1010, 1),
+            (1 << 63, 63),
+        ] {
             enc.mask.next = mask.into();
             simulate(&mut enc, 10);
             assert_eq!(enc.index.val().to_u64(), want, "mask {mask:#b}");

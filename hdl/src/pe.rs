@@ -86,7 +86,15 @@ fn sweep(core: &CorePlan, s: LaneState, weight: i64) -> (LaneState, bool) {
         _ => v,
     };
     let fired = s.fired || (core.lane.fired_flag && spike);
-    (LaneState { acc: 0, v, i, fired }, spike)
+    (
+        LaneState {
+            acc: 0,
+            v,
+            i,
+            fired,
+        },
+        spike,
+    )
 }
 
 /// Name of the PE module of `core`.
@@ -151,21 +159,36 @@ pub fn verilog(core: &CorePlan) -> String {
         body.push_str(&s);
         body.push('\n');
     };
-    line(format!("wire signed [{}:0] acc = state_in[{}:0];", a - 1, a - 1));
+    line(format!(
+        "wire signed [{}:0] acc = state_in[{}:0];",
+        a - 1,
+        a - 1
+    ));
     line(format!(
         "wire signed [{}:0] v = state_in[{}:{}];",
         v - 1,
         a + v - 1,
         a
     ));
-    line(format!("wire signed [{}:0] acc_x = {};", wi - 1, sext("acc", a, wi)));
-    line(format!("wire signed [{}:0] v_x = {};", wi - 1, sext("v", v, wi)));
+    line(format!(
+        "wire signed [{}:0] acc_x = {};",
+        wi - 1,
+        sext("acc", a, wi)
+    ));
+    line(format!(
+        "wire signed [{}:0] v_x = {};",
+        wi - 1,
+        sext("v", v, wi)
+    ));
     line(format!(
         "wire signed [{}:0] weight_x = {};",
         wi - 1,
         sext("weight", ww, wi)
     ));
-    line(format!("wire signed [{}:0] acc_sum = acc_x + weight_x;", wi - 1));
+    line(format!(
+        "wire signed [{}:0] acc_sum = acc_x + weight_x;",
+        wi - 1
+    ));
     let x = if core.bias.is_some() {
         "acc_x + weight_x"
     } else {

@@ -160,7 +160,10 @@ impl Logic for Accelerator {
                 tap.eos.next = data.get_bit(EOS_BIT);
             }
         }
-        let (valid, data) = (self.core[last].out_valid.val(), self.core[last].out_data.val());
+        let (valid, data) = (
+            self.core[last].out_valid.val(),
+            self.core[last].out_data.val(),
+        );
         self.out_valid.next = valid;
         self.out_neuron.next = data.get_bits::<16>(0);
         self.out_eos.next = data.get_bit(EOS_BIT);
@@ -240,7 +243,10 @@ fn wiring_verilog(layers: usize, taps: usize) -> String {
                 format!("tap${l}$valid"),
                 format!("core${l}$out_valid & fifo${n}$in_ready"),
             );
-            a(format!("tap${l}$neuron"), format!("core${l}$out_data[15:0]"));
+            a(
+                format!("tap${l}$neuron"),
+                format!("core${l}$out_data[15:0]"),
+            );
             a(format!("tap${l}$eos"), format!("core${l}$out_data[16]"));
         }
     }

@@ -31,7 +31,8 @@ pub fn emit(plan: &HardwarePlan) -> Result<Design, DesignRuleError> {
     top.connect_all();
     check_all(&top).map_err(|e| DesignRuleError(format!("{e:?}")))?;
     let raw = generate_verilog_unchecked(&top);
-    let verilog = header(plan) + &drop_unused_localparams(&rename_modules(&raw, &module_names(plan)));
+    let verilog =
+        header(plan) + &drop_unused_localparams(&rename_modules(&raw, &module_names(plan)));
     let memory_files = plan
         .cores
         .iter()
@@ -56,9 +57,15 @@ fn module_names(plan: &HardwarePlan) -> Vec<(String, String)> {
         let stem = core.module_stem();
         names.push((format!("top$core${l}"), format!("{stem}_core")));
         names.push((format!("top$core${l}$datapath"), format!("{stem}_datapath")));
-        names.push((format!("top$core${l}$encoder"), format!("sg_l{l}_lowest_set_bit")));
+        names.push((
+            format!("top$core${l}$encoder"),
+            format!("sg_l{l}_lowest_set_bit"),
+        ));
         names.push((format!("top$fifo${l}"), format!("sg_l{l}_fifo_d{depth}")));
-        names.push((format!("top$fifo${l}$store"), format!("sg_l{l}_fifo_d{depth}_store")));
+        names.push((
+            format!("top$fifo${l}$store"),
+            format!("sg_l{l}_fifo_d{depth}_store"),
+        ));
     }
     names
 }
@@ -68,8 +75,10 @@ fn module_names(plan: &HardwarePlan) -> Vec<(String, String)> {
 /// `top$core$0$mode`) takes the name of its nearest named ancestor plus its
 /// path below it (`sg_l0_..._core_mode`).
 fn rename_modules(text: &str, names: &[(String, String)]) -> String {
-    let map: std::collections::HashMap<&str, &str> =
-        names.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let map: std::collections::HashMap<&str, &str> = names
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
     let rename = |name: &str| -> Option<String> {
         if let Some(new) = map.get(name) {
             return Some(new.to_string());

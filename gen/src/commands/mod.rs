@@ -4,4 +4,5 @@
 pub mod bench;
 pub mod check;
 pub mod encode;
+pub mod gen;
 pub mod sim;

@@ -1,0 +1,93 @@
+//! `spikegate gen MODEL --out DIR`: generate the accelerator's Verilog.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use spikegate_hdl::plan::DEFAULT_FIFO_DEPTH;
+use spikegate_hdl::BuildOptions;
+use spikegate_model::load_network;
+
+use crate::generate::{generate, write_folder};
+use crate::targets;
+
+/// Generate synthesizable Verilog-2005 for a model.
+///
+/// Writes into DIR: spikegate_top.v (the whole accelerator, top module
+/// `spikegate_top`, ports in docs/hardware.md), one weight-memory image per
+/// layer (<module>_weights.hex, read by $readmemh from the working
+/// directory), the board's constraint file with --target, and
+/// manifest.json (ports, P and memory sizes per core, the cycle formula).
+/// DIR is written completely or not at all; nothing is written when the
+/// model cannot be built (unsupported kind, widths beyond the datapath, a
+/// memory larger than the target's block RAM).
+#[derive(clap::Args)]
+pub struct Args {
+    /// The model file (JSON, docs/model-format.md).
+    pub model: PathBuf,
+    /// Output folder (created; an earlier spikegate output is replaced).
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Processing elements per core (1..=64): synapses accumulated per
+    /// cycle and neurons swept per cycle.
+    #[arg(long, default_value_t = 1)]
+    pub pe: usize,
+    /// Board: icebreaker (iCE40 UP5K), ulx3s_85f (ECP5 85F), arty_a7_35t
+    /// (Artix-7 35T). Adds its constraint file and checks the memories fit.
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Bring every hidden layer's spike stream out as tap ports.
+    #[arg(long)]
+    pub taps: bool,
+    /// Depth of the AER FIFO in front of each core (power of two, 2..=256).
+    #[arg(long, default_value_t = DEFAULT_FIFO_DEPTH)]
+    pub fifo_depth: usize,
+}
+
+/// Runs the command.
+pub fn run(args: &Args) -> Result<ExitCode> {
+    let network = load_network(&args.model)?;
+    let target = args
+        .target
+        .as_deref()
+        .map(targets::find)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    let options = BuildOptions {
+        pe: args.pe,
+        taps: args.taps,
+        fifo_depth: args.fifo_depth,
+    };
+    let output = generate(&network, options, target).map_err(|e| {
+        e.context(format!(
+            "{}: cannot generate hardware",
+            args.model.display()
+        ))
+    })?;
+    write_folder(&args.out, &output.files)?;
+    let plan = &output.plan;
+    println!(
+        "{}: wrote {} files for \"{}\" ({} cores, P = {}{})",
+        args.out.display(),
+        output.files.len(),
+        plan.name,
+        plan.cores.len(),
+        args.pe,
+        target
+            .map(|t| format!(", target {}", t.name))
+            .unwrap_or_default()
+    );
+    for core in &plan.cores {
+        println!(
+            "  layer {} ({}): {} neurons, {} lanes, {} chunks, weights {} bits, state {} bits",
+            core.index,
+            core.name,
+            core.neurons,
+            core.lanes,
+            core.chunks,
+            core.weight_memory_bits(),
+            core.state_memory_bits()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,311 @@
+//! The generator: a validated model to a complete output folder — the
+//! Verilog of the accelerator, its memory images, the board's constraint
+//! file and `manifest.json` — written completely or not at all.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::Serialize;
+use spikegate_hdl::plan::{CorePlan, NEURON_BITS};
+use spikegate_hdl::verilog::{emit, TOP_MODULE};
+use spikegate_hdl::{plan, BuildOptions, HardwarePlan};
+use spikegate_model::ValidNetwork;
+
+use crate::targets::Target;
+
+/// Format identifier of `manifest.json`.
+pub const MANIFEST_FORMAT: &str = "spikegate-manifest/1";
+/// File name of the generated Verilog.
+pub const VERILOG_FILE: &str = "spikegate_top.v";
+
+/// Everything `spikegate gen` writes, in memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// File name and contents, in the order they are listed in the manifest.
+    pub files: Vec<(String, String)>,
+    /// The plan the files were generated from.
+    pub plan: HardwarePlan,
+}
+
+/// The manifest: what a harness or a build script needs to know.
+#[derive(Debug, Serialize)]
+pub struct Manifest {
+    /// [`MANIFEST_FORMAT`].
+    pub format: &'static str,
+    /// Generator name and version.
+    pub generator: String,
+    /// Model name.
+    pub model: String,
+    /// Top-level module.
+    pub top: &'static str,
+    /// Time steps per sample.
+    pub time_steps: u32,
+    /// Input neurons.
+    pub inputs: usize,
+    /// Processing elements asked for (`--pe`).
+    pub pe: usize,
+    /// Depth of each AER FIFO.
+    pub fifo_depth: usize,
+    /// Whether hidden layers have tap ports.
+    pub taps: bool,
+    /// The board, if one was chosen.
+    pub target: Option<&'static str>,
+    /// Top-level ports.
+    pub ports: Vec<Port>,
+    /// One entry per core.
+    pub cores: Vec<CoreEntry>,
+    /// Block RAM bits of all memories together.
+    pub memory_bits: usize,
+    /// The cycle formula (docs/hardware.md).
+    pub cycle_formula: &'static str,
+    /// Files written.
+    pub files: Vec<String>,
+}
+
+/// One top-level port.
+#[derive(Debug, Serialize)]
+pub struct Port {
+    /// Name.
+    pub name: String,
+    /// `in` or `out`.
+    pub direction: &'static str,
+    /// Bits.
+    pub width: usize,
+    /// What it carries.
+    pub meaning: String,
+}
+
+/// One core in the manifest.
+#[derive(Debug, Serialize)]
+pub struct CoreEntry {
+    /// Layer index.
+    pub layer: usize,
+    /// Layer name.
+    pub name: String,
+    /// Core module name.
+    pub module: String,
+    /// Neuron kind.
+    pub kind: &'static str,
+    /// Neurons.
+    pub neurons: usize,
+    /// Presynaptic neurons.
+    pub fan_in: usize,
+    /// Processing elements of this core.
+    pub pe: usize,
+    /// Neuron chunks (`ceil(neurons / pe)`).
+    pub chunks: usize,
+    /// Weight memory: rows, bits a row, bits in all, image file.
+    pub weight_memory: Memory,
+    /// Neuron memory.
+    pub state_memory: Memory,
+}
+
+/// A memory's size.
+#[derive(Debug, Serialize)]
+pub struct Memory {
+    /// Words.
+    pub words: usize,
+    /// Bits a word.
+    pub word_bits: usize,
+    /// Bits in all.
+    pub bits: usize,
+    /// `$readmemh` image, if the memory is initialised.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+}
+
+const CYCLE_FORMULA: &str = "cycles >= max_l(C_l) + max over layers l of sum over steps t of \
+    (S_in(l,t) * C_l + C_l + S_out(l,t)), C_l = ceil(N_l / P_l)";
+
+fn ports(plan: &HardwarePlan) -> Vec<Port> {
+    let p = |name: &str, direction, width, meaning: &str| Port {
+        name: name.into(),
+        direction,
+        width,
+        meaning: meaning.into(),
+    };
+    let mut ports = vec![
+        p("clock", "in", 1, "rising-edge clock"),
+        p("reset", "in", 1, "synchronous reset, active high"),
+        p(
+            "start",
+            "in",
+            1,
+            "one-cycle pulse: clear all state and begin a sample",
+        ),
+        p("in_valid", "in", 1, "an input beat is offered"),
+        p("in_ready", "out", 1, "the accelerator takes the input beat"),
+        p("in_neuron", "in", NEURON_BITS, "input spike: neuron index"),
+        p("in_eos", "in", 1, "the input beat ends the current step"),
+        p("out_valid", "out", 1, "an output beat is offered"),
+        p("out_ready", "in", 1, "the consumer takes the output beat"),
+        p(
+            "out_neuron",
+            "out",
+            NEURON_BITS,
+            "output spike: neuron index",
+        ),
+        p("out_eos", "out", 1, "the output beat ends the current step"),
+        p("busy", "out", 1, "a sample is running"),
+        p(
+            "done",
+            "out",
+            1,
+            "the last sample has finished (until the next start)",
+        ),
+    ];
+    if plan.options.taps {
+        for l in 0..plan.cores.len() - 1 {
+            let m = format!("layer {l}'s output stream (observed)");
+            ports.push(p(&format!("tap{l}_valid"), "out", 1, &m));
+            ports.push(p(&format!("tap{l}_neuron"), "out", NEURON_BITS, &m));
+            ports.push(p(&format!("tap{l}_eos"), "out", 1, &m));
+        }
+    }
+    ports
+}
+
+fn core_entry(core: &CorePlan, kind: &'static str) -> CoreEntry {
+    CoreEntry {
+        layer: core.index,
+        name: core.name.clone(),
+        module: format!("{}_core", core.module_stem()),
+        kind,
+        neurons: core.neurons,
+        fan_in: core.fan_in,
+        pe: core.lanes,
+        chunks: core.chunks,
+        weight_memory: Memory {
+            words: core.weight_rows(),
+            word_bits: core.weight_word_bits(),
+            bits: core.weight_memory_bits(),
+            file: Some(spikegate_hdl::datapath::weight_file(core)),
+        },
+        state_memory: Memory {
+            words: core.chunks,
+            word_bits: core.state_word_bits(),
+            bits: core.state_memory_bits(),
+            file: None,
+        },
+    }
+}
+
+/// Plans, checks the fit on `target`, and generates every file.
+pub fn generate(
+    network: &ValidNetwork,
+    options: BuildOptions,
+    target: Option<&'static Target>,
+) -> Result<Output> {
+    let plan = plan(network, options)?;
+    let memory_bits: usize = plan
+        .cores
+        .iter()
+        .map(|c| c.weight_memory_bits() + c.state_memory_bits())
+        .sum();
+    if let Some(t) = target {
+        if memory_bits > t.block_ram_bits {
+            let (index, core) = plan
+                .cores
+                .iter()
+                .enumerate()
+                .max_by_key(|(_, c)| c.weight_memory_bits())
+                .expect("a network has layers");
+            bail!(
+                "the model needs {memory_bits} bits of block RAM (weights and neuron state); \
+                 {} ({}) has {} bits. The largest memory is layer {index}'s weights, {} bits: \
+                 use narrower weights, fewer neurons, or a bigger part",
+                t.name,
+                t.part,
+                t.block_ram_bits,
+                core.weight_memory_bits()
+            );
+        }
+    }
+    let design = emit(&plan)?;
+    let mut files = vec![(VERILOG_FILE.to_string(), design.verilog)];
+    files.extend(design.memory_files);
+    if let Some(t) = target {
+        files.push((t.constraint_file.to_string(), t.constraints.to_string()));
+    }
+    let net = network.network();
+    let manifest = Manifest {
+        format: MANIFEST_FORMAT,
+        generator: format!("spikegate {}", env!("CARGO_PKG_VERSION")),
+        model: plan.name.clone(),
+        top: TOP_MODULE,
+        time_steps: plan.time_steps,
+        inputs: plan.inputs,
+        pe: options.pe,
+        fifo_depth: options.fifo_depth,
+        taps: options.taps,
+        target: target.map(|t| t.name),
+        ports: ports(&plan),
+        cores: plan
+            .cores
+            .iter()
+            .zip(&net.layers)
+            .map(|(c, l)| core_entry(c, l.neuron.kind_name()))
+            .collect(),
+        memory_bits,
+        cycle_formula: CYCLE_FORMULA,
+        files: files
+            .iter()
+            .map(|(n, _)| n.clone())
+            .chain(["manifest.json".to_string()])
+            .collect(),
+    };
+    let text = spikegate_model::json_text::to_text(&manifest)?;
+    files.push(("manifest.json".into(), text));
+    Ok(Output { files, plan })
+}
+
+/// Writes `files` as the folder `out`: first into a temporary sibling,
+/// then renamed into place, so `out` is complete or untouched. An existing
+/// `out` is replaced only if it is an earlier spikegate output (it has a
+/// `manifest.json`).
+pub fn write_folder(out: &Path, files: &[(String, String)]) -> Result<()> {
+    if out.exists() && !out.join("manifest.json").is_file() {
+        bail!(
+            "{} exists and is not a spikegate output folder (no manifest.json); \
+             choose another --out or remove it",
+            out.display()
+        );
+    }
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent)
+        .with_context(|| format!("cannot create {}", parent.display()))?;
+    let name = out
+        .file_name()
+        .with_context(|| format!("{}: not a folder name", out.display()))?
+        .to_string_lossy()
+        .into_owned();
+    let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
+    let result = (|| -> Result<()> {
+        std::fs::create_dir(&staging)
+            .with_context(|| format!("cannot create {}", staging.display()))?;
+        for (file, text) in files {
+            let path = staging.join(file);
+            std::fs::write(&path, text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        if out.exists() {
+            let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+            std::fs::rename(out, &old)
+                .with_context(|| format!("cannot move the old {} aside", out.display()))?;
+            std::fs::rename(&staging, out)
+                .with_context(|| format!("cannot move the new output to {}", out.display()))?;
+            let _ = std::fs::remove_dir_all(&old);
+        } else {
+            std::fs::rename(&staging, out)
+                .with_context(|| format!("cannot move the new output to {}", out.display()))?;
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    result
+}
