@@ -329,3 +329,138 @@ fn encode_writes_a_spike_file_the_model_accepts() {
         text(&out).1
     );
 }
+
+fn gen_into(model: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "gen",
+        model.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    spikegate(&args)
+}
+
+fn folder_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn gen_writes_verilog_images_constraints_and_manifest_byte_identically() {
+    let dir = scratch("gen-twice");
+    let model = golden("large_ttfs", "model.json");
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    let args = ["--pe", "4", "--target", "ulx3s_85f", "--taps"];
+    assert!(gen_into(&model, &a, &args).status.success());
+    assert!(gen_into(&model, &b, &args).status.success());
+    let files = folder_bytes(&a);
+    assert_eq!(files, folder_bytes(&b), "two runs differ");
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "manifest.json",
+            "sg_l0_ttfs_n300_m100_p4_weights.hex",
+            "sg_l1_ttfs_n10_m300_p4_weights.hex",
+            "spikegate_top.v",
+            "ulx3s_85f.lpf"
+        ]
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(a.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["top"], "spikegate_top");
+    assert_eq!(manifest["cores"][0]["pe"], 4);
+    assert_eq!(manifest["cores"][0]["chunks"], 75);
+    // 100 inputs x 75 chunks rows of 4 x 8-bit weights.
+    assert_eq!(manifest["cores"][0]["weight_memory"]["bits"], 100 * 75 * 32);
+    assert_eq!(manifest["cores"][1]["pe"], 4);
+    let ports: Vec<&str> = manifest["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(ports.contains(&"tap0_neuron") && ports.contains(&"out_eos"));
+    let verilog = String::from_utf8(files[3].1.clone()).unwrap();
+    assert!(verilog.contains("module spikegate_top("));
+    assert!(
+        verilog.contains("tap0_neuron"),
+        "tap ports keep their documented names"
+    );
+    // Regenerating over an earlier output replaces it.
+    assert!(gen_into(&model, &a, &["--pe", "2"]).status.success());
+    assert!(!a.join("ulx3s_85f.lpf").exists());
+}
+
+#[test]
+fn gen_refuses_before_writing_anything() {
+    let dir = scratch("gen-refuse");
+    let cases: &[(&str, &[&str], &str)] = &[
+        (
+            "cuba",
+            &[],
+            "layer 0: field `neuron.kind`: kind `cuba` is not supported by the hardware yet",
+        ),
+        (
+            "delays",
+            &[],
+            "layer 0: field `delays`: synaptic delays are not supported by the hardware yet",
+        ),
+        ("readout", &[], "field `output.decode`: decoding `readout`"),
+        (
+            "ttfs",
+            &["--pe", "0"],
+            "--pe 0: processing elements per core must be 1..=64",
+        ),
+        (
+            "ttfs",
+            &["--fifo-depth", "3"],
+            "FIFO depth 3: must be a power of two",
+        ),
+        (
+            "ttfs",
+            &["--target", "de10"],
+            "unknown target `de10` (known: icebreaker",
+        ),
+        (
+            "large_ttfs",
+            &["--target", "icebreaker"],
+            "the model needs 279820 bits of block RAM (weights and neuron state); icebreaker \
+             (iCE40UP5K-SG48) has 122880 bits",
+        ),
+    ];
+    for (case, extra, message) in cases {
+        let out_dir = dir.join(format!("{case}-{}", extra.join("")));
+        let out = gen_into(&golden(case, "model.json"), &out_dir, extra);
+        let (_, err) = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{case} {extra:?}: {err}");
+        assert!(err.contains(message), "{case} {extra:?}: {err}");
+        assert!(
+            !out_dir.exists(),
+            "{case} {extra:?}: wrote {}",
+            out_dir.display()
+        );
+    }
+    // A folder that is not an earlier output is never replaced.
+    let foreign = dir.join("foreign");
+    std::fs::create_dir_all(&foreign).unwrap();
+    std::fs::write(foreign.join("notes.txt"), "mine").unwrap();
+    let out = gen_into(&golden("ttfs", "model.json"), &foreign, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).1.contains("is not a spikegate output folder"));
+    assert_eq!(
+        std::fs::read_to_string(foreign.join("notes.txt")).unwrap(),
+        "mine"
+    );
+}

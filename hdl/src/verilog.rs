@@ -31,8 +31,8 @@ pub fn emit(plan: &HardwarePlan) -> Result<Design, DesignRuleError> {
     top.connect_all();
     check_all(&top).map_err(|e| DesignRuleError(format!("{e:?}")))?;
     let raw = generate_verilog_unchecked(&top);
-    let verilog =
-        header(plan) + &drop_unused_localparams(&rename_modules(&raw, &module_names(plan)));
+    let renamed = rename_tap_ports(&rename_modules(&raw, &module_names(plan)), plan);
+    let verilog = header(plan) + &drop_unused_localparams(&renamed);
     let memory_files = plan
         .cores
         .iter()
@@ -115,6 +115,20 @@ fn rename_modules(text: &str, names: &[(String, String)]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// rust-hdl names the fields of the top's `tap` list `tap$0$valid`; the
+/// documented port names are `tap0_valid`.
+fn rename_tap_ports(text: &str, plan: &HardwarePlan) -> String {
+    let mut text = text.to_string();
+    if plan.options.taps {
+        for l in 0..plan.cores.len() - 1 {
+            for field in ["valid", "neuron", "eos"] {
+                text = text.replace(&format!("tap${l}${field}"), &format!("tap{l}_{field}"));
+            }
+        }
+    }
+    text
 }
 
 /// Drops `localparam` lines a module never uses: rust-hdl declares every

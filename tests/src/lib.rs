@@ -55,3 +55,46 @@ pub fn load_golden(name: &str) -> GoldenCase {
         expected,
     }
 }
+
+/// Whether an external tool (Verilator, yosys) answers `--version`. When it
+/// does not: in CI (`CI=true`) the test fails, since CI must have every
+/// tool (.ci/run installs them); elsewhere the test is skipped with a loud
+/// message naming the tool.
+pub fn require_tool(name: &str, test: &str) -> bool {
+    let found = std::process::Command::new(name)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if found {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{test}: `{name}` is not installed, and CI must run this test for real (.ci/install-tools installs it)");
+    }
+    eprintln!(
+        "\n!!!!!!!! SKIPPED {test}: `{name}` is not installed (run .ci/install-tools) !!!!!!!!\n"
+    );
+    false
+}
+
+/// Generates `case`'s hardware into a fresh folder under the system's
+/// temporary directory and returns the folder.
+pub fn generate_case(
+    case: &GoldenCase,
+    options: spikegate_hdl::BuildOptions,
+    tag: &str,
+) -> PathBuf {
+    let out = std::env::temp_dir().join(format!(
+        "spikegate-{}-{}-p{}-{}",
+        case.name,
+        tag,
+        options.pe,
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&out);
+    let output = spikegate::generate::generate(&case.network, options, None)
+        .unwrap_or_else(|e| panic!("golden/{}: {e:#}", case.name));
+    spikegate::generate::write_folder(&out, &output.files)
+        .unwrap_or_else(|e| panic!("golden/{}: {e:#}", case.name));
+    out
+}

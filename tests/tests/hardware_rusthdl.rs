@@ -53,11 +53,19 @@ fn golden_cases_match_on_hardware() {
     }
     for name in HARDWARE_CASES {
         let case = load_golden(name);
-        let pes: &[usize] = if *name == "large_ttfs" { &[16] } else { &[1, 2, 3] };
+        let pes: &[usize] = if *name == "large_ttfs" {
+            &[16]
+        } else {
+            &[1, 2, 3]
+        };
         for &pe in pes {
             let plan = plan(&case.network, options(pe)).unwrap_or_else(|e| panic!("{name}: {e}"));
-            let samples: Vec<Vec<Spike>> =
-                case.input.samples.iter().map(|s| s.events.clone()).collect();
+            let samples: Vec<Vec<Spike>> = case
+                .input
+                .samples
+                .iter()
+                .map(|s| s.events.clone())
+                .collect();
             let runs = run_hardware(&plan, &samples, &mut Pacing::default());
             for (s, (run, expected)) in runs.iter().zip(&case.expected.samples).enumerate() {
                 for (l, layer) in expected.layers.iter().enumerate() {
@@ -82,8 +90,7 @@ fn cases_beyond_this_hardware_are_refused_clearly() {
             .expect_err(&format!("golden/{name} should not build yet"))
             .to_string();
         assert!(
-            err.contains("not supported by the hardware yet")
-                || err.contains("does not have yet"),
+            err.contains("not supported by the hardware yet") || err.contains("does not have yet"),
             "golden/{name}: unclear refusal: {err}"
         );
     }

@@ -1,0 +1,31 @@
+//! The generator's output: pinned by snapshots (every change in the
+//! Verilog is a reviewable diff), deterministic, written completely or not
+//! at all, and refused with clear errors before anything is written.
+
+use spikegate_hdl::BuildOptions;
+use spikegate_tests::load_golden;
+
+fn verilog_of(name: &str, pe: usize, taps: bool) -> String {
+    let case = load_golden(name);
+    let options = BuildOptions {
+        pe,
+        taps,
+        ..BuildOptions::default()
+    };
+    let out = spikegate::generate::generate(&case.network, options, None)
+        .unwrap_or_else(|e| panic!("golden/{name}: {e:#}"));
+    out.files
+        .into_iter()
+        .filter(|(n, _)| n.ends_with(".v") || n.ends_with(".hex"))
+        .map(|(n, text)| format!("==> {n} <==\n{text}"))
+        .collect()
+}
+
+#[test]
+fn snapshots_of_the_small_golden_designs() {
+    insta::assert_snapshot!("ttfs_p1", verilog_of("ttfs", 1, false));
+    insta::assert_snapshot!("if_subtract_p2", verilog_of("if_subtract", 2, false));
+    insta::assert_snapshot!("lif_multiply_p1", verilog_of("lif_multiply", 1, false));
+    insta::assert_snapshot!("lif_shift_p3_taps", verilog_of("lif_shift", 3, true));
+    insta::assert_snapshot!("bias_p1", verilog_of("bias", 1, false));
+}
