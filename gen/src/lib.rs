@@ -7,3 +7,4 @@ pub mod commands;
 pub mod generate;
 pub mod output;
 pub mod targets;
+pub mod yosys;

@@ -24,6 +24,7 @@ enum Command {
     Encode(commands::encode::Args),
     Gen(commands::gen::Args),
     Bench(commands::bench::Args),
+    BenchHw(commands::bench_hw::Args),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +35,7 @@ fn main() -> ExitCode {
         Command::Encode(args) => commands::encode::run(&args),
         Command::Gen(args) => commands::gen::run(&args),
         Command::Bench(args) => commands::bench::run(&args),
+        Command::BenchHw(args) => commands::bench_hw::run(&args),
     };
     match result {
         Ok(code) => code,

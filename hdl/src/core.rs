@@ -12,15 +12,19 @@
 //!   chunks, one a cycle (leak, threshold, reset, fire-once in the PEs).
 //!   A chunk whose lanes fire hands its mask to the emitter, which sends one
 //!   spike a cycle, lowest neuron first; the sweep resumes once the mask is
-//!   drained, so a step costs `C + spikes + 2` cycles when the consumer
+//!   drained, so a step costs about `C + spikes + 4` cycles when the consumer
 //!   keeps up. After the last chunk the core sends its own EOS beat.
 //!
 //! ```text
-//!  clock      _/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_
-//!  in beat    < EOS>
-//!  op               <SW0 ><SW1 >      <SW2 >        (C = 3)
-//!  fired                  < 0  ><0b101>< 0  >< 0 >
-//!  out beat                      < n2 >< n0 ><EOS>   (lanes 0 and 2 of chunk 1)
+//!  clock      _/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_
+//!  in beat    <EOS >
+//!  op               <SW0 ><SW1 >            <SW2 >          (C = 3, P = 4)
+//!  fired                  < 0  ><0101>            < 0  >
+//!  out beat                           < n4 >< n6 >      <EOS >
+//! ```
+//!
+//! (Chunk 1's lanes 0 and 2, neurons 4 and 6, fire; the sweep resumes in
+//! the cycle the last of them leaves.)
 //! ```
 
 use std::sync::Arc;

@@ -149,7 +149,10 @@ impl Logic for AerFifo {
         dff_setup!(self, clock, write_ptr, read_ptr);
         self.store.clock.next = self.clock.val();
         self.count.next = self.write_ptr.q.val() - self.read_ptr.q.val();
-        self.in_ready.next = self.count.val() != self.depth.val();
+        // Not ready while reset or start empty the FIFO: a beat offered then
+        // would be acknowledged and lost.
+        self.in_ready.next =
+            (self.count.val() != self.depth.val()) & !self.reset.val() & !self.start.val();
         self.out_valid.next = self.count.val().any();
         self.store.write_ptr.next = self.write_ptr.q.val();
         self.store.read_ptr.next = self.read_ptr.q.val();

@@ -18,6 +18,7 @@ pub mod lowest_set_bit;
 pub mod pe;
 pub mod plan;
 pub mod sample_control;
+pub mod simple_core;
 pub mod testing;
 pub mod top;
 pub mod verilog;

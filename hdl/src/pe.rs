@@ -135,13 +135,12 @@ fn sext(name: &str, from: u32, to: u32) -> String {
 /// `sat_B(z)` of the `wi`-bit signed signal `z`, as a `B`-bit expression.
 fn saturate_expr(z: &str, width: u32, wi: u32) -> String {
     let (lo, hi) = range_of(width);
+    let min = format!("{{1'b1, {{{}{{1'b0}}}}}}", width - 1);
     format!(
-        "({z} > {hi}) ? {hw}'sd{hv} : ({z} < {lo}) ? {lw} : {z}[{top}:0]",
+        "({z} > {hi}) ? {width}'sd{hv} : ({z} < {lo}) ? {min} : {z}[{top}:0]",
         hi = lit(wi, hi),
         lo = lit(wi, lo),
-        hw = width,
         hv = hi,
-        lw = format!("{{1'b1, {{{}{{1'b0}}}}}}", width - 1),
         top = width - 1,
     )
 }

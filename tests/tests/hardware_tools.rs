@@ -7,6 +7,7 @@
 use std::path::Path;
 use std::process::Command;
 
+use spikegate::yosys::cell_count;
 use spikegate_hdl::BuildOptions;
 use spikegate_tests::{generate_case, load_golden, require_tool};
 
@@ -90,16 +91,6 @@ fn synthesise(family: &str) -> Option<String> {
     let stat = std::fs::read_to_string(dir.join("stat.txt")).expect("yosys wrote stat.txt");
     std::fs::remove_dir_all(&dir).ok();
     Some(stat)
-}
-
-fn cell_count(stat: &str, cell: &str) -> usize {
-    stat.lines()
-        .filter_map(|l| {
-            let mut parts = l.split_whitespace();
-            (parts.next() == Some(cell)).then(|| parts.next()?.parse().ok())?
-        })
-        .last()
-        .unwrap_or(0)
 }
 
 #[test]

@@ -1,0 +1,166 @@
+//! `spikegate bench-hw`: the hardware's cycles per sample on the benchmark
+//! network, measured in the rust-hdl simulation against the cycle formula,
+//! and optionally yosys's ECP5 cell and block-RAM counts.
+
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use spikegate_hdl::cycles::{estimate, LayerActivity};
+use spikegate_hdl::testing::{Harness, Pacing};
+use spikegate_hdl::BuildOptions;
+use spikegate_model::Spike;
+use spikegate_sim::random::random_latency_input;
+use spikegate_sim::rng::SplitMix64;
+use spikegate_sim::Reference;
+
+use crate::commands::bench::bench_network;
+use crate::generate::{generate, write_folder};
+use crate::yosys::cell_count;
+
+/// Measure the generated hardware on the benchmark network (dense
+/// 784-400-10 `ttfs`, 16-bit weights, latency-coded input at RATE).
+///
+/// For each P, runs SAMPLES samples through the rust-hdl simulation of the
+/// accelerator (hidden layer observed through its tap), checks every spike
+/// of both layers against the reference model (exit 1 on any difference),
+/// and prints the measured cycles per sample beside the cycle formula's
+/// lower bound. With --synth, also synthesises each design with yosys
+/// (synth_ecp5) and prints its cells and block RAMs.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Processing elements per core to measure.
+    #[arg(long, value_delimiter = ',', default_values_t = [1, 4, 16])]
+    pub pe: Vec<usize>,
+    /// Samples per P.
+    #[arg(long, default_value_t = 3)]
+    pub samples: usize,
+    /// Input spike rate (fraction of the 784 inputs that spike once).
+    #[arg(long, default_value_t = 0.1)]
+    pub rate: f64,
+    /// Time steps per sample.
+    #[arg(long, default_value_t = 32)]
+    pub steps: u32,
+    /// Seed of the network and inputs.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Also run yosys synth_ecp5 on each design (minutes each).
+    #[arg(long)]
+    pub synth: bool,
+}
+
+fn activity(layers: &[Vec<Spike>], input: &[Spike], steps: u32) -> Vec<LayerActivity> {
+    let per_step = |spikes: &[Spike]| -> Vec<u64> {
+        let mut v = vec![0u64; steps as usize];
+        for s in spikes {
+            v[s.step as usize] += 1;
+        }
+        v
+    };
+    let mut inputs = vec![per_step(input)];
+    inputs.extend(layers.iter().map(|l| per_step(l)));
+    layers
+        .iter()
+        .enumerate()
+        .map(|(l, spikes)| LayerActivity {
+            spikes_in: inputs[l].clone(),
+            spikes_out: per_step(spikes),
+        })
+        .collect()
+}
+
+/// Runs the command.
+pub fn run(args: &Args) -> Result<ExitCode> {
+    let network = bench_network(args.seed, args.steps);
+    let mut rng = SplitMix64::new(args.seed ^ 0x68_77);
+    let inputs: Vec<Vec<Spike>> = (0..args.samples)
+        .map(|_| random_latency_input(&mut rng, 784, args.steps, args.rate))
+        .collect();
+    let mut reference = Reference::new(&network);
+    let runs: Vec<_> = inputs
+        .iter()
+        .map(|i| reference.run(i).expect("bench input is valid"))
+        .collect();
+    println!(
+        "784-400-10 ttfs, T = {}, input rate {}, {} samples; spikes per sample: input {:.1}, hidden {:.1}, output {:.1}",
+        args.steps,
+        args.rate,
+        args.samples,
+        inputs.iter().map(Vec::len).sum::<usize>() as f64 / args.samples as f64,
+        runs.iter().map(|r| r.layers[0].len()).sum::<usize>() as f64 / args.samples as f64,
+        runs.iter().map(|r| r.layers[1].len()).sum::<usize>() as f64 / args.samples as f64,
+    );
+    println!(
+        "{:>3} {:>12} {:>12} {:>9} {:>12} {:>10}",
+        "P", "measured", "lower bound", "ratio", "serial", "sim cyc/s"
+    );
+    for &pe in &args.pe {
+        let options = BuildOptions {
+            pe,
+            taps: true,
+            ..BuildOptions::default()
+        };
+        let output = generate(&network, options, None)?;
+        let plan = &output.plan;
+        let mut harness = Harness::new(plan)?;
+        let (mut measured, mut bound, mut serial) = (0u64, 0u64, 0u64);
+        let started = Instant::now();
+        for (s, (input, want)) in inputs.iter().zip(&runs).enumerate() {
+            let got = harness.run(input, &mut Pacing::default())?;
+            if got.layers != want.layers {
+                bail!("P = {pe}, sample {s}: the hardware's spikes differ from the reference");
+            }
+            let e = estimate(plan, &activity(&want.layers, input, args.steps));
+            measured += got.cycles;
+            bound += e.lower_bound;
+            serial += e.serial;
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        let n = args.samples as u64;
+        println!(
+            "{:>3} {:>12} {:>12} {:>9.3} {:>12} {:>10.0}",
+            pe,
+            measured / n,
+            bound / n,
+            measured as f64 / bound as f64,
+            serial / n,
+            measured as f64 / seconds
+        );
+        if args.synth {
+            synth_report(pe, &output.files)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn synth_report(pe: usize, files: &[(String, String)]) -> Result<()> {
+    let dir = std::env::temp_dir().join(format!("spikegate-bench-hw-p{pe}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    write_folder(&dir, files)?;
+    let out = Command::new("yosys")
+        .current_dir(&dir)
+        .args([
+            "-q",
+            "-p",
+            "read_verilog spikegate_top.v; synth_ecp5 -top spikegate_top; tee -q -o stat.txt stat",
+        ])
+        .output()
+        .context("cannot run yosys (install it with .ci/install-tools)")?;
+    if !out.status.success() {
+        bail!("yosys failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let stat = std::fs::read_to_string(dir.join("stat.txt"))?;
+    let count = |cell: &str| cell_count(&stat, cell);
+    println!(
+        "    ECP5 (yosys): {} cells: LUT4 {}, TRELLIS_FF {}, CCU2C {}, DP16KD {}, MULT18X18D {}, TRELLIS_DPR16X4 {}",
+        count("Number"),
+        count("LUT4"),
+        count("TRELLIS_FF"),
+        count("CCU2C"),
+        count("DP16KD"),
+        count("MULT18X18D"),
+        count("TRELLIS_DPR16X4")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
