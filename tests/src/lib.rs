@@ -16,6 +16,18 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Golden cases of the kinds the hardware has (if, lif, ttfs; no delays,
+/// no readout): each must build, lint, synthesise and match in simulation.
+pub const HARDWARE_CASES: &[&str] = &[
+    "if_subtract",
+    "lif_shift",
+    "lif_multiply",
+    "ttfs",
+    "saturation",
+    "bias",
+    "large_ttfs",
+];
+
 /// One folder of `golden/`.
 pub struct GoldenCase {
     /// The folder name.

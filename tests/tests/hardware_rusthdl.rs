@@ -10,18 +10,7 @@ use spikegate_model::{Decode, Neuron, Spike, ValidNetwork};
 use spikegate_sim::random::{random_input, random_network, random_neuron, Shape};
 use spikegate_sim::rng::SplitMix64;
 use spikegate_sim::Reference;
-use spikegate_tests::{golden_case_names, load_golden};
-
-/// Golden cases of the kinds this hardware has; each must build and match.
-const HARDWARE_CASES: &[&str] = &[
-    "if_subtract",
-    "lif_shift",
-    "lif_multiply",
-    "ttfs",
-    "saturation",
-    "bias",
-    "large_ttfs",
-];
+use spikegate_tests::{golden_case_names, load_golden, HARDWARE_CASES};
 
 fn options(pe: usize) -> BuildOptions {
     BuildOptions {

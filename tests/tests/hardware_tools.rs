@@ -9,18 +9,7 @@ use std::process::Command;
 
 use spikegate::yosys::cell_count;
 use spikegate_hdl::BuildOptions;
-use spikegate_tests::{generate_case, load_golden, require_tool};
-
-/// Golden cases of the kinds this hardware has.
-const HARDWARE_CASES: &[&str] = &[
-    "if_subtract",
-    "lif_shift",
-    "lif_multiply",
-    "ttfs",
-    "saturation",
-    "bias",
-    "large_ttfs",
-];
+use spikegate_tests::{generate_case, load_golden, require_tool, HARDWARE_CASES};
 
 fn options(pe: usize, taps: bool) -> BuildOptions {
     BuildOptions {
