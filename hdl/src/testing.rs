@@ -110,9 +110,7 @@ impl Harness {
     fn tick(&mut self) -> Result<(), HarnessError> {
         for level in [true, false] {
             self.dut.clock.next = Clock { clk: level };
-            if !simulate(&mut *self.dut, SETTLE_ITERATIONS) {
-                return Err(HarnessError::NoSettle(self.cycle));
-            }
+            self.settle()?;
         }
         self.cycle += 1;
         Ok(())
