@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 pub mod commands;
+pub mod cosim;
 pub mod generate;
 pub mod output;
 pub mod targets;

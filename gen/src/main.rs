@@ -23,6 +23,7 @@ enum Command {
     Sim(commands::sim::Args),
     Encode(commands::encode::Args),
     Gen(commands::gen::Args),
+    Cosim(commands::cosim::Args),
     Bench(commands::bench::Args),
     BenchHw(commands::bench_hw::Args),
 }
@@ -34,6 +35,7 @@ fn main() -> ExitCode {
         Command::Sim(args) => commands::sim::run(&args),
         Command::Encode(args) => commands::encode::run(&args),
         Command::Gen(args) => commands::gen::run(&args),
+        Command::Cosim(args) => commands::cosim::run(&args),
         Command::Bench(args) => commands::bench::run(&args),
         Command::BenchHw(args) => commands::bench_hw::run(&args),
     };

@@ -16,6 +16,8 @@
 //! max_C + sum over l and t of work(l,t)` plus a few cycles of latency per
 //! layer and step.
 
+use spikegate_model::Spike;
+
 use crate::plan::HardwarePlan;
 
 /// Spikes into and out of one layer, per step.
@@ -66,4 +68,27 @@ pub fn estimate(plan: &HardwarePlan, activity: &[LayerActivity]) -> CycleEstimat
         serial: clear + serial,
         lane_operations,
     }
+}
+
+/// Each layer's activity in one sample: spikes in per step (the input's
+/// for layer 0, layer `l-1`'s for layer `l`) and spikes out per step.
+pub fn activity(input: &[Spike], layers: &[Vec<Spike>], steps: u32) -> Vec<LayerActivity> {
+    let per_step = |spikes: &[Spike]| -> Vec<u64> {
+        let mut v = vec![0u64; steps as usize];
+        for s in spikes {
+            v[s.step as usize] += 1;
+        }
+        v
+    };
+    let mut incoming = per_step(input);
+    layers
+        .iter()
+        .map(|spikes| {
+            let out = per_step(spikes);
+            LayerActivity {
+                spikes_in: std::mem::replace(&mut incoming, out.clone()),
+                spikes_out: out,
+            }
+        })
+        .collect()
 }

@@ -6,7 +6,7 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use spikegate_hdl::cycles::{estimate, LayerActivity};
+use spikegate_hdl::cycles::{activity, estimate};
 use spikegate_hdl::testing::{Harness, Pacing};
 use spikegate_hdl::BuildOptions;
 use spikegate_model::Spike;
@@ -47,26 +47,6 @@ pub struct Args {
     /// Also run yosys synth_ecp5 on each design (minutes each).
     #[arg(long)]
     pub synth: bool,
-}
-
-fn activity(layers: &[Vec<Spike>], input: &[Spike], steps: u32) -> Vec<LayerActivity> {
-    let per_step = |spikes: &[Spike]| -> Vec<u64> {
-        let mut v = vec![0u64; steps as usize];
-        for s in spikes {
-            v[s.step as usize] += 1;
-        }
-        v
-    };
-    let mut inputs = vec![per_step(input)];
-    inputs.extend(layers.iter().map(|l| per_step(l)));
-    layers
-        .iter()
-        .enumerate()
-        .map(|(l, spikes)| LayerActivity {
-            spikes_in: inputs[l].clone(),
-            spikes_out: per_step(spikes),
-        })
-        .collect()
 }
 
 /// Runs the command.
@@ -110,7 +90,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             if got.layers != want.layers {
                 bail!("P = {pe}, sample {s}: the hardware's spikes differ from the reference");
             }
-            let e = estimate(plan, &activity(&want.layers, input, args.steps));
+            let e = estimate(plan, &activity(input, &want.layers, args.steps));
             measured += got.cycles;
             bound += e.lower_bound;
             serial += e.serial;

@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod bench_hw;
 pub mod check;
+pub mod cosim;
 pub mod encode;
 pub mod gen;
 pub mod sim;

@@ -1,0 +1,410 @@
+//! `spikegate cosim MODEL --input SPIKES`: run the generated hardware and
+//! check every spike against the reference model.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+use spikegate_cosim::Pacing;
+use spikegate_hdl::plan::DEFAULT_FIFO_DEPTH;
+use spikegate_hdl::BuildOptions;
+use spikegate_model::load::read_json;
+use spikegate_model::{load_network, load_spikes, ResultFile, Spike};
+use spikegate_sim::decode::decode;
+
+use crate::cosim::{
+    mismatch_window, prepare, run_all, write_waveform, BackendChoice, CosimOptions,
+};
+use crate::output::write_json;
+
+/// Co-simulate the generated hardware against the reference model.
+///
+/// Generates the accelerator for MODEL (or takes a folder that
+/// `spikegate gen` wrote, with --design), runs every input sample through
+/// it cycle by cycle, and compares every spike of every observed layer,
+/// step by step and neuron by neuron, with the bit-exact reference model.
+/// Hidden layers are observed through tap ports (on by default here).
+///
+/// Back ends: `verilator` compiles the exact Verilog into a shared library
+/// (cached by content under $SPIKEGATE_CACHE or ~/.cache/spikegate, so a
+/// second run starts at once); `rusthdl` runs rust-hdl's own simulation
+/// (no external tool, about 100x slower). Without --backend, Verilator is
+/// used when installed. --lockstep runs both and compares every output
+/// port on every cycle.
+///
+/// Prints per sample match or MISMATCH, cycles (and the cycle formula's
+/// lower bound), spikes per layer and synaptic operations. On a mismatch
+/// it names the first differing sample, layer, step and neuron, writes a
+/// waveform around it (--vcd, or cosim-sample<N>.vcd) and exits 1.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The model file (JSON, docs/model-format.md).
+    pub model: PathBuf,
+    /// Input spikes (JSON spike file).
+    #[arg(long, short)]
+    pub input: PathBuf,
+    /// Simulation back end [default: verilator if installed, else rusthdl].
+    #[arg(long, value_enum)]
+    pub backend: Option<BackendChoice>,
+    /// Run Verilator and rust-hdl together, comparing every top-level
+    /// output on every cycle.
+    #[arg(long)]
+    pub lockstep: bool,
+    /// Run only the first N samples.
+    #[arg(long)]
+    pub samples: Option<usize>,
+    /// Waveform file: on a mismatch, the cycles around it; otherwise the
+    /// whole first sample.
+    #[arg(long)]
+    pub vcd: Option<PathBuf>,
+    /// Write a JSON report: per sample cycles, the formula's bound,
+    /// processing-element utilisation.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Also compare the hardware's spikes and decoded outputs with this
+    /// expected result file (a golden case's expected.json).
+    #[arg(long)]
+    pub expect: Option<PathBuf>,
+    /// Use this folder written by `spikegate gen` instead of generating.
+    #[arg(long)]
+    pub design: Option<PathBuf>,
+    /// Processing elements per core when generating.
+    #[arg(long, default_value_t = 1)]
+    pub pe: usize,
+    /// Depth of each AER FIFO when generating.
+    #[arg(long, default_value_t = DEFAULT_FIFO_DEPTH)]
+    pub fifo_depth: usize,
+    /// Generate without tap ports (only the output layer is checked).
+    #[arg(long)]
+    pub no_taps: bool,
+    /// Probability that the host leaves a gap instead of offering a beat.
+    #[arg(long, default_value_t = 0.0)]
+    pub gaps: f64,
+    /// Probability that the host holds out_ready low in a cycle.
+    #[arg(long, default_value_t = 0.0)]
+    pub stalls: f64,
+    /// Seed of the gaps and stalls.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Threads [default: all cores].
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Print only the summary, not a line per sample.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// The `--report` file.
+#[derive(Serialize)]
+struct Report {
+    format: &'static str,
+    model: String,
+    backend: String,
+    pe: usize,
+    samples: Vec<SampleReport>,
+    matched: usize,
+    mismatched: usize,
+    failed: usize,
+    cycles_total: u64,
+    wall_seconds: f64,
+    build_seconds: f64,
+    simulated_cycles_per_second: f64,
+    samples_per_second: f64,
+}
+
+#[derive(Serialize)]
+struct SampleReport {
+    sample: usize,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    cycles: u64,
+    formula_lower_bound: u64,
+    formula_serial: u64,
+    cycles_over_bound: f64,
+    spikes_per_layer: Vec<usize>,
+    input_spikes: usize,
+    synaptic_ops: u64,
+    lane_operations: u64,
+    /// Synaptic operations over (cycles x processing elements of all cores).
+    pe_utilisation: f64,
+}
+
+fn check_probability(name: &str, p: f64) -> Result<()> {
+    if !(0.0..1.0).contains(&p) {
+        anyhow::bail!("--{name} must be in 0.0..1.0 (a probability below 1), not {p}");
+    }
+    Ok(())
+}
+
+/// Runs the command.
+pub fn run(args: &Args) -> Result<ExitCode> {
+    check_probability("gaps", args.gaps)?;
+    check_probability("stalls", args.stalls)?;
+    let network = load_network(&args.model)?;
+    let input = load_spikes(&args.input, &network)?;
+    let count = args
+        .samples
+        .unwrap_or(input.samples.len())
+        .min(input.samples.len());
+    let samples: Vec<Vec<Spike>> = input.samples[..count]
+        .iter()
+        .map(|s| s.events.clone())
+        .collect();
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let options = CosimOptions {
+        build: BuildOptions {
+            pe: args.pe,
+            taps: !args.no_taps,
+            fifo_depth: args.fifo_depth,
+        },
+        design: args.design.clone(),
+        backend: args.backend,
+        lockstep: args.lockstep,
+        pacing: Pacing {
+            gaps: args.gaps,
+            stalls: args.stalls,
+            seed: args.seed,
+        },
+        threads,
+    };
+    let prepared = prepare(&network, &options)
+        .with_context(|| format!("{}: cannot prepare the co-simulation", args.model.display()))?;
+    for note in &prepared.notes {
+        eprintln!("note: {note}");
+    }
+    let backend_name = match (prepared.backend, prepared.lockstep) {
+        (_, true) => "verilator+rusthdl (lockstep)",
+        (BackendChoice::Verilator, _) => "verilator",
+        (BackendChoice::Rusthdl, _) => "rusthdl",
+    };
+    println!(
+        "{}: {} samples on {backend_name}, P = {}, {} threads{}",
+        network.network().name,
+        samples.len(),
+        prepared.info.options.pe,
+        threads,
+        if prepared.library.is_some() {
+            format!(", verilated in {:.1} s", prepared.build_seconds)
+        } else {
+            String::new()
+        }
+    );
+
+    let bar = indicatif::ProgressBar::new(samples.len() as u64);
+    if samples.len() < 20 {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let started = Instant::now();
+    let outcomes = run_all(&prepared, &network, &samples, &|n| {
+        bar.set_position(n as u64)
+    })?;
+    let wall = started.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+
+    let lanes: u64 = prepared.plan.cores.iter().map(|c| c.lanes as u64).sum();
+    let mut report = Vec::new();
+    let mut first_problem = None;
+    let (mut matched, mut mismatched, mut failed, mut cycles_total) = (0, 0, 0, 0u64);
+    for (i, outcome) in outcomes.iter().enumerate() {
+        match outcome {
+            Err(e) => {
+                failed += 1;
+                println!("sample {i}: FAILED: {e}");
+                first_problem.get_or_insert(i);
+                report.push(SampleReport {
+                    sample: i,
+                    status: "failed",
+                    message: Some(e.to_string()),
+                    cycles: 0,
+                    formula_lower_bound: 0,
+                    formula_serial: 0,
+                    cycles_over_bound: 0.0,
+                    spikes_per_layer: vec![],
+                    input_spikes: samples[i].len(),
+                    synaptic_ops: 0,
+                    lane_operations: 0,
+                    pe_utilisation: 0.0,
+                });
+            }
+            Ok(o) => {
+                cycles_total += o.hardware.cycles;
+                let spikes: Vec<usize> = o.reference.layers.iter().map(Vec::len).collect();
+                let status = if o.mismatch.is_some() {
+                    mismatched += 1;
+                    first_problem.get_or_insert(i);
+                    "mismatch"
+                } else {
+                    matched += 1;
+                    "match"
+                };
+                if !args.quiet || o.mismatch.is_some() {
+                    println!(
+                        "sample {i}: {}, {} cycles (formula bound {}), spikes per layer {:?}, {} synaptic ops",
+                        if o.mismatch.is_some() { "MISMATCH" } else { "match" },
+                        o.hardware.cycles,
+                        o.estimate.lower_bound,
+                        spikes,
+                        o.reference.synaptic_ops
+                    );
+                }
+                if let Some(m) = &o.mismatch {
+                    println!("  {m}");
+                }
+                report.push(SampleReport {
+                    sample: i,
+                    status,
+                    message: o.mismatch.as_ref().map(|m| m.to_string()),
+                    cycles: o.hardware.cycles,
+                    formula_lower_bound: o.estimate.lower_bound,
+                    formula_serial: o.estimate.serial,
+                    cycles_over_bound: o.hardware.cycles as f64
+                        / o.estimate.lower_bound.max(1) as f64,
+                    spikes_per_layer: spikes,
+                    input_spikes: samples[i].len(),
+                    synaptic_ops: o.reference.synaptic_ops,
+                    lane_operations: o.estimate.lane_operations,
+                    pe_utilisation: o.reference.synaptic_ops as f64
+                        / (o.hardware.cycles.max(1) * lanes) as f64,
+                });
+            }
+        }
+    }
+
+    // The waveform: around the first problem, or the whole first sample.
+    let waveform = match first_problem {
+        Some(i) => {
+            let window = match &outcomes[i] {
+                Ok(o) => mismatch_window(
+                    o.mismatch.as_ref().expect("a mismatch"),
+                    &o.hardware,
+                    1_000_000,
+                ),
+                Err(_) => 0..u64::MAX,
+            };
+            let path = args
+                .vcd
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(format!("cosim-sample{i}.vcd")));
+            Some((i, window, path))
+        }
+        None => args.vcd.clone().map(|p| (0, 0..u64::MAX, p)),
+    };
+    if let Some((i, window, path)) = waveform {
+        if !samples.is_empty() {
+            match write_waveform(&prepared, &samples[i], i, window.clone(), &path) {
+                Ok(()) => println!(
+                    "waveform of sample {i} (cycles {}..{} after start) written to {}",
+                    window.start,
+                    if window.end == u64::MAX {
+                        "done".to_string()
+                    } else {
+                        window.end.to_string()
+                    },
+                    path.display()
+                ),
+                Err(e) => eprintln!("warning: no waveform: {e:#}"),
+            }
+        }
+    }
+
+    let mut expect_failed = false;
+    if let Some(expect) = &args.expect {
+        let expected: ResultFile = read_json(expect)?;
+        match compare_expected(&prepared, &network, &expected, &outcomes) {
+            None => println!(
+                "match: the hardware's spikes (every observed layer) and decoded outputs equal {}",
+                expect.display()
+            ),
+            Some(diff) => {
+                println!("MISMATCH against {}: {diff}", expect.display());
+                expect_failed = true;
+            }
+        }
+    }
+
+    println!(
+        "{matched}/{} samples match the reference bit for bit{}; {} cycles in {:.2} s: {:.3e} simulated cycles/s, {:.1} samples/s",
+        samples.len(),
+        if mismatched + failed > 0 {
+            format!(" ({mismatched} mismatched, {failed} failed)")
+        } else {
+            String::new()
+        },
+        cycles_total,
+        wall,
+        cycles_total as f64 / wall,
+        samples.len() as f64 / wall
+    );
+    if let Some(path) = &args.report {
+        let r = Report {
+            format: "spikegate-cosim-report/1",
+            model: network.network().name.clone(),
+            backend: backend_name.into(),
+            pe: prepared.info.options.pe,
+            samples: report,
+            matched,
+            mismatched,
+            failed,
+            cycles_total,
+            wall_seconds: wall,
+            build_seconds: prepared.build_seconds,
+            simulated_cycles_per_second: cycles_total as f64 / wall,
+            samples_per_second: samples.len() as f64 / wall,
+        };
+        write_json(path, &r)?;
+        println!("wrote {}", path.display());
+    }
+    Ok(if mismatched + failed > 0 || expect_failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The hardware's observed layers and decoded output against an expected
+/// result file; the first difference in words.
+fn compare_expected(
+    prepared: &crate::cosim::Prepared,
+    network: &spikegate_model::ValidNetwork,
+    expected: &ResultFile,
+    outcomes: &[Result<crate::cosim::SampleOutcome, spikegate_cosim::SessionError>],
+) -> Option<String> {
+    if expected.samples.len() < outcomes.len() {
+        return Some(format!(
+            "it has {} samples, {} were run",
+            expected.samples.len(),
+            outcomes.len()
+        ));
+    }
+    let net = network.network();
+    for (i, (outcome, want)) in outcomes.iter().zip(&expected.samples).enumerate() {
+        let Ok(o) = outcome else {
+            return Some(format!("sample {i} did not run"));
+        };
+        for (l, layer) in want.layers.iter().enumerate() {
+            if prepared.info.observed(l) && o.hardware.layers[l] != layer.events {
+                return Some(format!(
+                    "sample {i}, layer {l} ({}): spikes differ",
+                    layer.name
+                ));
+            }
+        }
+        let last = &o.hardware.layers[net.layers.len() - 1];
+        // The hardware has no readout layer, so the membranes play no part
+        // in decoding; their count sizes the answer.
+        let membranes = vec![0; net.layers[net.layers.len() - 1].size];
+        let output = decode(net.output.decode, &membranes, last, net.time_steps);
+        if output != want.output {
+            return Some(format!(
+                "sample {i}: decoded output {:?}, expected {:?}",
+                output, want.output
+            ));
+        }
+    }
+    None
+}

@@ -1,0 +1,306 @@
+//! Co-simulation as the command line runs it: the design generated (or
+//! taken from a `spikegate gen` folder), the chosen back end prepared
+//! (Verilator: verilated and cached; rust-hdl: built from the plan), every
+//! sample run on all cores and checked against the reference, and a
+//! waveform written around a mismatch.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use spikegate_cosim::design::Manifest;
+use spikegate_cosim::lockstep::Lockstep;
+use spikegate_cosim::parallel::run_samples;
+use spikegate_cosim::rusthdl::RustHdl;
+use spikegate_cosim::vcd::PortVcd;
+use spikegate_cosim::verilator::{self, BuildRequest, VerilatorLibrary};
+use spikegate_cosim::{
+    check_sample, DesignInfo, Mismatch, Pacing, SampleRun, Session, SessionError,
+};
+use spikegate_hdl::cycles::{activity, estimate, CycleEstimate};
+use spikegate_hdl::{plan, BuildOptions, HardwarePlan};
+use spikegate_model::{Spike, ValidNetwork};
+use spikegate_sim::{Reference, Run};
+
+use crate::generate::{generate, write_folder};
+
+/// Which simulation runs the hardware.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BackendChoice {
+    /// The generated Verilog, compiled by Verilator.
+    Verilator,
+    /// rust-hdl's simulation of the same module tree (no external tool).
+    Rusthdl,
+}
+
+/// How to co-simulate.
+#[derive(Debug, Clone)]
+pub struct CosimOptions {
+    /// Build options when the design is generated here.
+    pub build: BuildOptions,
+    /// A folder written by `spikegate gen` to use instead.
+    pub design: Option<PathBuf>,
+    /// The back end; `None` picks Verilator when it is installed.
+    pub backend: Option<BackendChoice>,
+    /// Run Verilator and rust-hdl together, compared on every cycle.
+    pub lockstep: bool,
+    /// Gaps and back-pressure.
+    pub pacing: Pacing,
+    /// Threads (samples run in parallel).
+    pub threads: usize,
+}
+
+/// Removes a generated folder when dropped.
+struct TempFolder(PathBuf);
+
+impl Drop for TempFolder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A design ready to run.
+pub struct Prepared {
+    /// The hardware plan (the rust-hdl back end and the cycle formula).
+    pub plan: HardwarePlan,
+    /// Its shape as the host sees it.
+    pub info: DesignInfo,
+    /// The back end in use.
+    pub backend: BackendChoice,
+    /// Whether rust-hdl runs beside Verilator.
+    pub lockstep: bool,
+    /// The loaded Verilator library.
+    pub library: Option<VerilatorLibrary>,
+    /// Seconds spent verilating (near 0 on a cache hit).
+    pub build_seconds: f64,
+    /// Things the user should know (a fallback back end).
+    pub notes: Vec<String>,
+    design_dir: PathBuf,
+    _temp: Option<TempFolder>,
+    pacing: Pacing,
+    threads: usize,
+}
+
+/// Generates or reads the design and prepares the back end.
+pub fn prepare(network: &ValidNetwork, options: &CosimOptions) -> Result<Prepared> {
+    let (build, design_dir, temp) = match &options.design {
+        Some(dir) => {
+            let manifest = Manifest::read(dir)?;
+            let net = network.network();
+            if manifest.inputs != net.inputs
+                || manifest.time_steps != net.time_steps
+                || manifest.cores.len() != net.layers.len()
+            {
+                bail!(
+                    "{}: the design has {} inputs, {} steps and {} layers; the model has {}, {} \
+                     and {}: generate the design from this model",
+                    dir.display(),
+                    manifest.inputs,
+                    manifest.time_steps,
+                    manifest.cores.len(),
+                    net.inputs,
+                    net.time_steps,
+                    net.layers.len()
+                );
+            }
+            (manifest.options(), dir.clone(), None)
+        }
+        None => {
+            let output = generate(network, options.build, None)?;
+            static DESIGNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let number = DESIGNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let dir = std::env::temp_dir()
+                .join(format!("spikegate-cosim-{}-{number}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            write_folder(&dir, &output.files)?;
+            (options.build, dir.clone(), Some(TempFolder(dir)))
+        }
+    };
+    let plan = plan(network, build)?;
+    let info = DesignInfo::from_plan(&plan);
+    let mut notes = Vec::new();
+    let backend = match options.backend {
+        Some(b) => b,
+        None => match verilator::build::verilator_version() {
+            Ok(_) => BackendChoice::Verilator,
+            Err(e) => {
+                notes.push(format!(
+                    "{e}\nfalling back to the rusthdl back end (no external tool, about 100x \
+                     slower)"
+                ));
+                BackendChoice::Rusthdl
+            }
+        },
+    };
+    if options.lockstep && backend != BackendChoice::Verilator {
+        bail!("--lockstep runs Verilator beside rust-hdl: it needs `--backend verilator`");
+    }
+    let started = Instant::now();
+    let library = if backend == BackendChoice::Verilator {
+        let request = BuildRequest {
+            design: design_dir.clone(),
+            taps: info.tap_count(),
+            trace: false,
+        };
+        let path = verilator::build(&request)?;
+        Some(VerilatorLibrary::load(&path, info.tap_count())?)
+    } else {
+        None
+    };
+    Ok(Prepared {
+        plan,
+        info,
+        backend,
+        lockstep: options.lockstep,
+        library,
+        build_seconds: started.elapsed().as_secs_f64(),
+        notes,
+        design_dir,
+        _temp: temp,
+        pacing: options.pacing,
+        threads: options.threads.max(1),
+    })
+}
+
+/// One sample's result.
+#[derive(Debug, Clone)]
+pub struct SampleOutcome {
+    /// What the hardware did.
+    pub hardware: SampleRun,
+    /// What the reference did.
+    pub reference: Run,
+    /// The cycle formula for this sample's spikes.
+    pub estimate: CycleEstimate,
+    /// The first difference, if any.
+    pub mismatch: Option<Mismatch>,
+}
+
+/// Runs every sample on the prepared back end and checks it. A sample that
+/// could not be run (timeout, lockstep disagreement) is an `Err`.
+pub fn run_all(
+    prepared: &Prepared,
+    network: &ValidNetwork,
+    samples: &[Vec<Spike>],
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<Vec<Result<SampleOutcome, SessionError>>> {
+    let mut reference = Reference::new(network);
+    let references: Vec<Run> = samples
+        .iter()
+        .enumerate()
+        .map(|(i, s)| reference.run(s).with_context(|| format!("sample {i}")))
+        .collect::<Result<_>>()?;
+    let runs = match (prepared.backend, &prepared.library) {
+        (BackendChoice::Verilator, Some(lib)) if prepared.lockstep => run_samples(
+            || {
+                let v = lib.instantiate(None).map_err(|e| e.to_string())?;
+                Ok(Lockstep::new(v, RustHdl::new(&prepared.plan)))
+            },
+            &prepared.info,
+            samples,
+            &prepared.pacing,
+            prepared.threads,
+            progress,
+        ),
+        (BackendChoice::Verilator, Some(lib)) => run_samples(
+            || lib.instantiate(None).map_err(|e| e.to_string()),
+            &prepared.info,
+            samples,
+            &prepared.pacing,
+            prepared.threads,
+            progress,
+        ),
+        _ => run_samples(
+            || Ok(RustHdl::new(&prepared.plan)),
+            &prepared.info,
+            samples,
+            &prepared.pacing,
+            prepared.threads,
+            progress,
+        ),
+    };
+    let names: Vec<String> = (0..network.network().layers.len())
+        .map(|l| network.layer_name(l))
+        .collect();
+    let steps = network.network().time_steps;
+    Ok(runs
+        .into_iter()
+        .zip(references)
+        .zip(samples)
+        .enumerate()
+        .map(|(i, ((run, reference), input))| {
+            let hardware = run?;
+            let mismatch =
+                check_sample(i, &prepared.info, &names, &reference.layers, &hardware).err();
+            let estimate = estimate(&prepared.plan, &activity(input, &reference.layers, steps));
+            Ok(SampleOutcome {
+                hardware,
+                reference,
+                estimate,
+                mismatch,
+            })
+        })
+        .collect())
+}
+
+/// The cycles of a sample to put in a waveform around a mismatch: from
+/// the end of the step before the mismatching one (on that layer) to a
+/// little after the mismatching step ended, at most `limit` cycles.
+pub fn mismatch_window(m: &Mismatch, run: &SampleRun, limit: u64) -> Range<u64> {
+    let ends = &run.step_ends[m.layer];
+    let from = (m.step as usize)
+        .checked_sub(1)
+        .and_then(|s| ends.get(s).copied())
+        .unwrap_or(0);
+    let to = m.cycle.unwrap_or(run.cycles) + 64;
+    from.max(to.saturating_sub(limit))..to
+}
+
+/// Reruns sample `index` alone on a fresh model and writes the cycles
+/// `window` (from `start`) as a VCD: every signal on Verilator (a build
+/// with waveform support, cached like the other), the top-level ports on
+/// rust-hdl.
+pub fn write_waveform(
+    prepared: &Prepared,
+    input: &[Spike],
+    index: usize,
+    window: Range<u64>,
+    path: &Path,
+) -> Result<()> {
+    let mut pacing = prepared.pacing.for_sample(index);
+    match prepared.backend {
+        BackendChoice::Verilator => {
+            let request = BuildRequest {
+                design: prepared.design_dir.clone(),
+                taps: prepared.info.tap_count(),
+                trace: true,
+            };
+            let lib = VerilatorLibrary::load(&verilator::build(&request)?, request.taps)?;
+            // A fresh instance spends 2 cycles in reset and 1 on `start`
+            // before the sample's cycle 0.
+            let shifted = window.start + 3..window.end + 3;
+            let model = lib.instantiate(Some((path, shifted)))?;
+            let mut session = Session::new(model, prepared.info.clone())?;
+            // Errors in the rerun are the ones already reported.
+            let _ = session.run(input, &mut pacing);
+        }
+        BackendChoice::Rusthdl => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            let mut vcd = PortVcd::new(std::io::BufWriter::new(file), window);
+            let mut failed = None;
+            let mut session = Session::new(RustHdl::new(&prepared.plan), prepared.info.clone())?;
+            let _ = session.run_observed(input, &mut pacing, &mut |c, i, o| {
+                if let Err(e) = vcd.cycle(c, i, o) {
+                    failed.get_or_insert(e);
+                }
+            });
+            if let Some(e) = failed {
+                bail!("cannot write {}: {e}", path.display());
+            }
+            vcd.finish()
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+    }
+    Ok(())
+}

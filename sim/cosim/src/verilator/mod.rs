@@ -1,0 +1,11 @@
+//! The `verilator` back end: the exact Verilog that `spikegate gen` wrote,
+//! verilated with a small C++ shim ([`shim`]) into a shared library
+//! ([`build`], cached by content), loaded and driven from Rust one call per
+//! cycle ([`model`]).
+
+pub mod build;
+pub mod model;
+pub mod shim;
+
+pub use build::{build, BuildError, BuildRequest};
+pub use model::{LoadError, Verilator, VerilatorLibrary};

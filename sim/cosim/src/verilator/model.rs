@@ -1,0 +1,215 @@
+//! A built library loaded with `libloading`, and its model instances as a
+//! [`Backend`]. Each instance has its own `VerilatedContext`, so instances
+//! on different threads run independently.
+
+use std::ffi::{c_void, CString};
+use std::os::raw::c_char;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use libloading::Library;
+
+use super::shim::SHIM_ABI;
+use crate::backend::{Backend, BackendError};
+use crate::ports::{Inputs, Outputs, TapBeat};
+
+#[repr(C)]
+#[derive(Default)]
+struct SgInputs {
+    reset: u8,
+    start: u8,
+    in_valid: u8,
+    in_eos: u8,
+    out_ready: u8,
+    pad: u8,
+    in_neuron: u16,
+}
+
+#[repr(C)]
+#[derive(Default)]
+struct SgOutputs {
+    in_ready: u8,
+    out_valid: u8,
+    out_eos: u8,
+    busy: u8,
+    done: u8,
+    pad: u8,
+    out_neuron: u16,
+}
+
+type NewFn = unsafe extern "C" fn(*const c_char) -> *mut c_void;
+type FreeFn = unsafe extern "C" fn(*mut c_void);
+type CycleFn = unsafe extern "C" fn(*mut c_void, *const SgInputs, *mut SgOutputs, *mut u32, u8);
+type AbiFn = unsafe extern "C" fn() -> u32;
+
+/// A loaded Verilated design.
+pub struct VerilatorLibrary {
+    library: Arc<Library>,
+    new: NewFn,
+    free: FreeFn,
+    cycle: CycleFn,
+    taps: usize,
+    path: PathBuf,
+}
+
+/// A library that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct LoadError {
+    /// The library.
+    pub path: PathBuf,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl VerilatorLibrary {
+    /// Loads the library at `path`, built for a design with `taps` tapped
+    /// layers.
+    pub fn load(path: &Path, taps: usize) -> Result<Self, LoadError> {
+        let err = |message: String| LoadError {
+            path: path.to_path_buf(),
+            message,
+        };
+        // SAFETY: the library is one spikegate built from its own shim; its
+        // initialisers are Verilator's, which have no preconditions.
+        let library = unsafe { Library::new(path) }.map_err(|e| err(e.to_string()))?;
+        // SAFETY: the symbol types are those of the shim (`shim.rs`), whose
+        // ABI version is checked before anything else is called.
+        unsafe {
+            let abi: AbiFn = *library
+                .get::<AbiFn>(b"sg_abi\0")
+                .map_err(|e| err(e.to_string()))?;
+            if abi() != SHIM_ABI {
+                return Err(err(format!("shim ABI {} is not {SHIM_ABI}", abi())));
+            }
+            let new = *library
+                .get::<NewFn>(b"sg_new\0")
+                .map_err(|e| err(e.to_string()))?;
+            let free = *library
+                .get::<FreeFn>(b"sg_free\0")
+                .map_err(|e| err(e.to_string()))?;
+            let cycle = *library
+                .get::<CycleFn>(b"sg_cycle\0")
+                .map_err(|e| err(e.to_string()))?;
+            Ok(VerilatorLibrary {
+                library: Arc::new(library),
+                new,
+                free,
+                cycle,
+                taps,
+                path: path.to_path_buf(),
+            })
+        }
+    }
+
+    /// The library's file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A new model instance in its power-on state. With `vcd`, the
+    /// instance writes a waveform of every signal to that file in the
+    /// cycles of `window` (counted from the instance's first cycle); the
+    /// library must have been built with waveform support.
+    pub fn instantiate(
+        &self,
+        vcd: Option<(&Path, std::ops::Range<u64>)>,
+    ) -> Result<Verilator, LoadError> {
+        let path = vcd
+            .as_ref()
+            .map(|(p, _)| {
+                CString::new(p.to_string_lossy().as_bytes()).map_err(|_| LoadError {
+                    path: p.to_path_buf(),
+                    message: "a waveform path cannot hold a NUL byte".into(),
+                })
+            })
+            .transpose()?;
+        // SAFETY: `sg_new` takes a NUL-terminated path or NULL and returns
+        // an owned model, freed by `sg_free` in `Drop`.
+        let handle = unsafe { (self.new)(path.as_ref().map_or(std::ptr::null(), |p| p.as_ptr())) };
+        if handle.is_null() {
+            return Err(LoadError {
+                path: self.path.clone(),
+                message: "the model could not be created".into(),
+            });
+        }
+        Ok(Verilator {
+            _library: Arc::clone(&self.library),
+            free: self.free,
+            cycle_fn: self.cycle,
+            handle,
+            taps: vec![0; self.taps],
+            inputs: SgInputs::default(),
+            outputs: SgOutputs::default(),
+            window: vcd.map_or(0..0, |(_, w)| w),
+            cycle: 0,
+        })
+    }
+}
+
+/// One instance of a Verilated design: the `verilator` back end.
+pub struct Verilator {
+    _library: Arc<Library>,
+    free: FreeFn,
+    cycle_fn: CycleFn,
+    handle: *mut c_void,
+    taps: Vec<u32>,
+    inputs: SgInputs,
+    outputs: SgOutputs,
+    window: std::ops::Range<u64>,
+    cycle: u64,
+}
+
+// SAFETY: an instance owns its model and its own VerilatedContext; nothing
+// in it is shared with another instance, so it may move between threads.
+unsafe impl Send for Verilator {}
+
+impl Drop for Verilator {
+    fn drop(&mut self) {
+        // SAFETY: `handle` came from `sg_new` and is freed once.
+        unsafe { (self.free)(self.handle) }
+    }
+}
+
+impl Backend for Verilator {
+    fn name(&self) -> &'static str {
+        "verilator"
+    }
+
+    fn cycle(&mut self, inputs: &Inputs, outputs: &mut Outputs) -> Result<(), BackendError> {
+        self.inputs = SgInputs {
+            reset: inputs.reset.into(),
+            start: inputs.start.into(),
+            in_valid: inputs.in_valid.into(),
+            in_eos: inputs.in_eos.into(),
+            out_ready: inputs.out_ready.into(),
+            pad: 0,
+            in_neuron: inputs.in_neuron,
+        };
+        let dump = u8::from(self.window.contains(&self.cycle));
+        // SAFETY: `handle` is live; the structs match the shim's layout and
+        // `taps` holds one word per tapped layer, as the shim writes.
+        unsafe {
+            (self.cycle_fn)(
+                self.handle,
+                &self.inputs,
+                &mut self.outputs,
+                self.taps.as_mut_ptr(),
+                dump,
+            )
+        };
+        let o = &self.outputs;
+        outputs.in_ready = o.in_ready != 0;
+        outputs.out_valid = o.out_valid != 0;
+        outputs.out_eos = o.out_eos != 0;
+        outputs.out_neuron = o.out_neuron;
+        outputs.busy = o.busy != 0;
+        outputs.done = o.done != 0;
+        outputs.taps.resize(self.taps.len(), TapBeat::default());
+        for (beat, &word) in outputs.taps.iter_mut().zip(&self.taps) {
+            *beat = TapBeat::unpack(word);
+        }
+        self.cycle += 1;
+        Ok(())
+    }
+}
