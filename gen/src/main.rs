@@ -26,6 +26,7 @@ enum Command {
     Cosim(commands::cosim::Args),
     Bench(commands::bench::Args),
     BenchHw(commands::bench_hw::Args),
+    BenchCosim(commands::bench_cosim::Args),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
         Command::Cosim(args) => commands::cosim::run(&args),
         Command::Bench(args) => commands::bench::run(&args),
         Command::BenchHw(args) => commands::bench_hw::run(&args),
+        Command::BenchCosim(args) => commands::bench_cosim::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -106,7 +106,7 @@ impl Core {
             out_valid: Default::default(),
             out_ready: Default::default(),
             out_data: Default::default(),
-            encoder: Default::default(),
+            encoder: LowestSetBit::new(plan.lanes),
             mode: Default::default(),
             chunk: Default::default(),
             weight_addr: Default::default(),

@@ -1,6 +1,9 @@
-//! A priority encoder: the index of the lowest set bit of a 64-bit mask.
-//! The core uses it to turn a chunk's fired-lane mask into spike addresses,
-//! lowest neuron first.
+//! A priority encoder: the index of the lowest set bit of a core's
+//! fired-lane mask. The core uses it to turn a chunk's mask into spike
+//! addresses, lowest neuron first. The mask port is 64 bits wide (the
+//! widest core), but only the core's `lanes` low bits can ever be set, so
+//! the encoder looks at those alone: a one-lane core needs no logic at all,
+//! and a simulator does not walk 64 bits every cycle.
 //!
 //! rust-hdl's kernels cannot assign a loop index to a signal without a
 //! width mismatch in the Verilog, so this is a custom block: a Rust model
@@ -8,18 +11,37 @@
 
 use rust_hdl::prelude::*;
 
-/// Lowest-set-bit encoder.
-#[derive(LogicBlock, Default)]
+/// Lowest-set-bit encoder over the low `lanes` bits of its mask.
+#[derive(LogicBlock)]
 pub struct LowestSetBit {
-    /// The mask.
+    /// The mask (bits at and above `lanes` are ignored).
     pub mask: Signal<In, Bits<64>>,
-    /// Index of its lowest set bit; 0 when the mask is zero.
+    /// Index of its lowest set bit; 0 when no bit below `lanes` is set.
     pub index: Signal<Out, Bits<16>>,
+    _lanes: usize,
+}
+
+impl LowestSetBit {
+    /// An encoder of a `lanes`-bit mask, `1..=64`.
+    pub fn new(lanes: usize) -> Self {
+        assert!(
+            (1..=64).contains(&lanes),
+            "lanes must be 1..=64, not {lanes}"
+        );
+        LowestSetBit {
+            mask: Default::default(),
+            index: Default::default(),
+            _lanes: lanes,
+        }
+    }
 }
 
 impl Logic for LowestSetBit {
     fn update(&mut self) {
-        let mask = self.mask.val().to_u64();
+        let mut mask = self.mask.val().to_u64();
+        if self._lanes < 64 {
+            mask &= (1u64 << self._lanes) - 1;
+        }
         let index = if mask == 0 { 0 } else { mask.trailing_zeros() };
         self.index.next = u64::from(index).into();
     }
@@ -29,16 +51,28 @@ impl Logic for LowestSetBit {
     }
 
     fn hdl(&self) -> Verilog {
-        Verilog::Custom(
+        // Mask bits at and above `lanes` are never set (and a one-lane
+        // core needs none); reading them into an unused wire tells the
+        // linter so.
+        let first_unused = if self._lanes == 1 { 0 } else { self._lanes };
+        let unused = if first_unused < 64 {
+            format!("\nwire unused_mask = &{{1'b0, mask[63:{first_unused}], 1'b0}};")
+        } else {
+            String::new()
+        };
+        if self._lanes == 1 {
+            return Verilog::Custom(format!("always @(*) index = 16'd0;{unused}"));
+        }
+        Verilog::Custom(format!(
             "\
 integer k;
 always @(*) begin
   index = 16'd0;
-  for (k = 63; k >= 0; k = k - 1)
+  for (k = {}; k >= 0; k = k - 1)
     if (mask[k]) index = k[15:0];
-end"
-            .into(),
-        )
+end{unused}",
+            self._lanes - 1
+        ))
     }
 }
 
@@ -48,18 +82,39 @@ mod tests {
 
     #[test]
     fn finds_the_lowest_set_bit() {
-        let mut enc = LowestSetBit::default();
-        enc.connect_all();
-        for (mask, want) in [
-            (0u64, 0u64),
-            (1, 0),
-            (0b1000, 3),
-            (0b1010, 1),
-            (1 << 63, 63),
+        for (lanes, mask, want) in [
+            (64, 0u64, 0u64),
+            (64, 1, 0),
+            (64, 0b1000, 3),
+            (64, 0b1010, 1),
+            (64, 1 << 63, 63),
+            (4, 0b1000, 3),
+            (3, 0b1000, 0),
+            (3, 0b1100, 2),
+            (1, 0b10, 0),
         ] {
+            let mut enc = LowestSetBit::new(lanes);
+            enc.connect_all();
             enc.mask.next = mask.into();
             simulate(&mut enc, 10);
-            assert_eq!(enc.index.val().to_u64(), want, "mask {mask:#b}");
+            assert_eq!(
+                enc.index.val().to_u64(),
+                want,
+                "{lanes} lanes, mask {mask:#b}"
+            );
         }
+    }
+
+    #[test]
+    fn verilog_walks_only_the_lanes() {
+        let Verilog::Custom(v) = LowestSetBit::new(5).hdl() else {
+            panic!("a custom block")
+        };
+        assert!(v.contains("for (k = 4; k >= 0;"), "{v}");
+        let Verilog::Custom(v) = LowestSetBit::new(1).hdl() else {
+            panic!("a custom block")
+        };
+        assert!(v.starts_with("always @(*) index = 16'd0;"), "{v}");
+        assert!(v.contains("mask[63:0]"), "{v}");
     }
 }

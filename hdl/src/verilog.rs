@@ -59,7 +59,7 @@ fn module_names(plan: &HardwarePlan) -> Vec<(String, String)> {
         names.push((format!("top$core${l}$datapath"), format!("{stem}_datapath")));
         names.push((
             format!("top$core${l}$encoder"),
-            format!("sg_l{l}_lowest_set_bit"),
+            format!("{stem}_lowest_set_bit"),
         ));
         names.push((format!("top$fifo${l}"), format!("sg_l{l}_fifo_d{depth}")));
         names.push((

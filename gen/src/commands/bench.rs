@@ -41,7 +41,27 @@ pub struct Args {
 
 /// The benchmark network: 784-400-10 `ttfs`, 16-bit weights.
 pub fn bench_network(seed: u64, steps: u32) -> ValidNetwork {
-    let mut shape = Shape::new(784, &[400, 10], steps);
+    bench_network_shaped(
+        seed,
+        steps,
+        784,
+        &[400, 10],
+        300_000,
+        "bench-784-400-10-ttfs",
+    )
+}
+
+/// A dense `ttfs` network of the benchmark's kind in any shape: zero-mean
+/// 16-bit weights, 24-bit states, one threshold for every layer.
+pub fn bench_network_shaped(
+    seed: u64,
+    steps: u32,
+    inputs: usize,
+    sizes: &[usize],
+    threshold: i64,
+    name: &str,
+) -> ValidNetwork {
+    let mut shape = Shape::new(inputs, sizes, steps);
     shape.neuron = Some(Neuron::Ttfs);
     shape.weight_width = Some(16);
     shape.max_delay = Some(0);
@@ -60,9 +80,9 @@ pub fn bench_network(seed: u64, steps: u32) -> ValidNetwork {
         layer.widths.membrane = 24;
         layer.widths.threshold = 24;
         layer.widths.current = Some(24);
-        layer.threshold = Some(300_000);
+        layer.threshold = Some(threshold);
     }
-    network.name = "bench-784-400-10-ttfs".to_owned();
+    network.name = name.to_owned();
     spikegate_model::validate(network).expect("bench network is valid")
 }
 

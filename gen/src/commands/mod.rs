@@ -2,6 +2,7 @@
 //! what it does.
 
 pub mod bench;
+pub mod bench_cosim;
 pub mod bench_hw;
 pub mod check;
 pub mod cosim;

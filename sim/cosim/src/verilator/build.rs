@@ -149,9 +149,9 @@ fn verilator_flags(trace: bool) -> Vec<String> {
         "--top-module",
         "spikegate_top",
         "-CFLAGS",
-        "-fPIC -O2",
+        "-fPIC -O2 -fvisibility=hidden -fno-semantic-interposition",
         "-LDFLAGS",
-        "-shared",
+        "-shared -Wl,-Bsymbolic",
         "-MAKEFLAGS",
         "OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2",
     ]

@@ -40,11 +40,13 @@ struct SgModel {
     if trace {
         s.push_str("    VerilatedVcdC *vcd = nullptr;\n");
     }
-    s.push_str("};\n\nextern \"C\" {\n");
+    s.push_str(
+        "};\n\n#define SG_EXPORT __attribute__((visibility(\"default\")))\nextern \"C\" {\n",
+    );
     s.push_str(&format!(
-        "uint32_t sg_abi(void) {{ return {SHIM_ABI}; }}\n\n"
+        "SG_EXPORT uint32_t sg_abi(void) {{ return {SHIM_ABI}; }}\n\n"
     ));
-    s.push_str("void *sg_new(const char *vcd_path) {\n    SgModel *m = new SgModel();\n");
+    s.push_str("SG_EXPORT void *sg_new(const char *vcd_path) {\n    SgModel *m = new SgModel();\n");
     if trace {
         s.push_str("    if (vcd_path) m->context.traceEverOn(true);\n");
     } else {
@@ -58,13 +60,13 @@ struct SgModel {
         );
     }
     s.push_str("    m->top->clock = 0;\n    m->top->eval();\n    return m;\n}\n\n");
-    s.push_str("void sg_free(void *p) {\n    SgModel *m = static_cast<SgModel *>(p);\n    m->top->final();\n");
+    s.push_str("SG_EXPORT void sg_free(void *p) {\n    SgModel *m = static_cast<SgModel *>(p);\n    m->top->final();\n");
     if trace {
         s.push_str("    if (m->vcd) { m->vcd->close(); delete m->vcd; }\n");
     }
     s.push_str("    delete m->top;\n    delete m;\n}\n\n");
     s.push_str(
-        r#"void sg_cycle(void *p, const SgInputs *in, SgOutputs *out, uint32_t *taps, uint8_t dump) {
+        r#"SG_EXPORT void sg_cycle(void *p, const SgInputs *in, SgOutputs *out, uint32_t *taps, uint8_t dump) {
     SgModel *m = static_cast<SgModel *>(p);
     Vspikegate_top *t = m->top;
     t->clock = 0;
