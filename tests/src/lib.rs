@@ -6,7 +6,11 @@
 use std::path::{Path, PathBuf};
 
 use spikegate_model::load::read_json;
-use spikegate_model::{load_network, load_spikes, ResultFile, SpikeFile, ValidNetwork};
+use spikegate_model::{
+    load_network, load_spikes, Decode, Neuron, ResultFile, SpikeFile, ValidNetwork,
+};
+use spikegate_sim::random::{random_network, random_neuron, Shape};
+use spikegate_sim::rng::SplitMix64;
 
 /// The workspace's top folder.
 pub fn workspace_root() -> PathBuf {
@@ -109,4 +113,39 @@ pub fn generate_case(
     spikegate::generate::write_folder(&out, &output.files)
         .unwrap_or_else(|e| panic!("golden/{}: {e:#}", case.name));
     out
+}
+
+/// A random network of kinds the hardware has (`if`, `lif`, `ttfs`), no
+/// delays, spiking output: 1 to 3 layers of 1 to 7 neurons, 1 to 6 inputs,
+/// 3 to 8 steps, widths up to 12 bits.
+pub fn random_hardware_network(rng: &mut SplitMix64) -> ValidNetwork {
+    random_hardware_network_up_to(rng, 7, 6, 8)
+}
+
+/// As [`random_hardware_network`], with layers of 1 to `neurons` neurons,
+/// 1 to `inputs` inputs and 3 to `steps` steps.
+pub fn random_hardware_network_up_to(
+    rng: &mut SplitMix64,
+    neurons: usize,
+    inputs: usize,
+    steps: u32,
+) -> ValidNetwork {
+    let layers = 1 + rng.below(3);
+    let sizes: Vec<usize> = (0..layers).map(|_| 1 + rng.below(neurons)).collect();
+    let inputs = 1 + rng.below(inputs);
+    let steps = 3 + rng.below(steps as usize - 2) as u32;
+    let mut shape = Shape::new(inputs, &sizes, steps);
+    shape.neuron = Some(loop {
+        let n = random_neuron(rng, 12);
+        if matches!(n, Neuron::If | Neuron::Lif { .. } | Neuron::Ttfs) {
+            break n;
+        }
+    });
+    shape.max_delay = Some(0);
+    shape.decode = Some(if rng.chance(0.5) {
+        Decode::FirstSpike
+    } else {
+        Decode::SpikeCount
+    });
+    random_network(rng, &shape)
 }

@@ -6,11 +6,11 @@
 
 use spikegate_hdl::testing::{Harness, Pacing};
 use spikegate_hdl::{plan, BuildOptions, HardwarePlan};
-use spikegate_model::{Decode, Neuron, Spike, ValidNetwork};
-use spikegate_sim::random::{random_input, random_network, random_neuron, Shape};
+use spikegate_model::Spike;
+use spikegate_sim::random::random_input;
 use spikegate_sim::rng::SplitMix64;
 use spikegate_sim::Reference;
-use spikegate_tests::{golden_case_names, load_golden, HARDWARE_CASES};
+use spikegate_tests::{golden_case_names, load_golden, random_hardware_network, HARDWARE_CASES};
 
 fn options(pe: usize) -> BuildOptions {
     BuildOptions {
@@ -83,28 +83,6 @@ fn cases_beyond_this_hardware_are_refused_clearly() {
             "golden/{name}: unclear refusal: {err}"
         );
     }
-}
-
-/// A random network of kinds the hardware has (if, lif, ttfs), no delays,
-/// spiking output.
-fn random_hardware_network(rng: &mut SplitMix64) -> ValidNetwork {
-    let layers = 1 + rng.below(3);
-    let sizes: Vec<usize> = (0..layers).map(|_| 1 + rng.below(7)).collect();
-    let inputs = 1 + rng.below(6);
-    let mut shape = Shape::new(inputs, &sizes, 3 + rng.below(6) as u32);
-    shape.neuron = Some(loop {
-        let n = random_neuron(rng, 12);
-        if matches!(n, Neuron::If | Neuron::Lif { .. } | Neuron::Ttfs) {
-            break n;
-        }
-    });
-    shape.max_delay = Some(0);
-    shape.decode = Some(if rng.chance(0.5) {
-        Decode::FirstSpike
-    } else {
-        Decode::SpikeCount
-    });
-    random_network(rng, &shape)
 }
 
 #[test]

@@ -1,0 +1,450 @@
+//! The co-simulator on the generated Verilog: every golden case the
+//! hardware can hold (Verilator and rust-hdl in lockstep, every layer
+//! through the taps), seeded random designs against the reference model
+//! under random gaps and back-pressure, and the checker itself shown to
+//! catch a corrupted weight at the right layer, step and neuron.
+//!
+//! These tests need Verilator: in CI they fail without it, elsewhere they
+//! skip with a loud message.
+
+use std::path::{Path, PathBuf};
+
+use spikegate::cosim::{prepare, run_all, BackendChoice, CosimOptions, SampleOutcome};
+use spikegate::generate::{generate, write_folder};
+use spikegate_cosim::verilator::{build, BuildRequest};
+use spikegate_cosim::{Pacing, Session};
+use spikegate_hdl::BuildOptions;
+use spikegate_model::{Spike, ValidNetwork};
+use spikegate_sim::random::random_input;
+use spikegate_sim::rng::SplitMix64;
+use spikegate_sim::Reference;
+use spikegate_tests::{load_golden, random_hardware_network_up_to, require_tool, HARDWARE_CASES};
+
+fn options(pe: usize, backend: BackendChoice, lockstep: bool, pacing: Pacing) -> CosimOptions {
+    CosimOptions {
+        build: BuildOptions {
+            pe,
+            taps: true,
+            ..BuildOptions::default()
+        },
+        design: None,
+        backend: Some(backend),
+        lockstep,
+        pacing,
+        threads: 2,
+    }
+}
+
+/// Runs `samples` and returns each outcome, failing the test on any run
+/// that did not finish.
+fn cosim(
+    network: &ValidNetwork,
+    samples: &[Vec<Spike>],
+    opts: &CosimOptions,
+    what: &str,
+) -> Vec<SampleOutcome> {
+    let prepared = prepare(network, opts).unwrap_or_else(|e| panic!("{what}: {e:#}"));
+    run_all(&prepared, network, samples, &|_| {})
+        .unwrap_or_else(|e| panic!("{what}: {e:#}"))
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| r.unwrap_or_else(|e| panic!("{what}, sample {i}: {e}")))
+        .collect()
+}
+
+fn verilator_present(test: &str) -> bool {
+    require_tool("verilator", test)
+}
+
+#[test]
+fn golden_cases_match_on_verilator_and_rusthdl_in_lockstep() {
+    if !verilator_present("cosim golden cases") {
+        return;
+    }
+    for name in HARDWARE_CASES {
+        let case = load_golden(name);
+        let samples: Vec<Vec<Spike>> = case
+            .input
+            .samples
+            .iter()
+            .map(|s| s.events.clone())
+            .collect();
+        // The large case on Verilator alone at P = 16 (rust-hdl is slow);
+        // the small ones in lockstep with rust-hdl at P = 1 and 3.
+        let runs: &[(usize, bool)] = if *name == "large_ttfs" {
+            &[(16, false)]
+        } else {
+            &[(1, true), (3, true)]
+        };
+        for &(pe, lockstep) in runs {
+            let what = format!("golden/{name}, P = {pe}");
+            let opts = options(pe, BackendChoice::Verilator, lockstep, Pacing::default());
+            let outcomes = cosim(&case.network, &samples, &opts, &what);
+            for (s, (o, want)) in outcomes.iter().zip(&case.expected.samples).enumerate() {
+                assert_eq!(o.mismatch, None, "{what}: {}", o.mismatch.as_ref().unwrap());
+                for (l, layer) in want.layers.iter().enumerate() {
+                    assert_eq!(
+                        o.hardware.layers[l], layer.events,
+                        "{what}, sample {s}, layer {l}: Verilator's spikes differ from expected.json"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn small_golden_cases_match_on_rusthdl_alone() {
+    for name in ["if_subtract", "lif_shift", "ttfs", "bias"] {
+        let case = load_golden(name);
+        let samples: Vec<Vec<Spike>> = case
+            .input
+            .samples
+            .iter()
+            .map(|s| s.events.clone())
+            .collect();
+        let what = format!("golden/{name} on rusthdl");
+        let opts = options(2, BackendChoice::Rusthdl, false, Pacing::default());
+        for (o, want) in cosim(&case.network, &samples, &opts, &what)
+            .iter()
+            .zip(&case.expected.samples)
+        {
+            assert_eq!(o.mismatch, None, "{what}");
+            let last = want.layers.len() - 1;
+            assert_eq!(o.hardware.layers[last], want.layers[last].events, "{what}");
+        }
+    }
+}
+
+/// Designs for the differential test; `SPIKEGATE_COSIM_DESIGNS` sets how
+/// many (nightly: thousands).
+fn design_count() -> u64 {
+    std::env::var("SPIKEGATE_COSIM_DESIGNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20)
+}
+
+#[test]
+fn random_designs_match_the_reference_under_gaps_and_backpressure() {
+    if !verilator_present("cosim random designs") {
+        return;
+    }
+    let designs = design_count();
+    let mut pairs = 0;
+    let mut seen_pe = std::collections::BTreeSet::new();
+    for seed in 0..designs {
+        let mut rng = SplitMix64::new(0xc051_0000 + seed);
+        let network = random_hardware_network_up_to(&mut rng, 23, 19, 16);
+        let pe = [1, 2, 3, 4, 5, 8, 16][rng.below(7)];
+        seen_pe.insert(pe);
+        let net = network.network();
+        let rate = 0.1 + 0.5 * (rng.below(4) as f64 / 3.0);
+        let samples: Vec<Vec<Spike>> = (0..10)
+            .map(|_| random_input(&mut rng, net.inputs, net.time_steps, rate))
+            .collect();
+        let pacing = Pacing {
+            gaps: [0.0, 0.3, 0.7][rng.below(3)],
+            stalls: [0.0, 0.5, 0.9][rng.below(3)],
+            seed,
+        };
+        let sizes: Vec<usize> = net.layers.iter().map(|l| l.size).collect();
+        let what = format!(
+            "seed {seed} ({} inputs, layers {sizes:?}, {}, P = {pe}, gaps {}, stalls {}; replay with \
+             SplitMix64::new({:#x})",
+            net.inputs,
+            net.layers[0].neuron.kind_name(),
+            pacing.gaps,
+            pacing.stalls,
+            0xc051_0000 + seed
+        );
+        // Lockstep: Verilator's outputs equal rust-hdl's on every cycle, and
+        // both equal the reference on every spike of every layer.
+        let opts = options(pe, BackendChoice::Verilator, true, pacing);
+        let outcomes = cosim(&network, &samples, &opts, &what);
+        let mut reference = Reference::new(&network);
+        for (s, (o, sample)) in outcomes.iter().zip(&samples).enumerate() {
+            assert_eq!(o.mismatch, None, "{what}: {}", o.mismatch.as_ref().unwrap());
+            // An independent check of the checker's verdict.
+            let want = reference.run(sample).expect("valid input");
+            assert_eq!(o.hardware.layers, want.layers, "{what}, sample {s}");
+            pairs += 1;
+        }
+    }
+    assert!(
+        pairs >= 200 || designs < 20,
+        "only {pairs} (model, input) pairs"
+    );
+    assert!(
+        designs < 20 || seen_pe.len() >= 4,
+        "P values drawn: {seen_pe:?}"
+    );
+}
+
+#[test]
+fn heavy_backpressure_loses_duplicates_and_delays_nothing() {
+    if !verilator_present("cosim back-pressure") {
+        return;
+    }
+    // Two-beat FIFOs, the output taken in one cycle of twenty and a beat
+    // offered in one of five: stalls reach back through every core to the
+    // input.
+    let case = load_golden("large_ttfs");
+    let samples: Vec<Vec<Spike>> = case
+        .input
+        .samples
+        .iter()
+        .map(|s| s.events.clone())
+        .collect();
+    let pacing = Pacing {
+        gaps: 0.8,
+        stalls: 0.95,
+        seed: 42,
+    };
+    let mut opts = options(4, BackendChoice::Verilator, false, pacing);
+    opts.build.fifo_depth = 2;
+    let prepared = prepare(&case.network, &opts).expect("prepares");
+    let library = prepared.library.as_ref().expect("a Verilator library");
+    let mut session =
+        Session::new(library.instantiate(None).unwrap(), prepared.info.clone()).unwrap();
+    let mut reference = Reference::new(&case.network);
+    for (s, sample) in samples.iter().enumerate() {
+        let (mut output_stalls, mut input_refusals) = (0u64, 0u64);
+        let run = session
+            .run_observed(sample, &mut pacing.for_sample(s), &mut |_, i, o| {
+                output_stalls += u64::from(o.out_valid && !i.out_ready);
+                input_refusals += u64::from(i.in_valid && !o.in_ready);
+            })
+            .expect("runs");
+        let want = reference.run(sample).unwrap();
+        assert_eq!(
+            run.layers, want.layers,
+            "sample {s}: spikes lost, duplicated or moved"
+        );
+        assert!(
+            output_stalls > 20,
+            "sample {s}: only {output_stalls} stalled output cycles"
+        );
+        assert!(
+            input_refusals > 20,
+            "sample {s}: back-pressure never reached the input ({input_refusals})"
+        );
+    }
+}
+
+/// The golden case with one weight changed so that the reference's spikes
+/// change, the hardware's Verilog staying byte-identical: returns the
+/// changed network and the (layer, pre, post) of the weight.
+fn corrupt_one_weight(
+    network: &ValidNetwork,
+    input: &[Spike],
+    pe: usize,
+) -> (ValidNetwork, (usize, usize, usize)) {
+    let base = generate(network, opts_build(pe), None).expect("generates");
+    let mut reference = Reference::new(network);
+    let want = reference.run(input).expect("valid");
+    for (l, layer) in network.network().layers.iter().enumerate() {
+        for pre in 0..layer.weights.len() {
+            for post in 0..layer.size {
+                let mut changed = network.network().clone();
+                let w = &mut changed.layers[l].weights[pre][post];
+                *w = if *w > 0 { 0 } else { (*w + 3).min(7) };
+                let Ok(changed) = spikegate_model::validate(changed) else {
+                    continue;
+                };
+                let Ok(out) = generate(&changed, opts_build(pe), None) else {
+                    continue;
+                };
+                if out.files[0] != base.files[0] {
+                    continue; // widths moved: not a one-weight corruption
+                }
+                let got = Reference::new(&changed).run(input).expect("valid");
+                if got.layers != want.layers {
+                    return (changed, (l, pre, post));
+                }
+            }
+        }
+    }
+    panic!("no single weight changes the spikes");
+}
+
+fn opts_build(pe: usize) -> BuildOptions {
+    BuildOptions {
+        pe,
+        taps: true,
+        ..BuildOptions::default()
+    }
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "spikegate-cosim-test-{}-{name}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn a_corrupted_weight_is_reported_at_its_layer_step_and_neuron() {
+    if !verilator_present("cosim checker") {
+        return;
+    }
+    let case = load_golden("if_subtract");
+    let input = case.input.samples[0].events.clone();
+    let pe = 2;
+    let (changed, (layer, pre, post)) = corrupt_one_weight(&case.network, &input, pe);
+    // The design of the original model, with the changed model's weight
+    // image: one weight differs, in one line of one image.
+    let dir = scratch("corrupt");
+    write_folder(
+        &dir,
+        &generate(&case.network, opts_build(pe), None).unwrap().files,
+    )
+    .unwrap();
+    let bad = generate(&changed, opts_build(pe), None).unwrap();
+    let mut changed_lines = 0;
+    for (name, text) in &bad.files {
+        if name.ends_with(".hex") {
+            let old = std::fs::read_to_string(dir.join(name)).unwrap();
+            changed_lines += old
+                .lines()
+                .zip(text.lines())
+                .filter(|(a, b)| a != b)
+                .count();
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+    }
+    assert_eq!(changed_lines, 1, "exactly one memory word changes");
+
+    // Where the first difference must be: from the two reference runs.
+    let want = Reference::new(&case.network).run(&input).unwrap();
+    let got = Reference::new(&changed).run(&input).unwrap();
+    let first_layer = (0..want.layers.len())
+        .find(|&l| want.layers[l] != got.layers[l])
+        .unwrap();
+    assert_eq!(
+        first_layer, layer,
+        "the changed weight's layer is the first to differ"
+    );
+
+    let mut opts = options(pe, BackendChoice::Verilator, false, Pacing::default());
+    opts.design = Some(dir.clone());
+    let outcomes = cosim(
+        &case.network,
+        std::slice::from_ref(&input),
+        &opts,
+        "corrupted design",
+    );
+    let m = outcomes[0]
+        .mismatch
+        .as_ref()
+        .expect("the corrupted weight is caught");
+    assert_eq!(m.layer, layer, "{m}");
+    let diff_step = |a: &[Spike], b: &[Spike]| {
+        (0..case.network.network().time_steps)
+            .find(|&t| {
+                let f = |x: &[Spike]| {
+                    x.iter()
+                        .filter(|s| s.step == t)
+                        .map(|s| s.neuron)
+                        .collect::<Vec<_>>()
+                };
+                f(a) != f(b)
+            })
+            .unwrap()
+    };
+    assert_eq!(
+        m.step,
+        diff_step(&want.layers[layer], &got.layers[layer]),
+        "{m}"
+    );
+    assert_eq!(m.neuron, Some(post as u32), "{m} (weight {pre} -> {post})");
+    assert_eq!(
+        outcomes[0].hardware.layers[layer], got.layers[layer],
+        "the hardware computes the corrupted weight"
+    );
+
+    // The command exits 1 and writes a waveform with the design's inner
+    // signals around the mismatch.
+    let vcd = dir.join("mismatch.vcd");
+    let g = |f: &str| {
+        spikegate_tests::workspace_root()
+            .join("golden/if_subtract")
+            .join(f)
+    };
+    let mut args = cosim_args(&g("model.json"), &g("input.json"));
+    args.design = Some(dir.clone());
+    args.backend = Some(BackendChoice::Verilator);
+    args.vcd = Some(vcd.clone());
+    let code = spikegate::commands::cosim::run(&args).expect("runs");
+    assert_eq!(
+        format!("{code:?}"),
+        format!("{:?}", std::process::ExitCode::FAILURE)
+    );
+    let wave = std::fs::read_to_string(&vcd).expect("a waveform");
+    assert!(
+        wave.contains("$enddefinitions") && wave.contains("datapath"),
+        "{}",
+        &wave[..wave.len().min(2000)]
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_second_build_is_taken_from_the_cache() {
+    if !verilator_present("cosim cache") {
+        return;
+    }
+    let case = load_golden("ttfs");
+    let dir = scratch("cache");
+    write_folder(
+        &dir,
+        &generate(&case.network, opts_build(1), None).unwrap().files,
+    )
+    .unwrap();
+    let request = BuildRequest {
+        design: dir.clone(),
+        taps: 0,
+        trace: false,
+    };
+    let first = build(&request).expect("builds");
+    let stamp = |p: &Path| std::fs::metadata(p).unwrap().modified().unwrap();
+    let made = stamp(&first);
+    let second = build(&request).expect("cached");
+    assert_eq!(first, second);
+    assert_eq!(made, stamp(&second), "the library was rebuilt");
+    // A changed image is a different design.
+    let hex = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "hex"))
+        .unwrap();
+    let text = std::fs::read_to_string(&hex).unwrap();
+    let flipped = if text.starts_with('f') { "e" } else { "f" };
+    std::fs::write(&hex, format!("{flipped}{}", &text[1..])).unwrap();
+    assert_ne!(build(&request).expect("builds"), first);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+fn cosim_args(model: &Path, input: &Path) -> spikegate::commands::cosim::Args {
+    spikegate::commands::cosim::Args {
+        model: model.to_path_buf(),
+        input: input.to_path_buf(),
+        backend: None,
+        lockstep: false,
+        samples: None,
+        vcd: None,
+        report: None,
+        expect: None,
+        design: None,
+        pe: 1,
+        fifo_depth: spikegate_hdl::plan::DEFAULT_FIFO_DEPTH,
+        no_taps: false,
+        gaps: 0.0,
+        stalls: 0.0,
+        seed: 1,
+        threads: Some(1),
+        quiet: true,
+    }
+}
