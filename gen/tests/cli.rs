@@ -427,11 +427,6 @@ fn gen_refuses_before_writing_anything() {
     let dir = scratch("gen-refuse");
     let cases: &[(&str, &[&str], &str)] = &[
         (
-            "cuba",
-            &[],
-            "layer 0: field `neuron.kind`: kind `cuba` is not supported by the hardware yet",
-        ),
-        (
             "delays",
             &[],
             "layer 0: field `delays`: synaptic delays are not supported by the hardware yet",

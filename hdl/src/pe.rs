@@ -18,7 +18,7 @@
 //! the reference in `sim/` and both are checked against it.
 
 use spikegate_model::width::{range_of, saturate};
-use spikegate_model::Reset;
+use spikegate_model::{Decay, Reset};
 
 use crate::plan::{CorePlan, Update};
 
@@ -41,10 +41,13 @@ pub struct LaneState {
     pub acc: i64,
     /// Membrane potential.
     pub v: i64,
-    /// Synaptic current (`ttfs`).
+    /// Synaptic current (`cuba`, `ttfs`).
     pub i: i64,
-    /// Fired before in this sample (`ttfs`).
-    pub fired: bool,
+    /// Adaptation (`adlif`).
+    pub w: i64,
+    /// `ttfs`: fired before in this sample; `adlif`: spiked in the
+    /// previous step.
+    pub flag: bool,
 }
 
 /// Applies operation `op` to one lane with the weight-memory value
@@ -65,33 +68,75 @@ pub fn apply(core: &CorePlan, op: u64, s: LaneState, weight: i64) -> (LaneState,
     }
 }
 
+/// `D(z)` of docs/semantics.md; an absent decay holds the value.
+fn decay(z: i64, d: Option<Decay>) -> i64 {
+    match d {
+        None => z,
+        Some(Decay::Shift(k)) => z - (z >> k.min(63)),
+        Some(Decay::Multiply { beta, frac_bits }) => (z * beta) >> frac_bits,
+    }
+}
+
 fn sweep(core: &CorePlan, s: LaneState, weight: i64) -> (LaneState, bool) {
     let bias = if core.bias.is_some() { weight } else { 0 };
     let x = s.acc + bias;
-    let membrane = core.lane.membrane;
-    let (i, v_sum) = match core.update {
-        Update::If => (0, s.v + x),
-        Update::LifShift(k) => (0, s.v - (s.v >> k.min(63)) + x),
-        Update::LifMultiply { beta, frac_bits } => (0, ((s.v * beta) >> frac_bits) + x),
+    let l = core.lane;
+    let membrane = l.membrane;
+    let (i, w, v_sum) = match core.update {
+        Update::If => (0, 0, s.v + x),
+        Update::LifShift(k) => (0, 0, decay(s.v, Some(Decay::Shift(k))) + x),
+        Update::LifMultiply { beta, frac_bits } => (
+            0,
+            0,
+            decay(s.v, Some(Decay::Multiply { beta, frac_bits })) + x,
+        ),
         Update::Ttfs => {
-            let i = saturate(s.i + x, core.lane.current.unwrap_or(membrane));
-            (i, s.v + i)
+            let i = saturate(s.i + x, l.current.unwrap_or(membrane));
+            (i, 0, s.v + i)
+        }
+        Update::Cuba {
+            current,
+            membrane: membrane_decay,
+        } => {
+            let i = saturate(decay(s.i, current) + x, l.current.unwrap_or(membrane));
+            (i, 0, decay(s.v, membrane_decay) + i)
+        }
+        Update::Adlif {
+            alpha,
+            beta,
+            a,
+            b,
+            frac_bits,
+        } => {
+            // `v` and `s` here are the previous step's, after its reset.
+            let kick = if s.flag { b } else { 0 };
+            let w = saturate(
+                ((beta * s.w + a * s.v) >> frac_bits) + kick,
+                l.adaptation.unwrap_or(membrane),
+            );
+            (0, w, ((alpha * s.v) >> frac_bits) + x - w)
         }
     };
     let v = saturate(v_sum, membrane);
-    let spike = v >= core.threshold && !s.fired;
+    let once = core.update == Update::Ttfs;
+    let spike = v >= core.threshold && !(once && s.flag);
     let v = match (spike, core.reset) {
         (true, Reset::Subtract) => v - core.threshold,
         (true, Reset::Zero) => 0,
         _ => v,
     };
-    let fired = s.fired || (core.lane.fired_flag && spike);
+    let flag = match core.update {
+        Update::Ttfs => s.flag || spike,
+        Update::Adlif { .. } => spike,
+        _ => false,
+    };
     (
         LaneState {
             acc: 0,
             v,
             i,
-            fired,
+            w,
+            flag,
         },
         spike,
     )
@@ -110,6 +155,7 @@ fn internal_width(core: &CorePlan) -> u32 {
     (l.acc + 1)
         .max(l.membrane)
         .max(l.current.unwrap_or(0))
+        .max(l.adaptation.unwrap_or(0))
         .max(core.weight_width)
         + 20
 }
@@ -129,6 +175,27 @@ fn sext(name: &str, from: u32, to: u32) -> String {
         name.to_string()
     } else {
         format!("{{{{{}{{{name}[{}]}}}}, {name}}}", to - from, from - 1)
+    }
+}
+
+/// Declares `<z>_dec`, the decay `d` of the `wi`-bit signal `<z>_x` (an
+/// absent decay holds the value).
+fn decay_wires(line: &mut dyn FnMut(String), z: &str, d: Option<Decay>, wi: u32) {
+    let top = wi - 1;
+    match d {
+        None => line(format!("wire signed [{top}:0] {z}_dec = {z}_x;")),
+        Some(Decay::Shift(k)) => line(format!(
+            "wire signed [{top}:0] {z}_dec = {z}_x - ({z}_x >>> {k});"
+        )),
+        Some(Decay::Multiply { beta, frac_bits }) => {
+            line(format!(
+                "wire signed [{top}:0] {z}_prod = {z}_x * {};",
+                lit(wi, beta)
+            ));
+            line(format!(
+                "wire signed [{top}:0] {z}_dec = {z}_prod >>> {frac_bits};"
+            ));
+        }
     }
 }
 
@@ -179,6 +246,9 @@ pub fn verilog(core: &CorePlan) -> String {
         wi - 1,
         sext("v", v, wi)
     ));
+    if l.flag {
+        line(format!("wire flag = state_in[{}];", lb - 1));
+    }
     line(format!(
         "wire signed [{}:0] weight_x = {};",
         wi - 1,
@@ -195,37 +265,46 @@ pub fn verilog(core: &CorePlan) -> String {
     };
     line(format!("wire signed [{}:0] x = {x};", wi - 1));
     let mut rest_fields = Vec::new();
+    // The state fields above `v`, from the least significant bit.
+    let mut field_base = a + v;
+    let mut field = |line: &mut dyn FnMut(String), name: &str, width: u32| {
+        line(format!(
+            "wire signed [{}:0] {name} = state_in[{}:{}];",
+            width - 1,
+            field_base + width - 1,
+            field_base
+        ));
+        line(format!(
+            "wire signed [{}:0] {name}_x = {};",
+            wi - 1,
+            sext(name, width, wi)
+        ));
+        field_base += width;
+    };
     match core.update {
         Update::If => line(format!("wire signed [{}:0] v_sum = v_x + x;", wi - 1)),
-        Update::LifShift(k) => line(format!(
-            "wire signed [{}:0] v_sum = v_x - (v_x >>> {k}) + x;",
-            wi - 1
-        )),
-        Update::LifMultiply { beta, frac_bits } => {
-            line(format!(
-                "wire signed [{}:0] v_scaled = v_x * {};",
-                wi - 1,
-                lit(wi, beta)
-            ));
-            line(format!(
-                "wire signed [{}:0] v_sum = (v_scaled >>> {frac_bits}) + x;",
-                wi - 1
-            ));
+        Update::LifShift(k) => {
+            decay_wires(&mut line, "v", Some(Decay::Shift(k)), wi);
+            line(format!("wire signed [{}:0] v_sum = v_dec + x;", wi - 1));
         }
-        Update::Ttfs => {
-            let iw = l.current.expect("ttfs has a current width");
-            line(format!(
-                "wire signed [{}:0] i = state_in[{}:{}];",
-                iw - 1,
-                a + v + iw - 1,
-                a + v
-            ));
-            line(format!("wire fired = state_in[{}];", lb - 1));
-            line(format!(
-                "wire signed [{}:0] i_sum = {} + x;",
-                wi - 1,
-                sext("i", iw, wi)
-            ));
+        Update::LifMultiply { beta, frac_bits } => {
+            decay_wires(
+                &mut line,
+                "v",
+                Some(Decay::Multiply { beta, frac_bits }),
+                wi,
+            );
+            line(format!("wire signed [{}:0] v_sum = v_dec + x;", wi - 1));
+        }
+        Update::Ttfs | Update::Cuba { .. } => {
+            let (current, membrane) = match core.update {
+                Update::Cuba { current, membrane } => (current, membrane),
+                _ => (None, None),
+            };
+            let iw = l.current.expect("cuba and ttfs have a current width");
+            field(&mut line, "i", iw);
+            decay_wires(&mut line, "i", current, wi);
+            line(format!("wire signed [{}:0] i_sum = i_dec + x;", wi - 1));
             line(format!(
                 "wire [{}:0] i_new = {};",
                 iw - 1,
@@ -236,8 +315,55 @@ pub fn verilog(core: &CorePlan) -> String {
                 wi - 1,
                 sext("i_new", iw, wi)
             ));
-            line(format!("wire signed [{}:0] v_sum = v_x + i_new_x;", wi - 1));
+            decay_wires(&mut line, "v", membrane, wi);
+            line(format!(
+                "wire signed [{}:0] v_sum = v_dec + i_new_x;",
+                wi - 1
+            ));
             rest_fields.push("i_new".to_string());
+        }
+        Update::Adlif {
+            alpha,
+            beta,
+            a: coupling,
+            b,
+            frac_bits,
+        } => {
+            let aw = l.adaptation.expect("adlif has an adaptation width");
+            field(&mut line, "w", aw);
+            // `v` and `s` are the previous step's, after its reset.
+            line(format!(
+                "wire signed [{}:0] w_prod = w_x * {} + v_x * {};",
+                wi - 1,
+                lit(wi, beta),
+                lit(wi, coupling)
+            ));
+            line(format!(
+                "wire signed [{}:0] w_sum = (w_prod >>> {frac_bits}) + (flag ? {} : {});",
+                wi - 1,
+                lit(wi, b),
+                lit(wi, 0)
+            ));
+            line(format!(
+                "wire [{}:0] w_new = {};",
+                aw - 1,
+                saturate_expr("w_sum", aw, wi)
+            ));
+            line(format!(
+                "wire signed [{}:0] w_new_x = {};",
+                wi - 1,
+                sext("w_new", aw, wi)
+            ));
+            line(format!(
+                "wire signed [{}:0] v_prod = v_x * {};",
+                wi - 1,
+                lit(wi, alpha)
+            ));
+            line(format!(
+                "wire signed [{}:0] v_sum = (v_prod >>> {frac_bits}) + x - w_new_x;",
+                wi - 1
+            ));
+            rest_fields.push("w_new".to_string());
         }
     }
     line(format!(
@@ -245,7 +371,8 @@ pub fn verilog(core: &CorePlan) -> String {
         v - 1,
         saturate_expr("v_sum", v, wi)
     ));
-    let not_fired = if l.fired_flag { " && !fired" } else { "" };
+    let once = core.update == Update::Ttfs;
+    let not_fired = if once { " && !flag" } else { "" };
     line(format!(
         "wire signed [{}:0] v_new_x = {};",
         wi - 1,
@@ -264,10 +391,10 @@ pub fn verilog(core: &CorePlan) -> String {
         Reset::None => "v_new".to_string(),
     };
     line(format!("wire [{}:0] v_reset = {v_after};", v - 1));
-    if l.fired_flag {
-        rest_fields.push("fired | spike".to_string());
+    if l.flag {
+        rest_fields.push(if once { "flag | spike" } else { "spike" }.to_string());
     }
-    // Fields from the most significant: fired, i, v, acc.
+    // Fields from the most significant: flag, w or i, v, acc.
     rest_fields.reverse();
     let mut swept: Vec<String> = rest_fields;
     swept.push("v_reset".into());

@@ -72,6 +72,26 @@ pub enum Update {
     },
     /// `i = sat(i + x); v = sat(v + i)`, firing at most once.
     Ttfs,
+    /// `i = sat(D_i(i) + x); v = sat(D_v(v) + i)`; an absent decay holds.
+    Cuba {
+        /// Decay of the synaptic current.
+        current: Option<Decay>,
+        /// Decay of the membrane.
+        membrane: Option<Decay>,
+    },
+    /// `w = sat(((beta*w + a*v) >> F) + b*s); v = sat(((alpha*v) >> F) + x - w)`.
+    Adlif {
+        /// Membrane factor.
+        alpha: i64,
+        /// Adaptation factor.
+        beta: i64,
+        /// Coupling of `v` into `w`.
+        a: i64,
+        /// Spike-triggered increment of `w`.
+        b: i64,
+        /// Fraction bits `F` of `alpha`, `beta`, `a`.
+        frac_bits: u32,
+    },
 }
 
 impl Update {
@@ -82,12 +102,15 @@ impl Update {
             Update::LifShift(_) => "lifs",
             Update::LifMultiply { .. } => "lifm",
             Update::Ttfs => "ttfs",
+            Update::Cuba { .. } => "cuba",
+            Update::Adlif { .. } => "adlif",
         }
     }
 }
 
 /// Bit positions of one lane's fields inside a neuron-memory word, from
-/// the least significant bit: `acc`, `v`, then `i` and `fired` (`ttfs`).
+/// the least significant bit: `acc`, `v`, then `i` (`cuba`, `ttfs`), `w`
+/// (`adlif`) and the flag (`ttfs`: fired; `adlif`: spiked last step).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LaneLayout {
     /// Width of the synaptic accumulator.
@@ -96,14 +119,21 @@ pub struct LaneLayout {
     pub membrane: u32,
     /// Width of the current `i`, for kinds that have one.
     pub current: Option<u32>,
-    /// Whether the lane keeps a fired-once flag.
-    pub fired_flag: bool,
+    /// Width of the adaptation `w`, for kinds that have one.
+    pub adaptation: Option<u32>,
+    /// Whether the lane keeps a one-bit flag: `ttfs` fired before,
+    /// `adlif` spiked in the previous step.
+    pub flag: bool,
 }
 
 impl LaneLayout {
     /// Bits of one lane in the neuron memory.
     pub fn bits(&self) -> u32 {
-        self.acc + self.membrane + self.current.unwrap_or(0) + u32::from(self.fired_flag)
+        self.acc
+            + self.membrane
+            + self.current.unwrap_or(0)
+            + self.adaptation.unwrap_or(0)
+            + u32::from(self.flag)
     }
 }
 
@@ -299,15 +329,26 @@ fn plan_core(
             frac_bits: *frac_bits,
         },
         Neuron::Ttfs => Update::Ttfs,
-        other => {
-            return Err(err(
-                "neuron.kind",
-                format!(
-                    "kind `{}` is not supported by the hardware yet (supported: if, lif, ttfs)",
-                    other.kind_name()
-                ),
-            ))
-        }
+        Neuron::Cuba {
+            current_decay,
+            membrane_decay,
+        } => Update::Cuba {
+            current: *current_decay,
+            membrane: *membrane_decay,
+        },
+        Neuron::Adlif {
+            alpha,
+            beta,
+            a,
+            b,
+            frac_bits,
+        } => Update::Adlif {
+            alpha: *alpha,
+            beta: *beta,
+            a: *a,
+            b: *b,
+            frac_bits: *frac_bits,
+        },
     };
     if let Some(delays) = &layer.delays {
         if delays.values.iter().flatten().any(|&d| d != 0) {
@@ -340,7 +381,7 @@ fn plan_core(
         ));
     }
     let lanes = options.pe.min(layer.size);
-    let ttfs = update == Update::Ttfs;
+    let neuron = &layer.neuron;
     Ok(CorePlan {
         index,
         name: network.layer_name(index),
@@ -353,8 +394,9 @@ fn plan_core(
         lane: LaneLayout {
             acc,
             membrane: layer.widths.membrane,
-            current: if ttfs { layer.widths.current } else { None },
-            fired_flag: ttfs,
+            current: layer.widths.current.filter(|_| neuron.has_current()),
+            adaptation: layer.widths.adaptation.filter(|_| neuron.has_adaptation()),
+            flag: matches!(update, Update::Ttfs | Update::Adlif { .. }),
         },
         // A spiking layer always has both (validation); readout layers were
         // refused above.

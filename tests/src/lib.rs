@@ -6,10 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use spikegate_model::load::read_json;
-use spikegate_model::{
-    load_network, load_spikes, Decode, Neuron, ResultFile, SpikeFile, ValidNetwork,
-};
-use spikegate_sim::random::{random_network, random_neuron, Shape};
+use spikegate_model::{load_network, load_spikes, Decode, ResultFile, SpikeFile, ValidNetwork};
+use spikegate_sim::random::{random_network, Shape};
 use spikegate_sim::rng::SplitMix64;
 
 /// The workspace's top folder.
@@ -20,13 +18,15 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Golden cases of the kinds the hardware has (if, lif, ttfs; no delays,
-/// no readout): each must build, lint, synthesise and match in simulation.
+/// Golden cases the hardware can hold (every kind; no delays, no
+/// readout): each must build, lint, synthesise and match in simulation.
 pub const HARDWARE_CASES: &[&str] = &[
     "if_subtract",
     "lif_shift",
     "lif_multiply",
     "ttfs",
+    "cuba",
+    "adlif",
     "saturation",
     "bias",
     "large_ttfs",
@@ -115,8 +115,8 @@ pub fn generate_case(
     out
 }
 
-/// A random network of kinds the hardware has (`if`, `lif`, `ttfs`), no
-/// delays, spiking output: 1 to 3 layers of 1 to 7 neurons, 1 to 6 inputs,
+/// A random network the hardware can hold (any kind: `if`, `lif`, `cuba`,
+/// `ttfs`, `adlif`), no delays, spiking output: 1 to 3 layers of 1 to 7 neurons, 1 to 6 inputs,
 /// 3 to 8 steps, widths up to 12 bits.
 pub fn random_hardware_network(rng: &mut SplitMix64) -> ValidNetwork {
     random_hardware_network_up_to(rng, 7, 6, 8)
@@ -135,12 +135,8 @@ pub fn random_hardware_network_up_to(
     let inputs = 1 + rng.below(inputs);
     let steps = 3 + rng.below(steps as usize - 2) as u32;
     let mut shape = Shape::new(inputs, &sizes, steps);
-    shape.neuron = Some(loop {
-        let n = random_neuron(rng, 12);
-        if matches!(n, Neuron::If | Neuron::Lif { .. } | Neuron::Ttfs) {
-            break n;
-        }
-    });
+    // Each layer draws its own kind, with decays that suit its widths.
+    shape.neuron = None;
     shape.max_delay = Some(0);
     shape.decode = Some(if rng.chance(0.5) {
         Decode::FirstSpike

@@ -133,6 +133,7 @@ fn random_designs_match_the_reference_under_gaps_and_backpressure() {
     let designs = design_count();
     let mut pairs = 0;
     let mut seen_pe = std::collections::BTreeSet::new();
+    let mut seen_kinds = std::collections::BTreeSet::new();
     for seed in 0..designs {
         let mut rng = SplitMix64::new(0xc051_0000 + seed);
         let network = random_hardware_network_up_to(&mut rng, 23, 19, 16);
@@ -149,11 +150,12 @@ fn random_designs_match_the_reference_under_gaps_and_backpressure() {
             seed,
         };
         let sizes: Vec<usize> = net.layers.iter().map(|l| l.size).collect();
+        let kinds: Vec<&str> = net.layers.iter().map(|l| l.neuron.kind_name()).collect();
+        seen_kinds.extend(kinds.iter().copied());
         let what = format!(
-            "seed {seed} ({} inputs, layers {sizes:?}, {}, P = {pe}, gaps {}, stalls {}; replay with \
-             SplitMix64::new({:#x})",
+            "seed {seed} ({} inputs, layers {sizes:?} of kinds {kinds:?}, P = {pe}, gaps {}, \
+             stalls {}; replay with SplitMix64::new({:#x})",
             net.inputs,
-            net.layers[0].neuron.kind_name(),
             pacing.gaps,
             pacing.stalls,
             0xc051_0000 + seed

@@ -28,4 +28,6 @@ fn snapshots_of_the_small_golden_designs() {
     insta::assert_snapshot!("lif_multiply_p1", verilog_of("lif_multiply", 1, false));
     insta::assert_snapshot!("lif_shift_p3_taps", verilog_of("lif_shift", 3, true));
     insta::assert_snapshot!("bias_p1", verilog_of("bias", 1, false));
+    insta::assert_snapshot!("cuba_p2", verilog_of("cuba", 2, false));
+    insta::assert_snapshot!("adlif_p1", verilog_of("adlif", 1, false));
 }

@@ -62,11 +62,18 @@ fn verilator_lint_is_clean_on_every_hardware_golden_case() {
 /// Synthesises large_ttfs (100-300-10, weights of 240 Kbit at P = 4) and
 /// returns yosys's statistics.
 fn synthesise(family: &str) -> Option<String> {
+    synthesise_case("large_ttfs", 4, family)
+}
+
+/// Synthesises golden case `name` at `pe` lanes for `family`, checking for
+/// latches, undriven and multiply-driven nets and logic loops; returns
+/// yosys's statistics.
+fn synthesise_case(name: &str, pe: usize, family: &str) -> Option<String> {
     if !require_tool("yosys", &format!("yosys synth_{family}")) {
         return None;
     }
-    let case = load_golden("large_ttfs");
-    let dir = generate_case(&case, options(4, false), family);
+    let case = load_golden(name);
+    let dir = generate_case(&case, options(pe, false), family);
     // Latches are looked for right after `proc`, before technology mapping
     // could hide them; `check -assert` fails on undriven and multiply-driven
     // nets and on logic loops.
@@ -76,7 +83,10 @@ fn synthesise(family: &str) -> Option<String> {
          synth_{family} -top spikegate_top; check -assert; tee -q -o stat.txt stat"
     );
     let (ok, text) = run_in(&dir, "yosys", &["-q", "-p", &script]);
-    assert!(ok, "yosys synth_{family} failed:\n{text}");
+    assert!(
+        ok,
+        "golden/{name}, P = {pe}: yosys synth_{family} failed:\n{text}"
+    );
     let stat = std::fs::read_to_string(dir.join("stat.txt")).expect("yosys wrote stat.txt");
     std::fs::remove_dir_all(&dir).ok();
     Some(stat)
@@ -100,4 +110,19 @@ fn yosys_ecp5_maps_the_weights_to_block_ram() {
     let brams = cell_count(&stat, "DP16KD");
     // 240,000 weight bits need at least 14 blocks of 18 Kbit.
     assert!(brams >= 14, "only {brams} DP16KD:\n{stat}");
+}
+
+#[test]
+fn yosys_synthesises_every_neuron_kind_cleanly() {
+    // The kinds whose processing elements differ most: multiplier leak,
+    // two decays, the adaptation with its products.
+    for name in ["lif_multiply", "cuba", "adlif"] {
+        let Some(stat) = synthesise_case(name, 2, "ecp5") else {
+            return;
+        };
+        assert!(
+            cell_count(&stat, "TRELLIS_FF") > 0,
+            "golden/{name}: no flip-flops?\n{stat}"
+        );
+    }
 }
