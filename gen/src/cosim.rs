@@ -20,7 +20,7 @@ use spikegate_cosim::{
 };
 use spikegate_hdl::cycles::{activity, estimate, CycleEstimate};
 use spikegate_hdl::{plan, BuildOptions, HardwarePlan};
-use spikegate_model::{Spike, ValidNetwork};
+use spikegate_model::{DecodedOutput, Spike, ValidNetwork};
 use spikegate_sim::{Reference, Run};
 
 use crate::generate::{generate, write_folder};
@@ -230,8 +230,19 @@ pub fn run_all(
         .enumerate()
         .map(|(i, ((run, reference), input))| {
             let hardware = run?;
-            let mismatch =
-                check_sample(i, &prepared.info, &names, &reference.layers, &hardware).err();
+            let membranes = match &reference.output {
+                DecodedOutput::Readout { membranes, .. } => membranes.clone(),
+                _ => Vec::new(),
+            };
+            let mismatch = check_sample(
+                i,
+                &prepared.info,
+                &names,
+                &reference.layers,
+                &membranes,
+                &hardware,
+            )
+            .err();
             let estimate = estimate(&prepared.plan, &activity(input, &reference.layers, steps));
             Ok(SampleOutcome {
                 hardware,

@@ -146,6 +146,12 @@ fn ports(plan: &HardwarePlan) -> Vec<Port> {
             "output spike: neuron index",
         ),
         p("out_eos", "out", 1, "the output beat ends the current step"),
+        p(
+            "out_value",
+            "out",
+            32,
+            "readout networks: the neuron's final membrane (two's complement); otherwise 0",
+        ),
         p("busy", "out", 1, "a sample is running"),
         p(
             "done",

@@ -14,6 +14,10 @@
 //!   spike a cycle, lowest neuron first; the sweep resumes once the mask is
 //!   drained, so a step costs about `C + spikes + 4` cycles when the consumer
 //!   keeps up. After the last chunk the core sends its own EOS beat.
+//! * **Readout** (the network's non-spiking last layer): the core never
+//!   fires; in the last step its sweep hands every lane holding a neuron to
+//!   the emitter, and each beat carries that neuron's final membrane on
+//!   `out_value`, lowest neuron first, before the EOS beat.
 //!
 //! ```text
 //!  clock      _/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_
@@ -69,6 +73,9 @@ pub struct Core {
     pub out_ready: Signal<In, Bit>,
     /// Output beat: EOS bit 16, neuron index 15..0.
     pub out_data: Signal<Out, Bits<17>>,
+    /// A readout core: the membrane of the neuron of the offered beat
+    /// (two's complement, sign-extended); zero otherwise.
+    pub out_value: Signal<Out, Bits<32>>,
     datapath: Datapath,
     encoder: LowestSetBit,
     mode: DFF<CoreMode>,
@@ -81,6 +88,7 @@ pub struct Core {
     pending: DFF<Bits<64>>,
     pending_base: DFF<Bits<16>>,
     eos_pending: DFF<Bit>,
+    step: DFF<Bits<32>>,
     accept: Signal<Local, Bit>,
     room: Signal<Local, Bit>,
     pending_rest: Signal<Local, Bits<64>>,
@@ -90,6 +98,7 @@ pub struct Core {
     bias_base: Constant<Bits<32>>,
     lanes: Constant<Bits<16>>,
     eos_beat: Constant<Bits<17>>,
+    last_step: Constant<Bits<32>>,
 }
 
 impl Core {
@@ -106,6 +115,7 @@ impl Core {
             out_valid: Default::default(),
             out_ready: Default::default(),
             out_data: Default::default(),
+            out_value: Default::default(),
             encoder: LowestSetBit::new(plan.lanes),
             mode: Default::default(),
             chunk: Default::default(),
@@ -117,6 +127,7 @@ impl Core {
             pending: Default::default(),
             pending_base: Default::default(),
             eos_pending: Default::default(),
+            step: Default::default(),
             accept: Default::default(),
             room: Default::default(),
             pending_rest: Default::default(),
@@ -126,6 +137,7 @@ impl Core {
             bias_base: c(plan.bias_base()),
             lanes: Constant::new((plan.lanes as u64).into()),
             eos_beat: Constant::new((1u64 << crate::fifo::EOS_BIT).into()),
+            last_step: c(plan.time_steps.saturating_sub(1) as usize),
             datapath: Datapath::new(plan),
         }
     }
@@ -151,12 +163,16 @@ impl Logic for Core {
             issue_base,
             pending,
             pending_base,
-            eos_pending
+            eos_pending,
+            step
         );
         self.datapath.clock.next = self.clock.val();
         self.datapath.op.next = 0.into();
         self.datapath.chunk.next = self.chunk.q.val();
         self.datapath.weight_addr.next = self.weight_addr.q.val();
+        self.datapath.final_step.next = self.step.q.val() == self.last_step.val();
+        self.datapath.value_lane.next = self.encoder.index.val();
+        self.out_value.next = 0.into();
         self.in_flight.d.next = false;
         self.in_ready.next = false;
         self.accept.next = false;
@@ -169,6 +185,7 @@ impl Logic for Core {
         if self.pending.q.val().any() {
             self.out_data.next =
                 bit_cast::<17, 16>(self.pending_base.q.val() + self.encoder.index.val());
+            self.out_value.next = self.datapath.value.val();
         }
         if self.out_ready.val() & self.pending.q.val().any() {
             self.pending.d.next = self.pending_rest.val();
@@ -224,6 +241,7 @@ impl Logic for Core {
                     if self.chunk.q.val() == self.chunks.val() {
                         if !self.in_flight.q.val() {
                             self.eos_pending.d.next = true;
+                            self.step.d.next = self.step.q.val() + 1;
                             self.mode.d.next = CoreMode::Run;
                             self.chunk.d.next = 0.into();
                         }
@@ -249,6 +267,7 @@ impl Logic for Core {
             self.in_flight.d.next = false;
             self.pending.d.next = 0.into();
             self.eos_pending.d.next = false;
+            self.step.d.next = 0.into();
         }
     }
 }

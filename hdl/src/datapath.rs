@@ -48,9 +48,18 @@ pub struct Datapath {
     pub weight_addr: Signal<In, Bits<32>>,
     /// Neuron chunk read this cycle (and written back in the next).
     pub chunk: Signal<In, Bits<32>>,
+    /// The sweep issued this cycle is the sample's last step (a readout
+    /// core then hands every lane of the chunk to the emitter).
+    pub final_step: Signal<In, Bit>,
     /// Lanes that spike, in the cycle after a sweep was issued (bit `k` is
-    /// lane `k`); zero otherwise.
+    /// lane `k`); zero otherwise. A readout core never spikes: in its last
+    /// step every lane of the swept chunk that holds a neuron is set.
     pub fired: Signal<Out, Bits<64>>,
+    /// Lane whose membrane `value` shows.
+    pub value_lane: Signal<In, Bits<16>>,
+    /// A readout core: the membrane (sign-extended) of lane `value_lane`
+    /// of the chunk swept last. Zero in spiking cores.
+    pub value: Signal<Out, Bits<32>>,
     _model: Box<Model>,
 }
 
@@ -63,8 +72,11 @@ struct Model {
     state_q: Vec<LaneState>,
     s1_op: u64,
     s1_chunk: usize,
+    s1_final: bool,
     forward: Option<(usize, Vec<LaneState>)>,
     fired: u64,
+    /// Membranes of the chunk swept last (readout cores).
+    values: Vec<i64>,
 }
 
 impl Model {
@@ -87,6 +99,19 @@ impl Model {
                 next
             })
             .collect();
+        if self.core.readout {
+            // Every lane holding a neuron, in the last step only.
+            mask = 0;
+            if self.s1_op == op::SWEEP && self.s1_final {
+                let first = self.s1_chunk * self.core.lanes;
+                let held = self.core.neurons.saturating_sub(first).min(self.core.lanes);
+                mask = if held == 64 {
+                    u64::MAX
+                } else {
+                    (1u64 << held) - 1
+                };
+            }
+        }
         (word, mask)
     }
 }
@@ -106,15 +131,20 @@ impl Datapath {
             core,
             s1_op: op::IDLE,
             s1_chunk: 0,
+            s1_final: false,
             forward: None,
             fired: 0,
+            values: vec![0; lanes],
         };
         Datapath {
             clock: Default::default(),
             op: Default::default(),
             weight_addr: Default::default(),
             chunk: Default::default(),
+            final_step: Default::default(),
             fired: Default::default(),
+            value_lane: Default::default(),
+            value: Default::default(),
             _model: Box::new(model),
         }
     }
@@ -143,6 +173,9 @@ impl Logic for Datapath {
                 .get(row)
                 .cloned()
                 .unwrap_or_else(|| m.weight_q.clone());
+            if m.s1_op == op::SWEEP && m.core.readout {
+                m.values = next_word.iter().map(|s| s.v).collect();
+            }
             if m.s1_op != op::IDLE {
                 m.state[m.s1_chunk] = next_word.clone();
                 m.forward = Some((m.s1_chunk, next_word));
@@ -151,6 +184,7 @@ impl Logic for Datapath {
             }
             m.s1_op = self.op.val().index() as u64;
             m.s1_chunk = chunk;
+            m.s1_final = self.final_step.val();
             m.fired = if m.s1_op == op::SWEEP {
                 m.stage1().1
             } else {
@@ -158,10 +192,14 @@ impl Logic for Datapath {
             };
         }
         self.fired.next = self._model.fired.into();
+        let lane = self.value_lane.val().index();
+        let value = self._model.values.get(lane).copied().unwrap_or(0);
+        self.value.next = (value as u64 & 0xffff_ffff).into();
     }
 
     fn connect(&mut self) {
         self.fired.connect();
+        self.value.connect();
     }
 
     fn hdl(&self) -> Verilog {
@@ -225,6 +263,7 @@ fn verilog_body(core: &CorePlan) -> String {
     } else {
         "fire".to_string()
     };
+    let readout = readout_verilog(core);
     format!(
         r#"
 // Weight memory: {rows} rows of {p} x {ww}-bit weights (block RAM).
@@ -238,6 +277,7 @@ reg [{sbt}:0] state [0:{chunkst}];
 reg [{sbt}:0] state_q;
 reg [1:0] s1_op;
 reg [{cat}:0] s1_chunk;
+reg s1_final;
 reg forward_valid;
 reg [{cat}:0] forward_chunk;
 reg [{sbt}:0] forward_word;
@@ -263,13 +303,13 @@ always @(posedge clock) begin
   if (s1_op != 2'd0) state[s1_chunk] <= next_word;
   s1_op <= op;
   s1_chunk <= chunk[{cat}:0];
+  s1_final <= final_step;
   forward_valid <= s1_op != 2'd0;
   forward_chunk <= s1_chunk;
   forward_word <= next_word;
 end
 
-assign fired = {fired};
-wire unused_datapath = &{{1'b0, {uw}{uc}1'b0}};
+{readout}wire unused_datapath = &{{1'b0, {uw}{uc}1'b0}};
 "#,
         wbt = wb - 1,
         rowst = rows - 1,
@@ -283,5 +323,72 @@ wire unused_datapath = &{{1'b0, {uw}{uc}1'b0}};
         pe = pe::module_name(core),
         uw = unused("weight_addr", wa),
         uc = unused("chunk", ca),
+        readout = readout.replace("{fired}", &fired),
+    )
+}
+
+/// The fired mask and the value port: a spiking core passes its PEs'
+/// spikes and shows no value; a readout core's PEs never spike, and in the
+/// last step every lane holding a neuron goes to the emitter with its
+/// membrane, latched when the chunk is swept.
+fn readout_verilog(core: &CorePlan) -> String {
+    if !core.readout {
+        return "assign fired = {fired};
+assign value = 32'd0;
+                wire unused_readout = &{1'b0, s1_final, value_lane, 1'b0};
+"
+        .into();
+    }
+    let (p, lb, vw, a) = (
+        core.lanes,
+        core.lane.bits(),
+        core.lane.membrane,
+        core.lane.acc,
+    );
+    let ca = address_bits(core.chunks);
+    let lane_bits = address_bits(p);
+    // Lanes that hold a neuron in each chunk: all but the last chunk's tail.
+    let tail = core.neurons - (core.chunks - 1) * p;
+    let full = format!("{p}'b{}", "1".repeat(p));
+    let last = format!("{p}'b{}{}", "0".repeat(p - tail), "1".repeat(tail));
+    let sext = if vw < 32 {
+        format!(
+            "{{{{{}{{value_q[value_lane[{lt}:0]][{}]}}}}, value_q[value_lane[{lt}:0]]}}",
+            32 - vw,
+            vw - 1,
+            lt = lane_bits - 1
+        )
+    } else {
+        format!("value_q[value_lane[{}:0]]", lane_bits - 1)
+    };
+    let unused_lane = if lane_bits < 16 {
+        format!("value_lane[15:{lane_bits}], ")
+    } else {
+        String::new()
+    };
+    format!(
+        r#"// Readout: no spikes; in the last step every lane holding a neuron goes
+// to the emitter, and the swept chunk's membranes are latched for it.
+wire [{pt}:0] held = (s1_chunk == {cat1}'d{lastc}) ? {last} : {full};
+wire unused_fire = &{{1'b0, fire, 1'b0}};
+assign fired = (s1_op == 2'd2 && s1_final) ? {{{pad}held}} : 64'd0;
+reg [{vt}:0] value_q [0:{pt}];
+integer m;
+always @(posedge clock)
+  if (s1_op == 2'd2)
+    for (m = 0; m < {p}; m = m + 1)
+      value_q[m] <= next_word[m*{lb} + {a} +: {vw}];
+assign value = {sext};
+wire unused_readout = &{{1'b0, {unused_lane}1'b0}};
+"#,
+        pt = p - 1,
+        cat1 = ca,
+        lastc = core.chunks - 1,
+        pad = if p < 64 {
+            format!("{}'d0, ", 64 - p)
+        } else {
+            String::new()
+        },
+        vt = vw - 1,
     )
 }

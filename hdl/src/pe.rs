@@ -119,7 +119,7 @@ fn sweep(core: &CorePlan, s: LaneState, weight: i64) -> (LaneState, bool) {
     };
     let v = saturate(v_sum, membrane);
     let once = core.update == Update::Ttfs;
-    let spike = v >= core.threshold && !(once && s.flag);
+    let spike = !core.readout && v >= core.threshold && !(once && s.flag);
     let v = match (spike, core.reset) {
         (true, Reset::Subtract) => v - core.threshold,
         (true, Reset::Zero) => 0,
@@ -373,15 +373,20 @@ pub fn verilog(core: &CorePlan) -> String {
     ));
     let once = core.update == Update::Ttfs;
     let not_fired = if once { " && !flag" } else { "" };
-    line(format!(
-        "wire signed [{}:0] v_new_x = {};",
-        wi - 1,
-        sext("v_new", v, wi)
-    ));
-    line(format!(
-        "wire spike = (v_new_x >= {}){not_fired};",
-        lit(wi, core.threshold)
-    ));
+    if core.readout {
+        // A readout layer never spikes (and so never resets).
+        line("wire spike = 1'b0;".into());
+    } else {
+        line(format!(
+            "wire signed [{}:0] v_new_x = {};",
+            wi - 1,
+            sext("v_new", v, wi)
+        ));
+        line(format!(
+            "wire spike = (v_new_x >= {}){not_fired};",
+            lit(wi, core.threshold)
+        ));
+    }
     let v_after = match core.reset {
         Reset::Subtract => format!(
             "spike ? v_new - {v}'d{} : v_new",

@@ -159,6 +159,12 @@ pub struct CorePlan {
     pub weight_width: u32,
     /// Layout of a lane's state.
     pub lane: LaneLayout,
+    /// The network's non-spiking readout layer: it never fires, and in the
+    /// last step it sends every neuron's membrane instead.
+    pub readout: bool,
+    /// Steps per sample `T` (a readout core sends its membranes in the
+    /// last).
+    pub time_steps: u32,
     /// Firing threshold (`v >= threshold`).
     pub threshold: i64,
     /// Reset after a spike.
@@ -260,14 +266,6 @@ pub struct HardwarePlan {
 pub fn plan(network: &ValidNetwork, options: BuildOptions) -> Result<HardwarePlan, PlanError> {
     check_options(&options)?;
     let net = network.network();
-    if net.output.decode == Decode::Readout {
-        return Err(ModelError::field(
-            "output.decode",
-            "decoding `readout` needs a non-spiking readout layer, which the hardware does not \
-             have yet (supported: first_spike, spike_count)",
-        )
-        .into());
-    }
     if net.inputs > 1 << NEURON_BITS {
         return Err(ModelError::field(
             "inputs",
@@ -398,13 +396,21 @@ fn plan_core(
             adaptation: layer.widths.adaptation.filter(|_| neuron.has_adaptation()),
             flag: matches!(update, Update::Ttfs | Update::Adlif { .. }),
         },
-        // A spiking layer always has both (validation); readout layers were
-        // refused above.
+        readout: net_readout(network, index),
+        time_steps: network.network().time_steps,
+        // A spiking layer always has both (validation); a readout layer
+        // never compares or resets.
         threshold: layer.threshold.unwrap_or(1),
         reset: layer.reset.unwrap_or(Reset::None),
         weights: layer.weights.clone(),
         bias: layer.bias.clone(),
     })
+}
+
+/// Whether layer `index` is the network's non-spiking readout layer.
+fn net_readout(network: &ValidNetwork, index: usize) -> bool {
+    let net = network.network();
+    net.output.decode == Decode::Readout && index + 1 == net.layers.len()
 }
 
 /// Width of a lane's accumulator. It holds the weights of every subset of

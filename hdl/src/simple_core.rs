@@ -150,6 +150,9 @@ impl Logic for SimpleCore {
         self.datapath.op.next = 0.into();
         self.datapath.chunk.next = self.chunk.q.val();
         self.datapath.weight_addr.next = self.weight_addr.q.val();
+        // One lane, spiking layers only (its tests draw no readout).
+        self.datapath.final_step.next = false;
+        self.datapath.value_lane.next = 0.into();
         self.in_ready.next = false;
         self.out_valid.next = false;
         // With one lane, chunk c is neuron c.

@@ -23,6 +23,9 @@ pub struct SampleRun {
     pub layers: Vec<Vec<Spike>>,
     /// Cycles from `start` to `done`.
     pub cycles: u64,
+    /// A readout network: the last layer's final membranes, by neuron
+    /// (its beats carry them instead of spikes); empty otherwise.
+    pub membranes: Vec<i64>,
 }
 
 /// Why a run failed.
@@ -68,6 +71,8 @@ pub struct Harness {
     steps: u32,
     layers: usize,
     taps: bool,
+    /// Neurons of the last layer, when it is a readout layer.
+    readout: Option<usize>,
     cycle: u64,
     budget_base: u64,
     budget_per_beat: u64,
@@ -83,6 +88,7 @@ impl Harness {
             steps: plan.time_steps,
             layers: plan.cores.len(),
             taps: plan.options.taps,
+            readout: plan.cores.last().filter(|c| c.readout).map(|c| c.neurons),
             cycle: 0,
             // Far above the cycle formula: a beat costs at most the largest
             // core's chunks, a step every core's sweep and spikes.
@@ -142,6 +148,7 @@ impl Harness {
         }
         let mut layers = vec![Vec::new(); self.layers];
         let mut step_of = vec![0u32; self.layers];
+        let mut membranes = vec![0i64; self.readout.unwrap_or(0)];
         let budget = self.budget_base + (beats.len() as u64 + 1) * self.budget_per_beat;
 
         self.dut.start.next = true;
@@ -163,7 +170,15 @@ impl Harness {
             let last = self.layers - 1;
             if self.dut.out_valid.val() && self.dut.out_ready.val() {
                 let (eos, neuron) = (self.dut.out_eos.val(), self.dut.out_neuron.val());
-                self.observe(last, eos, neuron.index(), &mut layers, &mut step_of)?;
+                if self.readout.is_some() && !eos {
+                    // A 32-bit two's-complement membrane.
+                    let value = self.dut.out_value.val().to_u64() as u32 as i32;
+                    if let Some(m) = membranes.get_mut(neuron.index()) {
+                        *m = i64::from(value);
+                    }
+                } else {
+                    self.observe(last, eos, neuron.index(), &mut layers, &mut step_of)?;
+                }
             }
             if self.taps {
                 for l in 0..last {
@@ -186,6 +201,7 @@ impl Harness {
         Ok(SampleRun {
             layers,
             cycles: self.cycle - first,
+            membranes,
         })
     }
 

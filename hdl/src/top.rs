@@ -17,6 +17,7 @@
 //! | `out_valid`, `out_ready` | out, in | 1 | output handshake |
 //! | `out_neuron` | out | 16 | output spike's neuron index |
 //! | `out_eos` | out | 1 | this beat ends the current step |
+//! | `out_value` | out | 32 | readout networks: the neuron's final membrane; else 0 |
 //! | `busy`, `done` | out | 1 | a sample runs; the last sample finished |
 //! | `tap<l>_valid`, `tap<l>_neuron`, `tap<l>_eos` | out | 1, 16, 1 | hidden layer `l`'s stream, observed (with taps) |
 //!
@@ -71,6 +72,9 @@ pub struct Accelerator {
     pub out_neuron: Signal<Out, Bits<16>>,
     /// The output beat ends the step.
     pub out_eos: Signal<Out, Bit>,
+    /// A readout network's beat: the neuron's final membrane (two's
+    /// complement, sign-extended to 32 bits); zero for spiking networks.
+    pub out_value: Signal<Out, Bits<32>>,
     /// A sample is running.
     pub busy: Signal<Out, Bit>,
     /// The last sample has finished.
@@ -99,6 +103,7 @@ impl Accelerator {
             out_ready: Default::default(),
             out_neuron: Default::default(),
             out_eos: Default::default(),
+            out_value: Default::default(),
             busy: Default::default(),
             done: Default::default(),
             tap: (0..taps).map(|_| Tap::default()).collect(),
@@ -167,6 +172,7 @@ impl Logic for Accelerator {
         self.out_valid.next = valid;
         self.out_neuron.next = data.get_bits::<16>(0);
         self.out_eos.next = data.get_bit(EOS_BIT);
+        self.out_value.next = self.core[last].out_value.val();
         self.core[last].out_ready.next = self.out_ready.val();
         self.control.step_done.next = valid && self.out_ready.val() && data.get_bit(EOS_BIT);
         self.busy.next = self.control.busy.val();
@@ -178,6 +184,7 @@ impl Logic for Accelerator {
         self.out_valid.connect();
         self.out_neuron.connect();
         self.out_eos.connect();
+        self.out_value.connect();
         self.busy.connect();
         self.done.connect();
         for tap in &mut self.tap {
@@ -253,6 +260,7 @@ fn wiring_verilog(layers: usize, taps: usize) -> String {
     a("out_valid".into(), format!("core${last}$out_valid"));
     a("out_neuron".into(), format!("core${last}$out_data[15:0]"));
     a("out_eos".into(), format!("core${last}$out_data[16]"));
+    a("out_value".into(), format!("core${last}$out_value"));
     a(format!("core${last}$out_ready"), "out_ready".into());
     a(
         "control$step_done".into(),
@@ -260,5 +268,13 @@ fn wiring_verilog(layers: usize, taps: usize) -> String {
     );
     a("busy".into(), "control$busy".into());
     a("done".into(), "control$done".into());
+    // Only the last core can be a readout; the others' value ports are 0.
+    if last > 0 {
+        let values: Vec<String> = (0..last).map(|l| format!("core${l}$out_value")).collect();
+        v.push(format!(
+            "wire unused_values = &{{1'b0, {}, 1'b0}};",
+            values.join(", ")
+        ));
+    }
     v.join("\n")
 }

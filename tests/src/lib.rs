@@ -18,8 +18,8 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Golden cases the hardware can hold (every kind; no delays, no
-/// readout): each must build, lint, synthesise and match in simulation.
+/// Golden cases the hardware can hold (every kind, readout layers; no
+/// delays): each must build, lint, synthesise and match in simulation.
 pub const HARDWARE_CASES: &[&str] = &[
     "if_subtract",
     "lif_shift",
@@ -27,6 +27,7 @@ pub const HARDWARE_CASES: &[&str] = &[
     "ttfs",
     "cuba",
     "adlif",
+    "readout",
     "saturation",
     "bias",
     "large_ttfs",
@@ -116,7 +117,7 @@ pub fn generate_case(
 }
 
 /// A random network the hardware can hold (any kind: `if`, `lif`, `cuba`,
-/// `ttfs`, `adlif`), no delays, spiking output: 1 to 3 layers of 1 to 7 neurons, 1 to 6 inputs,
+/// `ttfs`, `adlif`), no delays, any decoding (readout included): 1 to 3 layers of 1 to 7 neurons, 1 to 6 inputs,
 /// 3 to 8 steps, widths up to 12 bits.
 pub fn random_hardware_network(rng: &mut SplitMix64) -> ValidNetwork {
     random_hardware_network_up_to(rng, 7, 6, 8)
@@ -138,10 +139,6 @@ pub fn random_hardware_network_up_to(
     // Each layer draws its own kind, with decays that suit its widths.
     shape.neuron = None;
     shape.max_delay = Some(0);
-    shape.decode = Some(if rng.chance(0.5) {
-        Decode::FirstSpike
-    } else {
-        Decode::SpikeCount
-    });
+    shape.decode = Some([Decode::FirstSpike, Decode::SpikeCount, Decode::Readout][rng.below(3)]);
     random_network(rng, &shape)
 }

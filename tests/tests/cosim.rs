@@ -14,7 +14,7 @@ use spikegate::generate::{generate, write_folder};
 use spikegate_cosim::verilator::{build, BuildRequest};
 use spikegate_cosim::{Pacing, Session};
 use spikegate_hdl::BuildOptions;
-use spikegate_model::{Spike, ValidNetwork};
+use spikegate_model::{DecodedOutput, Spike, ValidNetwork};
 use spikegate_sim::random::random_input;
 use spikegate_sim::rng::SplitMix64;
 use spikegate_sim::Reference;
@@ -82,6 +82,12 @@ fn golden_cases_match_on_verilator_and_rusthdl_in_lockstep() {
             let outcomes = cosim(&case.network, &samples, &opts, &what);
             for (s, (o, want)) in outcomes.iter().zip(&case.expected.samples).enumerate() {
                 assert_eq!(o.mismatch, None, "{what}: {}", o.mismatch.as_ref().unwrap());
+                if let DecodedOutput::Readout { membranes, .. } = &want.output {
+                    assert_eq!(
+                        &o.hardware.membranes, membranes,
+                        "{what}, sample {s}: readout"
+                    );
+                }
                 for (l, layer) in want.layers.iter().enumerate() {
                     assert_eq!(
                         o.hardware.layers[l], layer.events,
@@ -95,7 +101,7 @@ fn golden_cases_match_on_verilator_and_rusthdl_in_lockstep() {
 
 #[test]
 fn small_golden_cases_match_on_rusthdl_alone() {
-    for name in ["if_subtract", "lif_shift", "ttfs", "bias"] {
+    for name in ["if_subtract", "lif_shift", "ttfs", "bias", "readout"] {
         let case = load_golden(name);
         let samples: Vec<Vec<Spike>> = case
             .input

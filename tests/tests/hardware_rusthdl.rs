@@ -4,9 +4,9 @@
 //! the taps), at several P, and seeded random networks against the
 //! reference model, with random input gaps and output back-pressure.
 
-use spikegate_hdl::testing::{Harness, Pacing};
+use spikegate_hdl::testing::{Harness, Pacing, SampleRun};
 use spikegate_hdl::{plan, BuildOptions, HardwarePlan};
-use spikegate_model::Spike;
+use spikegate_model::{DecodedOutput, Spike};
 use spikegate_sim::random::random_input;
 use spikegate_sim::rng::SplitMix64;
 use spikegate_sim::Reference;
@@ -20,18 +20,25 @@ fn options(pe: usize) -> BuildOptions {
     }
 }
 
-/// Runs every sample of `input` through the hardware and returns, per
-/// sample, the spikes of every layer.
+/// Runs every sample of `input` through the hardware.
 fn run_hardware(
     plan: &HardwarePlan,
     samples: &[Vec<Spike>],
     pacing: &mut Pacing,
-) -> Vec<Vec<Vec<Spike>>> {
+) -> Vec<SampleRun> {
     let mut harness = Harness::new(plan).expect("harness");
     samples
         .iter()
-        .map(|s| harness.run(s, pacing).expect("hardware run").layers)
+        .map(|s| harness.run(s, pacing).expect("hardware run"))
         .collect()
+}
+
+/// The final membranes a readout network decides on, if it is one.
+fn readout_membranes(output: &DecodedOutput) -> Vec<i64> {
+    match output {
+        DecodedOutput::Readout { membranes, .. } => membranes.clone(),
+        _ => Vec::new(),
+    }
 }
 
 #[test]
@@ -57,9 +64,14 @@ fn golden_cases_match_on_hardware() {
                 .collect();
             let runs = run_hardware(&plan, &samples, &mut Pacing::default());
             for (s, (run, expected)) in runs.iter().zip(&case.expected.samples).enumerate() {
+                assert_eq!(
+                    run.membranes,
+                    readout_membranes(&expected.output),
+                    "golden/{name}, P = {pe}, sample {s}: readout membranes differ"
+                );
                 for (l, layer) in expected.layers.iter().enumerate() {
                     assert_eq!(
-                        run[l], layer.events,
+                        run.layers[l], layer.events,
                         "golden/{name}, P = {pe}, sample {s}, layer {l}: hardware spikes differ"
                     );
                 }
@@ -113,7 +125,12 @@ fn random_networks_match_the_reference_under_backpressure() {
         for (s, (sample, run)) in samples.iter().zip(&runs).enumerate() {
             let want = reference.run(sample).expect("valid input");
             assert_eq!(
-                run, &want.layers,
+                run.membranes,
+                readout_membranes(&want.output),
+                "seed {seed} (P = {pe}), sample {s}: readout membranes differ"
+            );
+            assert_eq!(
+                run.layers, want.layers,
                 "seed {seed} (P = {pe}, gaps {gap}, stalls {stall}), sample {s}: hardware \
                  differs from the reference"
             );

@@ -395,9 +395,13 @@ fn compare_expected(
             }
         }
         let last = &o.hardware.layers[net.layers.len() - 1];
-        // The hardware has no readout layer, so the membranes play no part
-        // in decoding; their count sizes the answer.
-        let membranes = vec![0; net.layers[net.layers.len() - 1].size];
+        // A readout network decides on the membranes the hardware sent;
+        // otherwise they play no part, and their count sizes the answer.
+        let membranes = if o.hardware.membranes.is_empty() {
+            vec![0; net.layers[net.layers.len() - 1].size]
+        } else {
+            o.hardware.membranes.clone()
+        };
         let output = decode(net.output.decode, &membranes, last, net.time_steps);
         if output != want.output {
             return Some(format!(

@@ -31,6 +31,9 @@ pub struct Mismatch {
     /// Cycle (from `start`) at which the hardware closed that step on that
     /// layer, if it did.
     pub cycle: Option<u64>,
+    /// A readout layer's final membrane of `neuron`: the reference's and
+    /// the hardware's (the spike lists are then empty).
+    pub membrane: Option<(i64, i64)>,
 }
 
 impl fmt::Display for Mismatch {
@@ -40,6 +43,12 @@ impl fmt::Display for Mismatch {
             "sample {}, layer {} ({}), step {}",
             self.sample, self.layer, self.layer_name, self.step
         )?;
+        if let (Some((want, got)), Some(n)) = (self.membrane, self.neuron) {
+            return write!(
+                f,
+                ", neuron {n}: final membrane {got} in the hardware, {want} in the reference"
+            );
+        }
         match self.neuron {
             Some(n) if self.reference_fires => write!(
                 f,
@@ -67,13 +76,15 @@ impl fmt::Display for Mismatch {
 }
 
 /// Compares one sample's hardware run with the reference's spikes
-/// (`reference[l]` sorted by step, then neuron). Layers the design does
-/// not bring out are skipped.
+/// (`reference[l]` sorted by step, then neuron) and, for a readout
+/// network, its final membranes (`membranes`, else empty). Layers the
+/// design does not bring out are skipped.
 pub fn check_sample(
     sample: usize,
     info: &DesignInfo,
     layer_names: &[String],
     reference: &[Vec<Spike>],
+    membranes: &[i64],
     hardware: &SampleRun,
 ) -> Result<(), Mismatch> {
     for (l, want) in reference.iter().enumerate() {
@@ -119,6 +130,27 @@ pub fn check_sample(
             expected,
             actual,
             cycle: hardware.step_ends[l].get(step as usize).copied(),
+            membrane: None,
+        });
+    }
+    if let Some(n) = (0..membranes.len().max(hardware.membranes.len()))
+        .find(|&n| membranes.get(n) != hardware.membranes.get(n))
+    {
+        let last = info.layers - 1;
+        return Err(Mismatch {
+            sample,
+            layer: last,
+            layer_name: layer_names.get(last).cloned().unwrap_or_default(),
+            step: info.time_steps.saturating_sub(1),
+            neuron: Some(n as u32),
+            reference_fires: false,
+            expected: Vec::new(),
+            actual: Vec::new(),
+            cycle: hardware.step_ends[last].last().copied(),
+            membrane: Some((
+                membranes.get(n).copied().unwrap_or(0),
+                hardware.membranes.get(n).copied().unwrap_or(0),
+            )),
         });
     }
     Ok(())
@@ -137,6 +169,7 @@ mod tests {
             inputs: 3,
             options: BuildOptions::default(),
             beat_cost: 1,
+            readout: None,
         }
     }
 
@@ -145,6 +178,7 @@ mod tests {
             layers,
             step_ends: vec![vec![10, 20, 30, 40], vec![11, 21, 31, 41]],
             cycles: 50,
+            membranes: Vec::new(),
         }
     }
 
@@ -160,14 +194,17 @@ mod tests {
     fn equal_spikes_pass() {
         let reference = vec![vec![sp(0, 1), sp(2, 0)], vec![sp(3, 2)]];
         let hw = run(reference.clone());
-        assert_eq!(check_sample(0, &info(), &names(), &reference, &hw), Ok(()));
+        assert_eq!(
+            check_sample(0, &info(), &names(), &reference, &[], &hw),
+            Ok(())
+        );
     }
 
     #[test]
     fn a_missing_spike_is_named_by_layer_step_and_neuron() {
         let reference = vec![vec![sp(0, 1), sp(2, 0), sp(2, 5)], vec![sp(3, 2)]];
         let hw = run(vec![vec![sp(0, 1), sp(2, 5)], vec![sp(3, 2)]]);
-        let m = check_sample(7, &info(), &names(), &reference, &hw).unwrap_err();
+        let m = check_sample(7, &info(), &names(), &reference, &[], &hw).unwrap_err();
         assert_eq!(
             (m.sample, m.layer, m.step, m.neuron, m.reference_fires),
             (7, 0, 2, Some(0), true)
@@ -184,15 +221,36 @@ mod tests {
     fn an_extra_spike_and_the_wrong_order_are_named() {
         let reference = vec![vec![sp(1, 1)], vec![sp(0, 2), sp(0, 4)]];
         let hw = run(vec![vec![sp(1, 1)], vec![sp(0, 2), sp(0, 3), sp(0, 4)]]);
-        let m = check_sample(0, &info(), &names(), &reference, &hw).unwrap_err();
+        let m = check_sample(0, &info(), &names(), &reference, &[], &hw).unwrap_err();
         assert_eq!(
             (m.layer, m.step, m.neuron, m.reference_fires),
             (1, 0, Some(3), false)
         );
         let hw = run(vec![vec![sp(1, 1)], vec![sp(0, 4), sp(0, 2)]]);
-        let m = check_sample(0, &info(), &names(), &reference, &hw).unwrap_err();
+        let m = check_sample(0, &info(), &names(), &reference, &[], &hw).unwrap_err();
         assert_eq!((m.layer, m.step, m.neuron), (1, 0, None));
         assert!(m.to_string().contains("wrong order"), "{m}");
+    }
+
+    #[test]
+    fn a_readout_membrane_is_compared() {
+        let reference = vec![vec![sp(1, 1)], vec![]];
+        let mut hw = run(reference.clone());
+        hw.membranes = vec![5, -3, 9];
+        assert_eq!(
+            check_sample(0, &info(), &names(), &reference, &[5, -3, 9], &hw),
+            Ok(())
+        );
+        let m = check_sample(2, &info(), &names(), &reference, &[5, -4, 9], &hw).unwrap_err();
+        assert_eq!(
+            (m.layer, m.step, m.neuron, m.membrane),
+            (1, 3, Some(1), Some((-4, -3)))
+        );
+        assert_eq!(
+            m.to_string(),
+            "sample 2, layer 1 (out), step 3, neuron 1: final membrane -3 in the hardware, -4 in \
+             the reference"
+        );
     }
 
     #[test]
@@ -201,6 +259,6 @@ mod tests {
         i.taps = false;
         let reference = vec![vec![sp(0, 1)], vec![sp(3, 2)]];
         let hw = run(vec![vec![], vec![sp(3, 2)]]);
-        assert_eq!(check_sample(0, &i, &names(), &reference, &hw), Ok(()));
+        assert_eq!(check_sample(0, &i, &names(), &reference, &[], &hw), Ok(()));
     }
 }

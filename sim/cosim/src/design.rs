@@ -23,6 +23,9 @@ pub struct DesignInfo {
     /// Per core: `4 * (chunks + neurons) + 16`, a generous bound on the
     /// cycles one beat may cost (the cycle budget of a sample).
     pub beat_cost: u64,
+    /// Neurons of the last layer when it is a readout layer (its beats
+    /// carry final membranes instead of spikes).
+    pub readout: Option<usize>,
 }
 
 impl DesignInfo {
@@ -39,6 +42,7 @@ impl DesignInfo {
                 .iter()
                 .map(|c| 4 * (c.chunks + c.neurons) as u64 + 16)
                 .sum(),
+            readout: plan.cores.last().filter(|c| c.readout).map(|c| c.neurons),
         }
     }
 

@@ -57,6 +57,9 @@ pub struct Outputs {
     pub out_eos: bool,
     /// The output spike's neuron index.
     pub out_neuron: u16,
+    /// A readout network's beat: the neuron's final membrane (32-bit two's
+    /// complement); 0 otherwise.
+    pub out_value: u32,
     /// A sample is running.
     pub busy: bool,
     /// The last sample has finished.
@@ -82,6 +85,7 @@ impl Outputs {
             ("out_valid".into(), u64::from(self.out_valid), 1),
             ("out_neuron".into(), u64::from(self.out_neuron), 16),
             ("out_eos".into(), u64::from(self.out_eos), 1),
+            ("out_value".into(), u64::from(self.out_value), 32),
             ("busy".into(), u64::from(self.busy), 1),
             ("done".into(), u64::from(self.done), 1),
         ];

@@ -56,6 +56,7 @@ impl Backend for RustHdl {
         outputs.out_valid = d.out_valid.val();
         outputs.out_eos = d.out_eos.val();
         outputs.out_neuron = d.out_neuron.val().index() as u16;
+        outputs.out_value = d.out_value.val().to_u64() as u32;
         outputs.busy = d.busy.val();
         outputs.done = d.done.val();
         outputs.taps.resize(d.tap.len(), TapBeat::default());

@@ -20,6 +20,9 @@ pub struct SampleRun {
     /// Cycles from the cycle after `start` to the one in which `done`
     /// rose.
     pub cycles: u64,
+    /// A readout network: the last layer's final membranes, by neuron;
+    /// empty otherwise.
+    pub membranes: Vec<i64>,
 }
 
 /// Why a sample could not be run to its end.
@@ -97,6 +100,8 @@ impl<B: Backend> Session<B> {
         let budget = 10_000 + (beats.len() as u64 + 1) * info.beat_cost;
         let last = info.layers - 1;
         let mut monitor = Monitor::new(info.layers, info.time_steps);
+        let readout = info.readout;
+        let mut membranes = vec![0i64; readout.unwrap_or(0)];
 
         self.inputs = Inputs {
             start: true,
@@ -120,7 +125,14 @@ impl<B: Backend> Session<B> {
                 next += 1;
             }
             if out.out_valid && self.inputs.out_ready {
-                monitor.observe(last, out.out_eos, out.out_neuron, cycle)?;
+                if readout.is_some() && !out.out_eos {
+                    // A membrane, not a spike.
+                    if let Some(m) = membranes.get_mut(usize::from(out.out_neuron)) {
+                        *m = i64::from(out.out_value as i32);
+                    }
+                } else {
+                    monitor.observe(last, out.out_eos, out.out_neuron, cycle)?;
+                }
             }
             for (l, tap) in out.taps.iter().enumerate() {
                 if tap.valid {
@@ -140,6 +152,7 @@ impl<B: Backend> Session<B> {
             layers: monitor.spikes,
             step_ends: monitor.step_ends,
             cycles: cycle,
+            membranes,
         })
     }
 }

@@ -102,7 +102,7 @@ mod tests {
         }
         let text = String::from_utf8(vcd.finish().unwrap()).unwrap();
         assert!(text.contains("$var wire 16 % in_neuron $end"), "{text}");
-        assert!(text.contains("$var wire 16 / tap0_neuron $end"), "{text}");
+        assert!(text.contains("$var wire 16 0 tap0_neuron $end"), "{text}");
         assert!(text.contains("#10\n0!\n"), "{text}");
         assert!(text.contains("b1 %\n"), "{text}");
         assert!(text.contains("#20\n0!\nb10 %\n#25\n1!"), "{text}");

@@ -35,6 +35,7 @@ struct SgOutputs {
     done: u8,
     pad: u8,
     out_neuron: u16,
+    out_value: u32,
 }
 
 type NewFn = unsafe extern "C" fn(*const c_char) -> *mut c_void;
@@ -203,6 +204,7 @@ impl Backend for Verilator {
         outputs.out_valid = o.out_valid != 0;
         outputs.out_eos = o.out_eos != 0;
         outputs.out_neuron = o.out_neuron;
+        outputs.out_value = o.out_value;
         outputs.busy = o.busy != 0;
         outputs.done = o.done != 0;
         outputs.taps.resize(self.taps.len(), TapBeat::default());

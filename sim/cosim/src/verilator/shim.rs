@@ -15,7 +15,7 @@
 //! `dump` writes both halves of the cycle (times `10c` and `10c + 5`).
 
 /// Version of the C ABI; a library whose `sg_abi` differs is rebuilt.
-pub const SHIM_ABI: u32 = 1;
+pub const SHIM_ABI: u32 = 2;
 
 /// The shim for a design with `taps` tapped layers, with or without
 /// waveform support.
@@ -29,7 +29,7 @@ pub fn source(taps: usize, trace: bool) -> String {
     s.push_str(
         r#"
 struct SgInputs { uint8_t reset, start, in_valid, in_eos, out_ready, pad; uint16_t in_neuron; };
-struct SgOutputs { uint8_t in_ready, out_valid, out_eos, busy, done, pad; uint16_t out_neuron; };
+struct SgOutputs { uint8_t in_ready, out_valid, out_eos, busy, done, pad; uint16_t out_neuron; uint32_t out_value; };
 
 struct SgModel {
     VerilatedContext context;
@@ -87,7 +87,7 @@ struct SgModel {
     s.push_str(
         "    out->in_ready = t->in_ready;\n    out->out_valid = t->out_valid;\n    \
          out->out_eos = t->out_eos;\n    out->out_neuron = t->out_neuron;\n    \
-         out->busy = t->busy;\n    out->done = t->done;\n",
+         out->busy = t->busy;\n    out->done = t->done;\n    out->out_value = t->out_value;\n",
     );
     if taps == 0 {
         s.push_str("    (void)taps;\n");
