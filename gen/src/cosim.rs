@@ -241,8 +241,7 @@ pub fn run_all(
                 &reference.layers,
                 &membranes,
                 &hardware,
-            )
-            .err();
+            );
             let estimate = estimate(&prepared.plan, &activity(input, &reference.layers, steps));
             Ok(SampleOutcome {
                 hardware,

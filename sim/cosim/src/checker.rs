@@ -77,8 +77,8 @@ impl fmt::Display for Mismatch {
 
 /// Compares one sample's hardware run with the reference's spikes
 /// (`reference[l]` sorted by step, then neuron) and, for a readout
-/// network, its final membranes (`membranes`, else empty). Layers the
-/// design does not bring out are skipped.
+/// network, its final membranes (`membranes`, else empty); returns the
+/// first difference. Layers the design does not bring out are skipped.
 pub fn check_sample(
     sample: usize,
     info: &DesignInfo,
@@ -86,7 +86,7 @@ pub fn check_sample(
     reference: &[Vec<Spike>],
     membranes: &[i64],
     hardware: &SampleRun,
-) -> Result<(), Mismatch> {
+) -> Option<Mismatch> {
     for (l, want) in reference.iter().enumerate() {
         if !info.observed(l) {
             continue;
@@ -120,7 +120,7 @@ pub fn check_sample(
             (None, Some(x)) => (Some(x), false),
             (None, None) => (None, true),
         };
-        return Err(Mismatch {
+        return Some(Mismatch {
             sample,
             layer: l,
             layer_name: layer_names.get(l).cloned().unwrap_or_default(),
@@ -133,27 +133,25 @@ pub fn check_sample(
             membrane: None,
         });
     }
-    if let Some(n) = (0..membranes.len().max(hardware.membranes.len()))
-        .find(|&n| membranes.get(n) != hardware.membranes.get(n))
-    {
-        let last = info.layers - 1;
-        return Err(Mismatch {
-            sample,
-            layer: last,
-            layer_name: layer_names.get(last).cloned().unwrap_or_default(),
-            step: info.time_steps.saturating_sub(1),
-            neuron: Some(n as u32),
-            reference_fires: false,
-            expected: Vec::new(),
-            actual: Vec::new(),
-            cycle: hardware.step_ends[last].last().copied(),
-            membrane: Some((
-                membranes.get(n).copied().unwrap_or(0),
-                hardware.membranes.get(n).copied().unwrap_or(0),
-            )),
-        });
-    }
-    Ok(())
+    let n = (0..membranes.len().max(hardware.membranes.len()))
+        .find(|&n| membranes.get(n) != hardware.membranes.get(n))?;
+    // A readout layer's final membranes.
+    let last = info.layers - 1;
+    Some(Mismatch {
+        sample,
+        layer: last,
+        layer_name: layer_names.get(last).cloned().unwrap_or_default(),
+        step: info.time_steps.saturating_sub(1),
+        neuron: Some(n as u32),
+        reference_fires: false,
+        expected: Vec::new(),
+        actual: Vec::new(),
+        cycle: hardware.step_ends[last].last().copied(),
+        membrane: Some((
+            membranes.get(n).copied().unwrap_or(0),
+            hardware.membranes.get(n).copied().unwrap_or(0),
+        )),
+    })
 }
 
 #[cfg(test)]
@@ -196,7 +194,7 @@ mod tests {
         let hw = run(reference.clone());
         assert_eq!(
             check_sample(0, &info(), &names(), &reference, &[], &hw),
-            Ok(())
+            None
         );
     }
 
@@ -204,7 +202,7 @@ mod tests {
     fn a_missing_spike_is_named_by_layer_step_and_neuron() {
         let reference = vec![vec![sp(0, 1), sp(2, 0), sp(2, 5)], vec![sp(3, 2)]];
         let hw = run(vec![vec![sp(0, 1), sp(2, 5)], vec![sp(3, 2)]]);
-        let m = check_sample(7, &info(), &names(), &reference, &[], &hw).unwrap_err();
+        let m = check_sample(7, &info(), &names(), &reference, &[], &hw).expect("a mismatch");
         assert_eq!(
             (m.sample, m.layer, m.step, m.neuron, m.reference_fires),
             (7, 0, 2, Some(0), true)
@@ -221,13 +219,13 @@ mod tests {
     fn an_extra_spike_and_the_wrong_order_are_named() {
         let reference = vec![vec![sp(1, 1)], vec![sp(0, 2), sp(0, 4)]];
         let hw = run(vec![vec![sp(1, 1)], vec![sp(0, 2), sp(0, 3), sp(0, 4)]]);
-        let m = check_sample(0, &info(), &names(), &reference, &[], &hw).unwrap_err();
+        let m = check_sample(0, &info(), &names(), &reference, &[], &hw).expect("a mismatch");
         assert_eq!(
             (m.layer, m.step, m.neuron, m.reference_fires),
             (1, 0, Some(3), false)
         );
         let hw = run(vec![vec![sp(1, 1)], vec![sp(0, 4), sp(0, 2)]]);
-        let m = check_sample(0, &info(), &names(), &reference, &[], &hw).unwrap_err();
+        let m = check_sample(0, &info(), &names(), &reference, &[], &hw).expect("a mismatch");
         assert_eq!((m.layer, m.step, m.neuron), (1, 0, None));
         assert!(m.to_string().contains("wrong order"), "{m}");
     }
@@ -239,9 +237,10 @@ mod tests {
         hw.membranes = vec![5, -3, 9];
         assert_eq!(
             check_sample(0, &info(), &names(), &reference, &[5, -3, 9], &hw),
-            Ok(())
+            None
         );
-        let m = check_sample(2, &info(), &names(), &reference, &[5, -4, 9], &hw).unwrap_err();
+        let m =
+            check_sample(2, &info(), &names(), &reference, &[5, -4, 9], &hw).expect("a mismatch");
         assert_eq!(
             (m.layer, m.step, m.neuron, m.membrane),
             (1, 3, Some(1), Some((-4, -3)))
@@ -259,6 +258,6 @@ mod tests {
         i.taps = false;
         let reference = vec![vec![sp(0, 1)], vec![sp(3, 2)]];
         let hw = run(vec![vec![], vec![sp(3, 2)]]);
-        assert_eq!(check_sample(0, &i, &names(), &reference, &[], &hw), Ok(()));
+        assert_eq!(check_sample(0, &i, &names(), &reference, &[], &hw), None);
     }
 }
