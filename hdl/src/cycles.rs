@@ -12,6 +12,7 @@
 //! The cores run concurrently (layer `l` accumulates step `t` while layer
 //! `l-1` sweeps it), so a sample takes at least
 //! `lower_bound = max_C + max over l of sum over t of work(l,t)`
+//! (a readout layer's `S_out` is its `N` membrane beats in the last step)
 //! (`max_C`: clearing the state at start) and at most about `serial =
 //! max_C + sum over l and t of work(l,t)` plus a few cycles of latency per
 //! layer and step.
@@ -57,7 +58,12 @@ pub fn estimate(plan: &HardwarePlan, activity: &[LayerActivity]) -> CycleEstimat
     for (core, act) in plan.cores.iter().zip(activity) {
         let c = core.chunks as u64;
         let spikes_in: u64 = act.spikes_in.iter().sum();
-        let spikes_out: u64 = act.spikes_out.iter().sum();
+        // A readout core sends every neuron's membrane in the last step.
+        let spikes_out: u64 = if core.readout {
+            core.neurons as u64
+        } else {
+            act.spikes_out.iter().sum()
+        };
         let work = spikes_in * c + c * u64::from(plan.time_steps) + spikes_out;
         busiest = busiest.max(work);
         serial += work;

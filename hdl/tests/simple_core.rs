@@ -201,7 +201,8 @@ fn beats_to_spikes(beats: &[u64]) -> Vec<Spike> {
 }
 
 /// The single core plan of `net` with P = 1, or `None` when the hardware
-/// does not take the network.
+/// does not take the network or its layer is a readout (the simple core
+/// is a reference for spiking layers only).
 fn core_plan(net: &ValidNetwork, seed: u64) -> Option<Arc<CorePlan>> {
     let hw = plan(
         net,
@@ -212,7 +213,8 @@ fn core_plan(net: &ValidNetwork, seed: u64) -> Option<Arc<CorePlan>> {
     )
     .ok()?;
     assert_eq!(hw.cores.len(), 1, "seed {seed}: a one-layer network");
-    Some(Arc::new(hw.cores[0].clone()))
+    let core = &hw.cores[0];
+    (!core.readout).then(|| Arc::new(core.clone()))
 }
 
 /// One network both cores ran.
