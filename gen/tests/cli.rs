@@ -431,7 +431,6 @@ fn gen_refuses_before_writing_anything() {
             &[],
             "layer 0: field `delays`: synaptic delays are not supported by the hardware yet",
         ),
-        ("readout", &[], "field `output.decode`: decoding `readout`"),
         (
             "ttfs",
             &["--pe", "0"],
