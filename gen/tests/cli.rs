@@ -427,11 +427,6 @@ fn gen_refuses_before_writing_anything() {
     let dir = scratch("gen-refuse");
     let cases: &[(&str, &[&str], &str)] = &[
         (
-            "delays",
-            &[],
-            "layer 0: field `delays`: synaptic delays are not supported by the hardware yet",
-        ),
-        (
             "ttfs",
             &["--pe", "0"],
             "--pe 0: processing elements per core must be 1..=64",
@@ -465,6 +460,25 @@ fn gen_refuses_before_writing_anything() {
             out_dir.display()
         );
     }
+    // Delays beyond the hardware's 64 slots a neuron.
+    let mut model: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(golden("delays", "model.json")).unwrap())
+            .unwrap();
+    model["layers"][0]["delays"]["max"] = 100.into();
+    let long = dir.join("long-delays.json");
+    std::fs::write(&long, model.to_string()).unwrap();
+    let out_dir = dir.join("long-delays");
+    let out = gen_into(&long, &out_dir, &[]);
+    let (_, err) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(
+            "layer 0: field `delays.max`: delays up to 100 steps need 101 accumulator slots a \
+             neuron; the hardware holds at most 64 (delays up to 63)"
+        ),
+        "{err}"
+    );
+    assert!(!out_dir.exists());
     // A folder that is not an earlier output is never replaced.
     let foreign = dir.join("foreign");
     std::fs::create_dir_all(&foreign).unwrap();

@@ -14,6 +14,11 @@
 //!   spike a cycle, lowest neuron first; the sweep resumes once the mask is
 //!   drained, so a step costs about `C + spikes + 4` cycles when the consumer
 //!   keeps up. After the last chunk the core sends its own EOS beat.
+//! * **Delays**: a layer with synaptic delays up to `D` keeps `S = D + 1`
+//!   accumulator slots a neuron; a spike through a synapse of delay `d` in
+//!   step `t` adds its weight to slot `(t + d) mod S`, and the sweep of
+//!   step `t` takes and clears slot `t mod S`. The core counts the slot of
+//!   the current step.
 //! * **Readout** (the network's non-spiking last layer): the core never
 //!   fires; in the last step its sweep hands every lane holding a neuron to
 //!   the emitter, and each beat carries that neuron's final membrane on
@@ -89,6 +94,7 @@ pub struct Core {
     pending_base: DFF<Bits<16>>,
     eos_pending: DFF<Bit>,
     step: DFF<Bits<32>>,
+    slot: DFF<Bits<16>>,
     accept: Signal<Local, Bit>,
     room: Signal<Local, Bit>,
     pending_rest: Signal<Local, Bits<64>>,
@@ -99,6 +105,7 @@ pub struct Core {
     lanes: Constant<Bits<16>>,
     eos_beat: Constant<Bits<17>>,
     last_step: Constant<Bits<32>>,
+    last_slot: Constant<Bits<16>>,
 }
 
 impl Core {
@@ -128,6 +135,7 @@ impl Core {
             pending_base: Default::default(),
             eos_pending: Default::default(),
             step: Default::default(),
+            slot: Default::default(),
             accept: Default::default(),
             room: Default::default(),
             pending_rest: Default::default(),
@@ -138,6 +146,7 @@ impl Core {
             lanes: Constant::new((plan.lanes as u64).into()),
             eos_beat: Constant::new((1u64 << crate::fifo::EOS_BIT).into()),
             last_step: c(plan.time_steps.saturating_sub(1) as usize),
+            last_slot: Constant::new(u64::from(plan.lane.slots - 1).into()),
             datapath: Datapath::new(plan),
         }
     }
@@ -164,13 +173,15 @@ impl Logic for Core {
             pending,
             pending_base,
             eos_pending,
-            step
+            step,
+            slot
         );
         self.datapath.clock.next = self.clock.val();
         self.datapath.op.next = 0.into();
         self.datapath.chunk.next = self.chunk.q.val();
         self.datapath.weight_addr.next = self.weight_addr.q.val();
         self.datapath.final_step.next = self.step.q.val() == self.last_step.val();
+        self.datapath.slot.next = self.slot.q.val();
         self.datapath.value_lane.next = self.encoder.index.val();
         self.out_value.next = 0.into();
         self.in_flight.d.next = false;
@@ -242,6 +253,10 @@ impl Logic for Core {
                         if !self.in_flight.q.val() {
                             self.eos_pending.d.next = true;
                             self.step.d.next = self.step.q.val() + 1;
+                            self.slot.d.next = self.slot.q.val() + 1;
+                            if self.slot.q.val() == self.last_slot.val() {
+                                self.slot.d.next = 0.into();
+                            }
                             self.mode.d.next = CoreMode::Run;
                             self.chunk.d.next = 0.into();
                         }
@@ -268,6 +283,7 @@ impl Logic for Core {
             self.pending.d.next = 0.into();
             self.eos_pending.d.next = false;
             self.step.d.next = 0.into();
+            self.slot.d.next = 0.into();
         }
     }
 }

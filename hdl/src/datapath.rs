@@ -34,7 +34,7 @@ use std::sync::Arc;
 
 use rust_hdl::prelude::*;
 
-use crate::pe::{self, op, LaneState};
+use crate::pe::{self, op, LaneInput, LaneState};
 use crate::plan::CorePlan;
 
 /// The datapath block of one core.
@@ -48,6 +48,8 @@ pub struct Datapath {
     pub weight_addr: Signal<In, Bits<32>>,
     /// Neuron chunk read this cycle (and written back in the next).
     pub chunk: Signal<In, Bits<32>>,
+    /// Delay slot of the current step, `t mod S` (layers with delays).
+    pub slot: Signal<In, Bits<16>>,
     /// The sweep issued this cycle is the sample's last step (a readout
     /// core then hands every lane of the chunk to the emitter).
     pub final_step: Signal<In, Bit>,
@@ -67,12 +69,15 @@ pub struct Datapath {
 struct Model {
     core: Arc<CorePlan>,
     weights: Vec<Vec<i64>>,
+    delays: Vec<Vec<u32>>,
     state: Vec<Vec<LaneState>>,
     weight_q: Vec<i64>,
+    delay_q: Vec<u32>,
     state_q: Vec<LaneState>,
     s1_op: u64,
     s1_chunk: usize,
     s1_final: bool,
+    s1_slot: u32,
     forward: Option<(usize, Vec<LaneState>)>,
     fired: u64,
     /// Membranes of the chunk swept last (readout cores).
@@ -89,10 +94,15 @@ impl Model {
         let mut mask = 0u64;
         let word = current
             .iter()
-            .zip(&self.weight_q)
+            .zip(self.weight_q.iter().zip(&self.delay_q))
             .enumerate()
-            .map(|(k, (&s, &w))| {
-                let (next, spike) = pe::apply(&self.core, self.s1_op, s, w);
+            .map(|(k, (s, (&weight, &delay)))| {
+                let input = LaneInput {
+                    weight,
+                    delay,
+                    slot: self.s1_slot,
+                };
+                let (next, spike) = pe::apply(&self.core, self.s1_op, s, input);
                 if spike {
                     mask |= 1 << k;
                 }
@@ -122,16 +132,21 @@ impl Datapath {
         let weights = (0..core.weight_rows())
             .map(|r| core.weight_row(r))
             .collect();
+        let delays = (0..core.weight_rows()).map(|r| core.delay_row(r)).collect();
+        let zero = LaneState::zero(core.lane.slots);
         let lanes = core.lanes;
         let model = Model {
-            state: vec![vec![LaneState::default(); lanes]; core.chunks],
+            state: vec![vec![zero.clone(); lanes]; core.chunks],
             weight_q: vec![0; lanes],
-            state_q: vec![LaneState::default(); lanes],
+            delay_q: vec![0; lanes],
+            state_q: vec![zero; lanes],
             weights,
+            delays,
             core,
             s1_op: op::IDLE,
             s1_chunk: 0,
             s1_final: false,
+            s1_slot: 0,
             forward: None,
             fired: 0,
             values: vec![0; lanes],
@@ -141,6 +156,7 @@ impl Datapath {
             op: Default::default(),
             weight_addr: Default::default(),
             chunk: Default::default(),
+            slot: Default::default(),
             final_step: Default::default(),
             fired: Default::default(),
             value_lane: Default::default(),
@@ -173,6 +189,11 @@ impl Logic for Datapath {
                 .get(row)
                 .cloned()
                 .unwrap_or_else(|| m.weight_q.clone());
+            m.delay_q = m
+                .delays
+                .get(row)
+                .cloned()
+                .unwrap_or_else(|| m.delay_q.clone());
             if m.s1_op == op::SWEEP && m.core.readout {
                 m.values = next_word.iter().map(|s| s.v).collect();
             }
@@ -185,6 +206,7 @@ impl Logic for Datapath {
             m.s1_op = self.op.val().index() as u64;
             m.s1_chunk = chunk;
             m.s1_final = self.final_step.val();
+            m.s1_slot = self.slot.val().index() as u32;
             m.fired = if m.s1_op == op::SWEEP {
                 m.stage1().1
             } else {
@@ -216,16 +238,22 @@ pub fn weight_file(core: &CorePlan) -> String {
 }
 
 /// The weight memory's image: one hexadecimal word a line, lane 0 in the
-/// least significant bits, each weight in two's complement.
+/// least significant bits, each weight in two's complement with, in a
+/// layer with delays, the synapse's delay above it.
 pub fn weight_image(core: &CorePlan) -> String {
     let ww = core.weight_width as usize;
+    let lane = core.weight_lane_bits() as usize;
     let digits = core.weight_word_bits().div_ceil(4);
     let mut out = String::new();
     for row in 0..core.weight_rows() {
         let mut bits = vec![false; digits * 4];
+        let delays = core.delay_row(row);
         for (k, w) in core.weight_row(row).into_iter().enumerate() {
             for b in 0..ww {
-                bits[k * ww + b] = (w >> b) & 1 == 1;
+                bits[k * lane + b] = (w >> b) & 1 == 1;
+            }
+            for b in 0..core.delay_bits() as usize {
+                bits[k * lane + ww + b] = (delays[k] >> b) & 1 == 1;
             }
         }
         for d in (0..digits).rev() {
@@ -248,6 +276,8 @@ fn verilog_body(core: &CorePlan) -> String {
     let sb = core.state_word_bits();
     let lb = core.lane.bits();
     let ww = core.weight_width;
+    let lw = core.weight_lane_bits();
+    let db = core.delay_bits();
     let rows = core.weight_rows();
     let wa = address_bits(rows);
     let ca = address_bits(core.chunks);
@@ -266,7 +296,7 @@ fn verilog_body(core: &CorePlan) -> String {
     let readout = readout_verilog(core);
     format!(
         r#"
-// Weight memory: {rows} rows of {p} x {ww}-bit weights (block RAM).
+// Weight memory: {rows} rows of {p} x {lw}-bit lanes (weight, delay; block RAM).
 reg [{wbt}:0] weights [0:{rowst}];
 initial $readmemh("{file}", weights);
 reg [{wbt}:0] weight_q;
@@ -277,7 +307,7 @@ reg [{sbt}:0] state [0:{chunkst}];
 reg [{sbt}:0] state_q;
 reg [1:0] s1_op;
 reg [{cat}:0] s1_chunk;
-reg s1_final;
+reg s1_final;{slot_reg}
 reg forward_valid;
 reg [{cat}:0] forward_chunk;
 reg [{sbt}:0] forward_word;
@@ -290,7 +320,7 @@ generate
   for (k = 0; k < {p}; k = k + 1) begin : lane
     {pe} pe (
       .op(s1_op),
-      .weight(weight_q[k*{ww} +: {ww}]),
+      .weight(weight_q[k*{lw} +: {ww}]),{delay_ports}
       .state_in(current[k*{lb} +: {lb}]),
       .state_out(next_word[k*{lb} +: {lb}]),
       .fire(fire[k])
@@ -303,13 +333,13 @@ always @(posedge clock) begin
   if (s1_op != 2'd0) state[s1_chunk] <= next_word;
   s1_op <= op;
   s1_chunk <= chunk[{cat}:0];
-  s1_final <= final_step;
+  s1_final <= final_step;{slot_next}
   forward_valid <= s1_op != 2'd0;
   forward_chunk <= s1_chunk;
   forward_word <= next_word;
 end
 
-{readout}wire unused_datapath = &{{1'b0, {uw}{uc}1'b0}};
+{readout}wire unused_datapath = &{{1'b0, {uw}{uc}{us}1'b0}};
 "#,
         wbt = wb - 1,
         rowst = rows - 1,
@@ -323,7 +353,29 @@ end
         pe = pe::module_name(core),
         uw = unused("weight_addr", wa),
         uc = unused("chunk", ca),
+        us = if db == 0 {
+            "slot, ".to_string()
+        } else if db < 16 {
+            format!("slot[15:{db}], ")
+        } else {
+            String::new()
+        },
         readout = readout.replace("{fired}", &fired),
+        delay_ports = if db > 0 {
+            format!("\n      .delay(weight_q[k*{lw} + {ww} +: {db}]),\n      .slot(s1_slot),")
+        } else {
+            String::new()
+        },
+        slot_reg = if db > 0 {
+            format!("\nreg [{}:0] s1_slot;", db - 1)
+        } else {
+            String::new()
+        },
+        slot_next = if db > 0 {
+            format!("\n  s1_slot <= slot[{}:0];", db - 1)
+        } else {
+            String::new()
+        },
     )
 }
 

@@ -35,10 +35,12 @@ pub mod op {
 }
 
 /// One lane's state, as the neuron memory holds it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LaneState {
-    /// Synaptic input accumulated in this step (without bias).
-    pub acc: i64,
+    /// Synaptic input accumulated for the coming steps (without bias), one
+    /// slot a step of delay: slot `(t + d) mod S` collects what arrives at
+    /// step `t + d`. One slot for a layer without delays.
+    pub acc: Vec<i64>,
     /// Membrane potential.
     pub v: i64,
     /// Synaptic current (`cuba`, `ttfs`).
@@ -50,21 +52,44 @@ pub struct LaneState {
     pub flag: bool,
 }
 
-/// Applies operation `op` to one lane with the weight-memory value
-/// `weight` (a weight when accumulating, the bias when sweeping). Returns
-/// the new state and whether the lane spikes.
-pub fn apply(core: &CorePlan, op: u64, s: LaneState, weight: i64) -> (LaneState, bool) {
+impl LaneState {
+    /// The zero state of a lane with `slots` delay slots.
+    pub fn zero(slots: u32) -> Self {
+        LaneState {
+            acc: vec![0; slots as usize],
+            ..LaneState::default()
+        }
+    }
+}
+
+/// What the weight memory and the core give a lane in one operation: the
+/// weight-memory value (a weight when accumulating, the bias when
+/// sweeping), the synapse's delay, and the slot of the current step
+/// (`t mod S`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LaneInput {
+    /// Weight or bias.
+    pub weight: i64,
+    /// The synapse's delay (accumulate).
+    pub delay: u32,
+    /// Slot of the current step.
+    pub slot: u32,
+}
+
+/// Applies operation `op` to one lane. Returns the new state and whether
+/// the lane spikes.
+pub fn apply(core: &CorePlan, op: u64, s: &LaneState, input: LaneInput) -> (LaneState, bool) {
+    let slots = core.lane.slots;
     match op {
-        op::ACCUMULATE => (
-            LaneState {
-                acc: s.acc + weight,
-                ..s
-            },
-            false,
-        ),
-        op::SWEEP => sweep(core, s, weight),
-        op::CLEAR => (LaneState::default(), false),
-        _ => (s, false),
+        op::ACCUMULATE => {
+            let mut next = s.clone();
+            let target = ((input.slot + input.delay) % slots) as usize;
+            next.acc[target] += input.weight;
+            (next, false)
+        }
+        op::SWEEP => sweep(core, s, input),
+        op::CLEAR => (LaneState::zero(slots), false),
+        _ => (s.clone(), false),
     }
 }
 
@@ -77,9 +102,12 @@ fn decay(z: i64, d: Option<Decay>) -> i64 {
     }
 }
 
-fn sweep(core: &CorePlan, s: LaneState, weight: i64) -> (LaneState, bool) {
-    let bias = if core.bias.is_some() { weight } else { 0 };
-    let x = s.acc + bias;
+fn sweep(core: &CorePlan, s: &LaneState, input: LaneInput) -> (LaneState, bool) {
+    let bias = if core.bias.is_some() { input.weight } else { 0 };
+    let slot = input.slot as usize;
+    let x = s.acc[slot] + bias;
+    let mut acc = s.acc.clone();
+    acc[slot] = 0;
     let l = core.lane;
     let membrane = l.membrane;
     let (i, w, v_sum) = match core.update {
@@ -130,16 +158,7 @@ fn sweep(core: &CorePlan, s: LaneState, weight: i64) -> (LaneState, bool) {
         Update::Adlif { .. } => spike,
         _ => false,
     };
-    (
-        LaneState {
-            acc: 0,
-            v,
-            i,
-            w,
-            flag,
-        },
-        spike,
-    )
+    (LaneState { acc, v, i, w, flag }, spike)
 }
 
 /// Name of the PE module of `core`.
@@ -199,6 +218,50 @@ fn decay_wires(line: &mut dyn FnMut(String), z: &str, d: Option<Decay>, wi: u32)
     }
 }
 
+/// The delay slots of a lane: `acc_<m>`, the slot `acc` of this step
+/// (`slot`, swept) and the slot `acc_t` an arriving spike lands in
+/// (`target = (slot + delay) mod S`).
+fn slot_wires(line: &mut dyn FnMut(String), core: &CorePlan) {
+    let (a, slots, db) = (core.lane.acc, core.lane.slots, core.delay_bits());
+    for m in 0..slots {
+        line(format!(
+            "wire signed [{}:0] acc_{m} = state_in[{}:{}];",
+            a - 1,
+            (m + 1) * a - 1,
+            m * a
+        ));
+    }
+    line(format!(
+        "wire [{db}:0] target_sum = {{1'b0, slot}} + {{1'b0, delay}};"
+    ));
+    line(format!(
+        "wire [{}:0] target_wrap = target_sum - {}'d{slots};",
+        db,
+        db + 1
+    ));
+    line(format!(
+        "wire [{}:0] target = (target_sum >= {}'d{slots}) ? target_wrap[{}:0] : target_sum[{}:0];",
+        db - 1,
+        db + 1,
+        db - 1,
+        db - 1
+    ));
+    line(format!(
+        "wire unused_target = &{{1'b0, target_wrap[{db}], 1'b0}};"
+    ));
+    for (name, sel) in [("acc", "slot"), ("acc_t", "target")] {
+        line(format!("reg signed [{}:0] {name};", a - 1));
+        line("always @(*) begin".into());
+        line(format!("  case ({sel})"));
+        for m in 0..slots {
+            line(format!("    {m}: {name} = acc_{m};"));
+        }
+        line(format!("    default: {name} = {a}'d0;"));
+        line("  endcase".into());
+        line("end".into());
+    }
+}
+
 /// `sat_B(z)` of the `wi`-bit signed signal `z`, as a `B`-bit expression.
 fn saturate_expr(z: &str, width: u32, wi: u32) -> String {
     let (lo, hi) = range_of(width);
@@ -217,6 +280,8 @@ fn saturate_expr(z: &str, width: u32, wi: u32) -> String {
 pub fn verilog(core: &CorePlan) -> String {
     let l = core.lane;
     let (a, v, ww) = (l.acc, l.membrane, core.weight_width);
+    // All accumulator slots together, below `v`.
+    let ab = l.slots * a;
     let lb = l.bits();
     let wi = internal_width(core);
     let mut body = String::new();
@@ -225,16 +290,20 @@ pub fn verilog(core: &CorePlan) -> String {
         body.push_str(&s);
         body.push('\n');
     };
-    line(format!(
-        "wire signed [{}:0] acc = state_in[{}:0];",
-        a - 1,
-        a - 1
-    ));
+    if l.slots == 1 {
+        line(format!(
+            "wire signed [{}:0] acc = state_in[{}:0];",
+            a - 1,
+            a - 1
+        ));
+    } else {
+        slot_wires(&mut line, core);
+    }
     line(format!(
         "wire signed [{}:0] v = state_in[{}:{}];",
         v - 1,
-        a + v - 1,
-        a
+        ab + v - 1,
+        ab
     ));
     line(format!(
         "wire signed [{}:0] acc_x = {};",
@@ -254,10 +323,22 @@ pub fn verilog(core: &CorePlan) -> String {
         wi - 1,
         sext("weight", ww, wi)
     ));
-    line(format!(
-        "wire signed [{}:0] acc_sum = acc_x + weight_x;",
-        wi - 1
-    ));
+    if l.slots == 1 {
+        line(format!(
+            "wire signed [{}:0] acc_sum = acc_x + weight_x;",
+            wi - 1
+        ));
+    } else {
+        line(format!(
+            "wire signed [{}:0] acc_t_x = {};",
+            wi - 1,
+            sext("acc_t", a, wi)
+        ));
+        line(format!(
+            "wire signed [{}:0] acc_sum = acc_t_x + weight_x;",
+            wi - 1
+        ));
+    }
     let x = if core.bias.is_some() {
         "acc_x + weight_x"
     } else {
@@ -266,7 +347,7 @@ pub fn verilog(core: &CorePlan) -> String {
     line(format!("wire signed [{}:0] x = {x};", wi - 1));
     let mut rest_fields = Vec::new();
     // The state fields above `v`, from the least significant bit.
-    let mut field_base = a + v;
+    let mut field_base = ab + v;
     let mut field = |line: &mut dyn FnMut(String), name: &str, width: u32| {
         line(format!(
             "wire signed [{}:0] {name} = state_in[{}:{}];",
@@ -403,14 +484,28 @@ pub fn verilog(core: &CorePlan) -> String {
     rest_fields.reverse();
     let mut swept: Vec<String> = rest_fields;
     swept.push("v_reset".into());
-    swept.push(format!("{a}'d0"));
+    // Accumulate writes the target slot; the sweep clears this step's.
+    let slot_fields = |sel: &str, value: &str| -> String {
+        (0..l.slots)
+            .rev()
+            .map(|m| format!("({sel} == {m}) ? {value} : acc_{m}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (accumulated, cleared) = if l.slots == 1 {
+        (format!("acc_sum[{}:0]", a - 1), format!("{a}'d0"))
+    } else {
+        (
+            slot_fields("target", &format!("acc_sum[{}:0]", a - 1)),
+            slot_fields("slot", &format!("{a}'d0")),
+        )
+    };
+    swept.push(cleared);
     line("always @(*) begin".into());
     line("  case (op)".into());
     line(format!(
-        "    2'd1: state_out = {{state_in[{}:{}], acc_sum[{}:0]}};",
+        "    2'd1: state_out = {{state_in[{}:{ab}], {accumulated}}};",
         lb - 1,
-        a,
-        a - 1
     ));
     line(format!("    2'd2: state_out = {{{}}};", swept.join(", ")));
     line(format!("    2'd3: state_out = {lb}'d0;"));
@@ -427,9 +522,18 @@ pub fn verilog(core: &CorePlan) -> String {
     ));
     format!(
         "\n// One lane of layer {layer} ({kind}): accumulate, sweep or clear.\n\
-         module {name} (\n  input wire [1:0] op,\n  input wire [{wt}:0] weight,\n  \
+         module {name} (\n  input wire [1:0] op,\n  input wire [{wt}:0] weight,\n  {delay_ports}\
          input wire [{lbt}:0] state_in,\n  output reg [{lbt}:0] state_out,\n  output wire fire\n);\n\
          {body}endmodule\n",
+        delay_ports = if l.slots > 1 {
+            let db = core.delay_bits();
+            format!(
+                "input wire [{t}:0] delay,\n  input wire [{t}:0] slot,\n  ",
+                t = db - 1
+            )
+        } else {
+            String::new()
+        },
         layer = core.index,
         kind = core.update.tag(),
         name = module_name(core),

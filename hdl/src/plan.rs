@@ -18,6 +18,10 @@ pub const MAX_PE: usize = 64;
 /// Widest accumulator a lane keeps. The synaptic sum of one step must fit
 /// it (`spikegate check` reports the width a layer needs).
 pub const MAX_ACCUMULATOR_WIDTH: u32 = 40;
+
+/// Most delay slots (`D_max + 1`) of a layer: each neuron keeps one
+/// accumulator a slot in its neuron-memory lane.
+pub const MAX_DELAY_SLOTS: u32 = 64;
 /// Depth of the AER FIFO in front of every core (a power of two, at most
 /// 256: the FIFO's pointers are 9 bits).
 pub const DEFAULT_FIFO_DEPTH: usize = 16;
@@ -109,12 +113,16 @@ impl Update {
 }
 
 /// Bit positions of one lane's fields inside a neuron-memory word, from
-/// the least significant bit: `acc`, `v`, then `i` (`cuba`, `ttfs`), `w`
+/// the least significant bit: `slots` accumulators of `acc` bits (one per
+/// delay slot, slot `s` at `[s*acc +: acc]`), `v`, then `i` (`cuba`, `ttfs`), `w`
 /// (`adlif`) and the flag (`ttfs`: fired; `adlif`: spiked last step).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LaneLayout {
-    /// Width of the synaptic accumulator.
+    /// Width of the synaptic accumulator (of each delay slot).
     pub acc: u32,
+    /// Delay slots `S = D_max + 1`: a ring of accumulators, one per step
+    /// of delay (1 for a layer without delays).
+    pub slots: u32,
     /// Width of the membrane `v`.
     pub membrane: u32,
     /// Width of the current `i`, for kinds that have one.
@@ -129,7 +137,7 @@ pub struct LaneLayout {
 impl LaneLayout {
     /// Bits of one lane in the neuron memory.
     pub fn bits(&self) -> u32 {
-        self.acc
+        self.slots * self.acc
             + self.membrane
             + self.current.unwrap_or(0)
             + self.adaptation.unwrap_or(0)
@@ -171,6 +179,9 @@ pub struct CorePlan {
     pub reset: Reset,
     /// Weights as fan-out rows, `weights[j][i]`.
     pub weights: Vec<Vec<i64>>,
+    /// Synaptic delays as fan-out rows, `delays[j][i]`, if the layer has
+    /// delay slots.
+    pub delays: Option<Vec<Vec<u32>>>,
     /// Per-neuron bias, if the layer has one.
     pub bias: Option<Vec<i64>>,
 }
@@ -213,9 +224,39 @@ impl CorePlan {
         (0..self.lanes).map(lane_value).collect()
     }
 
-    /// Bits of one weight-memory word (`P` weights).
+    /// The `P` delays of weight-memory row `row` (0 for bias rows, lanes
+    /// past the last neuron, and layers without delays).
+    pub fn delay_row(&self, row: usize) -> Vec<u32> {
+        let lane_delay = |k: usize| -> u32 {
+            match &self.delays {
+                Some(d) if row < self.bias_base() => {
+                    let (c, j) = (row / self.fan_in, row % self.fan_in);
+                    d[j].get(c * self.lanes + k).copied().unwrap_or(0)
+                }
+                _ => 0,
+            }
+        };
+        (0..self.lanes).map(lane_delay).collect()
+    }
+
+    /// Bits of a lane's delay in the weight memory (0 without delays).
+    pub fn delay_bits(&self) -> u32 {
+        if self.lane.slots > 1 {
+            u32::BITS - (self.lane.slots - 1).leading_zeros()
+        } else {
+            0
+        }
+    }
+
+    /// Bits of one lane of a weight-memory word: the weight, and above it
+    /// the delay.
+    pub fn weight_lane_bits(&self) -> u32 {
+        self.weight_width + self.delay_bits()
+    }
+
+    /// Bits of one weight-memory word (`P` weights with their delays).
     pub fn weight_word_bits(&self) -> usize {
-        self.lanes * self.weight_width as usize
+        self.lanes * self.weight_lane_bits() as usize
     }
 
     /// Bits of one neuron-memory word (`P` lanes of state).
@@ -348,14 +389,20 @@ fn plan_core(
             frac_bits: *frac_bits,
         },
     };
-    if let Some(delays) = &layer.delays {
-        if delays.values.iter().flatten().any(|&d| d != 0) {
-            return Err(err(
-                "delays",
-                "synaptic delays are not supported by the hardware yet (every delay must be 0)"
-                    .into(),
-            ));
-        }
+    let slots = match &layer.delays {
+        Some(d) if d.max > 0 => d.max + 1,
+        _ => 1,
+    };
+    if slots > MAX_DELAY_SLOTS {
+        return Err(err(
+            "delays.max",
+            format!(
+                "delays up to {} steps need {slots} accumulator slots a neuron; the hardware holds \
+                 at most {MAX_DELAY_SLOTS} (delays up to {})",
+                slots - 1,
+                MAX_DELAY_SLOTS - 1
+            ),
+        ));
     }
     if layer.size > 1 << NEURON_BITS {
         return Err(err(
@@ -391,6 +438,7 @@ fn plan_core(
         weight_width: layer.widths.weight,
         lane: LaneLayout {
             acc,
+            slots,
             membrane: layer.widths.membrane,
             current: layer.widths.current.filter(|_| neuron.has_current()),
             adaptation: layer.widths.adaptation.filter(|_| neuron.has_adaptation()),
@@ -403,6 +451,11 @@ fn plan_core(
         threshold: layer.threshold.unwrap_or(1),
         reset: layer.reset.unwrap_or(Reset::None),
         weights: layer.weights.clone(),
+        delays: layer
+            .delays
+            .as_ref()
+            .filter(|_| slots > 1)
+            .map(|d| d.values.clone()),
         bias: layer.bias.clone(),
     })
 }

@@ -152,6 +152,7 @@ impl Logic for SimpleCore {
         self.datapath.weight_addr.next = self.weight_addr.q.val();
         // One lane, spiking layers only (its tests draw no readout).
         self.datapath.final_step.next = false;
+        self.datapath.slot.next = 0.into();
         self.datapath.value_lane.next = 0.into();
         self.in_ready.next = false;
         self.out_valid.next = false;

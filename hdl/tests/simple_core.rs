@@ -201,8 +201,8 @@ fn beats_to_spikes(beats: &[u64]) -> Vec<Spike> {
 }
 
 /// The single core plan of `net` with P = 1, or `None` when the hardware
-/// does not take the network or its layer is a readout (the simple core
-/// is a reference for spiking layers only).
+/// does not take the network or its layer is a readout or has delays (the
+/// simple core is a reference for spiking layers without delays).
 fn core_plan(net: &ValidNetwork, seed: u64) -> Option<Arc<CorePlan>> {
     let hw = plan(
         net,
@@ -214,7 +214,7 @@ fn core_plan(net: &ValidNetwork, seed: u64) -> Option<Arc<CorePlan>> {
     .ok()?;
     assert_eq!(hw.cores.len(), 1, "seed {seed}: a one-layer network");
     let core = &hw.cores[0];
-    (!core.readout).then(|| Arc::new(core.clone()))
+    (!core.readout && core.lane.slots == 1).then(|| Arc::new(core.clone()))
 }
 
 /// One network both cores ran.

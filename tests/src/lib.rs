@@ -18,8 +18,8 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Golden cases the hardware can hold (every kind, readout layers; no
-/// delays): each must build, lint, synthesise and match in simulation.
+/// Golden cases the hardware can hold (every kind, readout layers,
+/// synaptic delays): each must build, lint, synthesise and match in simulation.
 pub const HARDWARE_CASES: &[&str] = &[
     "if_subtract",
     "lif_shift",
@@ -28,6 +28,8 @@ pub const HARDWARE_CASES: &[&str] = &[
     "cuba",
     "adlif",
     "readout",
+    "delays",
+    "large_mixed_delays",
     "saturation",
     "bias",
     "large_ttfs",
@@ -117,7 +119,8 @@ pub fn generate_case(
 }
 
 /// A random network the hardware can hold (any kind: `if`, `lif`, `cuba`,
-/// `ttfs`, `adlif`), no delays, any decoding (readout included): 1 to 3 layers of 1 to 7 neurons, 1 to 6 inputs,
+/// `ttfs`, `adlif`), synaptic delays in about half, any decoding (readout
+/// included): 1 to 3 layers of 1 to 7 neurons, 1 to 6 inputs,
 /// 3 to 8 steps, widths up to 12 bits.
 pub fn random_hardware_network(rng: &mut SplitMix64) -> ValidNetwork {
     random_hardware_network_up_to(rng, 7, 6, 8)
@@ -138,7 +141,8 @@ pub fn random_hardware_network_up_to(
     let mut shape = Shape::new(inputs, &sizes, steps);
     // Each layer draws its own kind, with decays that suit its widths.
     shape.neuron = None;
-    shape.max_delay = Some(0);
+    // No delays in about half the networks; otherwise up to 1 to 13 steps.
+    shape.max_delay = Some([0, 0, 0, 0, 1, 2, 3, 5, 8, 13][rng.below(10)]);
     shape.decode = Some([Decode::FirstSpike, Decode::SpikeCount, Decode::Readout][rng.below(3)]);
     random_network(rng, &shape)
 }

@@ -71,7 +71,7 @@ fn golden_cases_match_on_verilator_and_rusthdl_in_lockstep() {
             .collect();
         // The large case on Verilator alone at P = 16 (rust-hdl is slow);
         // the small ones in lockstep with rust-hdl at P = 1 and 3.
-        let runs: &[(usize, bool)] = if *name == "large_ttfs" {
+        let runs: &[(usize, bool)] = if name.starts_with("large_") {
             &[(16, false)]
         } else {
             &[(1, true), (3, true)]

@@ -30,4 +30,5 @@ fn snapshots_of_the_small_golden_designs() {
     insta::assert_snapshot!("bias_p1", verilog_of("bias", 1, false));
     insta::assert_snapshot!("cuba_p2", verilog_of("cuba", 2, false));
     insta::assert_snapshot!("adlif_p1", verilog_of("adlif", 1, false));
+    insta::assert_snapshot!("delays_p2", verilog_of("delays", 2, false));
 }
