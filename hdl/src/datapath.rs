@@ -391,11 +391,12 @@ assign value = 32'd0;
 "
         .into();
     }
+    // `v` sits above every accumulator slot of the lane.
     let (p, lb, vw, a) = (
         core.lanes,
         core.lane.bits(),
         core.lane.membrane,
-        core.lane.acc,
+        core.lane.slots * core.lane.acc,
     );
     let ca = address_bits(core.chunks);
     let lane_bits = address_bits(p);
