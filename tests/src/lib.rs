@@ -30,6 +30,7 @@ pub const HARDWARE_CASES: &[&str] = &[
     "readout",
     "delays",
     "large_mixed_delays",
+    "large_adlif_delays",
     "saturation",
     "bias",
     "large_ttfs",

@@ -172,13 +172,90 @@ fn large_mixed_delays() -> (ValidNetwork, Vec<InputSample>) {
     (validate(network).expect("valid"), samples)
 }
 
+/// A network shaped like Deckers et al. (2024) on spoken digits: 140
+/// input channels, two hidden layers of 64 adaptive LIF neurons with
+/// learned-style synaptic delays up to 32 steps, a 20-neuron leaky
+/// readout, T = 100, and sparse input (about 2% of channels a step).
+fn large_adlif_delays() -> (ValidNetwork, Vec<InputSample>) {
+    let mut rng = SplitMix64::new(140646420 + 32);
+    let w = |adaptation: Option<u32>| Widths {
+        weight: 8,
+        membrane: 16,
+        threshold: 16,
+        current: None,
+        adaptation,
+    };
+    let adlif = Neuron::Adlif {
+        alpha: 972,
+        beta: 1004,
+        a: 8,
+        b: 30,
+        frac_bits: 10,
+    };
+    let hidden1 = dense(
+        &mut rng,
+        140,
+        64,
+        adlif.clone(),
+        w(Some(14)),
+        (-40, 100),
+        Some(250),
+        Some(Reset::Subtract),
+        Some(32),
+    );
+    let hidden2 = dense(
+        &mut rng,
+        64,
+        64,
+        adlif,
+        w(Some(14)),
+        (-40, 110),
+        Some(200),
+        Some(Reset::Subtract),
+        Some(32),
+    );
+    let readout = dense(
+        &mut rng,
+        64,
+        20,
+        Neuron::Lif {
+            leak: Decay::Multiply {
+                beta: 990,
+                frac_bits: 10,
+            },
+        },
+        w(None),
+        (-60, 60),
+        None,
+        None,
+        None,
+    );
+    let network = Network {
+        format: MODEL_FORMAT.to_owned(),
+        name: "large_adlif_delays".to_owned(),
+        time_steps: 100,
+        inputs: 140,
+        layers: vec![hidden1, hidden2, readout],
+        output: Output {
+            decode: Decode::Readout,
+        },
+    };
+    let samples = (0..4)
+        .map(|_| InputSample {
+            label: None,
+            events: random_input(&mut rng, 140, 100, 0.02),
+        })
+        .collect();
+    (validate(network).expect("valid"), samples)
+}
+
 fn write(dir: &Path, name: &str, text: String) {
     std::fs::write(dir.join(name), text)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.join(name).display()));
 }
 
 fn main() {
-    for (network, samples) in [large_ttfs(), large_mixed_delays()] {
+    for (network, samples) in [large_ttfs(), large_mixed_delays(), large_adlif_delays()] {
         let name = network.network().name.clone();
         let dir = workspace_root().join("golden").join(&name);
         std::fs::create_dir_all(&dir).expect("create the case folder");
