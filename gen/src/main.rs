@@ -27,6 +27,7 @@ enum Command {
     Bench(commands::bench::Args),
     BenchHw(commands::bench_hw::Args),
     BenchCosim(commands::bench_cosim::Args),
+    BenchDelays(commands::bench_delays::Args),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => commands::bench::run(&args),
         Command::BenchHw(args) => commands::bench_hw::run(&args),
         Command::BenchCosim(args) => commands::bench_cosim::run(&args),
+        Command::BenchDelays(args) => commands::bench_delays::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -1,4 +1,44 @@
-//! Reading yosys's `stat` report.
+//! Running yosys on a generated design and reading its `stat` report.
+
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+use crate::generate::write_folder;
+
+/// Synthesises the design `files` (as `spikegate gen` writes them) with
+/// `synth_ecp5` in a temporary folder named after `tag`, and returns one
+/// line of its cell counts.
+pub fn ecp5_report(tag: &str, files: &[(String, String)]) -> Result<String> {
+    let dir = std::env::temp_dir().join(format!("spikegate-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    write_folder(&dir, files)?;
+    let out = Command::new("yosys")
+        .current_dir(&dir)
+        .args([
+            "-q",
+            "-p",
+            "read_verilog spikegate_top.v; synth_ecp5 -top spikegate_top; tee -q -o stat.txt stat",
+        ])
+        .output()
+        .context("cannot run yosys (install it with .ci/install-tools)")?;
+    if !out.status.success() {
+        bail!("yosys failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let stat = std::fs::read_to_string(dir.join("stat.txt"))?;
+    let _ = std::fs::remove_dir_all(&dir);
+    let count = |cell: &str| cell_count(&stat, cell);
+    Ok(format!(
+        "ECP5 (yosys): {} cells: LUT4 {}, TRELLIS_FF {}, CCU2C {}, DP16KD {}, MULT18X18D {}, TRELLIS_DPR16X4 {}",
+        count("Number"),
+        count("LUT4"),
+        count("TRELLIS_FF"),
+        count("CCU2C"),
+        count("DP16KD"),
+        count("MULT18X18D"),
+        count("TRELLIS_DPR16X4")
+    ))
+}
 
 /// The count yosys's `stat` gives for `cell` (the last report's, which is
 /// the top module's when the design is flattened); 0 when absent. Pass

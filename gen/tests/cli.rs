@@ -233,6 +233,7 @@ fn every_command_explains_itself() {
             ][..],
         ),
         ("bench-cosim", &["--samples", "ratio", "rust-hdl"][..]),
+        ("bench-delays", &["--d-max", "--synth", "--pe", "mod"][..]),
     ] {
         let out = spikegate(&[cmd, "--help"]);
         let (stdout, _) = text(&out);

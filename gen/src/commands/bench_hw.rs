@@ -2,10 +2,10 @@
 //! network, measured in the rust-hdl simulation against the cycle formula,
 //! and optionally yosys's ECP5 cell and block-RAM counts.
 
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use spikegate_hdl::cycles::{activity, estimate};
 use spikegate_hdl::testing::{Harness, Pacing};
 use spikegate_hdl::BuildOptions;
@@ -15,8 +15,8 @@ use spikegate_sim::rng::SplitMix64;
 use spikegate_sim::Reference;
 
 use crate::commands::bench::bench_network;
-use crate::generate::{generate, write_folder};
-use crate::yosys::cell_count;
+use crate::generate::generate;
+use crate::yosys::ecp5_report;
 
 /// Measure the generated hardware on the benchmark network (dense
 /// 784-400-10 `ttfs`, 16-bit weights, latency-coded input at RATE).
@@ -107,40 +107,11 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             measured as f64 / seconds
         );
         if args.synth {
-            synth_report(pe, &output.files)?;
+            println!(
+                "    {}",
+                ecp5_report(&format!("bench-hw-p{pe}"), &output.files)?
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn synth_report(pe: usize, files: &[(String, String)]) -> Result<()> {
-    let dir = std::env::temp_dir().join(format!("spikegate-bench-hw-p{pe}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    write_folder(&dir, files)?;
-    let out = Command::new("yosys")
-        .current_dir(&dir)
-        .args([
-            "-q",
-            "-p",
-            "read_verilog spikegate_top.v; synth_ecp5 -top spikegate_top; tee -q -o stat.txt stat",
-        ])
-        .output()
-        .context("cannot run yosys (install it with .ci/install-tools)")?;
-    if !out.status.success() {
-        bail!("yosys failed:\n{}", String::from_utf8_lossy(&out.stderr));
-    }
-    let stat = std::fs::read_to_string(dir.join("stat.txt"))?;
-    let count = |cell: &str| cell_count(&stat, cell);
-    println!(
-        "    ECP5 (yosys): {} cells: LUT4 {}, TRELLIS_FF {}, CCU2C {}, DP16KD {}, MULT18X18D {}, TRELLIS_DPR16X4 {}",
-        count("Number"),
-        count("LUT4"),
-        count("TRELLIS_FF"),
-        count("CCU2C"),
-        count("DP16KD"),
-        count("MULT18X18D"),
-        count("TRELLIS_DPR16X4")
-    );
-    let _ = std::fs::remove_dir_all(&dir);
-    Ok(())
 }

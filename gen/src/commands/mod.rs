@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod bench_cosim;
+pub mod bench_delays;
 pub mod bench_hw;
 pub mod check;
 pub mod cosim;
