@@ -74,8 +74,8 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         args.pe
     );
     println!(
-        "{:>5} {:>10} {:>12} {:>7} {:>14} {:>14}",
-        "D_max", "measured", "lower bound", "ratio", "state bits", "weight bits"
+        "{:>5} {:>10} {:>12} {:>7} {:>10} {:>14} {:>14}",
+        "D_max", "measured", "lower bound", "ratio", "serial", "state bits", "weight bits"
     );
     for &d in &args.d_max {
         let net = capped_delays(&network, d)?;
@@ -93,7 +93,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
         let prepared = prepare(&net, &options)?;
-        let (mut measured, mut bound) = (0u64, 0u64);
+        let (mut measured, mut bound, mut serial) = (0u64, 0u64, 0u64);
         for (i, o) in run_all(&prepared, &net, &samples, &|_| {})?
             .into_iter()
             .enumerate()
@@ -104,17 +104,19 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             }
             measured += o.hardware.cycles;
             bound += o.estimate.lower_bound;
+            serial += o.estimate.serial;
         }
         let n = samples.len().max(1) as u64;
         let plan = &prepared.plan;
         let state: usize = plan.cores.iter().map(|c| c.state_memory_bits()).sum();
         let weights: usize = plan.cores.iter().map(|c| c.weight_memory_bits()).sum();
         println!(
-            "{:>5} {:>10} {:>12} {:>7.3} {:>14} {:>14}",
+            "{:>5} {:>10} {:>12} {:>7.3} {:>10} {:>14} {:>14}",
             d,
             measured / n,
             bound / n,
             measured as f64 / bound.max(1) as f64,
+            serial / n,
             state,
             weights
         );
