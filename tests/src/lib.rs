@@ -48,6 +48,17 @@ pub struct GoldenCase {
     pub expected: ResultFile,
 }
 
+impl GoldenCase {
+    /// The input spikes of every sample.
+    pub fn samples(&self) -> Vec<Vec<spikegate_model::Spike>> {
+        self.input
+            .samples
+            .iter()
+            .map(|s| s.events.clone())
+            .collect()
+    }
+}
+
 /// The names of every golden case, sorted.
 pub fn golden_case_names() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(workspace_root().join("golden"))

@@ -63,12 +63,7 @@ fn golden_cases_match_on_verilator_and_rusthdl_in_lockstep() {
     }
     for name in HARDWARE_CASES {
         let case = load_golden(name);
-        let samples: Vec<Vec<Spike>> = case
-            .input
-            .samples
-            .iter()
-            .map(|s| s.events.clone())
-            .collect();
+        let samples = case.samples();
         // The large case on Verilator alone at P = 16 (rust-hdl is slow);
         // the small ones in lockstep with rust-hdl at P = 1 and 3.
         let runs: &[(usize, bool)] = if name.starts_with("large_") {
@@ -103,12 +98,7 @@ fn golden_cases_match_on_verilator_and_rusthdl_in_lockstep() {
 fn small_golden_cases_match_on_rusthdl_alone() {
     for name in ["if_subtract", "lif_shift", "ttfs", "bias", "readout"] {
         let case = load_golden(name);
-        let samples: Vec<Vec<Spike>> = case
-            .input
-            .samples
-            .iter()
-            .map(|s| s.events.clone())
-            .collect();
+        let samples = case.samples();
         let what = format!("golden/{name} on rusthdl");
         let opts = options(2, BackendChoice::Rusthdl, false, Pacing::default());
         for (o, want) in cosim(&case.network, &samples, &opts, &what)
@@ -198,12 +188,7 @@ fn heavy_backpressure_loses_duplicates_and_delays_nothing() {
     // offered in one of five: stalls reach back through every core to the
     // input.
     let case = load_golden("large_ttfs");
-    let samples: Vec<Vec<Spike>> = case
-        .input
-        .samples
-        .iter()
-        .map(|s| s.events.clone())
-        .collect();
+    let samples = case.samples();
     let pacing = Pacing {
         gaps: 0.8,
         stalls: 0.95,

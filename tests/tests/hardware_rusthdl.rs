@@ -56,12 +56,7 @@ fn golden_cases_match_on_hardware() {
         };
         for &pe in pes {
             let plan = plan(&case.network, options(pe)).unwrap_or_else(|e| panic!("{name}: {e}"));
-            let samples: Vec<Vec<Spike>> = case
-                .input
-                .samples
-                .iter()
-                .map(|s| s.events.clone())
-                .collect();
+            let samples = case.samples();
             let runs = run_hardware(&plan, &samples, &mut Pacing::default());
             for (s, (run, expected)) in runs.iter().zip(&case.expected.samples).enumerate() {
                 assert_eq!(
