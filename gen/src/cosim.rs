@@ -126,7 +126,7 @@ pub fn prepare(network: &ValidNetwork, options: &CosimOptions) -> Result<Prepare
             Ok(_) => BackendChoice::Verilator,
             Err(e) => {
                 notes.push(format!(
-                    "{e}\nfalling back to the rusthdl back end (no external tool, about 100x \
+                    "{e}\nfalling back to the rusthdl back end (no external tool, about 50x \
                      slower)"
                 ));
                 BackendChoice::Rusthdl

@@ -30,7 +30,7 @@ use crate::output::write_json;
 /// Back ends: `verilator` compiles the exact Verilog into a shared library
 /// (cached by content under $SPIKEGATE_CACHE or ~/.cache/spikegate, so a
 /// second run starts at once); `rusthdl` runs rust-hdl's own simulation
-/// (no external tool, about 100x slower). Without --backend, Verilator is
+/// (no external tool, about 50x slower). Without --backend, Verilator is
 /// used when installed. --lockstep runs both and compares every output
 /// port on every cycle.
 ///
