@@ -152,8 +152,11 @@ fn verilator_flags(trace: bool) -> Vec<String> {
         "-fPIC -O2 -fvisibility=hidden -fno-semantic-interposition",
         "-LDFLAGS",
         "-shared -Wl,-Bsymbolic",
+        // The model's hot code at -O2; Verilator's runtime (verilated.cpp)
+        // at -O1: it is called a few times a cycle at most, and compiles in
+        // 4 s instead of 7 s, which every new design pays.
         "-MAKEFLAGS",
-        "OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2",
+        "OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O1",
     ]
     .iter()
     .map(|s| s.to_string())
