@@ -39,38 +39,31 @@ where
                     results.lock().expect("no thread panics holding it")[i] = Some(r);
                     progress(finished.fetch_add(1, Ordering::Relaxed) + 1);
                 };
-                let session = make()
-                    .map_err(SessionError::Create)
-                    .and_then(|b| Session::new(b, info.clone()));
-                let mut session = match session {
-                    Ok(s) => s,
-                    Err(e) => {
-                        // Every sample this thread would have taken fails.
-                        loop {
-                            let i = next.fetch_add(1, Ordering::Relaxed);
-                            if i >= samples.len() {
-                                return;
-                            }
-                            store(i, Err(e.clone()));
-                        }
-                    }
+                let fresh = || {
+                    make()
+                        .map_err(SessionError::Create)
+                        .and_then(|b| Session::new(b, info.clone()))
                 };
+                // A back end that cannot be created fails every sample this
+                // thread takes.
+                let mut session = fresh();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= samples.len() {
                         return;
                     }
-                    let result = session.run(&samples[i], &mut pacing.for_sample(i));
-                    let failed = result.is_err();
+                    let result = match &mut session {
+                        Ok(s) => s.run(&samples[i], &mut pacing.for_sample(i)),
+                        Err(e) => Err(e.clone()),
+                    };
+                    let run_failed = result.is_err() && session.is_ok();
                     store(i, result);
-                    if failed {
-                        // The design may be in any state: start afresh.
-                        match make()
-                            .map_err(SessionError::Create)
-                            .and_then(|b| Session::new(b, info.clone()))
-                        {
-                            Ok(s) => session = s,
-                            Err(_) => return,
+                    if run_failed {
+                        // The design may be in any state: start afresh, or
+                        // leave the remaining samples to the other threads.
+                        session = fresh();
+                        if session.is_err() {
+                            return;
                         }
                     }
                 }
