@@ -20,7 +20,7 @@ use spikegate_cosim::{
 };
 use spikegate_hdl::cycles::{activity, estimate, CycleEstimate};
 use spikegate_hdl::{plan, BuildOptions, HardwarePlan};
-use spikegate_model::{DecodedOutput, Spike, ValidNetwork};
+use spikegate_model::{Spike, ValidNetwork};
 use spikegate_sim::{Reference, Run};
 
 use crate::generate::{generate, write_folder};
@@ -49,6 +49,21 @@ pub struct CosimOptions {
     pub pacing: Pacing,
     /// Threads (samples run in parallel).
     pub threads: usize,
+}
+
+impl CosimOptions {
+    /// The design generated with `build`, run on `backend` (Verilator when
+    /// installed, for `None`) alone, with no gaps or stalls, on every core.
+    pub fn new(build: BuildOptions, backend: Option<BackendChoice>) -> Self {
+        CosimOptions {
+            build,
+            design: None,
+            backend,
+            lockstep: false,
+            pacing: Pacing::default(),
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
 }
 
 /// Removes a generated folder when dropped.
@@ -84,7 +99,7 @@ pub struct Prepared {
 
 /// Generates or reads the design and prepares the back end.
 pub fn prepare(network: &ValidNetwork, options: &CosimOptions) -> Result<Prepared> {
-    let (build, design_dir, temp) = match &options.design {
+    let (plan, design_dir, temp) = match &options.design {
         Some(dir) => {
             let manifest = Manifest::read(dir)?;
             let net = network.network();
@@ -104,7 +119,7 @@ pub fn prepare(network: &ValidNetwork, options: &CosimOptions) -> Result<Prepare
                     net.layers.len()
                 );
             }
-            (manifest.options(), dir.clone(), None)
+            (plan(network, manifest.options())?, dir.clone(), None)
         }
         None => {
             let output = generate(network, options.build, None)?;
@@ -114,10 +129,9 @@ pub fn prepare(network: &ValidNetwork, options: &CosimOptions) -> Result<Prepare
                 .join(format!("spikegate-cosim-{}-{number}", std::process::id()));
             let _ = std::fs::remove_dir_all(&dir);
             write_folder(&dir, &output.files)?;
-            (options.build, dir.clone(), Some(TempFolder(dir)))
+            (output.plan, dir.clone(), Some(TempFolder(dir)))
         }
     };
-    let plan = plan(network, build)?;
     let info = DesignInfo::from_plan(&plan);
     let mut notes = Vec::new();
     let backend = match options.backend {
@@ -230,16 +244,12 @@ pub fn run_all(
         .enumerate()
         .map(|(i, ((run, reference), input))| {
             let hardware = run?;
-            let membranes = match &reference.output {
-                DecodedOutput::Readout { membranes, .. } => membranes.clone(),
-                _ => Vec::new(),
-            };
             let mismatch = check_sample(
                 i,
                 &prepared.info,
                 &names,
                 &reference.layers,
-                &membranes,
+                reference.output.membranes(),
                 &hardware,
             );
             let estimate = estimate(&prepared.plan, &activity(input, &reference.layers, steps));

@@ -5,8 +5,8 @@
 //! [`top::Accelerator`] (rust-hdl blocks: one [`core::Core`] per layer with
 //! its [`datapath::Datapath`], an [`fifo::AerFifo`] in front of each, the
 //! [`sample_control::SampleControl`]), and [`verilog::emit`] writes it out as
-//! Verilog-2005. [`testing`] drives the rust-hdl simulation of any design
-//! through its fixed top-level ports.
+//! Verilog-2005. The co-simulator (crate `spikegate-cosim`) drives the
+//! rust-hdl simulation of any design through its fixed top-level ports.
 
 #![warn(missing_docs)]
 
@@ -19,7 +19,6 @@ pub mod pe;
 pub mod plan;
 pub mod sample_control;
 pub mod simple_core;
-pub mod testing;
 pub mod top;
 pub mod verilog;
 

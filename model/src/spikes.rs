@@ -81,6 +81,11 @@ impl SpikeFile {
         }
     }
 
+    /// The events of every sample, in order.
+    pub fn event_lists(&self) -> Vec<Vec<Spike>> {
+        self.samples.iter().map(|s| s.events.clone()).collect()
+    }
+
     /// Checks the file against `network`: sizes agree, every event is in
     /// range, no event appears twice in a sample.
     pub fn check_against(&self, network: &ValidNetwork) -> Result<(), ModelError> {
@@ -212,6 +217,15 @@ pub enum DecodedOutput {
 }
 
 impl DecodedOutput {
+    /// The final membranes a readout decided on; empty for the spiking
+    /// decodings.
+    pub fn membranes(&self) -> &[i64] {
+        match self {
+            DecodedOutput::Readout { membranes, .. } => membranes,
+            _ => &[],
+        }
+    }
+
     /// The winning class.
     pub fn class(&self) -> u32 {
         match self {

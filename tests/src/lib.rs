@@ -51,11 +51,7 @@ pub struct GoldenCase {
 impl GoldenCase {
     /// The input spikes of every sample.
     pub fn samples(&self) -> Vec<Vec<spikegate_model::Spike>> {
-        self.input
-            .samples
-            .iter()
-            .map(|s| s.events.clone())
-            .collect()
+        self.input.event_lists()
     }
 }
 

@@ -14,24 +14,23 @@ use spikegate::generate::{generate, write_folder};
 use spikegate_cosim::verilator::{build, BuildRequest};
 use spikegate_cosim::{Pacing, Session};
 use spikegate_hdl::BuildOptions;
-use spikegate_model::{DecodedOutput, Spike, ValidNetwork};
+use spikegate_model::{Spike, ValidNetwork};
 use spikegate_sim::random::random_input;
 use spikegate_sim::rng::SplitMix64;
 use spikegate_sim::Reference;
 use spikegate_tests::{load_golden, random_hardware_network_up_to, require_tool, HARDWARE_CASES};
 
 fn options(pe: usize, backend: BackendChoice, lockstep: bool, pacing: Pacing) -> CosimOptions {
+    let build = BuildOptions {
+        pe,
+        taps: true,
+        ..BuildOptions::default()
+    };
     CosimOptions {
-        build: BuildOptions {
-            pe,
-            taps: true,
-            ..BuildOptions::default()
-        },
-        design: None,
-        backend: Some(backend),
         lockstep,
         pacing,
         threads: 2,
+        ..CosimOptions::new(build, Some(backend))
     }
 }
 
@@ -77,12 +76,11 @@ fn golden_cases_match_on_verilator_and_rusthdl_in_lockstep() {
             let outcomes = cosim(&case.network, &samples, &opts, &what);
             for (s, (o, want)) in outcomes.iter().zip(&case.expected.samples).enumerate() {
                 assert_eq!(o.mismatch, None, "{what}: {}", o.mismatch.as_ref().unwrap());
-                if let DecodedOutput::Readout { membranes, .. } = &want.output {
-                    assert_eq!(
-                        &o.hardware.membranes, membranes,
-                        "{what}, sample {s}: readout"
-                    );
-                }
+                assert_eq!(
+                    o.hardware.membranes,
+                    want.output.membranes(),
+                    "{what}, sample {s}: readout"
+                );
                 for (l, layer) in want.layers.iter().enumerate() {
                     assert_eq!(
                         o.hardware.layers[l], layer.events,

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{bail, Result};
-use spikegate_cosim::Pacing;
 use spikegate_hdl::BuildOptions;
 use spikegate_model::{Spike, ValidNetwork};
 use spikegate_sim::random::random_latency_input;
@@ -51,17 +50,14 @@ fn measure(
     pe: usize,
     threads: usize,
 ) -> Result<Speed> {
+    let build = BuildOptions {
+        pe,
+        taps: true,
+        ..BuildOptions::default()
+    };
     let options = CosimOptions {
-        build: BuildOptions {
-            pe,
-            taps: true,
-            ..BuildOptions::default()
-        },
-        design: None,
-        backend: Some(backend),
-        lockstep: false,
-        pacing: Pacing::default(),
         threads,
+        ..CosimOptions::new(build, Some(backend))
     };
     let prepared = prepare(network, &options)?;
     let started = Instant::now();

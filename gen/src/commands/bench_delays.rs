@@ -7,11 +7,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
-use spikegate_cosim::Pacing;
 use spikegate_hdl::BuildOptions;
-use spikegate_model::{load_network, load_spikes, Spike, ValidNetwork};
+use spikegate_model::{load_network, load_spikes, ValidNetwork};
 
-use crate::cosim::{prepare, run_all, CosimOptions};
+use crate::cosim::{prepare, run_all, BackendChoice, CosimOptions};
 use crate::generate::generate;
 use crate::yosys::ecp5_report;
 
@@ -66,7 +65,7 @@ pub fn capped_delays(network: &ValidNetwork, d_max: u32) -> Result<ValidNetwork>
 pub fn run(args: &Args) -> Result<ExitCode> {
     let network = load_network(&args.model)?;
     let input = load_spikes(&args.input, &network)?;
-    let samples: Vec<Vec<Spike>> = input.samples.iter().map(|s| s.events.clone()).collect();
+    let samples = input.event_lists();
     println!(
         "{}: {} samples, P = {}; cycles per sample measured on Verilator vs the formula",
         network.network().name,
@@ -84,14 +83,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             taps: true,
             ..BuildOptions::default()
         };
-        let options = CosimOptions {
-            build,
-            design: None,
-            backend: Some(crate::cosim::BackendChoice::Verilator),
-            lockstep: false,
-            pacing: Pacing::default(),
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-        };
+        let options = CosimOptions::new(build, Some(BackendChoice::Verilator));
         let prepared = prepare(&net, &options)?;
         let (mut measured, mut bound, mut serial) = (0u64, 0u64, 0u64);
         for (i, o) in run_all(&prepared, &net, &samples, &|_| {})?

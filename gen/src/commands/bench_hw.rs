@@ -6,8 +6,9 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{bail, Result};
+use spikegate_cosim::rusthdl::RustHdl;
+use spikegate_cosim::{DesignInfo, Pacing, Session};
 use spikegate_hdl::cycles::{activity, estimate};
-use spikegate_hdl::testing::{Harness, Pacing};
 use spikegate_hdl::BuildOptions;
 use spikegate_model::Spike;
 use spikegate_sim::random::random_latency_input;
@@ -82,11 +83,11 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         };
         let output = generate(&network, options, None)?;
         let plan = &output.plan;
-        let mut harness = Harness::new(plan)?;
+        let mut session = Session::new(RustHdl::new(plan), DesignInfo::from_plan(plan))?;
         let (mut measured, mut bound, mut serial) = (0u64, 0u64, 0u64);
         let started = Instant::now();
         for (s, (input, want)) in inputs.iter().zip(&runs).enumerate() {
-            let got = harness.run(input, &mut Pacing::default())?;
+            let got = session.run(input, &mut Pacing::default().for_sample(s))?;
             if got.layers != want.layers {
                 bail!("P = {pe}, sample {s}: the hardware's spikes differ from the reference");
             }

@@ -11,7 +11,7 @@ use spikegate_cosim::Pacing;
 use spikegate_hdl::plan::DEFAULT_FIFO_DEPTH;
 use spikegate_hdl::BuildOptions;
 use spikegate_model::load::read_json;
-use spikegate_model::{load_network, load_spikes, ResultFile, Spike};
+use spikegate_model::{load_network, load_spikes, ResultFile};
 use spikegate_sim::decode::decode;
 
 use crate::cosim::{
@@ -145,14 +145,8 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     check_probability("stalls", args.stalls)?;
     let network = load_network(&args.model)?;
     let input = load_spikes(&args.input, &network)?;
-    let count = args
-        .samples
-        .unwrap_or(input.samples.len())
-        .min(input.samples.len());
-    let samples: Vec<Vec<Spike>> = input.samples[..count]
-        .iter()
-        .map(|s| s.events.clone())
-        .collect();
+    let mut samples = input.event_lists();
+    samples.truncate(args.samples.unwrap_or(samples.len()));
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
