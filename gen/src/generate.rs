@@ -11,6 +11,7 @@ use spikegate_hdl::verilog::{emit, TOP_MODULE};
 use spikegate_hdl::{plan, BuildOptions, HardwarePlan};
 use spikegate_model::ValidNetwork;
 
+use crate::board::{clocks_per_bit, wrapper_verilog, BOARD_FILE};
 use crate::targets::Target;
 
 /// Format identifier of `manifest.json`.
@@ -209,28 +210,16 @@ pub fn generate(
         .map(|c| c.weight_memory_bits() + c.state_memory_bits())
         .sum();
     if let Some(t) = target {
-        if memory_bits > t.block_ram_bits {
-            let (index, core) = plan
-                .cores
-                .iter()
-                .enumerate()
-                .max_by_key(|(_, c)| c.weight_memory_bits())
-                .expect("a network has layers");
-            bail!(
-                "the model needs {memory_bits} bits of block RAM (weights and neuron state); \
-                 {} ({}) has {} bits. The largest memory is layer {index}'s weights, {} bits: \
-                 use narrower weights, fewer neurons, or a bigger part",
-                t.name,
-                t.part,
-                t.block_ram_bits,
-                core.weight_memory_bits()
-            );
-        }
+        crate::fit::check(&plan, t)?;
     }
     let design = emit(&plan)?;
     let mut files = vec![(VERILOG_FILE.to_string(), design.verilog)];
     files.extend(design.memory_files);
     if let Some(t) = target {
+        files.push((
+            BOARD_FILE.to_string(),
+            wrapper_verilog(&plan, t, clocks_per_bit(t)),
+        ));
         files.push((t.constraint_file.to_string(), t.constraints.to_string()));
     }
     let net = network.network();

@@ -3,9 +3,12 @@
 
 #![warn(missing_docs)]
 
+pub mod board;
 pub mod commands;
 pub mod cosim;
+pub mod fit;
 pub mod generate;
 pub mod output;
+pub mod synth;
 pub mod targets;
 pub mod yosys;

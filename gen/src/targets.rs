@@ -1,5 +1,66 @@
-//! The FPGA boards `spikegate gen --target` knows: their constraint file
-//! (from `constraints/`, built into the binary) and what their part holds.
+//! The FPGA boards `spikegate gen --target` and `spikegate synth` know:
+//! their constraint file (from `constraints/`, built into the binary), the
+//! board's clock and I/O polarities for the wrapper, and what their part
+//! holds.
+
+/// An FPGA family: which yosys synthesis command and which place-and-route
+/// tool serve it, and the shapes its block RAM can take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// Lattice iCE40 (UltraPlus): `synth_ice40`, nextpnr-ice40.
+    Ice40,
+    /// Lattice ECP5: `synth_ecp5`, nextpnr-ecp5.
+    Ecp5,
+    /// AMD/Xilinx 7-series: `synth_xilinx`; no open place-and-route here.
+    Xilinx,
+}
+
+impl Family {
+    /// The family's name in yosys's `synth_<name>` command.
+    pub fn yosys_name(self) -> &'static str {
+        match self {
+            Family::Ice40 => "ice40",
+            Family::Ecp5 => "ecp5",
+            Family::Xilinx => "xilinx",
+        }
+    }
+
+    /// The (depth, width) shapes one block RAM can be configured as.
+    pub fn block_ram_shapes(self) -> &'static [(usize, usize)] {
+        match self {
+            // SB_RAM40_4K.
+            Family::Ice40 => &[(256, 16), (512, 8), (1024, 4), (2048, 2)],
+            // DP16KD (36 bits wide only as a pseudo-dual-port RAM).
+            Family::Ecp5 => &[
+                (512, 36),
+                (1024, 18),
+                (2048, 9),
+                (4096, 4),
+                (8192, 2),
+                (16384, 1),
+            ],
+            // RAMB36E1 (72 bits wide in simple dual-port mode).
+            Family::Xilinx => &[
+                (512, 72),
+                (1024, 36),
+                (2048, 18),
+                (4096, 9),
+                (8192, 4),
+                (16384, 2),
+                (32768, 1),
+            ],
+        }
+    }
+
+    /// The name of the family's block RAM cell in yosys's report.
+    pub fn block_ram_cell(self) -> &'static str {
+        match self {
+            Family::Ice40 => "SB_RAM40_4K",
+            Family::Ecp5 => "DP16KD",
+            Family::Xilinx => "RAMB36E1",
+        }
+    }
+}
 
 /// One board.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -8,14 +69,35 @@ pub struct Target {
     pub name: &'static str,
     /// The FPGA part.
     pub part: &'static str,
-    /// Family, as yosys names its synthesis command (`synth_<family>`).
-    pub family: &'static str,
+    /// Its family.
+    pub family: Family,
+    /// nextpnr's device options for the part (empty: no open
+    /// place-and-route).
+    pub nextpnr_device: &'static [&'static str],
     /// Constraint file name.
     pub constraint_file: &'static str,
     /// Constraint file contents.
     pub constraints: &'static str,
-    /// Block RAM bits of the part.
+    /// The board oscillator's frequency in Hz (the wrapper's UART divides
+    /// it).
+    pub clock_hz: u32,
+    /// The reset button reads 0 while pressed.
+    pub reset_active_low: bool,
+    /// The LEDs light on 0.
+    pub led_active_low: bool,
+    /// Block RAMs of the part.
+    pub block_rams: usize,
+    /// Bits of one block RAM.
     pub block_ram_bits: usize,
+    /// Look-up tables of the part (LUT4 on Lattice, LUT6 on Xilinx).
+    pub luts: usize,
+}
+
+impl Target {
+    /// Block RAM bits of the whole part.
+    pub fn total_block_ram_bits(&self) -> usize {
+        self.block_rams * self.block_ram_bits
+    }
 }
 
 /// Every board, in the order `--help` lists them.
@@ -23,26 +105,44 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "icebreaker",
         part: "iCE40UP5K-SG48",
-        family: "ice40",
+        family: Family::Ice40,
+        nextpnr_device: &["--up5k", "--package", "sg48"],
         constraint_file: "icebreaker.pcf",
         constraints: include_str!("../../constraints/icebreaker.pcf"),
-        block_ram_bits: 30 * 4096,
+        clock_hz: 12_000_000,
+        reset_active_low: true,
+        led_active_low: true,
+        block_rams: 30,
+        block_ram_bits: 4096,
+        luts: 5280,
     },
     Target {
         name: "ulx3s_85f",
         part: "LFE5U-85F-6BG381C",
-        family: "ecp5",
+        family: Family::Ecp5,
+        nextpnr_device: &["--85k", "--package", "CABGA381", "--speed", "6"],
         constraint_file: "ulx3s_85f.lpf",
         constraints: include_str!("../../constraints/ulx3s_85f.lpf"),
-        block_ram_bits: 208 * 18 * 1024,
+        clock_hz: 25_000_000,
+        reset_active_low: false,
+        led_active_low: false,
+        block_rams: 208,
+        block_ram_bits: 18 * 1024,
+        luts: 83_640,
     },
     Target {
         name: "arty_a7_35t",
         part: "XC7A35TICSG324-1L",
-        family: "xilinx",
+        family: Family::Xilinx,
+        nextpnr_device: &[],
         constraint_file: "arty_a7_35t.xdc",
         constraints: include_str!("../../constraints/arty_a7_35t.xdc"),
-        block_ram_bits: 50 * 36 * 1024,
+        clock_hz: 100_000_000,
+        reset_active_low: false,
+        led_active_low: false,
+        block_rams: 50,
+        block_ram_bits: 36 * 1024,
+        luts: 20_800,
     },
 ];
 

@@ -10,3 +10,4 @@ pub mod cosim;
 pub mod encode;
 pub mod gen;
 pub mod sim;
+pub mod synth;

@@ -1,0 +1,203 @@
+//! The FPGA flow behind `spikegate synth`: the generated accelerator and
+//! its board wrapper through yosys, then nextpnr (iCE40, ECP5) for a placed
+//! and routed design with its Fmax, or yosys's `synth_xilinx` estimate for
+//! Xilinx parts, which have no open place-and-route here.
+
+pub mod report;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+
+use crate::board::BOARD_TOP;
+use crate::generate::{write_folder, Output, VERILOG_FILE};
+use crate::targets::{Family, Target};
+use report::{nextpnr_figures, yosys_counts, SynthReport};
+
+/// The program that runs nextpnr for `family`: the native build when it is
+/// on PATH, else YoWASP's (PyPI) build.
+fn nextpnr_program(family: Family) -> Result<String> {
+    let native = format!("nextpnr-{}", family.yosys_name());
+    for program in [native.clone(), format!("yowasp-{native}")] {
+        if which(&program) {
+            return Ok(program);
+        }
+    }
+    bail!(
+        "{native} not found (neither `{native}` nor `yowasp-{native}` is on PATH): \
+         install it with .ci/install-tools"
+    )
+}
+
+/// Whether `program` is on PATH.
+pub fn which(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+}
+
+/// Runs `program` in `dir`; its output goes to `log` in `dir`. Fails with
+/// the log's tail when the program fails.
+fn run_logged(dir: &Path, program: &str, args: &[&str], log: &str) -> Result<()> {
+    let started = Instant::now();
+    eprintln!("  running {program} ...");
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .with_context(|| format!("cannot run {program} (install it with .ci/install-tools)"))?;
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    std::fs::write(dir.join(log), &text)?;
+    eprintln!("  {program} took {:.1} s", started.elapsed().as_secs_f64());
+    if !out.status.success() {
+        let tail: Vec<&str> = text.lines().rev().take(15).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        bail!(
+            "{program} failed (log: {}):\n{}",
+            dir.join(log).display(),
+            tail.join("\n")
+        );
+    }
+    Ok(())
+}
+
+/// Where a synthesis run works: a folder kept for the user, or a
+/// temporary one removed afterwards.
+pub struct WorkDir {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl WorkDir {
+    /// `keep` if given (written completely, like `spikegate gen --out`),
+    /// else a fresh temporary folder named after `tag`.
+    pub fn new(keep: Option<&Path>, tag: &str, files: &[(String, String)]) -> Result<Self> {
+        let (path, keep) = match keep {
+            Some(p) => (p.to_path_buf(), true),
+            None => (
+                std::env::temp_dir().join(format!("spikegate-synth-{tag}-{}", std::process::id())),
+                false,
+            ),
+        };
+        if !keep {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+        write_folder(&path, files)?;
+        Ok(WorkDir { path, keep })
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+/// Synthesises (and on Lattice parts places and routes) `output`, which
+/// must have been generated for `target`, in `dir`. `cycles` is the cycle
+/// formula's count a sample, if known; the latency is it over Fmax.
+pub fn synthesize(
+    output: &Output,
+    target: &Target,
+    dir: &Path,
+    cycles: Option<f64>,
+) -> Result<SynthReport> {
+    if !which("yosys") {
+        bail!("yosys not found on PATH: install it with .ci/install-tools");
+    }
+    let family = target.family;
+    let place_and_route = !target.nextpnr_device.is_empty();
+    let nextpnr = if place_and_route {
+        Some(nextpnr_program(family)?)
+    } else {
+        None
+    };
+    let synth = match family {
+        Family::Xilinx => format!("synth_xilinx -family xc7 -top {BOARD_TOP}"),
+        _ => format!(
+            "synth_{} -top {BOARD_TOP} -json board.json",
+            family.yosys_name()
+        ),
+    };
+    let script = format!(
+        "read_verilog {VERILOG_FILE} {}; {synth}; tee -q -o stat.txt stat",
+        crate::board::BOARD_FILE
+    );
+    run_logged(dir, "yosys", &["-q", "-p", &script], "yosys.log")?;
+    let stat = std::fs::read_to_string(dir.join("stat.txt")).context("yosys wrote no stat")?;
+    let (luts, flip_flops, yosys_rams, yosys_dsps) = yosys_counts(&stat, family);
+    let plan = &output.plan;
+    let mut report = SynthReport {
+        target: target.name,
+        part: target.part,
+        model: plan.name.clone(),
+        pe: plan.options.pe,
+        flow: String::new(),
+        logic_cells: luts,
+        logic_cells_available: target.luts as u64,
+        luts,
+        flip_flops,
+        block_rams: yosys_rams,
+        block_rams_available: target.block_rams as u64,
+        dsps: yosys_dsps,
+        fmax_mhz: None,
+        board_clock_mhz: f64::from(target.clock_hz) / 1e6,
+        cycles_per_sample: cycles,
+        latency_us: None,
+        notes: Vec::new(),
+    };
+    let Some(nextpnr) = nextpnr else {
+        report.flow = format!("yosys synth_{} estimate", family.yosys_name());
+        report.notes.push(format!(
+            "no open place-and-route for {} here: the counts are yosys's synthesis \
+             estimate before packing, and there is no Fmax or latency (use Vivado \
+             with constraints/{} for those)",
+            target.part, target.constraint_file
+        ));
+        return Ok(report);
+    };
+    let constraint_flag = match family {
+        Family::Ice40 => "--pcf",
+        _ => "--lpf",
+    };
+    let mut args: Vec<&str> = target.nextpnr_device.to_vec();
+    args.extend([
+        constraint_flag,
+        target.constraint_file,
+        "--json",
+        "board.json",
+        "--report",
+        "report.json",
+        "--timing-allow-fail",
+        "--seed",
+        "1",
+    ]);
+    match family {
+        Family::Ice40 => args.extend(["--asc", "board.asc"]),
+        _ => args.extend(["--textcfg", "board.config"]),
+    }
+    run_logged(dir, &nextpnr, &args, "nextpnr.log")?;
+    let json =
+        std::fs::read_to_string(dir.join("report.json")).context("nextpnr wrote no report")?;
+    let (logic, available, rams, dsps, fmax) = nextpnr_figures(&json, target)?;
+    report.flow = format!(
+        "yosys synth_{} + {nextpnr} (placed and routed)",
+        family.yosys_name()
+    );
+    report.logic_cells = logic;
+    report.logic_cells_available = available;
+    report.block_rams = rams;
+    report.dsps = dsps;
+    report.fmax_mhz = Some(fmax);
+    report.latency_us = cycles.map(|c| c / fmax);
+    Ok(report)
+}
