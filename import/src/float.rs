@@ -1,0 +1,156 @@
+//! The discretized network in double precision: what an importer produces
+//! before quantization, and its simulator (the "float" side of the
+//! quantization report).
+//!
+//! Every layer's dynamics are already per-step (forward Euler with the
+//! chosen `dt` applied, `docs/import.md`): a neuron of layer `l` at step `t`
+//!
+//! 1. takes `x = bias + sum of weights[j][i]` over the presynaptic spikes
+//!    arriving at `t` (delays in steps, as in `docs/semantics.md`);
+//! 2. updates: `if`: `v = v + x`; `lif`: `v = f*v + x`;
+//!    `cuba`: `i = g*i + x`, then `v = f*v + i` (the new `i`);
+//! 3. spikes if `v > threshold` (strict, as NIR), for spiking layers;
+//! 4. resets: `zero`: `v = 0`; `subtract`: `v = v - threshold`; `none`.
+//!
+//! This is the integer semantics with real numbers and the NIR threshold
+//! test, so the report measures quantization alone.
+
+use serde::Serialize;
+use spikegate_model::{Decode, Reset, Spike};
+
+/// The neuron dynamics of one layer, with per-neuron decay factors.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum FloatKind {
+    /// `v = v + x`.
+    If,
+    /// `v = factor[i] * v + x`.
+    Lif {
+        /// Per-neuron membrane decay factors.
+        decay: Vec<f64>,
+    },
+    /// `i = current[i] * i + x; v = membrane[i] * v + i`.
+    Cuba {
+        /// Per-neuron current decay factors.
+        current: Vec<f64>,
+        /// Per-neuron membrane decay factors.
+        membrane: Vec<f64>,
+    },
+}
+
+/// One dense layer in real numbers, per-step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FloatLayer {
+    /// Layer name (the neuron node's name for NIR).
+    pub name: String,
+    /// Where it came from: the NIR nodes folded into it, or the `.npz`
+    /// layer, for the report.
+    pub sources: Vec<String>,
+    /// Number of neurons.
+    pub size: usize,
+    /// Dynamics.
+    pub kind: FloatKind,
+    /// `weights[j][i]`: per-step input to neuron `i` from a spike of
+    /// presynaptic `j` (fan-out rows, as in the model format).
+    pub weights: Vec<Vec<f64>>,
+    /// Per-neuron input added every step.
+    pub bias: Vec<f64>,
+    /// Per-neuron thresholds (strict `v > threshold`); unused in a readout.
+    pub threshold: Vec<f64>,
+    /// Reset mode of a spiking layer.
+    pub reset: Reset,
+    /// Whether the layer spikes (false only for a final readout layer).
+    pub spiking: bool,
+    /// Per-synapse delays in steps, `delays[j][i]`; `None` when all are 0.
+    pub delays: Option<Vec<Vec<u32>>>,
+}
+
+/// A discretized network in real numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FloatNetwork {
+    /// Network name.
+    pub name: String,
+    /// Input neurons.
+    pub inputs: usize,
+    /// Layers, in order.
+    pub layers: Vec<FloatLayer>,
+    /// Output decoding.
+    pub decode: Decode,
+}
+
+/// What one sample produced in the float simulation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FloatRun {
+    /// Every layer's spikes, sorted by `(step, neuron)` (empty for a readout).
+    pub layers: Vec<Vec<Spike>>,
+    /// The last layer's membranes after the last step.
+    pub membranes: Vec<f64>,
+}
+
+/// Runs one sample of `steps` steps from the zero state.
+pub fn simulate(net: &FloatNetwork, steps: u32, input: &[Spike]) -> FloatRun {
+    let steps = steps as usize;
+    let mut incoming: Vec<Vec<u32>> = vec![Vec::new(); steps];
+    for s in input {
+        if (s.step as usize) < steps && (s.neuron as usize) < net.inputs {
+            incoming[s.step as usize].push(s.neuron);
+        }
+    }
+    let mut all = Vec::with_capacity(net.layers.len());
+    let mut membranes = Vec::new();
+    for layer in &net.layers {
+        let n = layer.size;
+        let max_delay = layer
+            .delays
+            .as_ref()
+            .map(|d| d.iter().flatten().copied().max().unwrap_or(0) as usize)
+            .unwrap_or(0);
+        // Arrivals per step, ring of max_delay + 1 slots.
+        let slots = max_delay + 1;
+        let mut pending = vec![vec![0.0f64; n]; slots];
+        let mut v = vec![0.0f64; n];
+        let mut cur = vec![0.0f64; n];
+        let mut spikes = Vec::new();
+        let mut out: Vec<Vec<u32>> = vec![Vec::new(); steps];
+        for t in 0..steps {
+            for &j in &incoming[t] {
+                let j = j as usize;
+                for i in 0..n {
+                    let d = layer.delays.as_ref().map_or(0, |d| d[j][i] as usize);
+                    if t + d < steps {
+                        pending[(t + d) % slots][i] += layer.weights[j][i];
+                    }
+                }
+            }
+            let slot = t % slots;
+            for i in 0..n {
+                let x = layer.bias[i] + pending[slot][i];
+                pending[slot][i] = 0.0;
+                match &layer.kind {
+                    FloatKind::If => v[i] += x,
+                    FloatKind::Lif { decay } => v[i] = decay[i] * v[i] + x,
+                    FloatKind::Cuba { current, membrane } => {
+                        cur[i] = current[i] * cur[i] + x;
+                        v[i] = membrane[i] * v[i] + cur[i];
+                    }
+                }
+                if layer.spiking && v[i] > layer.threshold[i] {
+                    spikes.push(Spike::new(t as u32, i as u32));
+                    out[t].push(i as u32);
+                    match layer.reset {
+                        Reset::Zero => v[i] = 0.0,
+                        Reset::Subtract => v[i] -= layer.threshold[i],
+                        Reset::None => {}
+                    }
+                }
+            }
+        }
+        all.push(spikes);
+        incoming = out;
+        membranes = v;
+    }
+    FloatRun {
+        layers: all,
+        membranes,
+    }
+}

@@ -1,0 +1,716 @@
+//! `.npz` import: NumPy arrays (one per parameter per layer, in a `.npz`
+//! archive as written by `np.savez` or `np.savez_compressed`) plus a small
+//! JSON spec saying what each layer is. The format is documented, with an
+//! example, in `docs/import.md`.
+//!
+//! The archive is read by a small zip reader of its own (stored and
+//! deflate members, zip64 sizes) and a `.npy` parser for the numeric
+//! types NumPy writes.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+use serde::Deserialize;
+use spikegate_model::validate::limits;
+use spikegate_model::{Decode, Reset};
+
+use crate::error::ImportError;
+use crate::float::{FloatKind, FloatLayer, FloatNetwork};
+use crate::nir::MAX_FILE_BYTES;
+use crate::{ImportOptions, ResetRule};
+
+/// Format identifier of the spec file.
+pub const SPEC_FORMAT: &str = "spikegate-npz/1";
+
+/// An array read from a `.npy` member: shape and values in row-major order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NpyArray {
+    /// Shape (empty for a scalar).
+    pub shape: Vec<usize>,
+    /// Values, row-major (C order), as `f64`.
+    pub values: Vec<f64>,
+}
+
+/// The spec file: what each layer is and which arrays hold its parameters.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    /// Must be [`SPEC_FORMAT`].
+    pub format: String,
+    /// The network's name (default: the archive's stem).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Input neurons.
+    pub inputs: usize,
+    /// Time step in seconds, needed only when a layer gives time constants
+    /// (`tau`, `tau_syn`) instead of per-step factors; `--dt` overrides it.
+    #[serde(default)]
+    pub dt: Option<f64>,
+    /// Output decoding (default `spike_count`, or `readout` when the last
+    /// layer is `li` or `i`).
+    #[serde(default)]
+    pub decode: Option<Decode>,
+    /// The layers, input side first.
+    pub layers: Vec<SpecLayer>,
+}
+
+/// A parameter given as a number or as the name of an array in the archive.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum Value {
+    /// One value for every neuron.
+    Number(f64),
+    /// An array of the archive: one value or one per neuron.
+    Array(String),
+}
+
+/// One layer of the spec.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpecLayer {
+    /// Layer name (default `layer<index>`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `if`, `lif`, `cuba` (spiking) or `li`, `i`, `cuba_li` (non-spiking,
+    /// last layer only: a readout).
+    pub kind: String,
+    /// Array holding the weights, `[out, in]` (PyTorch's `Linear.weight`).
+    pub weights: String,
+    /// Array holding the bias, `[out]` (optional).
+    #[serde(default)]
+    pub bias: Option<String>,
+    /// Membrane decay per step (`lif`, `li`, `cuba`, `cuba_li`).
+    #[serde(default)]
+    pub beta: Option<Value>,
+    /// Membrane time constant in seconds, instead of `beta`
+    /// (`beta = 1 - dt / tau`).
+    #[serde(default)]
+    pub tau: Option<Value>,
+    /// Current decay per step (`cuba`, `cuba_li`).
+    #[serde(default)]
+    pub alpha: Option<Value>,
+    /// Current time constant in seconds, instead of `alpha`.
+    #[serde(default)]
+    pub tau_syn: Option<Value>,
+    /// Firing threshold (spiking kinds): a neuron fires when `v > threshold`.
+    #[serde(default)]
+    pub threshold: Option<Value>,
+    /// `zero` (default), `subtract` or `none`.
+    #[serde(default)]
+    pub reset: Option<String>,
+    /// Array of per-synapse delays in steps, `[out, in]` (optional).
+    #[serde(default)]
+    pub delays: Option<String>,
+}
+
+/// Reads `npz` and `spec` into a discretized network, with the `dt` used
+/// and any notes for the report.
+pub fn load(
+    npz: &Path,
+    spec_path: &Path,
+    options: &ImportOptions,
+) -> Result<(FloatNetwork, Option<f64>, Vec<String>), ImportError> {
+    let text = read_limited(spec_path)?;
+    let text = String::from_utf8(text)
+        .map_err(|_| ImportError::file(spec_path, "the spec is not UTF-8 text"))?;
+    let mut de = serde_json::Deserializer::from_str(&text);
+    let spec: Spec = serde::Deserialize::deserialize(&mut de)
+        .map_err(|e| ImportError::file(spec_path, format!("not a valid spec: {e}")))?;
+    if spec.format != SPEC_FORMAT {
+        return Err(ImportError::field(
+            spec_path,
+            "format",
+            format!("expected \"{SPEC_FORMAT}\", found \"{}\"", spec.format),
+        ));
+    }
+    if spec.inputs == 0 || spec.inputs > limits::MAX_LAYER_SIZE {
+        return Err(ImportError::field(
+            spec_path,
+            "inputs",
+            format!(
+                "must be between 1 and {}, not {}",
+                limits::MAX_LAYER_SIZE,
+                spec.inputs
+            ),
+        ));
+    }
+    if spec.layers.is_empty() {
+        return Err(ImportError::field(
+            spec_path,
+            "layers",
+            "the spec has no layers",
+        ));
+    }
+    let arrays = read_npz(npz)?;
+    let dt = options.dt.or(spec.dt);
+    if let Some(dt) = spec.dt {
+        if !(dt.is_finite() && dt > 0.0) {
+            return Err(ImportError::field(
+                spec_path,
+                "dt",
+                format!("must be a positive number of seconds, not {dt}"),
+            ));
+        }
+    }
+    let mut layers = Vec::new();
+    let mut fan_in = spec.inputs;
+    let count = spec.layers.len();
+    for (index, l) in spec.layers.iter().enumerate() {
+        let name = l.name.clone().unwrap_or_else(|| format!("layer{index}"));
+        let ctx = LayerCtx {
+            spec: spec_path,
+            npz,
+            place: format!("layer {index} ({name})"),
+            arrays: &arrays,
+        };
+        let layer = ctx.layer(l, name, fan_in, dt, index + 1 == count, options)?;
+        fan_in = layer.size;
+        layers.push(layer);
+    }
+    let last = layers.last().expect("at least one layer");
+    let decode = match (options.decode.or(spec.decode), last.spiking) {
+        (None, true) => Decode::SpikeCount,
+        (None, false) => Decode::Readout,
+        (Some(Decode::Readout), true) | (Some(Decode::FirstSpike | Decode::SpikeCount), false) => {
+            return Err(ImportError::field(
+                spec_path,
+                "decode",
+                "readout decoding goes with a non-spiking last layer (`li`, `i`, `cuba_li`), and only with one",
+            ))
+        }
+        (Some(d), _) => d,
+    };
+    let name = options.name.clone().or(spec.name).unwrap_or_else(|| {
+        npz.file_stem()
+            .map_or("imported".to_owned(), |s| s.to_string_lossy().into_owned())
+    });
+    Ok((
+        FloatNetwork {
+            name,
+            inputs: spec.inputs,
+            layers,
+            decode,
+        },
+        dt,
+        Vec::new(),
+    ))
+}
+
+struct LayerCtx<'a> {
+    spec: &'a Path,
+    npz: &'a Path,
+    place: String,
+    arrays: &'a BTreeMap<String, NpyArray>,
+}
+
+impl LayerCtx<'_> {
+    fn err(&self, field: &str, message: impl Into<String>) -> ImportError {
+        ImportError::at(self.spec, &self.place, Some(field), message)
+    }
+
+    fn array(&self, field: &str, name: &str) -> Result<&NpyArray, ImportError> {
+        let a = self.arrays.get(name).ok_or_else(|| {
+            let known: Vec<&str> = self.arrays.keys().map(String::as_str).collect();
+            self.err(
+                field,
+                format!(
+                    "no array `{name}` in {} (it holds: {})",
+                    self.npz.display(),
+                    known.join(", ")
+                ),
+            )
+        })?;
+        if let Some(k) = a.values.iter().position(|v| !v.is_finite()) {
+            return Err(self.err(
+                field,
+                format!(
+                    "array `{name}`: value {k} is {}; parameters must be finite numbers",
+                    a.values[k]
+                ),
+            ));
+        }
+        Ok(a)
+    }
+
+    /// A per-neuron value of `n` neurons.
+    fn vector(&self, field: &str, value: &Value, n: usize) -> Result<Vec<f64>, ImportError> {
+        match value {
+            Value::Number(x) if x.is_finite() => Ok(vec![*x; n]),
+            Value::Number(x) => Err(self.err(field, format!("{x} is not a finite number"))),
+            Value::Array(name) => {
+                let a = self.array(field, name)?;
+                match a.values.len() {
+                    1 => Ok(vec![a.values[0]; n]),
+                    len if len == n => Ok(a.values.clone()),
+                    _ => Err(self.err(
+                        field,
+                        format!("array `{name}` has shape {:?}; expected {n} values (one per neuron) or 1", a.shape),
+                    )),
+                }
+            }
+        }
+    }
+
+    /// A decay factor per step, from `factor` (per step) or `tau` (seconds).
+    fn decay(
+        &self,
+        factor: (&str, &Option<Value>),
+        tau: (&str, &Option<Value>),
+        n: usize,
+        dt: Option<f64>,
+    ) -> Result<Vec<f64>, ImportError> {
+        let f = match (factor.1, tau.1) {
+            (Some(_), Some(_)) => {
+                return Err(self.err(
+                    factor.0,
+                    format!("give `{}` or `{}`, not both", factor.0, tau.0),
+                ))
+            }
+            (Some(v), None) => self.vector(factor.0, v, n)?,
+            (None, Some(v)) => {
+                let dt = dt.ok_or_else(|| {
+                    self.err(tau.0, "a time constant needs a time step: give `dt` in the spec or pass --dt SECONDS")
+                })?;
+                let taus = self.vector(tau.0, v, n)?;
+                if let Some(k) = taus.iter().position(|&t| t <= 0.0 || dt / t > 1.0) {
+                    return Err(self.err(
+                        tau.0,
+                        format!(
+                            "value {k} is {}; it must be positive and at least dt = {dt}",
+                            taus[k]
+                        ),
+                    ));
+                }
+                taus.iter().map(|t| 1.0 - dt / t).collect()
+            }
+            (None, None) => {
+                return Err(self.err(
+                    factor.0,
+                    format!(
+                        "missing: give `{}` (per step) or `{}` (seconds)",
+                        factor.0, tau.0
+                    ),
+                ))
+            }
+        };
+        if let Some(k) = f.iter().position(|x| !(0.0..=1.0).contains(x)) {
+            return Err(self.err(
+                factor.0,
+                format!("value {k} is {}; a decay factor lies in [0, 1]", f[k]),
+            ));
+        }
+        Ok(f)
+    }
+
+    fn layer(
+        &self,
+        l: &SpecLayer,
+        name: String,
+        fan_in: usize,
+        dt: Option<f64>,
+        last: bool,
+        options: &ImportOptions,
+    ) -> Result<FloatLayer, ImportError> {
+        let w = self.array("weights", &l.weights)?;
+        let (n, inp) = match w.shape[..] {
+            [out, inp] if out > 0 => (out, inp),
+            _ => {
+                return Err(self.err(
+                    "weights",
+                    format!(
+                        "array `{}` has shape {:?}; expected [out, in]",
+                        l.weights, w.shape
+                    ),
+                ))
+            }
+        };
+        if inp != fan_in {
+            return Err(self.err(
+                "weights",
+                format!("array `{}` has shape {:?}: it takes {inp} inputs, but the layer before gives {fan_in}", l.weights, w.shape),
+            ));
+        }
+        if n > limits::MAX_LAYER_SIZE {
+            return Err(self.err(
+                "weights",
+                format!("{n} neurons is more than spikegate accepts"),
+            ));
+        }
+        let mut weights = vec![vec![0.0; n]; inp];
+        for i in 0..n {
+            for j in 0..inp {
+                weights[j][i] = w.values[i * inp + j];
+            }
+        }
+        let bias = match &l.bias {
+            Some(b) => self.vector("bias", &Value::Array(b.clone()), n)?,
+            None => vec![0.0; n],
+        };
+        let spiking = match l.kind.as_str() {
+            "if" | "lif" | "cuba" => true,
+            "li" | "i" | "cuba_li" => false,
+            other => {
+                return Err(self.err(
+                    "kind",
+                    format!("unknown kind `{other}`; spikegate imports if, lif, cuba (spiking) and li, i, cuba_li (readout)"),
+                ))
+            }
+        };
+        if !spiking && !last {
+            return Err(self.err(
+                "kind",
+                format!(
+                    "a `{}` layer does not spike, so it can only be the last layer (a readout)",
+                    l.kind
+                ),
+            ));
+        }
+        let kind = match l.kind.as_str() {
+            "if" | "i" => FloatKind::If,
+            "lif" | "li" => FloatKind::Lif {
+                decay: self.decay(("beta", &l.beta), ("tau", &l.tau), n, dt)?,
+            },
+            _ => FloatKind::Cuba {
+                current: self.decay(("alpha", &l.alpha), ("tau_syn", &l.tau_syn), n, dt)?,
+                membrane: self.decay(("beta", &l.beta), ("tau", &l.tau), n, dt)?,
+            },
+        };
+        let threshold = if spiking {
+            let v = l.threshold.as_ref().ok_or_else(|| {
+                self.err("threshold", "missing: a spiking layer needs a threshold")
+            })?;
+            let t = self.vector("threshold", v, n)?;
+            if let Some(k) = t.iter().position(|&x| x <= 0.0) {
+                return Err(self.err(
+                    "threshold",
+                    format!("value {k} is {}; thresholds must be positive", t[k]),
+                ));
+            }
+            t
+        } else {
+            vec![0.0; n]
+        };
+        let reset = match (options.reset, l.reset.as_deref()) {
+            (ResetRule::Zero, _) => Reset::Zero,
+            (ResetRule::Subtract, _) => Reset::Subtract,
+            (ResetRule::Nir, None | Some("zero")) => Reset::Zero,
+            (ResetRule::Nir, Some("subtract")) => Reset::Subtract,
+            (ResetRule::Nir, Some("none")) => Reset::None,
+            (ResetRule::Nir, Some(other)) => {
+                return Err(self.err(
+                    "reset",
+                    format!("unknown reset `{other}`; use \"zero\", \"subtract\" or \"none\""),
+                ))
+            }
+        };
+        let delays =
+            match &l.delays {
+                None => None,
+                Some(d) => {
+                    let a = self.array("delays", d)?;
+                    if a.shape != w.shape {
+                        return Err(self.err(
+                            "delays",
+                            format!(
+                                "array `{d}` has shape {:?}; expected the weights' shape {:?}",
+                                a.shape, w.shape
+                            ),
+                        ));
+                    }
+                    if let Some(k) = a.values.iter().position(|&x| {
+                        x < 0.0 || x.fract() != 0.0 || x > f64::from(limits::MAX_DELAY)
+                    }) {
+                        return Err(self.err(
+                            "delays",
+                            format!(
+                                "array `{d}`: value {k} is {}; delays are whole steps in 0..={}",
+                                a.values[k],
+                                limits::MAX_DELAY
+                            ),
+                        ));
+                    }
+                    let mut values = vec![vec![0u32; n]; inp];
+                    for i in 0..n {
+                        for j in 0..inp {
+                            values[j][i] = a.values[i * inp + j] as u32;
+                        }
+                    }
+                    Some(values)
+                }
+            };
+        Ok(FloatLayer {
+            name,
+            sources: vec![self.place.clone()],
+            size: n,
+            kind,
+            weights,
+            bias,
+            threshold,
+            reset,
+            spiking,
+            delays,
+        })
+    }
+}
+
+fn read_limited(path: &Path) -> Result<Vec<u8>, ImportError> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| ImportError::file(path, format!("cannot read the file: {e}")))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(ImportError::file(
+            path,
+            format!(
+                "the file is {} bytes; files larger than {MAX_FILE_BYTES} bytes are refused",
+                meta.len()
+            ),
+        ));
+    }
+    std::fs::read(path).map_err(|e| ImportError::file(path, format!("cannot read the file: {e}")))
+}
+
+fn u16_at(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+fn u64_at(b: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
+}
+
+/// Reads every `.npy` member of the archive at `path`, by name without
+/// the `.npy` suffix (as `np.load` names them).
+pub fn read_npz(path: &Path) -> Result<BTreeMap<String, NpyArray>, ImportError> {
+    let bytes = read_limited(path)?;
+    let members = zip_members(&bytes).map_err(|m| ImportError::file(path, m))?;
+    let mut arrays = BTreeMap::new();
+    for (name, data) in members {
+        let key = name.strip_suffix(".npy").unwrap_or(&name).to_owned();
+        let array = parse_npy(&data)
+            .map_err(|m| ImportError::at(path, format!("array `{key}`"), None, m))?;
+        arrays.insert(key, array);
+    }
+    Ok(arrays)
+}
+
+/// The members of a zip archive, decompressed, in directory order.
+fn zip_members(b: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let not_zip =
+        || "not a .npz archive (no zip directory found; write it with np.savez)".to_owned();
+    let truncated = || "the .npz archive is truncated or damaged".to_owned();
+    if b.len() < 22 {
+        return Err(not_zip());
+    }
+    let lowest = b.len().saturating_sub(22 + 65535);
+    let eocd = (lowest..=b.len() - 22)
+        .rev()
+        .find(|&i| u32_at(b, i) == Some(0x0605_4b50))
+        .ok_or_else(not_zip)?;
+    let mut entries = u64::from(u16_at(b, eocd + 10).ok_or_else(truncated)?);
+    let mut dir = u64::from(u32_at(b, eocd + 16).ok_or_else(truncated)?);
+    // Zip64 end of central directory, when the classic fields overflow.
+    if (entries == 0xFFFF || dir == 0xFFFF_FFFF)
+        && eocd >= 20
+        && u32_at(b, eocd - 20) == Some(0x0706_4b50)
+    {
+        let at = u64_at(b, eocd - 20 + 8).ok_or_else(truncated)? as usize;
+        if u32_at(b, at) != Some(0x0606_4b50) {
+            return Err(truncated());
+        }
+        entries = u64_at(b, at + 32).ok_or_else(truncated)?;
+        dir = u64_at(b, at + 48).ok_or_else(truncated)?;
+    }
+    let mut out = Vec::new();
+    let mut at = usize::try_from(dir).map_err(|_| truncated())?;
+    for _ in 0..entries {
+        if u32_at(b, at) != Some(0x0201_4b50) {
+            return Err(truncated());
+        }
+        let method = u16_at(b, at + 10).ok_or_else(truncated)?;
+        let mut csize = u64::from(u32_at(b, at + 20).ok_or_else(truncated)?);
+        let mut usize_ = u64::from(u32_at(b, at + 24).ok_or_else(truncated)?);
+        let name_len = usize::from(u16_at(b, at + 28).ok_or_else(truncated)?);
+        let extra_len = usize::from(u16_at(b, at + 30).ok_or_else(truncated)?);
+        let comment_len = usize::from(u16_at(b, at + 32).ok_or_else(truncated)?);
+        let mut local = u64::from(u32_at(b, at + 42).ok_or_else(truncated)?);
+        let name_bytes = b.get(at + 46..at + 46 + name_len).ok_or_else(truncated)?;
+        let name = String::from_utf8_lossy(name_bytes).into_owned();
+        // Zip64 extra field: the overflowed values, in order.
+        let extra = b
+            .get(at + 46 + name_len..at + 46 + name_len + extra_len)
+            .ok_or_else(truncated)?;
+        let mut e = 0;
+        while e + 4 <= extra.len() {
+            let id = u16_at(extra, e).unwrap_or(0);
+            let len = usize::from(u16_at(extra, e + 2).unwrap_or(0));
+            if id == 1 {
+                let mut f = e + 4;
+                for field in [&mut usize_, &mut csize, &mut local] {
+                    if *field == 0xFFFF_FFFF {
+                        *field = u64_at(extra, f).ok_or_else(truncated)?;
+                        f += 8;
+                    }
+                }
+            }
+            e += 4 + len;
+        }
+        at += 46 + name_len + extra_len + comment_len;
+        if name.ends_with('/') {
+            continue;
+        }
+        let local = usize::try_from(local).map_err(|_| truncated())?;
+        if u32_at(b, local) != Some(0x0403_4b50) {
+            return Err(truncated());
+        }
+        let start = local
+            + 30
+            + usize::from(u16_at(b, local + 26).ok_or_else(truncated)?)
+            + usize::from(u16_at(b, local + 28).ok_or_else(truncated)?);
+        let end = start
+            .checked_add(usize::try_from(csize).map_err(|_| truncated())?)
+            .ok_or_else(truncated)?;
+        let raw = b.get(start..end).ok_or_else(truncated)?;
+        if usize_ > MAX_FILE_BYTES * 4 {
+            return Err(format!("member `{name}` would unpack to {usize_} bytes; that is more than spikegate accepts"));
+        }
+        let data = match method {
+            0 => raw.to_vec(),
+            8 => {
+                let mut data = Vec::with_capacity(usize_ as usize);
+                flate2::read::DeflateDecoder::new(raw)
+                    .take(usize_)
+                    .read_to_end(&mut data)
+                    .map_err(|e| format!("member `{name}` cannot be inflated: {e}"))?;
+                data
+            }
+            m => return Err(format!("member `{name}` uses zip compression method {m}; spikegate reads stored and deflate members (np.savez, np.savez_compressed)")),
+        };
+        if data.len() as u64 != usize_ {
+            return Err(format!(
+                "member `{name}` is damaged: {} bytes instead of {usize_}",
+                data.len()
+            ));
+        }
+        out.push((name, data));
+    }
+    Ok(out)
+}
+
+/// Parses one `.npy` file: version 1 to 3 header, numeric dtypes of 1 to
+/// 8 bytes in either byte order, C or Fortran order.
+pub fn parse_npy(b: &[u8]) -> Result<NpyArray, String> {
+    if !b.starts_with(b"\x93NUMPY") || b.len() < 10 {
+        return Err("not a .npy array (no NUMPY signature)".to_owned());
+    }
+    let (len, start) = match b[6] {
+        1 => (usize::from(u16_at(b, 8).unwrap_or(0)), 10),
+        2 | 3 => (u32_at(b, 8).ok_or("truncated .npy header")? as usize, 12),
+        v => return Err(format!(".npy version {v} is not supported")),
+    };
+    let header = b.get(start..start + len).ok_or("truncated .npy header")?;
+    let header = std::str::from_utf8(header).map_err(|_| "the .npy header is not text")?;
+    let field = |key: &str| -> Result<&str, String> {
+        let at = header
+            .find(&format!("'{key}'"))
+            .ok_or_else(|| format!("the .npy header has no `{key}`"))?;
+        Ok(header[at + key.len() + 2..]
+            .trim_start()
+            .trim_start_matches(':')
+            .trim_start())
+    };
+    let descr = field("descr")?;
+    let descr = descr
+        .strip_prefix('\'')
+        .and_then(|d| d.split('\'').next())
+        .ok_or(
+            "the .npy `descr` is not a simple type string (structured arrays are not supported)",
+        )?;
+    let fortran = field("fortran_order")?.starts_with("True");
+    let shape_text = field("shape")?;
+    let shape_text = shape_text
+        .strip_prefix('(')
+        .and_then(|s| s.split(')').next())
+        .ok_or("the .npy `shape` is not a tuple")?;
+    let shape: Vec<usize> = shape_text
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<usize>()
+                .map_err(|_| format!("bad .npy shape entry `{s}`"))
+        })
+        .collect::<Result<_, _>>()?;
+    let count = shape
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .ok_or("the .npy shape is too large")?;
+    let (order, ty) = descr.split_at(1);
+    let big = match order {
+        "<" | "|" | "=" => false,
+        ">" => true,
+        _ => return Err(format!("unsupported .npy dtype `{descr}`")),
+    };
+    let size: usize = ty
+        .get(1..)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("unsupported .npy dtype `{descr}`"))?;
+    let data = &b[start + len..];
+    if data.len()
+        < count
+            .checked_mul(size)
+            .ok_or("the .npy shape is too large")?
+    {
+        return Err(format!(
+            "the .npy data is truncated: {count} values of {size} bytes expected, {} bytes present",
+            data.len()
+        ));
+    }
+    let class = &ty[..1];
+    let mut values = Vec::with_capacity(count);
+    for k in 0..count {
+        let mut raw = [0u8; 8];
+        raw[..size.min(8)].copy_from_slice(&data[k * size..k * size + size.min(8)]);
+        if big {
+            raw[..size].reverse();
+        }
+        let v = match (class, size) {
+            ("f", 4) => f64::from(f32::from_le_bytes(raw[..4].try_into().expect("4 bytes"))),
+            ("f", 8) => f64::from_le_bytes(raw),
+            ("i", 1) => f64::from(raw[0] as i8),
+            ("i", 2) => f64::from(i16::from_le_bytes(raw[..2].try_into().expect("2 bytes"))),
+            ("i", 4) => f64::from(i32::from_le_bytes(raw[..4].try_into().expect("4 bytes"))),
+            ("i", 8) => i64::from_le_bytes(raw) as f64,
+            ("u", 1) | ("b", 1) => f64::from(raw[0]),
+            ("u", 2) => f64::from(u16::from_le_bytes(raw[..2].try_into().expect("2 bytes"))),
+            ("u", 4) => f64::from(u32::from_le_bytes(raw[..4].try_into().expect("4 bytes"))),
+            ("u", 8) => u64::from_le_bytes(raw) as f64,
+            _ => return Err(format!("unsupported .npy dtype `{descr}` (spikegate reads float32/64, int8-64, uint8-64, bool)")),
+        };
+        values.push(v);
+    }
+    if fortran && shape.len() > 1 {
+        // Column-major to row-major.
+        let mut c = vec![0.0; count];
+        let nd = shape.len();
+        let mut idx = vec![0usize; nd];
+        for &v in values.iter() {
+            let mut off = 0;
+            for d in 0..nd {
+                off = off * shape[d] + idx[d];
+            }
+            c[off] = v;
+            for d in 0..nd {
+                idx[d] += 1;
+                if idx[d] < shape[d] {
+                    break;
+                }
+                idx[d] = 0;
+            }
+        }
+        values = c;
+    }
+    Ok(NpyArray { shape, values })
+}
