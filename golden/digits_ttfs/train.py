@@ -61,7 +61,7 @@ BATCH = 32
 LR = 3e-3            # Adam, cosine decay to 0 over EPOCHS
 BETA = 40.0          # softmax sharpness on the spike-time scores
 SURROGATE_WIDTH = 0.2  # fast-sigmoid width, in units of theta
-INIT_MEAN = 0.05
+INIT_MEAN = 0.1
 THETA = 1.0          # float threshold; the float membrane is sum(w * ramp) / T
 
 
