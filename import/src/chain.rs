@@ -393,11 +393,6 @@ fn build_layers(
             }
             "Affine" | "Linear" => {
                 let (out, inp, w) = p.matrix("weight")?;
-                let bias = if node.kind == "Affine" {
-                    p.optional_vector("bias", out, 0.0)?
-                } else {
-                    vec![0.0; out]
-                };
                 let seg_in = match &seg.matrix {
                     Some((m, _)) => Some(m.len()),
                     None => size,
@@ -414,6 +409,11 @@ fn build_layers(
                     inputs = Some(inp);
                     size = Some(inp);
                 }
+                let bias = if node.kind == "Affine" {
+                    p.optional_vector("bias", out, 0.0)?
+                } else {
+                    vec![0.0; out]
+                };
                 let rows: Vec<Vec<f64>> = w.chunks_exact(inp).map(<[f64]>::to_vec).collect();
                 seg.matrix = Some(match seg.matrix.take() {
                     None => (rows, bias),
