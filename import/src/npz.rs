@@ -337,12 +337,7 @@ impl LayerCtx<'_> {
                 format!("{n} neurons is more than spikegate accepts"),
             ));
         }
-        let mut weights = vec![vec![0.0; n]; inp];
-        for i in 0..n {
-            for j in 0..inp {
-                weights[j][i] = w.values[i * inp + j];
-            }
-        }
+        let weights = fan_out_rows(&w.values, n, inp, |v| v);
         let bias = match &l.bias {
             Some(b) => self.vector("bias", &Value::Array(b.clone()), n)?,
             None => vec![0.0; n],
@@ -430,12 +425,7 @@ impl LayerCtx<'_> {
                             ),
                         ));
                     }
-                    let mut values = vec![vec![0u32; n]; inp];
-                    for i in 0..n {
-                        for j in 0..inp {
-                            values[j][i] = a.values[i * inp + j] as u32;
-                        }
-                    }
+                    let values = fan_out_rows(&a.values, n, inp, |v| v as u32);
                     Some(values)
                 }
             };
@@ -452,6 +442,13 @@ impl LayerCtx<'_> {
             delays,
         })
     }
+}
+
+/// `[out, in]` row-major values as fan-out rows `[in][out]`.
+fn fan_out_rows<T>(values: &[f64], out: usize, inp: usize, f: impl Fn(f64) -> T) -> Vec<Vec<T>> {
+    (0..inp)
+        .map(|j| (0..out).map(|i| f(values[i * inp + j])).collect())
+        .collect()
 }
 
 fn read_limited(path: &Path) -> Result<Vec<u8>, ImportError> {
