@@ -267,3 +267,28 @@ fn options_out_of_range_name_the_flag() {
         "{e}"
     );
 }
+
+#[test]
+fn report_of_the_documented_example() {
+    // docs/import.md quotes this report: 8-bit weights, T = 1000, default
+    // random inputs; wider weights close most of the gap.
+    let r8 = import_nir(&fixture("lif_norse.nir"), &options(1e-4, 1000))
+        .expect("imports")
+        .report;
+    let s = r8.layers[0].spikes.as_ref().expect("spiking");
+    assert_eq!((s.float_spikes, s.int_spikes), (463, 447));
+    assert!((s.bits_equal - 0.99210).abs() < 1e-4, "{}", s.bits_equal);
+    assert_eq!(r8.output.class_equal, 20);
+    let wide = ImportOptions {
+        weight_bits: 12,
+        ..options(1e-4, 1000)
+    };
+    let r12 = import_nir(&fixture("lif_norse.nir"), &wide)
+        .expect("imports")
+        .report;
+    let s12 = r12.layers[0].spikes.as_ref().expect("spiking");
+    assert!(
+        s12.float_spikes.abs_diff(s12.int_spikes) * 4 <= s.float_spikes.abs_diff(s.int_spikes),
+        "{s12:?}"
+    );
+}
