@@ -327,6 +327,8 @@ def main():
     print(f"integer reference: train {int_train:.4f}, test {int_test:.4f}")
 
     n_te = len(yte)
+    counts_te = py_out[-1].sum(axis=1)
+    ties = int(np.sum(np.sum(counts_te == counts_te.max(axis=1, keepdims=True), axis=1) > 1))
     report = {
         "name": "digits_if",
         "dataset": "sklearn.datasets.load_digits (8x8, 1797 samples, x = pixel/16)",
@@ -349,6 +351,8 @@ def main():
             "integer_train": int_train,
             "integer_test": int_test,
         },
+        "test_samples_with_tied_top_count": ties,
+        "test_samples_without_output_spike": int(np.sum(counts_te.max(axis=1) == 0)),
         "spikes_per_sample": {
             "input": float(spikes_te.sum() / n_te),
             "hidden": float(py_out[0].sum() / n_te),
