@@ -54,14 +54,19 @@ impl Logic for LowestSetBit {
         // Mask bits at and above `lanes` are never set (and a one-lane
         // core needs none); reading them into an unused wire tells the
         // linter so.
-        let first_unused = if self._lanes == 1 { 0 } else { self._lanes };
+        let first_unused = self._lanes;
         let unused = if first_unused < 64 {
             format!("\nwire unused_mask = &{{1'b0, mask[63:{first_unused}], 1'b0}};")
         } else {
             String::new()
         };
         if self._lanes == 1 {
-            return Verilog::Custom(format!("always @(*) index = 16'd0;{unused}"));
+            // The answer is always 0, but the block reads mask[0]: an
+            // `always @(*)` that reads no signal never runs in an
+            // event-driven simulator (iverilog leaves `index` at x).
+            return Verilog::Custom(format!(
+                "always @(*) index = mask[0] ? 16'd0 : 16'd0;{unused}"
+            ));
         }
         Verilog::Custom(format!(
             "\
@@ -114,7 +119,10 @@ mod tests {
         let Verilog::Custom(v) = LowestSetBit::new(1).hdl() else {
             panic!("a custom block")
         };
-        assert!(v.starts_with("always @(*) index = 16'd0;"), "{v}");
+        assert!(
+            v.starts_with("always @(*) index = mask[0] ? 16'd0 : 16'd0;"),
+            "{v}"
+        );
         assert!(v.contains("mask[63:0]"), "{v}");
     }
 }

@@ -83,13 +83,16 @@ pub fn load_golden(name: &str) -> GoldenCase {
     }
 }
 
-/// Whether an external tool (Verilator, yosys) answers `--version`. When it
+/// Whether an external tool (Verilator, yosys, iverilog) answers its
+/// version option. When it
 /// does not: in CI (`CI=true`) the test fails, since CI must have every
 /// tool (.ci/run installs them); elsewhere the test is skipped with a loud
 /// message naming the tool.
 pub fn require_tool(name: &str, test: &str) -> bool {
+    // iverilog answers -V; the others --version.
+    let flag = if name == "iverilog" { "-V" } else { "--version" };
     let found = std::process::Command::new(name)
-        .arg("--version")
+        .arg(flag)
         .output()
         .is_ok_and(|o| o.status.success());
     if found {

@@ -110,7 +110,12 @@ module spikegate_board #(
     reg p_eos = 1'b0;
     reg start = 1'b0;
     wire in_ready;
-    wire take_byte = rx_head_ok && !rx_empty && (p_state != P_BEAT);
+    wire busy;
+    // A start byte waits until the running sample has finished: a start
+    // during a sample would abandon it.
+    wire start_waits = (rx_head == 8'h02) && busy;
+    wire take_byte = rx_head_ok && !rx_empty && (p_state != P_BEAT)
+        && !(p_state == P_OP && start_waits);
     assign rx_pop = take_byte;
     always @(posedge clock) begin
         start <= 1'b0;
@@ -154,7 +159,7 @@ module spikegate_board #(
     end
 
     // ---- The accelerator.
-    wire out_valid, out_eos, busy, done;
+    wire out_valid, out_eos, done;
     wire [15:0] out_neuron;
     wire [31:0] out_value;
     wire out_ready;

@@ -9,5 +9,6 @@ pub mod check;
 pub mod cosim;
 pub mod encode;
 pub mod gen;
+pub mod import;
 pub mod sim;
 pub mod synth;

@@ -1,0 +1,139 @@
+//! `spikegate import FILE --out model.json`: a trained network from NIR
+//! (HDF5) or NumPy `.npz` into the model format, with a quantization
+//! report.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use spikegate_import::{import_npz, ImportOptions, ReportInputs, ResetRule};
+use spikegate_model::Decode;
+
+/// Import a trained network from NIR or .npz, quantized to integers.
+///
+/// Reads a NIR graph (HDF5, as snnTorch, Norse, Sinabs, Rockpool and
+/// SpikingJelly export it) or a NumPy .npz archive with a JSON spec
+/// (--spec), discretizes and quantizes it as docs/import.md states, writes
+/// the model file, and prints a quantization report: on sample inputs, the
+/// double-precision network against the integer model, layer by layer
+/// (spike agreement, spike counts) and in the decoded answers. Graphs
+/// spikegate cannot carry yet (convolution, pooling, recurrent loops) are
+/// refused with the node that stops them.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The NIR file (.nir, HDF5) or NumPy archive (.npz, needs --spec).
+    pub file: PathBuf,
+    /// The .npz archive's spec (JSON, docs/import.md).
+    #[arg(long)]
+    pub spec: Option<PathBuf>,
+    /// Where to write the model (JSON).
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Weight and bias width in bits.
+    #[arg(long, default_value_t = 8)]
+    pub weight_bits: u32,
+    /// State width in bits (membrane, synaptic current, threshold).
+    #[arg(long, default_value_t = 16)]
+    pub state_bits: u32,
+    /// Time steps per sample.
+    #[arg(long, default_value_t = 100)]
+    pub time_steps: u32,
+    /// The time step in seconds (NIR stores none; needed for time
+    /// constants).
+    #[arg(long)]
+    pub dt: Option<f64>,
+    /// Fraction bits of multiplier decays (1..=16).
+    #[arg(long, default_value_t = 16)]
+    pub decay_frac_bits: u32,
+    /// Fraction of each layer's largest |weight| that maps to the largest
+    /// weight value (0, 1]; smaller saturates outliers for finer steps.
+    #[arg(long, default_value_t = 1.0)]
+    pub weight_clip: f64,
+    /// Override the reset of every spiking layer (`subtract` for snnTorch
+    /// networks trained with reset_mechanism="subtract", which NIR cannot
+    /// record).
+    #[arg(long, value_parser = ["zero", "subtract"])]
+    pub reset: Option<String>,
+    /// Output decoding (default: readout when the last node is a leaky
+    /// integrator, else spike_count).
+    #[arg(long, value_parser = ["first_spike", "spike_count", "readout"])]
+    pub decode: Option<String>,
+    /// The model's name (default: the file's stem).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Input spikes (spikegate-spikes/1) for the report; default: seeded
+    /// random spikes (--samples, --input-rate, --seed).
+    #[arg(long)]
+    pub spikes: Option<PathBuf>,
+    /// Random report samples.
+    #[arg(long, default_value_t = 20)]
+    pub samples: usize,
+    /// Spike probability per input per step of the random samples.
+    #[arg(long, default_value_t = 0.1)]
+    pub input_rate: f64,
+    /// Seed of the random samples.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Also write the report as JSON.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+}
+
+fn options(args: &Args) -> ImportOptions {
+    ImportOptions {
+        weight_bits: args.weight_bits,
+        state_bits: args.state_bits,
+        time_steps: args.time_steps,
+        dt: args.dt,
+        decay_frac_bits: args.decay_frac_bits,
+        weight_clip: args.weight_clip,
+        reset: match args.reset.as_deref() {
+            Some("zero") => ResetRule::Zero,
+            Some("subtract") => ResetRule::Subtract,
+            _ => ResetRule::Nir,
+        },
+        decode: args.decode.as_deref().map(|d| match d {
+            "first_spike" => Decode::FirstSpike,
+            "readout" => Decode::Readout,
+            _ => Decode::SpikeCount,
+        }),
+        name: args.name.clone(),
+        report_inputs: match &args.spikes {
+            Some(p) => ReportInputs::File(p.clone()),
+            None => ReportInputs::Bernoulli {
+                samples: args.samples,
+                rate: args.input_rate,
+                seed: args.seed,
+            },
+        },
+        ..ImportOptions::default()
+    }
+}
+
+/// Runs the command.
+pub fn run(args: &Args) -> Result<ExitCode> {
+    let options = options(args);
+    let is_npz = args.file.extension().is_some_and(|e| e == "npz");
+    let imported = match (is_npz, &args.spec) {
+        (true, Some(spec)) => import_npz(&args.file, spec, &options)?,
+        (true, None) => bail!(
+            "{}: an .npz archive needs its spec: pass --spec SPEC.json (docs/import.md)",
+            args.file.display()
+        ),
+        (false, _) => spikegate_import::import_nir(&args.file, &options)?,
+    };
+    std::fs::write(&args.out, imported.model_json())
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    if let Some(report) = &args.report {
+        std::fs::write(report, imported.report_json())
+            .with_context(|| format!("cannot write {}", report.display()))?;
+    }
+    println!(
+        "{}: wrote \"{}\" ({} layers)",
+        args.out.display(),
+        imported.network.network().name,
+        imported.network.network().layers.len()
+    );
+    print!("{}", imported.report);
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,205 @@
+//! The board wrapper (`spikegate_board.v`) end to end over its UART, in an
+//! independent Verilog simulator (iverilog): a testbench plays the host,
+//! sends each golden sample as bytes (honouring the credit protocol),
+//! collects every byte the board sends, and the host-side decoder's spikes
+//! and readout values must equal the golden expected outputs, step by
+//! step. The board's UART runs at 4 clocks a bit here so that the
+//! simulation is short; the logic is the same at any divisor.
+
+use std::path::Path;
+use std::process::Command;
+
+use spikegate::board::protocol::{decode, encode_sample, CREDIT_BYTES, RX_FIFO_BYTES};
+use spikegate::board::{wrapper_verilog, BOARD_FILE};
+use spikegate::generate::{generate, write_folder};
+use spikegate::targets::find;
+use spikegate_hdl::BuildOptions;
+use spikegate_model::Spike;
+use spikegate_tests::{load_golden, require_tool};
+
+const CLOCKS_PER_BIT: u32 = 4;
+
+/// The host side, in Verilog: sends `host.hex` byte by byte while it has
+/// credit, receives into `board.hex`, stops after `samples` sample ends.
+fn testbench(bytes: usize, samples: usize, button_idle: u8) -> String {
+    format!(
+        r#"`timescale 1ns/1ns
+module tb;
+    localparam integer CPB = {CLOCKS_PER_BIT};
+    reg clock = 1'b0;
+    always #1 clock = ~clock;
+    reg host_tx = 1'b1;
+    wire board_tx;
+    spikegate_board dut (
+        .clock(clock), .reset_button(1'b{button_idle}), .uart_rx(host_tx),
+        .uart_tx(board_tx), .led_done(), .led_busy()
+    );
+    reg [7:0] host [0:{last}];
+    integer credit = {RX_FIFO_BYTES};
+    integer i, b, k, j, remaining, done_count, out;
+    reg [7:0] rx;
+    initial begin
+        $readmemh("host.hex", host);
+        repeat (40) @(posedge clock);
+        for (i = 0; i < {bytes}; i = i + 1) begin
+            while (credit == 0) @(posedge clock);
+            credit = credit - 1;
+            b = host[i];
+            host_tx = 1'b0;
+            repeat (CPB) @(posedge clock);
+            for (k = 0; k < 8; k = k + 1) begin
+                host_tx = b[k];
+                repeat (CPB) @(posedge clock);
+            end
+            host_tx = 1'b1;
+            repeat (CPB) @(posedge clock);
+        end
+    end
+    initial begin
+        out = $fopen("board.hex", "w");
+        remaining = 0;
+        done_count = 0;
+        repeat (40) @(posedge clock);
+        forever begin
+            @(negedge board_tx);
+            repeat (CPB / 2) @(posedge clock);
+            for (j = 0; j < 8; j = j + 1) begin
+                repeat (CPB) @(posedge clock);
+                rx[j] = board_tx;
+            end
+            repeat (CPB) @(posedge clock);
+            $fwrite(out, "%02x\n", rx);
+            if (remaining > 0) remaining = remaining - 1;
+            else begin
+                case (rx)
+                    8'h00: remaining = 2;
+                    8'h03: remaining = 6;
+                    8'h04: credit = credit + {CREDIT_BYTES};
+                    8'h02: done_count = done_count + 1;
+                    default: ;
+                endcase
+            end
+            if (done_count == {samples}) begin
+                $fclose(out);
+                $finish;
+            end
+        end
+    end
+    initial begin
+        #20000000;
+        $display("TIMEOUT");
+        $finish;
+    end
+endmodule
+"#,
+        last = bytes - 1
+    )
+}
+
+fn run(dir: &Path, program: &str, args: &[&str]) -> String {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{program} failed:\n{text}");
+    text
+}
+
+/// Runs golden `name` through the board wrapper of `board` at `pe` and
+/// checks every output step against the expected file. Returns the credit
+/// messages the board sent.
+fn check_case(name: &str, board: &str, pe: usize, max_samples: usize) -> usize {
+    let case = load_golden(name);
+    let target = find(board).unwrap();
+    let options = BuildOptions {
+        pe,
+        ..BuildOptions::default()
+    };
+    let mut output = generate(&case.network, options, Some(target)).unwrap();
+    // The same wrapper, with a fast UART for simulation.
+    let wrapper = wrapper_verilog(&output.plan, target, CLOCKS_PER_BIT);
+    for (file, text) in &mut output.files {
+        if file == BOARD_FILE {
+            *text = wrapper.clone();
+        }
+    }
+    let dir = std::env::temp_dir().join(format!(
+        "spikegate-board-{name}-{board}-p{pe}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    write_folder(&dir, &output.files).unwrap();
+    let mut samples = case.samples();
+    samples.truncate(max_samples);
+    let t = case.network.network().time_steps;
+    let host: Vec<u8> = samples.iter().flat_map(|s| encode_sample(s, t)).collect();
+    let hex: String = host.iter().map(|b| format!("{b:02x}\n")).collect();
+    std::fs::write(dir.join("host.hex"), hex).unwrap();
+    let button_idle = u8::from(target.reset_active_low);
+    std::fs::write(
+        dir.join("tb.v"),
+        testbench(host.len(), samples.len(), button_idle),
+    )
+    .unwrap();
+    run(
+        &dir,
+        "iverilog",
+        &["-g2005", "-o", "tb.vvp", "tb.v", BOARD_FILE, "spikegate_top.v"],
+    );
+    let log = run(&dir, "vvp", &["-n", "tb.vvp"]);
+    assert!(!log.contains("TIMEOUT"), "golden/{name} on {board}: {log}");
+    let received: Vec<u8> = std::fs::read_to_string(dir.join("board.hex"))
+        .unwrap()
+        .lines()
+        .map(|l| u8::from_str_radix(l.trim(), 16).unwrap())
+        .collect();
+    let got = decode(&received).unwrap_or_else(|e| panic!("golden/{name}: {e}"));
+    assert_eq!(got.samples.len(), samples.len(), "golden/{name}");
+    for (s, (board_sample, want)) in got.samples.iter().zip(&case.expected.samples).enumerate() {
+        let context = format!("golden/{name} on {board}, P = {pe}, sample {s}");
+        assert_eq!(board_sample.steps, t, "{context}: end-of-step messages");
+        let want_spikes: Vec<Spike> = want.layers.last().unwrap().events.clone();
+        assert_eq!(board_sample.spikes, want_spikes, "{context}: output spikes");
+        let want_values: Vec<(u32, i32)> = want
+            .output
+            .membranes()
+            .iter()
+            .enumerate()
+            .map(|(n, &v)| (n as u32, i32::try_from(v).unwrap()))
+            .collect();
+        assert_eq!(board_sample.values, want_values, "{context}: readout values");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    got.credits
+}
+
+#[test]
+fn board_wrapper_runs_golden_cases_over_its_uart() {
+    if !require_tool("iverilog", "board wrapper simulation") {
+        return;
+    }
+    // Spikes on an active-low-button board, readout values on an
+    // active-high one.
+    check_case("ttfs", "icebreaker", 1, usize::MAX);
+    check_case("readout", "ulx3s_85f", 2, usize::MAX);
+    check_case("delays", "arty_a7_35t", 1, usize::MAX);
+    // Several samples back to back: each start waits for the sample before.
+    check_case("large_ttfs", "ulx3s_85f", 4, usize::MAX);
+}
+
+#[test]
+fn board_wrapper_returns_credit_when_a_sample_is_longer_than_its_fifo() {
+    if !require_tool("iverilog", "board wrapper simulation") {
+        return;
+    }
+    // Rate-coded digits: about 1,900 bytes a sample, so the host must wait
+    // for credit several times.
+    let credits = check_case("digits_if", "ulx3s_85f", 4, 2);
+    assert!(
+        credits * CREDIT_BYTES >= 3000,
+        "the board returned only {credits} credits"
+    );
+}
