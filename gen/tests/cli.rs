@@ -234,6 +234,35 @@ fn every_command_explains_itself() {
         ),
         ("bench-cosim", &["--samples", "ratio", "rust-hdl"][..]),
         ("bench-delays", &["--d-max", "--synth", "--pe", "mod"][..]),
+        (
+            "synth",
+            &[
+                "MODEL",
+                "--target",
+                "--pe",
+                "--input",
+                "--json",
+                "Fmax",
+                "synth_xilinx",
+            ][..],
+        ),
+        (
+            "import",
+            &[
+                "FILE",
+                "--out",
+                "--weight-bits",
+                "--state-bits",
+                "--time-steps",
+                "--dt",
+                "--report",
+                "--spec",
+            ][..],
+        ),
+        (
+            "design-space",
+            &["--pe", "--networks", "Spiker+", "--out"][..],
+        ),
     ] {
         let out = spikegate(&[cmd, "--help"]);
         let (stdout, _) = text(&out);
@@ -246,7 +275,9 @@ fn every_command_explains_itself() {
         }
     }
     let (stdout, _) = text(&spikegate(&["--help"]));
-    for cmd in ["check", "sim", "encode", "bench", "cosim", "gen"] {
+    for cmd in [
+        "check", "sim", "encode", "bench", "cosim", "gen", "synth", "import",
+    ] {
         assert!(stdout.contains(cmd), "{stdout}");
     }
 }
@@ -393,6 +424,7 @@ fn gen_writes_verilog_images_constraints_and_manifest_byte_identically() {
             "manifest.json",
             "sg_l0_ttfs_n300_m100_p4_weights.hex",
             "sg_l1_ttfs_n10_m300_p4_weights.hex",
+            "spikegate_board.v",
             "spikegate_top.v",
             "ulx3s_85f.lpf"
         ]
@@ -412,7 +444,13 @@ fn gen_writes_verilog_images_constraints_and_manifest_byte_identically() {
         .map(|p| p["name"].as_str().unwrap())
         .collect();
     assert!(ports.contains(&"tap0_neuron") && ports.contains(&"out_eos"));
-    let verilog = String::from_utf8(files[3].1.clone()).unwrap();
+    let board = String::from_utf8(files[3].1.clone()).unwrap();
+    // The wrapper of this board: 25 MHz over 115200 baud, active-high
+    // button and LEDs.
+    assert!(board.contains("module spikegate_board"), "{board}");
+    assert!(board.contains("parameter [15:0] CLKS_PER_BIT = 16'd217"));
+    assert!(board.contains("parameter integer RESET_ACTIVE_LOW = 0"));
+    let verilog = String::from_utf8(files[4].1.clone()).unwrap();
     assert!(verilog.contains("module spikegate_top("));
     assert!(
         verilog.contains("tap0_neuron"),
@@ -445,8 +483,16 @@ fn gen_refuses_before_writing_anything() {
         (
             "large_ttfs",
             &["--target", "icebreaker"],
-            "the model needs 279820 bits of block RAM (weights and neuron state); icebreaker \
-             (iCE40UP5K-SG48) has 122880 bits",
+            "the model needs 283916 bits of block RAM (weights, neuron state and the board \
+             wrapper's FIFO), 77 block RAMs of 4096 bits as synthesis would lay them out; \
+             icebreaker (iCE40UP5K-SG48) has 122880 bits in 30 block RAMs. The largest memory \
+             is layer 0 (layer0) weights: 30000 words of 8 bits in 59 block RAMs. To fit, use \
+             narrower weights or state, fewer neurons, or a bigger part",
+        ),
+        (
+            "digits_ttfs",
+            &["--target", "icebreaker", "--pe", "32"],
+            "133 block RAMs of 4096 bits as synthesis would lay them out; icebreaker (iCE40UP5K-SG48) has 122880 bits in 30 block RAMs. The largest memory is layer 0 (hidden) neuron state: 2 words of 1344 bits in 84 block RAMs. To fit, use fewer processing elements (--pe 32 now",
         ),
     ];
     for (case, extra, message) in cases {

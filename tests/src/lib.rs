@@ -34,7 +34,19 @@ pub const HARDWARE_CASES: &[&str] = &[
     "saturation",
     "bias",
     "large_ttfs",
+    "digits_ttfs",
+    "digits_if",
 ];
+
+/// Whether golden case `name` is a large one (many neurons or samples):
+/// tests run it at one large P, and on rust-hdl's slow simulation only a
+/// few of its samples.
+pub fn is_large(name: &str) -> bool {
+    name.starts_with("large_") || name.starts_with("digits_")
+}
+
+/// Samples of a large case that the rust-hdl simulation runs.
+pub const RUSTHDL_LARGE_SAMPLES: usize = 4;
 
 /// One folder of `golden/`.
 pub struct GoldenCase {
@@ -90,7 +102,11 @@ pub fn load_golden(name: &str) -> GoldenCase {
 /// message naming the tool.
 pub fn require_tool(name: &str, test: &str) -> bool {
     // iverilog answers -V; the others --version.
-    let flag = if name == "iverilog" { "-V" } else { "--version" };
+    let flag = if name == "iverilog" {
+        "-V"
+    } else {
+        "--version"
+    };
     let found = std::process::Command::new(name)
         .arg(flag)
         .output()

@@ -147,7 +147,14 @@ fn check_case(name: &str, board: &str, pe: usize, max_samples: usize) -> usize {
     run(
         &dir,
         "iverilog",
-        &["-g2005", "-o", "tb.vvp", "tb.v", BOARD_FILE, "spikegate_top.v"],
+        &[
+            "-g2005",
+            "-o",
+            "tb.vvp",
+            "tb.v",
+            BOARD_FILE,
+            "spikegate_top.v",
+        ],
     );
     let log = run(&dir, "vvp", &["-n", "tb.vvp"]);
     assert!(!log.contains("TIMEOUT"), "golden/{name} on {board}: {log}");
@@ -170,7 +177,10 @@ fn check_case(name: &str, board: &str, pe: usize, max_samples: usize) -> usize {
             .enumerate()
             .map(|(n, &v)| (n as u32, i32::try_from(v).unwrap()))
             .collect();
-        assert_eq!(board_sample.values, want_values, "{context}: readout values");
+        assert_eq!(
+            board_sample.values, want_values,
+            "{context}: readout values"
+        );
     }
     std::fs::remove_dir_all(&dir).ok();
     got.credits

@@ -15,10 +15,13 @@ use spikegate_cosim::verilator::{build, BuildRequest};
 use spikegate_cosim::{Pacing, Session};
 use spikegate_hdl::BuildOptions;
 use spikegate_model::{Spike, ValidNetwork};
+use spikegate_sim::decode::decode;
 use spikegate_sim::random::random_input;
 use spikegate_sim::rng::SplitMix64;
 use spikegate_sim::Reference;
-use spikegate_tests::{load_golden, random_hardware_network_up_to, require_tool, HARDWARE_CASES};
+use spikegate_tests::{
+    is_large, load_golden, random_hardware_network_up_to, require_tool, HARDWARE_CASES,
+};
 
 fn options(pe: usize, backend: BackendChoice, lockstep: bool, pacing: Pacing) -> CosimOptions {
     let build = BuildOptions {
@@ -65,7 +68,7 @@ fn golden_cases_match_on_verilator_and_rusthdl_in_lockstep() {
         let samples = case.samples();
         // The large case on Verilator alone at P = 16 (rust-hdl is slow);
         // the small ones in lockstep with rust-hdl at P = 1 and 3.
-        let runs: &[(usize, bool)] = if name.starts_with("large_") {
+        let runs: &[(usize, bool)] = if is_large(name) {
             &[(16, false)]
         } else {
             &[(1, true), (3, true)]
@@ -89,6 +92,37 @@ fn golden_cases_match_on_verilator_and_rusthdl_in_lockstep() {
                 }
             }
         }
+    }
+}
+
+/// The networks trained on scikit-learn's digits: on Verilator, over the
+/// whole test split, the hardware's answers are the reference's in every
+/// sample, and at least 95% of them are right.
+#[test]
+fn trained_digits_networks_reach_95_percent_on_hardware() {
+    if !verilator_present("trained digits networks") {
+        return;
+    }
+    for name in ["digits_ttfs", "digits_if"] {
+        let case = load_golden(name);
+        let samples = case.samples();
+        assert_eq!(samples.len(), 450, "golden/{name}: the whole test split");
+        let what = format!("golden/{name}, P = 4");
+        let opts = options(4, BackendChoice::Verilator, false, Pacing::default());
+        let outcomes = cosim(&case.network, &samples, &opts, &what);
+        let net = case.network.network();
+        let mut right = 0;
+        for (s, (o, sample)) in outcomes.iter().zip(&case.input.samples).enumerate() {
+            assert_eq!(o.mismatch, None, "{what}, sample {s}");
+            let last = &o.hardware.layers[net.layers.len() - 1];
+            let size = net.layers[net.layers.len() - 1].size;
+            let hardware = decode(net.output.decode, &vec![0; size], last, net.time_steps).class();
+            assert_eq!(hardware, o.reference.output.class(), "{what}, sample {s}");
+            let label = sample.label.expect("the digits samples are labelled");
+            right += usize::from(hardware == label);
+        }
+        let accuracy = right as f64 / samples.len() as f64;
+        assert!(accuracy >= 0.95, "{what}: accuracy {accuracy}");
     }
 }
 

@@ -11,7 +11,10 @@ use spikegate_model::Spike;
 use spikegate_sim::random::random_input;
 use spikegate_sim::rng::SplitMix64;
 use spikegate_sim::Reference;
-use spikegate_tests::{golden_case_names, load_golden, random_hardware_network, HARDWARE_CASES};
+use spikegate_tests::{
+    golden_case_names, is_large, load_golden, random_hardware_network, HARDWARE_CASES,
+    RUSTHDL_LARGE_SAMPLES,
+};
 
 fn options(pe: usize) -> BuildOptions {
     BuildOptions {
@@ -44,14 +47,13 @@ fn golden_cases_match_on_hardware() {
     }
     for name in HARDWARE_CASES {
         let case = load_golden(name);
-        let pes: &[usize] = if name.starts_with("large_") {
-            &[16]
-        } else {
-            &[1, 2, 3]
-        };
+        let pes: &[usize] = if is_large(name) { &[16] } else { &[1, 2, 3] };
         for &pe in pes {
             let plan = plan(&case.network, options(pe)).unwrap_or_else(|e| panic!("{name}: {e}"));
-            let samples = case.samples();
+            let mut samples = case.samples();
+            if is_large(name) {
+                samples.truncate(RUSTHDL_LARGE_SAMPLES);
+            }
             let runs = run_hardware(&plan, &samples, &Pacing::default());
             for (s, (run, expected)) in runs.iter().zip(&case.expected.samples).enumerate() {
                 assert_eq!(

@@ -11,7 +11,7 @@ use spikegate_cosim::Pacing;
 use spikegate_hdl::plan::DEFAULT_FIFO_DEPTH;
 use spikegate_hdl::BuildOptions;
 use spikegate_model::load::read_json;
-use spikegate_model::{load_network, load_spikes, ResultFile};
+use spikegate_model::{load_network, load_spikes, ResultFile, Spike};
 use spikegate_sim::decode::decode;
 
 use crate::cosim::{
@@ -147,6 +147,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let input = load_spikes(&args.input, &network)?;
     let mut samples = input.event_lists();
     samples.truncate(args.samples.unwrap_or(samples.len()));
+    let labels: Vec<Option<u32>> = input.samples.iter().map(|s| s.label).collect();
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -321,6 +322,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         }
     }
 
+    print_accuracy(&network, &labels, &samples, &outcomes);
     println!(
         "{matched}/{} samples match the reference bit for bit{}; {} cycles in {:.2} s: {:.3e} simulated cycles/s, {:.1} samples/s",
         samples.len(),
@@ -362,6 +364,81 @@ pub fn run(args: &Args) -> Result<ExitCode> {
 
 /// The hardware's observed layers and decoded output against an expected
 /// result file; the first difference in words.
+/// The answer the hardware gave: its output layer's spikes (or, in a
+/// readout network, the membranes it sent) decoded by the model's rule.
+fn hardware_output(
+    network: &spikegate_model::ValidNetwork,
+    o: &crate::cosim::SampleOutcome,
+) -> spikegate_model::DecodedOutput {
+    let net = network.network();
+    let last = &o.hardware.layers[net.layers.len() - 1];
+    // A readout network decides on the membranes the hardware sent;
+    // otherwise they play no part, and their count sizes the answer.
+    let membranes = if o.hardware.membranes.is_empty() {
+        vec![0; net.layers[net.layers.len() - 1].size]
+    } else {
+        o.hardware.membranes.clone()
+    };
+    decode(net.output.decode, &membranes, last, net.time_steps)
+}
+
+/// With labelled samples: the hardware's and the reference's accuracy, and
+/// in how many samples their answers agree. Also the average spikes a
+/// sample per layer, input first.
+fn print_accuracy(
+    network: &spikegate_model::ValidNetwork,
+    labels: &[Option<u32>],
+    samples: &[Vec<Spike>],
+    outcomes: &[Result<crate::cosim::SampleOutcome, spikegate_cosim::SessionError>],
+) {
+    let ran: Vec<(usize, &crate::cosim::SampleOutcome)> = outcomes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, o)| o.as_ref().ok().map(|o| (i, o)))
+        .collect();
+    if ran.is_empty() {
+        return;
+    }
+    let n = ran.len() as f64;
+    let mut spikes = vec![ran.iter().map(|(i, _)| samples[*i].len()).sum::<usize>() as f64 / n];
+    for l in 0..network.network().layers.len() {
+        spikes.push(
+            ran.iter()
+                .map(|(_, o)| o.reference.layers[l].len())
+                .sum::<usize>() as f64
+                / n,
+        );
+    }
+    let spikes: Vec<String> = spikes.iter().map(|s| format!("{s:.1}")).collect();
+    println!(
+        "average spikes a sample: input {}, layers [{}]",
+        spikes[0],
+        spikes[1..].join(", ")
+    );
+    let labelled: Vec<(u32, &crate::cosim::SampleOutcome)> = ran
+        .iter()
+        .filter_map(|(i, o)| labels.get(*i).copied().flatten().map(|l| (l, *o)))
+        .collect();
+    if labelled.is_empty() {
+        return;
+    }
+    let (mut hw, mut reference, mut agree) = (0, 0, 0);
+    for (label, o) in &labelled {
+        let h = hardware_output(network, o).class();
+        let r = o.reference.output.class();
+        hw += usize::from(h == *label);
+        reference += usize::from(r == *label);
+        agree += usize::from(h == r);
+    }
+    let total = labelled.len();
+    let pct = |k: usize| 100.0 * k as f64 / total as f64;
+    println!(
+        "accuracy on {total} labelled samples: hardware {hw}/{total} = {:.2}%, reference {reference}/{total} = {:.2}%; the two answers agree in {agree}/{total}",
+        pct(hw),
+        pct(reference)
+    );
+}
+
 fn compare_expected(
     prepared: &crate::cosim::Prepared,
     network: &spikegate_model::ValidNetwork,
@@ -375,7 +452,6 @@ fn compare_expected(
             outcomes.len()
         ));
     }
-    let net = network.network();
     for (i, (outcome, want)) in outcomes.iter().zip(&expected.samples).enumerate() {
         let Ok(o) = outcome else {
             return Some(format!("sample {i} did not run"));
@@ -388,15 +464,7 @@ fn compare_expected(
                 ));
             }
         }
-        let last = &o.hardware.layers[net.layers.len() - 1];
-        // A readout network decides on the membranes the hardware sent;
-        // otherwise they play no part, and their count sizes the answer.
-        let membranes = if o.hardware.membranes.is_empty() {
-            vec![0; net.layers[net.layers.len() - 1].size]
-        } else {
-            o.hardware.membranes.clone()
-        };
-        let output = decode(net.output.decode, &membranes, last, net.time_steps);
+        let output = hardware_output(network, o);
         if output != want.output {
             return Some(format!(
                 "sample {i}: decoded output {:?}, expected {:?}",

