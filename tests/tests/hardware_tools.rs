@@ -127,3 +127,46 @@ fn yosys_synthesises_every_neuron_kind_delays_and_readout_cleanly() {
         );
     }
 }
+
+#[test]
+fn the_board_wrapper_is_lint_clean_and_synthesises_without_latches() {
+    if !require_tool("verilator", "verilator lint of the board wrapper")
+        || !require_tool("yosys", "yosys check of the board wrapper")
+    {
+        return;
+    }
+    // Spikes on an active-low board; readout values on an active-high one.
+    for (name, board) in [("ttfs", "icebreaker"), ("readout", "ulx3s_85f")] {
+        let case = load_golden(name);
+        let target = spikegate::targets::find(board).unwrap();
+        let output =
+            spikegate::generate::generate(&case.network, options(2, false), Some(target)).unwrap();
+        let dir = std::env::temp_dir().join(format!(
+            "spikegate-board-lint-{name}-{}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        spikegate::generate::write_folder(&dir, &output.files).unwrap();
+        let files = ["spikegate_board.v", "spikegate_top.v"];
+        let (ok, text) = run_in(
+            &dir,
+            "verilator",
+            &[
+                &["--lint-only", "-Wall", "--top-module", "spikegate_board"][..],
+                &files[..],
+            ]
+            .concat(),
+        );
+        assert!(
+            ok && text.trim().is_empty(),
+            "golden/{name} on {board}: verilator -Wall reports:\n{text}"
+        );
+        let script = "read_verilog spikegate_board.v spikegate_top.v; \
+             hierarchy -top spikegate_board; proc; \
+             select -assert-none t:$dlatch t:$adlatch t:$dlatchsr; \
+             synth -top spikegate_board; check -assert";
+        let (ok, text) = run_in(&dir, "yosys", &["-q", "-p", script]);
+        assert!(ok, "golden/{name} on {board}: yosys:\n{text}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
