@@ -8,9 +8,9 @@
 # Digilent/digilent-xdc Arty-A7-35-Master.xdc. Every pin below is
 # confirmed there.
 #
-# The ports named here belong to the board-level wrapper around
-# `spikegate_top`. That wrapper arrives with a later stage; what
-# `spikegate gen --target arty_a7_35t` needs today is the clock constraint.
+# The ports named here are those of the board-level wrapper
+# `spikegate_board` (spikegate_board.v, docs/board.md) that
+# `spikegate gen --target arty_a7_35t` writes around `spikegate_top`.
 
 # ---- Clock ---------------------------------------------------------------
 # 100 MHz oscillator on E3 (a clock-capable MRCC pin in bank 35).

@@ -683,3 +683,60 @@ fn cosim_refuses_bad_pacing_and_mismatched_designs() {
         "{stderr}"
     );
 }
+
+fn fixture(name: &str) -> PathBuf {
+    root().join("../shared/fixtures/nir").join(name)
+}
+
+#[test]
+fn import_writes_a_model_the_other_commands_take_and_prints_the_report() {
+    let dir = scratch("import");
+    let model = dir.join("lif.json");
+    let report = dir.join("report.json");
+    let out = spikegate(&[
+        "import",
+        fixture("lif_norse.nir").to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+        "--dt",
+        "1e-4",
+        "--time-steps",
+        "1000",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("spike bits equal"), "{stdout}");
+    assert!(stdout.contains("same class in"), "{stdout}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(json["format"], "spikegate-import-report/1");
+    let check = spikegate(&["check", model.to_str().unwrap()]);
+    assert!(check.status.success(), "{}", text(&check).1);
+}
+
+#[test]
+fn import_refuses_what_it_cannot_carry_and_writes_nothing() {
+    let dir = scratch("import-refuse");
+    let cases: &[(&str, &[&str], &str)] = &[
+        ("cnn_sinabs.nir", &["--dt", "1e-3"], "node `0` (Conv2d)"),
+        (
+            "braille_noDelay_bias_zero.nir",
+            &["--dt", "1e-3"],
+            "lif1.w_rec",
+        ),
+        ("lif_norse.nir", &[], "--dt"),
+    ];
+    for (file, extra, message) in cases {
+        let model = dir.join(format!("{file}.json"));
+        let (path, model_path) = (fixture(file), model.to_str().unwrap().to_owned());
+        let mut args = vec!["import", path.to_str().unwrap(), "--out", &model_path];
+        args.extend_from_slice(extra);
+        let out = spikegate(&args);
+        let (_, err) = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{file}: {err}");
+        assert!(err.contains(message), "{file}: {err}");
+        assert!(!model.exists(), "{file}: wrote a model");
+    }
+}
