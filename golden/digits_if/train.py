@@ -23,26 +23,19 @@ Steps:
    same class as `spikegate sim` on every test sample (asserted).
 
 The spikegate binary is target/release/spikegate of this repository, or
-$SPIKEGATE.
+$SPIKEGATE. The code shared with golden/digits_ttfs/train.py is in
+golden/digits_common.py.
 """
-import os
-
-# One BLAS thread: the float training is then bit-reproducible.
-for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_v] = "1"
-
 import json
-import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
-
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-SPIKEGATE = os.environ.get("SPIKEGATE", str(ROOT / "target" / "release" / "spikegate"))
+sys.path.insert(0, str(HERE.parent))
+sys.dont_write_bytecode = True  # leave no golden/__pycache__ behind
+import digits_common as common  # noqa: E402  (first: sets one BLAS thread before numpy loads)
+
+import numpy as np  # noqa: E402
 
 SEED = 0
 HIDDEN = 64
@@ -54,15 +47,6 @@ BATCH = 64
 LR = 2e-3
 WEIGHT_DECAY = 1e-4
 PERCENTILE = 99.9
-
-
-# ---------------------------------------------------------------- data
-def load_split():
-    d = load_digits()
-    x = d.data.astype(np.float64) / 16.0
-    y = d.target.astype(np.int64)
-    xtr, xte, ytr, yte = train_test_split(x, y, test_size=0.25, random_state=SEED, stratify=y)
-    return xtr, xte, ytr, yte
 
 
 # ---------------------------------------------------------------- float ANN
@@ -115,11 +99,6 @@ def rate_encode(x, steps):
 
 
 # ---------------------------------------------------------------- integer simulation
-def sat(z, bits):
-    lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
-    return np.clip(z, lo, hi)
-
-
 def int_sim(layers, spikes_in):
     """Independent implementation of docs/semantics.md for `if` layers with reset
     by subtraction (no delays, no bias). spikes_in: [samples, T, inputs] of 0/1.
@@ -131,7 +110,7 @@ def int_sim(layers, spikes_in):
         s = spikes_in[:, t, :]
         for li, L in enumerate(layers):
             x = s @ L["w"]
-            v[li] = sat(v[li] + x, L["membrane_bits"])
+            v[li] = common.sat(v[li] + x, L["membrane_bits"])
             fire = v[li] >= L["theta"]
             v[li] = np.where(fire, v[li] - L["theta"], v[li])
             s = fire.astype(np.int64)
@@ -195,80 +174,14 @@ def make_layers(q1, q2, th1, th2):
 
 
 def model_json(layers):
-    return {
-        "format": "spikegate-model/1",
-        "name": "digits_if",
-        "time_steps": T,
-        "inputs": 64,
-        "layers": [
-            {
-                "name": L["name"],
-                "size": L["size"],
-                "neuron": {"kind": "if"},
-                "widths": {"weight": WEIGHT_BITS, "membrane": MEMBRANE_BITS, "threshold": MEMBRANE_BITS},
-                "threshold": L["theta"],
-                "reset": "subtract",
-                "weights": L["w"].tolist(),
-            }
-            for L in layers
-        ],
-        "output": {"decode": "spike_count"},
-    }
-
-
-# ---------------------------------------------------------------- files
-def _is_scalar(v):
-    return not isinstance(v, (list, dict))
-
-
-def _inline(v):
-    """A list of scalars (a weight row), or a list of short scalar lists (spike events)."""
-    if not isinstance(v, list):
-        return False
-    if all(_is_scalar(e) for e in v):
-        return True
-    return all(isinstance(e, list) and len(e) <= 2 and all(_is_scalar(x) for x in e) for e in v)
-
-
-def _dump(v, indent):
-    pad = "  " * indent
-    if _is_scalar(v) or _inline(v):
-        return json.dumps(v, separators=(",", ":") if not all(_is_scalar(e) for e in (v if isinstance(v, list) else [])) else (", ", ": "))
-    if isinstance(v, dict):
-        if not v:
-            return "{}"
-        items = [f'{pad}  {json.dumps(k)}: {_dump(x, indent + 1)}' for k, x in v.items()]
-        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
-    if not v:
-        return "[]"
-    items = [f"{pad}  {_dump(x, indent + 1)}" for x in v]
-    return "[\n" + ",\n".join(items) + "\n" + pad + "]"
-
-
-def write_json(path, obj):
-    """Deterministic, compact-ish JSON: one line per weight row and per event list."""
-    path.write_text(_dump(obj, 0) + "\n")
-
-
-def run(*args):
-    r = subprocess.run([SPIKEGATE, *map(str, args)], capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.stderr.write(r.stdout + r.stderr)
-        raise SystemExit(f"spikegate {args[0]} failed")
-    return r.stdout
-
-
-def spikes_from_file(path, steps, neurons):
-    f = json.loads(Path(path).read_text())
-    out = np.zeros((len(f["samples"]), steps, neurons), dtype=np.int64)
-    for k, s in enumerate(f["samples"]):
-        for t, i in s["events"]:
-            out[k, t, i] = 1
-    return out, f
+    return common.model_json(
+        "digits_if", T, layers, "if", "subtract",
+        lambda L: {"weight": WEIGHT_BITS, "membrane": MEMBRANE_BITS, "threshold": MEMBRANE_BITS},
+        "spike_count")
 
 
 def main():
-    xtr, xte, ytr, yte = load_split()
+    xtr, xte, ytr, yte = common.load_split(SEED)
     w1, w2 = train_mlp(xtr, ytr)
     float_train = float(np.mean(mlp_predict(w1, w2, xtr) == ytr))
     float_test = float(np.mean(mlp_predict(w1, w2, xte) == yte))
@@ -277,48 +190,20 @@ def main():
     layers, info = convert(w1, w2, xtr, ytr)
     print(f"thresholds {[L['theta'] for L in layers]} (scales {info['scale_hidden']}, {info['scale_out']})")
 
-    model_path = HERE / "model.json"
-    write_json(model_path, model_json(layers))
-    print(run("check", model_path).rstrip())
-
-    values = {"samples": [{"values": [float(v) for v in row], "label": int(lab)} for row, lab in zip(xte, yte)]}
-    values_path = HERE / "values.tmp.json"
-    values_path.write_text(json.dumps(values))
-    input_path = HERE / "input.json"
-    run("encode", "--code", "rate", "--out", input_path, model_path, values_path)
-    values_path.unlink()
-    # Re-write the spike file in the compact deterministic layout.
-    write_json(input_path, json.loads(input_path.read_text()))
-    expected_path = HERE / "expected.json"
-    run("sim", "--quiet", model_path, "--input", input_path, "--out", expected_path)
-    write_json(expected_path, json.loads(expected_path.read_text()))
-    run("sim", "--quiet", model_path, "--input", input_path, "--expect", expected_path)
+    input_path, expected = common.write_golden_files(HERE, model_json(layers), xte, yte, "rate")
 
     # spikegate's classes and spike counts
-    expected = json.loads(expected_path.read_text())
     sg_classes = np.array([s["output"]["class"] for s in expected["samples"]])
     int_test = float(np.mean(sg_classes == yte))
 
     # Independent Python integer simulation: our own rate code and our own dynamics.
-    spikes_te, spike_file = spikes_from_file(input_path, T, 64)
-    own_code = rate_encode(xte, T)
-    assert np.array_equal(own_code, spikes_te), "Python rate code differs from spikegate encode"
-    labels = np.array([s["label"] for s in spike_file["samples"]])
-    assert np.array_equal(labels, yte)
+    spikes_te = common.check_input_spikes(input_path, T, rate_encode(xte, T), yte, "rate")
     py_out = int_sim(layers, spikes_te)
     py_classes = decode_spike_count(py_out[-1])
     agree = int(np.sum(py_classes == sg_classes))
     print(f"Python integer simulation agrees with spikegate sim on {agree}/{len(yte)} test samples")
     # Every layer's spikes too, not just the class.
-    spikes_agree = 0
-    for k, s in enumerate(expected["samples"]):
-        ok = True
-        for li, lay in enumerate(s["layers"]):
-            dense = np.zeros((T, lay["neurons"]), dtype=np.int64)
-            for t, i in lay["events"]:
-                dense[t, i] = 1
-            ok &= np.array_equal(dense, py_out[li][k])
-        spikes_agree += int(ok)
+    spikes_agree = common.count_spike_agreement(expected, py_out, T)
     print(f"... and on every spike of every layer in {spikes_agree}/{len(yte)} samples")
     assert agree == len(yte) and spikes_agree == len(yte)
 
@@ -330,12 +215,7 @@ def main():
     counts_te = py_out[-1].sum(axis=1)
     ties = int(np.sum(np.sum(counts_te == counts_te.max(axis=1, keepdims=True), axis=1) > 1))
     report = {
-        "name": "digits_if",
-        "dataset": "sklearn.datasets.load_digits (8x8, 1797 samples, x = pixel/16)",
-        "split": {"function": "sklearn.model_selection.train_test_split", "test_size": 0.25,
-                  "random_state": SEED, "stratify": True, "train": int(len(ytr)), "test": int(n_te)},
-        "shape": [64, HIDDEN, 10],
-        "time_steps": T,
+        **common.report_head("digits_if", SEED, len(ytr), n_te, HIDDEN, T),
         "neuron": "if",
         "reset": "subtract",
         "input_code": "rate",
@@ -353,14 +233,10 @@ def main():
         },
         "test_samples_with_tied_top_count": ties,
         "test_samples_without_output_spike": int(np.sum(counts_te.max(axis=1) == 0)),
-        "spikes_per_sample": {
-            "input": float(spikes_te.sum() / n_te),
-            "hidden": float(py_out[0].sum() / n_te),
-            "out": float(py_out[1].sum() / n_te),
-        },
+        "spikes_per_sample": common.spikes_per_sample(spikes_te, layers, py_out),
         "python_simulation_agrees": {"classes": agree, "all_spikes": spikes_agree, "samples": n_te},
     }
-    write_json(HERE / "report.json", report)
+    common.write_json(HERE / "report.json", report)
     print(json.dumps(report["accuracy"]), json.dumps(report["spikes_per_sample"]))
 
 

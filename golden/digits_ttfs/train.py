@@ -31,26 +31,19 @@ Steps:
    `spikegate sim` on every test sample (asserted).
 
 The spikegate binary is target/release/spikegate of this repository, or
-$SPIKEGATE.
+$SPIKEGATE. The code shared with golden/digits_if/train.py is in
+golden/digits_common.py.
 """
-import os
-
-# One BLAS thread: the float training is then bit-reproducible.
-for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_v] = "1"
-
 import json
-import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
-
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-SPIKEGATE = os.environ.get("SPIKEGATE", str(ROOT / "target" / "release" / "spikegate"))
+sys.path.insert(0, str(HERE.parent))
+sys.dont_write_bytecode = True  # leave no golden/__pycache__ behind
+import digits_common as common  # noqa: E402  (first: sets one BLAS thread before numpy loads)
+
+import numpy as np  # noqa: E402
 
 SEED = 0
 HIDDEN = 64
@@ -63,15 +56,6 @@ BETA = 40.0          # softmax sharpness on the spike-time scores
 SURROGATE_WIDTH = 0.2  # fast-sigmoid width, in units of theta
 INIT_MEAN = 0.1
 THETA = 1.0          # float threshold; the float membrane is sum(w * ramp) / T
-
-
-# ---------------------------------------------------------------- data
-def load_split():
-    d = load_digits()
-    x = d.data.astype(np.float64) / 16.0
-    y = d.target.astype(np.int64)
-    xtr, xte, ytr, yte = train_test_split(x, y, test_size=0.25, random_state=SEED, stratify=y)
-    return xtr, xte, ytr, yte
 
 
 # ---------------------------------------------------------------- TTFS code (docs/semantics.md 6)
@@ -199,34 +183,14 @@ def quantize(ws):
 
 
 def model_json(layers):
-    return {
-        "format": "spikegate-model/1",
-        "name": "digits_ttfs",
-        "time_steps": T,
-        "inputs": 64,
-        "layers": [
-            {
-                "name": L["name"],
-                "size": L["size"],
-                "neuron": {"kind": "ttfs"},
-                "widths": {"weight": WEIGHT_BITS, "membrane": L["membrane_bits"],
-                           "threshold": L["membrane_bits"], "current": L["current_bits"]},
-                "threshold": L["theta"],
-                "reset": "none",
-                "weights": L["w"].tolist(),
-            }
-            for L in layers
-        ],
-        "output": {"decode": "first_spike"},
-    }
+    return common.model_json(
+        "digits_ttfs", T, layers, "ttfs", "none",
+        lambda L: {"weight": WEIGHT_BITS, "membrane": L["membrane_bits"],
+                   "threshold": L["membrane_bits"], "current": L["current_bits"]},
+        "first_spike")
 
 
 # ---------------------------------------------------------------- integer simulation
-def sat(z, bits):
-    lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
-    return np.clip(z, lo, hi)
-
-
 def int_sim(layers, spikes_in):
     """Independent implementation of docs/semantics.md for `ttfs` layers (no delays,
     no bias, reset none), step by step: i = sat(i + x), v = sat(v + i), spike if
@@ -241,8 +205,8 @@ def int_sim(layers, spikes_in):
         s = spikes_in[:, t, :]
         for li, L in enumerate(layers):
             x = s @ L["w"]
-            cur[li] = sat(cur[li] + x, L["current_bits"])
-            mem[li] = sat(mem[li] + cur[li], L["membrane_bits"])
+            cur[li] = common.sat(cur[li] + x, L["current_bits"])
+            mem[li] = common.sat(mem[li] + cur[li], L["membrane_bits"])
             spike = (mem[li] >= L["theta"]) & ~fired[li]
             fired[li] |= spike
             s = spike.astype(np.int64)
@@ -250,58 +214,8 @@ def int_sim(layers, spikes_in):
     return out
 
 
-def _is_scalar(v):
-    return not isinstance(v, (list, dict))
-
-
-def _inline(v):
-    """A list of scalars (a weight row), or a list of short scalar lists (spike events)."""
-    if not isinstance(v, list):
-        return False
-    if all(_is_scalar(e) for e in v):
-        return True
-    return all(isinstance(e, list) and len(e) <= 2 and all(_is_scalar(x) for x in e) for e in v)
-
-
-def _dump(v, indent):
-    pad = "  " * indent
-    if _is_scalar(v) or _inline(v):
-        return json.dumps(v, separators=(",", ":") if not all(_is_scalar(e) for e in (v if isinstance(v, list) else [])) else (", ", ": "))
-    if isinstance(v, dict):
-        if not v:
-            return "{}"
-        items = [f'{pad}  {json.dumps(k)}: {_dump(x, indent + 1)}' for k, x in v.items()]
-        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
-    if not v:
-        return "[]"
-    items = [f"{pad}  {_dump(x, indent + 1)}" for x in v]
-    return "[\n" + ",\n".join(items) + "\n" + pad + "]"
-
-
-def write_json(path, obj):
-    """Deterministic, compact-ish JSON: one line per weight row and per event list."""
-    path.write_text(_dump(obj, 0) + "\n")
-
-
-def run(*args):
-    r = subprocess.run([SPIKEGATE, *map(str, args)], capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.stderr.write(r.stdout + r.stderr)
-        raise SystemExit(f"spikegate {args[0]} failed")
-    return r.stdout
-
-
-def spikes_from_file(path, steps, neurons):
-    f = json.loads(Path(path).read_text())
-    out = np.zeros((len(f["samples"]), steps, neurons), dtype=np.int64)
-    for k, s in enumerate(f["samples"]):
-        for t, i in s["events"]:
-            out[k, t, i] = 1
-    return out, f
-
-
 def main():
-    xtr, xte, ytr, yte = load_split()
+    xtr, xte, ytr, yte = common.load_split(SEED)
     ws = train(xtr, ytr)
     float_train = float(np.mean(float_predict(ws, xtr) == ytr))
     float_test = float(np.mean(float_predict(ws, xte) == yte))
@@ -311,31 +225,12 @@ def main():
     print("thresholds", [L["theta"] for L in layers], "current bits", [L["current_bits"] for L in layers],
           "membrane bits", [L["membrane_bits"] for L in layers])
 
-    model_path = HERE / "model.json"
-    write_json(model_path, model_json(layers))
-    print(run("check", model_path).rstrip())
-
-    values = {"samples": [{"values": [float(v) for v in row], "label": int(lab)} for row, lab in zip(xte, yte)]}
-    values_path = HERE / "values.tmp.json"
-    values_path.write_text(json.dumps(values))
-    input_path = HERE / "input.json"
-    run("encode", "--code", "ttfs", "--out", input_path, model_path, values_path)
-    values_path.unlink()
-    write_json(input_path, json.loads(input_path.read_text()))
-    expected_path = HERE / "expected.json"
-    run("sim", "--quiet", model_path, "--input", input_path, "--out", expected_path)
-    write_json(expected_path, json.loads(expected_path.read_text()))
-    run("sim", "--quiet", model_path, "--input", input_path, "--expect", expected_path)
-
-    expected = json.loads(expected_path.read_text())
+    input_path, expected = common.write_golden_files(HERE, model_json(layers), xte, yte, "ttfs")
     sg_classes = np.array([s["output"]["class"] for s in expected["samples"]])
     int_test = float(np.mean(sg_classes == yte))
 
     # Independent Python integer simulation: our own TTFS code and our own dynamics.
-    spikes_te, spike_file = spikes_from_file(input_path, T, 64)
-    assert np.array_equal(ttfs_encode(xte, T), spikes_te), "Python TTFS code differs from spikegate encode"
-    labels = np.array([s["label"] for s in spike_file["samples"]])
-    assert np.array_equal(labels, yte)
+    spikes_te = common.check_input_spikes(input_path, T, ttfs_encode(xte, T), yte, "TTFS")
     py_out = int_sim(layers, spikes_te)
     py_classes, py_steps = decode_first_spike(py_out[-1])
     agree = int(np.sum(py_classes == sg_classes))
@@ -343,15 +238,7 @@ def main():
     steps_agree = int(np.sum(np.all(py_steps == sg_steps, axis=1)))
     print(f"Python integer simulation agrees with spikegate sim on {agree}/{len(yte)} test samples "
           f"(first-spike steps: {steps_agree}/{len(yte)})")
-    spikes_agree = 0
-    for k, s in enumerate(expected["samples"]):
-        ok = True
-        for li, lay in enumerate(s["layers"]):
-            dense = np.zeros((T, lay["neurons"]), dtype=np.int64)
-            for t, i in lay["events"]:
-                dense[t, i] = 1
-            ok &= np.array_equal(dense, py_out[li][k])
-        spikes_agree += int(ok)
+    spikes_agree = common.count_spike_agreement(expected, py_out, T)
     print(f"... and on every spike of every layer in {spikes_agree}/{len(yte)} samples")
     assert agree == len(yte) and steps_agree == len(yte) and spikes_agree == len(yte)
 
@@ -362,12 +249,7 @@ def main():
     n_te = len(yte)
     ties = int(np.sum(np.sum(py_steps == py_steps.min(axis=1, keepdims=True), axis=1) > 1))
     report = {
-        "name": "digits_ttfs",
-        "dataset": "sklearn.datasets.load_digits (8x8, 1797 samples, x = pixel/16)",
-        "split": {"function": "sklearn.model_selection.train_test_split", "test_size": 0.25,
-                  "random_state": SEED, "stratify": True, "train": int(len(ytr)), "test": int(n_te)},
-        "shape": [64, HIDDEN, 10],
-        "time_steps": T,
+        **common.report_head("digits_ttfs", SEED, len(ytr), n_te, HIDDEN, T),
         "neuron": "ttfs",
         "reset": "none",
         "input_code": "ttfs",
@@ -387,15 +269,11 @@ def main():
         },
         "test_samples_with_tied_first_output_spikes": ties,
         "test_samples_without_output_spike": int(np.sum(py_steps.min(axis=1) == T)),
-        "spikes_per_sample": {
-            "input": float(spikes_te.sum() / n_te),
-            "hidden": float(py_out[0].sum() / n_te),
-            "out": float(py_out[1].sum() / n_te),
-        },
+        "spikes_per_sample": common.spikes_per_sample(spikes_te, layers, py_out),
         "python_simulation_agrees": {"classes": agree, "first_spike_steps": steps_agree,
                                      "all_spikes": spikes_agree, "samples": n_te},
     }
-    write_json(HERE / "report.json", report)
+    common.write_json(HERE / "report.json", report)
     print(json.dumps(report["accuracy"]), json.dumps(report["spikes_per_sample"]))
 
 
