@@ -123,6 +123,19 @@ pub fn require_tool(name: &str, test: &str) -> bool {
     false
 }
 
+/// Runs `program` with `args` in `dir`; returns whether it succeeded and
+/// its standard output and error together. Panics if it cannot be started.
+pub fn run_in(dir: &std::path::Path, program: &str, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
 /// Generates `case`'s hardware into a fresh folder under the system's
 /// temporary directory and returns the folder.
 pub fn generate_case(

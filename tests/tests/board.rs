@@ -7,7 +7,6 @@
 //! simulation is short; the logic is the same at any divisor.
 
 use std::path::Path;
-use std::process::Command;
 
 use spikegate::board::protocol::{decode, encode_sample, CREDIT_BYTES, RX_FIFO_BYTES};
 use spikegate::board::{wrapper_verilog, BOARD_FILE};
@@ -15,7 +14,7 @@ use spikegate::generate::{generate, write_folder};
 use spikegate::targets::find;
 use spikegate_hdl::BuildOptions;
 use spikegate_model::Spike;
-use spikegate_tests::{load_golden, require_tool};
+use spikegate_tests::{load_golden, require_tool, run_in};
 
 const CLOCKS_PER_BIT: u32 = 4;
 
@@ -97,14 +96,8 @@ endmodule
 }
 
 fn run(dir: &Path, program: &str, args: &[&str]) -> String {
-    let out = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{program} failed:\n{text}");
+    let (ok, text) = run_in(dir, program, args);
+    assert!(ok, "{program} failed:\n{text}");
     text
 }
 

@@ -4,12 +4,9 @@
 //! latches, no undriven or multiply-driven nets, and the weight memories in
 //! block RAM.
 
-use std::path::Path;
-use std::process::Command;
-
 use spikegate::yosys::cell_count;
 use spikegate_hdl::BuildOptions;
-use spikegate_tests::{generate_case, load_golden, require_tool, HARDWARE_CASES};
+use spikegate_tests::{generate_case, load_golden, require_tool, run_in, HARDWARE_CASES};
 
 fn options(pe: usize, taps: bool) -> BuildOptions {
     BuildOptions {
@@ -17,17 +14,6 @@ fn options(pe: usize, taps: bool) -> BuildOptions {
         taps,
         ..BuildOptions::default()
     }
-}
-
-fn run_in(dir: &Path, program: &str, args: &[&str]) -> (bool, String) {
-    let out = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.success(), text)
 }
 
 #[test]

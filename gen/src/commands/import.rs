@@ -45,6 +45,10 @@ pub struct Args {
     /// Fraction bits of multiplier decays (1..=16).
     #[arg(long, default_value_t = 16)]
     pub decay_frac_bits: u32,
+    /// How close a decay factor must be to 1 - 2^-k to become a shift
+    /// decay.
+    #[arg(long, default_value_t = 1e-6)]
+    pub shift_tolerance: f64,
     /// Fraction of each layer's largest |weight| that maps to the largest
     /// weight value (0, 1]; smaller saturates outliers for finer steps.
     #[arg(long, default_value_t = 1.0)]
@@ -86,6 +90,7 @@ fn options(args: &Args) -> ImportOptions {
         time_steps: args.time_steps,
         dt: args.dt,
         decay_frac_bits: args.decay_frac_bits,
+        shift_tolerance: args.shift_tolerance,
         weight_clip: args.weight_clip,
         reset: match args.reset.as_deref() {
             Some("zero") => ResetRule::Zero,
@@ -106,7 +111,6 @@ fn options(args: &Args) -> ImportOptions {
                 seed: args.seed,
             },
         },
-        ..ImportOptions::default()
     }
 }
 
