@@ -5,8 +5,9 @@
 //! The estimate maps every memory (weights and neuron state of each core,
 //! and the board wrapper's 512-byte UART FIFO) onto whole block RAMs in the
 //! family's best shape for it: `ceil(words / depth) * ceil(width / width_b)`
-//! blocks for the (depth, width_b) configuration that needs fewest. It is
-//! an upper bound: synthesis may put a small memory in logic instead.
+//! blocks for the (depth, width_b) configuration that needs fewest; a
+//! memory of at most 16 words counts as logic, where yosys puts it. It is
+//! an estimate: synthesis may put other small memories in logic too.
 
 use anyhow::{bail, Result};
 use spikegate_hdl::HardwarePlan;
@@ -16,9 +17,14 @@ use crate::targets::{Family, Target};
 /// Block RAMs of the board wrapper's UART receive FIFO (512 x 8 bits).
 const WRAPPER_FIFO: (usize, usize) = (512, 8);
 
-/// Block RAMs a `words` x `width` memory takes on `family`.
+/// Memories of at most this many words are left to logic: yosys maps
+/// them to flip-flops or LUT RAM rather than spend whole blocks on them.
+pub const LOGIC_MEMORY_WORDS: usize = 16;
+
+/// Block RAMs a `words` x `width` memory takes on `family` (0 for a memory
+/// of at most [`LOGIC_MEMORY_WORDS`] words).
 pub fn blocks_for(family: Family, words: usize, width: usize) -> usize {
-    if words == 0 || width == 0 {
+    if words <= LOGIC_MEMORY_WORDS || width == 0 {
         return 0;
     }
     family
@@ -120,6 +126,8 @@ mod tests {
 
     #[test]
     fn picks_the_shape_that_needs_fewest_blocks() {
+        // 16 words or fewer: logic.
+        assert_eq!(blocks_for(Family::Ice40, 16, 1344), 0);
         // 100 x 32 on ECP5: one 512 x 36 block.
         assert_eq!(blocks_for(Family::Ecp5, 100, 32), 1);
         // 7500 x 32: 512 x 36 needs 15, 1024 x 18 needs 8 x 2 = 16,
@@ -127,8 +135,7 @@ mod tests {
         assert_eq!(blocks_for(Family::Ecp5, 7500, 32), 15);
         // 30000 x 8 on iCE40: 512 x 8 needs 59; 256 x 16 needs 118.
         assert_eq!(blocks_for(Family::Ice40, 30000, 8), 59);
-        // 128 lanes of 8 bits, 2 rows, on Artix-7: 72 bits a block.
-        assert_eq!(blocks_for(Family::Xilinx, 2, 1024), 15);
-        assert_eq!(blocks_for(Family::Xilinx, 0, 1024), 0);
+        // 128 lanes of 8 bits, 20 rows, on Artix-7: 72 bits a block.
+        assert_eq!(blocks_for(Family::Xilinx, 20, 1024), 15);
     }
 }

@@ -484,15 +484,18 @@ fn gen_refuses_before_writing_anything() {
             "large_ttfs",
             &["--target", "icebreaker"],
             "the model needs 283916 bits of block RAM (weights, neuron state and the board \
-             wrapper's FIFO), 77 block RAMs of 4096 bits as synthesis would lay them out; \
+             wrapper's FIFO), 73 block RAMs of 4096 bits as synthesis would lay them out; \
              icebreaker (iCE40UP5K-SG48) has 122880 bits in 30 block RAMs. The largest memory \
              is layer 0 (layer0) weights: 30000 words of 8 bits in 59 block RAMs. To fit, use \
              narrower weights or state, fewer neurons, or a bigger part",
         ),
         (
-            "digits_ttfs",
-            &["--target", "icebreaker", "--pe", "32"],
-            "133 block RAMs of 4096 bits as synthesis would lay them out; icebreaker (iCE40UP5K-SG48) has 122880 bits in 30 block RAMs. The largest memory is layer 0 (hidden) neuron state: 2 words of 1344 bits in 84 block RAMs. To fit, use fewer processing elements (--pe 32 now",
+            "large_ttfs",
+            &["--target", "icebreaker", "--pe", "4"],
+            "82 block RAMs of 4096 bits as synthesis would lay them out; icebreaker \
+             (iCE40UP5K-SG48) has 122880 bits in 30 block RAMs. The largest memory is layer 0 \
+             (layer0) weights: 7500 words of 32 bits in 60 block RAMs. To fit, use fewer \
+             processing elements (--pe 4 now",
         ),
     ];
     for (case, extra, message) in cases {

@@ -39,8 +39,9 @@ pub struct Args {
     /// sample; default: input.json beside the model, if there is one.
     #[arg(long)]
     pub input: Option<PathBuf>,
-    /// Keep the design, the netlist, logs, nextpnr's report and the
-    /// bitstream-ready output (iCE40 .asc, ECP5 .config) in this folder.
+    /// Keep the design, the netlist, logs, nextpnr's report and the placed
+    /// and routed output (iCE40 .asc and, with icestorm, the bitstream
+    /// board.bin; ECP5 .config) in this folder.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Print the report as JSON instead of text.

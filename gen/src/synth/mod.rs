@@ -188,9 +188,37 @@ pub fn synthesize(
         Family::Ice40 => args.extend(["--asc", "board.asc"]),
         _ => args.extend(["--textcfg", "board.config"]),
     }
-    run_logged(dir, &nextpnr, &args, "nextpnr.log")?;
+    if let Err(e) = run_logged(dir, &nextpnr, &args, "nextpnr.log") {
+        let log = std::fs::read_to_string(dir.join("nextpnr.log")).unwrap_or_default();
+        let over = report::overfull(&log);
+        if over.is_empty() {
+            return Err(e);
+        }
+        let needs: Vec<String> = over
+            .iter()
+            .map(|(cell, used, available)| {
+                format!(
+                    "{used} {cell} where the part has {available} ({:.0}%)",
+                    100.0 * *used as f64 / *available as f64
+                )
+            })
+            .collect();
+        bail!(
+            "the design does not fit {} ({}): it needs {}. Use fewer processing elements \
+             (--pe {} now), narrower widths, or a bigger part",
+            target.name,
+            target.part,
+            needs.join(", "),
+            output.plan.options.pe
+        );
+    }
     let json =
         std::fs::read_to_string(dir.join("report.json")).context("nextpnr wrote no report")?;
+    // The iCE40 bitstream, ready for iceprog, when icestorm is installed.
+    let bitstream = family == Family::Ice40 && which("icepack");
+    if bitstream {
+        run_logged(dir, "icepack", &["board.asc", "board.bin"], "icepack.log")?;
+    }
     let (logic, available, rams, dsps, fmax) = nextpnr_figures(&json, target)?;
     report.flow = format!(
         "yosys synth_{} -abc9 + {nextpnr} (placed and routed)",
@@ -202,5 +230,10 @@ pub fn synthesize(
     report.dsps = dsps;
     report.fmax_mhz = Some(fmax);
     report.latency_us = cycles.map(|c| c / fmax);
+    if bitstream {
+        report
+            .notes
+            .push("bitstream: board.bin (program with `iceprog board.bin`)".into());
+    }
     Ok(report)
 }

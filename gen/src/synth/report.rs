@@ -180,6 +180,21 @@ pub fn nextpnr_figures(report: &str, target: &Target) -> Result<(u64, u64, u64, 
     ))
 }
 
+/// The resources nextpnr's device-utilisation table (in its log) shows
+/// over capacity: (cell type, used, available).
+pub fn overfull(log: &str) -> Vec<(String, u64, u64)> {
+    log.lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix("Info:")?.trim();
+            let (cell, counts) = rest.split_once(':')?;
+            let (used, available) = counts.split_once('/')?;
+            let used: u64 = used.trim().parse().ok()?;
+            let available: u64 = available.split_whitespace().next()?.parse().ok()?;
+            (used > available).then(|| (cell.trim().to_string(), used, available))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,6 +214,13 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("no Fmax"));
+    }
+
+    #[test]
+    fn finds_what_nextpnr_could_not_place() {
+        let log = "Info: Device utilisation:\nInfo: \t         ICESTORM_LC: 16933/ 5280   320%\n\
+                   Info: \t        ICESTORM_RAM:    17/   30    56%\nInfo: Placed 6 cells\n";
+        assert_eq!(overfull(log), [("ICESTORM_LC".to_string(), 16933, 5280)]);
     }
 
     #[test]
