@@ -743,3 +743,25 @@ fn import_refuses_what_it_cannot_carry_and_writes_nothing() {
         assert!(!model.exists(), "{file}: wrote a model");
     }
 }
+
+#[test]
+fn synth_without_the_tools_says_which_is_missing() {
+    let model = golden("ttfs", "model.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_spikegate"))
+        .args(["synth", model.to_str().unwrap(), "--target", "ulx3s_85f"])
+        .env("PATH", "/nonexistent")
+        .output()
+        .unwrap();
+    let (_, err) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("yosys not found on PATH: install it with .ci/install-tools"),
+        "{err}"
+    );
+    // A board too small for the model is refused before any tool runs.
+    let big = golden("large_ttfs", "model.json");
+    let out = spikegate(&["synth", big.to_str().unwrap(), "--target", "icebreaker"]);
+    let (_, err) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("73 block RAMs of 4096 bits"), "{err}");
+}
