@@ -6,7 +6,7 @@
 //! step. The board's UART runs at 4 clocks a bit here so that the
 //! simulation is short; the logic is the same at any divisor.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use spikegate::board::protocol::{decode, encode_sample, CREDIT_BYTES, RX_FIFO_BYTES};
 use spikegate::board::{wrapper_verilog, BOARD_FILE};
@@ -105,6 +105,22 @@ fn run(dir: &Path, program: &str, args: &[&str]) -> String {
 /// checks every output step against the expected file. Returns the credit
 /// messages the board sent.
 fn check_case(name: &str, board: &str, pe: usize, max_samples: usize) -> usize {
+    check_on(name, board, pe, max_samples, false)
+}
+
+/// Where yosys keeps a family's simulation models of its cells.
+fn cells_sim(family: &str) -> PathBuf {
+    ["/usr/share/yosys", "/usr/local/share/yosys"]
+        .iter()
+        .map(|d| Path::new(d).join(family))
+        .find(|d| d.join("cells_sim.v").is_file())
+        .unwrap_or_else(|| panic!("yosys's {family}/cells_sim.v not found"))
+}
+
+/// [`check_case`] on the RTL, or with `netlist` on what yosys synthesised
+/// for the board (`synth_<family> -abc9`, as `spikegate synth` runs it),
+/// simulated with yosys's models of the family's cells.
+fn check_on(name: &str, board: &str, pe: usize, max_samples: usize, netlist: bool) -> usize {
     let case = load_golden(name);
     let target = find(board).unwrap();
     let options = BuildOptions {
@@ -137,18 +153,45 @@ fn check_case(name: &str, board: &str, pe: usize, max_samples: usize) -> usize {
         testbench(host.len(), samples.len(), button_idle),
     )
     .unwrap();
-    run(
-        &dir,
-        "iverilog",
-        &[
-            "-g2005",
-            "-o",
-            "tb.vvp",
-            "tb.v",
-            BOARD_FILE,
-            "spikegate_top.v",
-        ],
-    );
+    if netlist {
+        let family = target.family.yosys_name();
+        let script = format!(
+            "read_verilog spikegate_top.v {BOARD_FILE}; synth_{family} -abc9 -top spikegate_board; \
+             write_verilog -noattr netlist.v"
+        );
+        run(&dir, "yosys", &["-q", "-p", &script]);
+        let models = cells_sim(family);
+        let include = format!("-I{}", models.display());
+        let cells = models.join("cells_sim.v");
+        run(
+            &dir,
+            "iverilog",
+            &[
+                "-g2012",
+                // iverilog 11 does not take default port values.
+                "-DNO_ICE40_DEFAULT_ASSIGNMENTS",
+                &include,
+                "-o",
+                "tb.vvp",
+                "tb.v",
+                "netlist.v",
+                cells.to_str().unwrap(),
+            ],
+        );
+    } else {
+        run(
+            &dir,
+            "iverilog",
+            &[
+                "-g2005",
+                "-o",
+                "tb.vvp",
+                "tb.v",
+                BOARD_FILE,
+                "spikegate_top.v",
+            ],
+        );
+    }
     let log = run(&dir, "vvp", &["-n", "tb.vvp"]);
     assert!(!log.contains("TIMEOUT"), "golden/{name} on {board}: {log}");
     let received: Vec<u8> = std::fs::read_to_string(dir.join("board.hex"))
@@ -205,4 +248,22 @@ fn board_wrapper_returns_credit_when_a_sample_is_longer_than_its_fifo() {
         credits * CREDIT_BYTES >= 3000,
         "the board returned only {credits} credits"
     );
+}
+
+#[test]
+fn the_synthesised_netlists_run_golden_cases_over_the_uart() {
+    if !require_tool("iverilog", "netlist simulation")
+        || !require_tool("yosys", "netlist simulation")
+    {
+        return;
+    }
+    // What goes on the board, not the RTL: yosys's ECP5 and iCE40 netlists
+    // (block RAMs with their initial contents, LUTs, carries, flip-flops)
+    // must give the golden outputs too.
+    check_on("ttfs", "ulx3s_85f", 2, usize::MAX, true);
+    check_on("readout", "icebreaker", 1, usize::MAX, true);
+    // Adaptation products (in logic on iCE40; yosys 0.23 has no simulation
+    // model of ECP5's MULT18X18D); delay slots.
+    check_on("adlif", "icebreaker", 2, usize::MAX, true);
+    check_on("delays", "ulx3s_85f", 2, usize::MAX, true);
 }
