@@ -60,9 +60,8 @@ fn h5_err(path: &Path, what: &str, e: impl std::fmt::Display) -> ImportError {
     ImportError::file(path, format!("cannot read {what}: {e}"))
 }
 
-/// Reads the NIR file at `path`. Refuses files that are not HDF5, are
-/// truncated, or lack the NIR layout, naming what is missing.
-pub fn read_nir(path: &Path) -> Result<NirGraph, ImportError> {
+/// The bytes of the file at `path`, refusing files over [`MAX_FILE_BYTES`].
+pub(crate) fn read_limited(path: &Path) -> Result<Vec<u8>, ImportError> {
     let meta = std::fs::metadata(path)
         .map_err(|e| ImportError::file(path, format!("cannot read the file: {e}")))?;
     if meta.len() > MAX_FILE_BYTES {
@@ -74,8 +73,13 @@ pub fn read_nir(path: &Path) -> Result<NirGraph, ImportError> {
             ),
         ));
     }
-    let bytes = std::fs::read(path)
-        .map_err(|e| ImportError::file(path, format!("cannot read the file: {e}")))?;
+    std::fs::read(path).map_err(|e| ImportError::file(path, format!("cannot read the file: {e}")))
+}
+
+/// Reads the NIR file at `path`. Refuses files that are not HDF5, are
+/// truncated, or lack the NIR layout, naming what is missing.
+pub fn read_nir(path: &Path) -> Result<NirGraph, ImportError> {
+    let bytes = read_limited(path)?;
     if !bytes.starts_with(b"\x89HDF\r\n\x1a\n") {
         return Err(ImportError::file(
             path,

@@ -17,7 +17,7 @@ use spikegate_model::{Decode, Reset};
 
 use crate::error::ImportError;
 use crate::float::{FloatKind, FloatLayer, FloatNetwork};
-use crate::nir::MAX_FILE_BYTES;
+use crate::nir::{read_limited, MAX_FILE_BYTES};
 use crate::{ImportOptions, ResetRule};
 
 /// Format identifier of the spec file.
@@ -449,21 +449,6 @@ fn fan_out_rows<T>(values: &[f64], out: usize, inp: usize, f: impl Fn(f64) -> T)
     (0..inp)
         .map(|j| (0..out).map(|i| f(values[i * inp + j])).collect())
         .collect()
-}
-
-fn read_limited(path: &Path) -> Result<Vec<u8>, ImportError> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| ImportError::file(path, format!("cannot read the file: {e}")))?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(ImportError::file(
-            path,
-            format!(
-                "the file is {} bytes; files larger than {MAX_FILE_BYTES} bytes are refused",
-                meta.len()
-            ),
-        ));
-    }
-    std::fs::read(path).map_err(|e| ImportError::file(path, format!("cannot read the file: {e}")))
 }
 
 fn u16_at(b: &[u8], at: usize) -> Option<u16> {
