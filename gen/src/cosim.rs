@@ -20,7 +20,8 @@ use spikegate_cosim::{
 };
 use spikegate_hdl::cycles::{activity, estimate, CycleEstimate};
 use spikegate_hdl::{plan, BuildOptions, HardwarePlan};
-use spikegate_model::{Spike, ValidNetwork};
+use spikegate_model::{DecodedOutput, Spike, ValidNetwork};
+use spikegate_sim::decode::decode;
 use spikegate_sim::{Reference, Run};
 
 use crate::generate::{generate, write_folder};
@@ -188,6 +189,23 @@ pub struct SampleOutcome {
     pub estimate: CycleEstimate,
     /// The first difference, if any.
     pub mismatch: Option<Mismatch>,
+}
+
+impl SampleOutcome {
+    /// The answer the hardware gave: its output layer's spikes (or, in a
+    /// readout network, the membranes it sent) decoded by the model's rule.
+    pub fn hardware_output(&self, network: &ValidNetwork) -> DecodedOutput {
+        let net = network.network();
+        let last = &self.hardware.layers[net.layers.len() - 1];
+        // A readout network decides on the membranes the hardware sent;
+        // otherwise they play no part, and their count sizes the answer.
+        let membranes = if self.hardware.membranes.is_empty() {
+            vec![0; net.layers[net.layers.len() - 1].size]
+        } else {
+            self.hardware.membranes.clone()
+        };
+        decode(net.output.decode, &membranes, last, net.time_steps)
+    }
 }
 
 /// Runs every sample on the prepared back end and checks it. A sample that

@@ -12,10 +12,11 @@
 use anyhow::{bail, Result};
 use spikegate_hdl::HardwarePlan;
 
+use crate::board::protocol::RX_FIFO_BYTES;
 use crate::targets::{Family, Target};
 
-/// Block RAMs of the board wrapper's UART receive FIFO (512 x 8 bits).
-const WRAPPER_FIFO: (usize, usize) = (512, 8);
+/// The board wrapper's UART receive FIFO: words of 8 bits.
+const WRAPPER_FIFO: (usize, usize) = (RX_FIFO_BYTES, 8);
 
 /// Memories of at most this many words are left to logic: yosys maps
 /// them to flip-flops or LUT RAM rather than spend whole blocks on them.

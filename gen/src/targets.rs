@@ -51,15 +51,6 @@ impl Family {
             ],
         }
     }
-
-    /// The name of the family's block RAM cell in yosys's report.
-    pub fn block_ram_cell(self) -> &'static str {
-        match self {
-            Family::Ice40 => "SB_RAM40_4K",
-            Family::Ecp5 => "DP16KD",
-            Family::Xilinx => "RAMB36E1",
-        }
-    }
 }
 
 /// One board.

@@ -4,17 +4,15 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-use crate::generate::write_folder;
+use crate::synth::WorkDir;
 
 /// Synthesises the design `files` (as `spikegate gen` writes them) with
 /// `synth_ecp5` in a temporary folder named after `tag`, and returns one
 /// line of its cell counts.
 pub fn ecp5_report(tag: &str, files: &[(String, String)]) -> Result<String> {
-    let dir = std::env::temp_dir().join(format!("spikegate-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    write_folder(&dir, files)?;
+    let work = WorkDir::new(None, tag, files)?;
     let out = Command::new("yosys")
-        .current_dir(&dir)
+        .current_dir(work.path())
         .args([
             "-q",
             "-p",
@@ -25,8 +23,7 @@ pub fn ecp5_report(tag: &str, files: &[(String, String)]) -> Result<String> {
     if !out.status.success() {
         bail!("yosys failed:\n{}", String::from_utf8_lossy(&out.stderr));
     }
-    let stat = std::fs::read_to_string(dir.join("stat.txt"))?;
-    let _ = std::fs::remove_dir_all(&dir);
+    let stat = std::fs::read_to_string(work.path().join("stat.txt"))?;
     let count = |cell: &str| cell_count(&stat, cell);
     Ok(format!(
         "ECP5 (yosys): {} cells: LUT4 {}, TRELLIS_FF {}, CCU2C {}, DP16KD {}, MULT18X18D {}, TRELLIS_DPR16X4 {}",

@@ -15,7 +15,6 @@ use spikegate_cosim::verilator::{build, BuildRequest};
 use spikegate_cosim::{Pacing, Session};
 use spikegate_hdl::BuildOptions;
 use spikegate_model::{Spike, ValidNetwork};
-use spikegate_sim::decode::decode;
 use spikegate_sim::random::random_input;
 use spikegate_sim::rng::SplitMix64;
 use spikegate_sim::Reference;
@@ -110,13 +109,10 @@ fn trained_digits_networks_reach_95_percent_on_hardware() {
         let what = format!("golden/{name}, P = 4");
         let opts = options(4, BackendChoice::Verilator, false, Pacing::default());
         let outcomes = cosim(&case.network, &samples, &opts, &what);
-        let net = case.network.network();
         let mut right = 0;
         for (s, (o, sample)) in outcomes.iter().zip(&case.input.samples).enumerate() {
             assert_eq!(o.mismatch, None, "{what}, sample {s}");
-            let last = &o.hardware.layers[net.layers.len() - 1];
-            let size = net.layers[net.layers.len() - 1].size;
-            let hardware = decode(net.output.decode, &vec![0; size], last, net.time_steps).class();
+            let hardware = o.hardware_output(&case.network).class();
             assert_eq!(hardware, o.reference.output.class(), "{what}, sample {s}");
             let label = sample.label.expect("the digits samples are labelled");
             right += usize::from(hardware == label);

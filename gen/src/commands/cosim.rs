@@ -12,7 +12,6 @@ use spikegate_hdl::plan::DEFAULT_FIFO_DEPTH;
 use spikegate_hdl::BuildOptions;
 use spikegate_model::load::read_json;
 use spikegate_model::{load_network, load_spikes, ResultFile, Spike};
-use spikegate_sim::decode::decode;
 
 use crate::cosim::{
     mismatch_window, prepare, run_all, write_waveform, BackendChoice, CosimOptions,
@@ -362,26 +361,6 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     })
 }
 
-/// The hardware's observed layers and decoded output against an expected
-/// result file; the first difference in words.
-/// The answer the hardware gave: its output layer's spikes (or, in a
-/// readout network, the membranes it sent) decoded by the model's rule.
-fn hardware_output(
-    network: &spikegate_model::ValidNetwork,
-    o: &crate::cosim::SampleOutcome,
-) -> spikegate_model::DecodedOutput {
-    let net = network.network();
-    let last = &o.hardware.layers[net.layers.len() - 1];
-    // A readout network decides on the membranes the hardware sent;
-    // otherwise they play no part, and their count sizes the answer.
-    let membranes = if o.hardware.membranes.is_empty() {
-        vec![0; net.layers[net.layers.len() - 1].size]
-    } else {
-        o.hardware.membranes.clone()
-    };
-    decode(net.output.decode, &membranes, last, net.time_steps)
-}
-
 /// With labelled samples: the hardware's and the reference's accuracy, and
 /// in how many samples their answers agree. Also the average spikes a
 /// sample per layer, input first.
@@ -424,7 +403,7 @@ fn print_accuracy(
     }
     let (mut hw, mut reference, mut agree) = (0, 0, 0);
     for (label, o) in &labelled {
-        let h = hardware_output(network, o).class();
+        let h = o.hardware_output(network).class();
         let r = o.reference.output.class();
         hw += usize::from(h == *label);
         reference += usize::from(r == *label);
@@ -439,6 +418,8 @@ fn print_accuracy(
     );
 }
 
+/// The hardware's observed layers and decoded output against an expected
+/// result file; the first difference in words.
 fn compare_expected(
     prepared: &crate::cosim::Prepared,
     network: &spikegate_model::ValidNetwork,
@@ -464,7 +445,7 @@ fn compare_expected(
                 ));
             }
         }
-        let output = hardware_output(network, o);
+        let output = o.hardware_output(network);
         if output != want.output {
             return Some(format!(
                 "sample {i}: decoded output {:?}, expected {:?}",
