@@ -14,6 +14,7 @@ use spikegate_cosim::lockstep::Lockstep;
 use spikegate_cosim::parallel::run_samples;
 use spikegate_cosim::rusthdl::RustHdl;
 use spikegate_cosim::vcd::PortVcd;
+use spikegate_cosim::verilator::pgo::Training;
 use spikegate_cosim::verilator::{self, BuildRequest, VerilatorLibrary};
 use spikegate_cosim::{
     check_sample, DesignInfo, Mismatch, Pacing, SampleRun, Session, SessionError,
@@ -50,6 +51,10 @@ pub struct CosimOptions {
     pub pacing: Pacing,
     /// Threads (samples run in parallel).
     pub threads: usize,
+    /// Compile the Verilated model with the profile of a training run on
+    /// these samples (empty: a synthetic workload); slower to build, faster
+    /// to run (`spikegate_cosim::verilator::pgo`).
+    pub profile_guided: Option<Vec<Vec<Spike>>>,
 }
 
 impl CosimOptions {
@@ -63,6 +68,7 @@ impl CosimOptions {
             lockstep: false,
             pacing: Pacing::default(),
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            profile_guided: None,
         }
     }
 }
@@ -157,6 +163,10 @@ pub fn prepare(network: &ValidNetwork, options: &CosimOptions) -> Result<Prepare
             design: design_dir.clone(),
             taps: info.tap_count(),
             trace: false,
+            profile_guided: options.profile_guided.as_ref().map(|samples| Training {
+                info: info.clone(),
+                samples: samples.clone(),
+            }),
         };
         let path = verilator::build(&request)?;
         Some(VerilatorLibrary::load(&path, info.tap_count())?)
@@ -312,6 +322,7 @@ pub fn write_waveform(
                 design: prepared.design_dir.clone(),
                 taps: prepared.info.tap_count(),
                 trace: true,
+                profile_guided: None,
             };
             let lib = VerilatorLibrary::load(&verilator::build(&request)?, request.taps)?;
             // A fresh instance spends 2 cycles in reset and 1 on `start`

@@ -428,6 +428,7 @@ fn a_second_build_is_taken_from_the_cache() {
         design: dir.clone(),
         taps: 0,
         trace: false,
+        profile_guided: None,
     };
     let first = build(&request).expect("builds");
     let stamp = |p: &Path| std::fs::metadata(p).unwrap().modified().unwrap();
@@ -466,6 +467,87 @@ fn cosim_args(model: &Path, input: &Path) -> spikegate::commands::cosim::Args {
         stalls: 0.0,
         seed: 1,
         threads: Some(1),
+        pgo: false,
         quiet: true,
+    }
+}
+
+/// The shim's one-`eval` cycle (`verilator/shim.rs`) is in use on the
+/// installed Verilator: a Verilator that names its edge detector otherwise
+/// would still be right, but slower, and this says so.
+#[test]
+fn the_installed_verilator_takes_one_eval_a_cycle() {
+    if !verilator_present("cosim single eval") {
+        return;
+    }
+    let case = load_golden("ttfs");
+    let opts = options(1, BackendChoice::Verilator, false, Pacing::default());
+    let prepared = prepare(&case.network, &opts).expect("prepares");
+    let library = prepared.library.as_ref().expect("a Verilator library");
+    assert!(
+        library.single_eval(),
+        "{}: the shim found no `__Vtrigrprev__TOP__clock` in this Verilator's model, so \
+         every cycle takes two evals (correct, about 1.2x slower); see shim.cpp's SgEdge",
+        library.path().display()
+    );
+}
+
+/// Profile-guided builds, trained on the run's samples and on the
+/// synthetic workload: each agrees with rust-hdl on every output of every
+/// cycle and with expected.json on every spike, and is cached under a key
+/// of its own.
+#[test]
+fn profile_guided_builds_run_in_lockstep_and_are_cached() {
+    if !verilator_present("cosim profile-guided build") {
+        return;
+    }
+    for (name, pe, trained_on_samples) in [("adlif", 2, true), ("delays", 1, false)] {
+        let case = load_golden(name);
+        let samples = case.samples();
+        let what = format!("golden/{name}, P = {pe}, profile-guided");
+        let pacing = Pacing {
+            gaps: 0.3,
+            stalls: 0.3,
+            seed: 7,
+        };
+        let mut opts = options(pe, BackendChoice::Verilator, true, pacing);
+        opts.profile_guided = Some(if trained_on_samples {
+            samples.clone()
+        } else {
+            Vec::new()
+        });
+        let outcomes = cosim(&case.network, &samples, &opts, &what);
+        for (s, (o, want)) in outcomes.iter().zip(&case.expected.samples).enumerate() {
+            assert_eq!(o.mismatch, None, "{what}: {}", o.mismatch.as_ref().unwrap());
+            for (l, layer) in want.layers.iter().enumerate() {
+                assert_eq!(
+                    o.hardware.layers[l], layer.events,
+                    "{what}, sample {s}, layer {l}"
+                );
+            }
+        }
+        let library = |opts: &CosimOptions| {
+            let prepared = prepare(&case.network, opts).expect("prepares");
+            let path = prepared
+                .library
+                .as_ref()
+                .expect("Verilator")
+                .path()
+                .to_path_buf();
+            (path, prepared.build_seconds)
+        };
+        let (guided, _) = library(&opts);
+        let (again, seconds) = library(&opts);
+        assert_eq!(guided, again, "{what}: a second build is the cached one");
+        assert!(
+            seconds < 2.0,
+            "{what}: the cached build took {seconds:.1} s"
+        );
+        opts.profile_guided = None;
+        let (plain, _) = library(&opts);
+        assert_ne!(
+            guided, plain,
+            "{what}: profile-guided and plain builds share an entry"
+        );
     }
 }

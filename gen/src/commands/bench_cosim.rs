@@ -11,19 +11,24 @@ use spikegate_sim::random::random_latency_input;
 use spikegate_sim::rng::SplitMix64;
 
 use crate::commands::bench::{bench_network, bench_network_shaped};
-use crate::cosim::{prepare, run_all, BackendChoice, CosimOptions};
+use crate::cosim::{prepare, run_all, BackendChoice, CosimOptions, Prepared};
 
 /// Measure the co-simulator: simulated cycles per second and samples per
 /// second on the `verilator` and `rusthdl` back ends, and their ratio.
 ///
 /// Networks: a small dense 64-32-10 `ttfs` network and the 784-400-10
 /// `ttfs` benchmark network (16-bit weights, T = 32, latency-coded input
-/// at RATE). Each back end runs on one thread first (the ratio compares
-/// like with like), then Verilator on all cores. Every sample is checked
-/// against the reference model; any mismatch fails the command.
+/// at RATE). Three configurations run on one thread each (the ratios
+/// compare like with like): rust-hdl, Verilator, and Verilator built with
+/// profile guidance (`cosim --pgo`). Each is timed in ROUNDS interleaved
+/// rounds of at least SECONDS (the sample set is repeated as needed) and
+/// the median round is reported, which keeps the figures steady on a
+/// shared machine. Then the profile-guided build runs on all cores. Every
+/// sample is checked against the reference model; any mismatch fails the
+/// command.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Samples per network on Verilator (rust-hdl runs a tenth, at least 2).
+    /// Distinct samples per network.
     #[arg(long, default_value_t = 200)]
     pub samples: usize,
     /// Processing elements per core.
@@ -35,54 +40,70 @@ pub struct Args {
     /// Seed of the networks and inputs.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Rounds per configuration (the median is reported).
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
+    /// Least wall time of one round, in seconds.
+    #[arg(long, default_value_t = 1.0)]
+    pub seconds: f64,
 }
 
+/// One round's figures.
+#[derive(Clone, Copy)]
 struct Speed {
     cycles_per_second: f64,
     samples_per_second: f64,
     cycles_per_sample: f64,
 }
 
+/// Runs `samples` on `prepared` (repeating them) for at least `seconds`.
 fn measure(
+    prepared: &Prepared,
     network: &ValidNetwork,
     samples: &[Vec<Spike>],
-    backend: BackendChoice,
-    pe: usize,
-    threads: usize,
+    seconds: f64,
 ) -> Result<Speed> {
-    let build = BuildOptions {
-        pe,
-        taps: true,
-        ..BuildOptions::default()
-    };
-    let options = CosimOptions {
-        threads,
-        ..CosimOptions::new(build, Some(backend))
-    };
-    let prepared = prepare(network, &options)?;
     let started = Instant::now();
-    let outcomes = run_all(&prepared, network, samples, &|_| {})?;
-    let seconds = started.elapsed().as_secs_f64();
-    let mut cycles = 0u64;
-    for (i, o) in outcomes.into_iter().enumerate() {
-        let o = o?;
-        if let Some(m) = o.mismatch {
-            bail!("{backend:?}: {m}");
+    let (mut cycles, mut runs) = (0u64, 0usize);
+    while runs == 0 || started.elapsed().as_secs_f64() < seconds {
+        // At most 64 samples between looks at the clock: rust-hdl takes
+        // about a second a sample on the large network.
+        let start = runs % samples.len();
+        let chunk = &samples[start..(start + 64).min(samples.len())];
+        for (i, o) in run_all(prepared, network, chunk, &|_| {})?
+            .into_iter()
+            .enumerate()
+        {
+            let o = o?;
+            if let Some(m) = o.mismatch {
+                bail!("{:?}: {m}", prepared.backend);
+            }
+            if o.hardware.cycles == 0 {
+                bail!("sample {i} took no cycles");
+            }
+            cycles += o.hardware.cycles;
         }
-        if o.hardware.cycles == 0 {
-            bail!("sample {i} took no cycles");
-        }
-        cycles += o.hardware.cycles;
+        runs += chunk.len();
     }
+    let wall = started.elapsed().as_secs_f64();
     Ok(Speed {
-        cycles_per_second: cycles as f64 / seconds,
-        samples_per_second: samples.len() as f64 / seconds,
-        cycles_per_sample: cycles as f64 / samples.len() as f64,
+        cycles_per_second: cycles as f64 / wall,
+        samples_per_second: runs as f64 / wall,
+        cycles_per_sample: cycles as f64 / runs as f64,
     })
+}
+
+/// The median round by cycles per second.
+fn median(mut rounds: Vec<Speed>) -> Speed {
+    rounds.sort_by(|a, b| a.cycles_per_second.total_cmp(&b.cycles_per_second));
+    rounds[rounds.len() / 2]
 }
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<ExitCode> {
+    if args.rounds == 0 || args.samples == 0 || args.seconds.is_nan() || args.seconds <= 0.0 {
+        bail!("--rounds, --samples and --seconds must be above 0");
+    }
     let steps = 32;
     let networks = [
         bench_network_shaped(
@@ -97,39 +118,62 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     ];
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
-        "T = {steps}, input rate {}, P = {}, {} samples on Verilator; cycles/s and samples/s",
-        args.rate, args.pe, args.samples
+        "T = {steps}, input rate {}, P = {}, {} samples, median of {} rounds of at least {} s; \
+         one thread unless marked",
+        args.rate, args.pe, args.samples, args.rounds, args.seconds
     );
     println!(
-        "{:<22} {:>10} {:>12} {:>12} {:>12} {:>12} {:>8} {:>14}",
+        "{:<22} {:>10} {:>11} {:>11} {:>11} {:>7} {:>7} {:>11} {:>11}",
         "network",
         "cyc/sample",
         "rusthdl c/s",
-        "verilator c/s",
-        "rusthdl s/s",
-        "verilator s/s",
+        "verilat c/s",
+        "+pgo c/s",
         "ratio",
-        format!("verilator x{cores} s/s")
+        "+pgo",
+        "+pgo s/s",
+        format!("x{cores} s/s")
     );
     for network in &networks {
         let inputs = network.network().inputs;
         let mut rng = SplitMix64::new(args.seed ^ 0xc051);
-        let samples: Vec<Vec<Spike>> = (0..args.samples.max(2))
+        let samples: Vec<Vec<Spike>> = (0..args.samples)
             .map(|_| random_latency_input(&mut rng, inputs, steps, args.rate))
             .collect();
-        let few = &samples[..(samples.len() / 10).max(2)];
-        let slow = measure(network, few, BackendChoice::Rusthdl, args.pe, 1)?;
-        let fast = measure(network, &samples, BackendChoice::Verilator, args.pe, 1)?;
-        let parallel = measure(network, &samples, BackendChoice::Verilator, args.pe, cores)?;
+        let build = BuildOptions {
+            pe: args.pe,
+            taps: true,
+            ..BuildOptions::default()
+        };
+        let config = |backend, profile_guided: bool, threads| CosimOptions {
+            threads,
+            profile_guided: profile_guided.then(|| samples.clone()),
+            ..CosimOptions::new(build, Some(backend))
+        };
+        let configs = [
+            prepare(network, &config(BackendChoice::Rusthdl, false, 1))?,
+            prepare(network, &config(BackendChoice::Verilator, false, 1))?,
+            prepare(network, &config(BackendChoice::Verilator, true, 1))?,
+        ];
+        let mut rounds: [Vec<Speed>; 3] = Default::default();
+        for _ in 0..args.rounds {
+            for (prepared, figures) in configs.iter().zip(&mut rounds) {
+                figures.push(measure(prepared, network, &samples, args.seconds)?);
+            }
+        }
+        let [slow, fast, guided] = rounds.map(median);
+        let all_cores = prepare(network, &config(BackendChoice::Verilator, true, cores))?;
+        let parallel = measure(&all_cores, network, &samples, args.seconds)?;
         println!(
-            "{:<22} {:>10.0} {:>12.3e} {:>12.3e} {:>12.1} {:>12.1} {:>8.1} {:>14.1}",
+            "{:<22} {:>10.0} {:>11.3e} {:>11.3e} {:>11.3e} {:>7.1} {:>7.1} {:>11.1} {:>11.1}",
             network.network().name,
-            fast.cycles_per_sample,
+            guided.cycles_per_sample,
             slow.cycles_per_second,
             fast.cycles_per_second,
-            slow.samples_per_second,
-            fast.samples_per_second,
+            guided.cycles_per_second,
             fast.cycles_per_second / slow.cycles_per_second,
+            guided.cycles_per_second / slow.cycles_per_second,
+            guided.samples_per_second,
             parallel.samples_per_second
         );
     }

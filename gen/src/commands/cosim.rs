@@ -90,6 +90,12 @@ pub struct Args {
     /// Threads [default: all cores].
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Compile the Verilated model a second time with gcc's profile of a
+    /// short training run on the same design (about 1.4x faster
+    /// simulation for about twice the build time; cached like any build).
+    /// Worth it for runs of more than a minute.
+    #[arg(long)]
+    pub pgo: bool,
     /// Print only the summary, not a line per sample.
     #[arg(long, short)]
     pub quiet: bool,
@@ -165,6 +171,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             seed: args.seed,
         },
         threads,
+        profile_guided: args.pgo.then(|| samples.clone()),
     };
     let prepared = prepare(&network, &options)
         .with_context(|| format!("{}: cannot prepare the co-simulation", args.model.display()))?;
@@ -183,7 +190,11 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         prepared.info.options.pe,
         threads,
         if prepared.library.is_some() {
-            format!(", verilated in {:.1} s", prepared.build_seconds)
+            format!(
+                ", verilated{} in {:.1} s",
+                if args.pgo { " (profile-guided)" } else { "" },
+                prepared.build_seconds
+            )
         } else {
             String::new()
         }

@@ -17,6 +17,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use super::pgo::{self, Profile, Training};
 use super::shim;
 
 /// File name of the built library in a cache entry.
@@ -43,6 +44,17 @@ pub enum BuildError {
     Io {
         /// The file.
         path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// The training run of a profile-guided build failed.
+    #[error(
+        "the training run of the profile-guided build of {design} failed: {message} (run \
+         without profile guidance to see the co-simulator's own report)"
+    )]
+    Training {
+        /// The design folder.
+        design: PathBuf,
         /// What went wrong.
         message: String,
     },
@@ -74,6 +86,9 @@ pub struct BuildRequest {
     pub taps: usize,
     /// Build with waveform support (slower; used to write a VCD).
     pub trace: bool,
+    /// Compile with the profile of a training run on this design
+    /// ([`super::pgo`]); `None` for an ordinary build.
+    pub profile_guided: Option<Training>,
 }
 
 /// The Verilator program: `$SPIKEGATE_VERILATOR`, else `verilator`.
@@ -131,7 +146,7 @@ fn fnv1a(parts: &[&[u8]]) -> u64 {
 /// Flags given to Verilator (part of the cache key). Lint warnings are
 /// `verilator --lint-only -Wall`'s business (a test of its own); here they
 /// would only repeat.
-fn verilator_flags(trace: bool) -> Vec<String> {
+fn verilator_flags(trace: bool, profile: Profile) -> Vec<String> {
     let mut flags: Vec<String> = [
         "--cc",
         "--exe",
@@ -161,6 +176,13 @@ fn verilator_flags(trace: bool) -> Vec<String> {
     .iter()
     .map(|s| s.to_string())
     .collect();
+    for (flag, extra) in [
+        ("-CFLAGS", profile.cflags()),
+        ("-LDFLAGS", profile.ldflags()),
+    ] {
+        let at = flags.iter().position(|f| f == flag).expect("flag present") + 1;
+        flags[at].push_str(extra);
+    }
     if trace {
         flags.push("--trace".into());
     }
@@ -196,7 +218,7 @@ pub fn build(request: &BuildRequest) -> Result<PathBuf, BuildError> {
     }
     images.sort();
     let shim = shim::source(request.taps, request.trace);
-    let flags = verilator_flags(request.trace).join("\u{1f}");
+    let flags = verilator_flags(request.trace, final_profile(request)).join("\u{1f}");
     let mut parts: Vec<&[u8]> = vec![
         version.as_bytes(),
         flags.as_bytes(),
@@ -232,6 +254,15 @@ pub fn build(request: &BuildRequest) -> Result<PathBuf, BuildError> {
     ));
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(&staging).map_err(io_error(&staging))?;
+    if request.profile_guided.is_some() {
+        // The training run reads the memory images where the finished
+        // entry will hold them; the rename below replaces this early copy.
+        std::fs::create_dir_all(&entry).map_err(io_error(&entry))?;
+        for (name, data) in &images {
+            let path = entry.join(name);
+            std::fs::write(&path, data).map_err(io_error(&path))?;
+        }
+    }
     let result = compile(request, &staging, &rewritten, &shim, &images);
     if let Err(e) = result {
         let _ = std::fs::remove_dir_all(&staging);
@@ -259,6 +290,15 @@ pub fn build(request: &BuildRequest) -> Result<PathBuf, BuildError> {
     Ok(library)
 }
 
+/// The profile of the build whose library is kept.
+fn final_profile(request: &BuildRequest) -> Profile {
+    if request.profile_guided.is_some() {
+        Profile::Use
+    } else {
+        Profile::None
+    }
+}
+
 fn compile(
     request: &BuildRequest,
     staging: &Path,
@@ -275,10 +315,53 @@ fn compile(
     for (name, data) in images {
         write(name, data)?;
     }
-    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut log = String::new();
+    if let Some(training) = &request.profile_guided {
+        verilate(request, staging, Profile::Generate, &mut log)?;
+        pgo::train(&staging.join(LIBRARY), training).map_err(|message| BuildError::Training {
+            design: request.design.clone(),
+            message,
+        })?;
+        // The profile files stay beside the objects they describe; the
+        // objects go, so that everything is compiled again with it.
+        let obj = staging.join("obj");
+        let mut profiles = 0;
+        for entry in std::fs::read_dir(&obj).map_err(io_error(&obj))? {
+            let path = entry.map_err(io_error(&obj))?.path();
+            match path.extension().and_then(|e| e.to_str()) {
+                Some("o" | "a") => std::fs::remove_file(&path).map_err(io_error(&path))?,
+                Some("gcda") => profiles += 1,
+                _ => {}
+            }
+        }
+        if profiles == 0 {
+            return Err(BuildError::Training {
+                design: request.design.clone(),
+                message: format!("it wrote no profile (.gcda) into {}", obj.display()),
+            });
+        }
+        let library = staging.join(LIBRARY);
+        std::fs::remove_file(&library).map_err(io_error(&library))?;
+    }
+    verilate(request, staging, final_profile(request), &mut log)?;
     let log_path = staging.join("build.log");
+    std::fs::write(&log_path, log).map_err(io_error(&log_path))?;
+    // The object folder is large and not needed once the library exists.
+    let _ = std::fs::remove_dir_all(staging.join("obj"));
+    Ok(())
+}
+
+/// Runs Verilator with `--build` in `staging`, appending its output to
+/// `log`; on failure the log is kept in the design folder.
+fn verilate(
+    request: &BuildRequest,
+    staging: &Path,
+    profile: Profile,
+    log: &mut String,
+) -> Result<(), BuildError> {
+    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
     let out = Command::new(verilator_program())
-        .args(verilator_flags(request.trace))
+        .args(verilator_flags(request.trace, profile))
         .args(["-j", &jobs.to_string(), "--Mdir", "obj", "-o"])
         .arg(staging.join(LIBRARY))
         .args([VERILOG, "shim.cpp"])
@@ -288,8 +371,8 @@ fn compile(
             program: verilator_program(),
             reason: e.to_string(),
         })?;
-    let log =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    log.push_str(&String::from_utf8_lossy(&out.stdout));
+    log.push_str(&String::from_utf8_lossy(&out.stderr));
     if !out.status.success() || !staging.join(LIBRARY).is_file() {
         // Keep the log next to the design, where the user can read it.
         let kept = request.design.join("verilator-build.log");
@@ -302,9 +385,6 @@ fn compile(
             tail,
         });
     }
-    std::fs::write(&log_path, log).map_err(io_error(&log_path))?;
-    // The object folder is large and not needed once the library exists.
-    let _ = std::fs::remove_dir_all(staging.join("obj"));
     Ok(())
 }
 

@@ -42,6 +42,7 @@ type NewFn = unsafe extern "C" fn(*const c_char) -> *mut c_void;
 type FreeFn = unsafe extern "C" fn(*mut c_void);
 type CycleFn = unsafe extern "C" fn(*mut c_void, *const SgInputs, *mut SgOutputs, *mut u32, u8);
 type AbiFn = unsafe extern "C" fn() -> u32;
+type DumpFn = unsafe extern "C" fn();
 
 /// A loaded Verilated design.
 pub struct VerilatorLibrary {
@@ -49,6 +50,8 @@ pub struct VerilatorLibrary {
     new: NewFn,
     free: FreeFn,
     cycle: CycleFn,
+    dump_profile: Option<DumpFn>,
+    single_eval: bool,
     taps: usize,
     path: PathBuf,
 }
@@ -92,11 +95,17 @@ impl VerilatorLibrary {
             let cycle = *library
                 .get::<CycleFn>(b"sg_cycle\0")
                 .map_err(|e| err(e.to_string()))?;
+            let single_eval = library
+                .get::<AbiFn>(b"sg_single_eval\0")
+                .is_ok_and(|f| f() == 1);
+            let dump_profile = library.get::<DumpFn>(b"sg_profile_dump\0").ok().map(|f| *f);
             Ok(VerilatorLibrary {
                 library: Arc::new(library),
                 new,
                 free,
                 cycle,
+                dump_profile,
+                single_eval,
                 taps,
                 path: path.to_path_buf(),
             })
@@ -106,6 +115,27 @@ impl VerilatorLibrary {
     /// The library's file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether cycles without `reset` or `start` take one `eval` (the
+    /// shim's fast path, `shim.rs`) on this Verilator.
+    pub fn single_eval(&self) -> bool {
+        self.single_eval
+    }
+
+    /// Writes the profile counters of a profile-generating build
+    /// ([`super::pgo`]).
+    pub fn dump_profile(&self) -> Result<(), String> {
+        let dump = self.dump_profile.ok_or_else(|| {
+            format!(
+                "{}: not a profile-generating build (no sg_profile_dump)",
+                self.path.display()
+            )
+        })?;
+        // SAFETY: `sg_profile_dump` takes nothing and only writes gcc's
+        // profile files.
+        unsafe { dump() };
+        Ok(())
     }
 
     /// A new model instance in its power-on state. With `vcd`, the
