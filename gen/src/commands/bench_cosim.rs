@@ -22,8 +22,8 @@ use crate::cosim::{prepare, run_all, BackendChoice, CosimOptions, Prepared};
 /// compare like with like): rust-hdl, Verilator, and Verilator built with
 /// profile guidance (`cosim --pgo`). Each is timed in ROUNDS interleaved
 /// rounds of at least SECONDS (the sample set is repeated as needed) and
-/// the median round is reported, which keeps the figures steady on a
-/// shared machine. Then the profile-guided build runs on all cores. Every
+/// the median round is reported (each ratio is the median of the rounds'
+/// ratios), which keeps the figures steady on a shared machine. Then the profile-guided build runs on all cores. Every
 /// sample is checked against the reference model; any mismatch fails the
 /// command.
 #[derive(clap::Args)]
@@ -46,6 +46,21 @@ pub struct Args {
     /// Least wall time of one round, in seconds.
     #[arg(long, default_value_t = 1.0)]
     pub seconds: f64,
+    /// Measure only this network.
+    #[arg(long, value_enum)]
+    pub only: Option<BenchNetwork>,
+    /// Skip the rust-hdl back end (no ratios).
+    #[arg(long)]
+    pub no_rusthdl: bool,
+}
+
+/// The benchmark networks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchNetwork {
+    /// The dense 64-32-10 network.
+    Small,
+    /// The 784-400-10 network.
+    Large,
 }
 
 /// One round's figures.
@@ -134,7 +149,10 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         "+pgo s/s",
         format!("x{cores} s/s")
     );
-    for network in &networks {
+    let chosen = networks
+        .iter()
+        .zip([BenchNetwork::Small, BenchNetwork::Large]);
+    for (network, _) in chosen.filter(|(_, which)| args.only.is_none_or(|o| o == *which)) {
         let inputs = network.network().inputs;
         let mut rng = SplitMix64::new(args.seed ^ 0xc051);
         let samples: Vec<Vec<Spike>> = (0..args.samples)
@@ -150,31 +168,61 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             profile_guided: profile_guided.then(|| samples.clone()),
             ..CosimOptions::new(build, Some(backend))
         };
-        let configs = [
-            prepare(network, &config(BackendChoice::Rusthdl, false, 1))?,
-            prepare(network, &config(BackendChoice::Verilator, false, 1))?,
-            prepare(network, &config(BackendChoice::Verilator, true, 1))?,
-        ];
-        let mut rounds: [Vec<Speed>; 3] = Default::default();
+        let slow = if args.no_rusthdl {
+            None
+        } else {
+            Some(prepare(network, &config(BackendChoice::Rusthdl, false, 1))?)
+        };
+        let fast = prepare(network, &config(BackendChoice::Verilator, false, 1))?;
+        let guided = prepare(network, &config(BackendChoice::Verilator, true, 1))?;
+        // Each round times the three back to back, so a slow spell of the
+        // machine hits a round's figures alike; ratios are taken per round.
+        let mut rounds: Vec<[Option<Speed>; 3]> = Vec::new();
         for _ in 0..args.rounds {
-            for (prepared, figures) in configs.iter().zip(&mut rounds) {
-                figures.push(measure(prepared, network, &samples, args.seconds)?);
+            let mut round = [None; 3];
+            for (prepared, figure) in [slow.as_ref(), Some(&fast), Some(&guided)]
+                .into_iter()
+                .zip(&mut round)
+            {
+                if let Some(prepared) = prepared {
+                    *figure = Some(measure(prepared, network, &samples, args.seconds)?);
+                }
             }
+            rounds.push(round);
         }
-        let [slow, fast, guided] = rounds.map(median);
+        let column = |i: usize| -> Option<Speed> {
+            let figures: Vec<Speed> = rounds.iter().filter_map(|r| r[i]).collect();
+            (!figures.is_empty()).then(|| median(figures))
+        };
+        let ratio = |i: usize| -> Option<f64> {
+            let mut r: Vec<f64> = rounds
+                .iter()
+                .filter_map(|r| Some(r[i]?.cycles_per_second / r[0]?.cycles_per_second))
+                .collect();
+            r.sort_by(f64::total_cmp);
+            r.get(r.len() / 2).copied()
+        };
+        let guided_speed = column(2).expect("measured");
         let all_cores = prepare(network, &config(BackendChoice::Verilator, true, cores))?;
         let parallel = measure(&all_cores, network, &samples, args.seconds)?;
+        let or_dash = |x: Option<f64>, f: &dyn Fn(f64) -> String| x.map_or("-".into(), f);
         println!(
-            "{:<22} {:>10.0} {:>11.3e} {:>11.3e} {:>11.3e} {:>7.1} {:>7.1} {:>11.1} {:>11.1}",
+            "{:<22} {:>10.0} {:>11} {:>11.3e} {:>11.3e} {:>7} {:>7} {:>11.1} {:>11.1}",
             network.network().name,
-            guided.cycles_per_sample,
-            slow.cycles_per_second,
-            fast.cycles_per_second,
-            guided.cycles_per_second,
-            fast.cycles_per_second / slow.cycles_per_second,
-            guided.cycles_per_second / slow.cycles_per_second,
-            guided.samples_per_second,
+            guided_speed.cycles_per_sample,
+            or_dash(column(0).map(|s| s.cycles_per_second), &|x| format!(
+                "{x:.3e}"
+            )),
+            column(1).expect("measured").cycles_per_second,
+            guided_speed.cycles_per_second,
+            or_dash(ratio(1), &|x| format!("{x:.1}")),
+            or_dash(ratio(2), &|x| format!("{x:.1}")),
+            guided_speed.samples_per_second,
             parallel.samples_per_second
+        );
+        println!(
+            "{:<22} verilated in {:.1} s, profile-guided in {:.1} s (0 when cached)",
+            "", fast.build_seconds, guided.build_seconds
         );
     }
     Ok(ExitCode::SUCCESS)

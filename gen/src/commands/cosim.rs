@@ -91,9 +91,9 @@ pub struct Args {
     #[arg(long)]
     pub threads: Option<usize>,
     /// Compile the Verilated model a second time with gcc's profile of a
-    /// short training run on the same design (about 1.4x faster
-    /// simulation for about twice the build time; cached like any build).
-    /// Worth it for runs of more than a minute.
+    /// training run on this run's first samples: 1.05 to 1.17x faster
+    /// simulation on the benchmark networks, for about three times the
+    /// build time (cached like any build). Worth it for long runs.
     #[arg(long)]
     pub pgo: bool,
     /// Print only the summary, not a line per sample.
