@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 
 use spikegate::cosim::{prepare, run_all, BackendChoice, CosimOptions, SampleOutcome};
 use spikegate::generate::{generate, write_folder};
+use spikegate_cosim::ports::{Inputs, Outputs};
 use spikegate_cosim::verilator::{build, BuildRequest};
-use spikegate_cosim::{Pacing, Session};
+use spikegate_cosim::{Backend, Pacing, Session};
 use spikegate_hdl::BuildOptions;
 use spikegate_model::{Spike, ValidNetwork};
 use spikegate_sim::random::random_input;
@@ -549,5 +550,88 @@ fn profile_guided_builds_run_in_lockstep_and_are_cached() {
             guided, plain,
             "{what}: profile-guided and plain builds share an entry"
         );
+    }
+}
+
+/// The stretches of cycles in which nothing happens at the ports, which
+/// the Verilator back end runs without returning to Rust
+/// (`Backend::run_quiet`, used with steady pacing), change nothing: every
+/// sample gives the same spikes, step ends (by cycle), cycle count and
+/// membranes as when the session is shown every cycle.
+#[test]
+fn quiet_stretches_run_in_the_shim_change_nothing() {
+    if !verilator_present("cosim quiet stretches") {
+        return;
+    }
+    let mut designs: Vec<(String, ValidNetwork, Vec<Vec<Spike>>, usize)> = Vec::new();
+    for (name, pe) in [
+        ("ttfs", 1),
+        ("readout", 2),
+        ("delays", 3),
+        ("large_ttfs", 4),
+    ] {
+        let case = load_golden(name);
+        designs.push((
+            format!("golden/{name}"),
+            case.network.clone(),
+            case.samples(),
+            pe,
+        ));
+    }
+    for seed in 0..4u64 {
+        let mut rng = SplitMix64::new(0x9e1e_0000 + seed);
+        let network = random_hardware_network_up_to(&mut rng, 23, 19, 16);
+        let net = network.network();
+        let samples = (0..5)
+            .map(|_| random_input(&mut rng, net.inputs, net.time_steps, 0.3))
+            .collect();
+        designs.push((
+            format!("random design {seed}"),
+            network,
+            samples,
+            1 + seed as usize,
+        ));
+    }
+    // An idle design (reset, never started) shows nothing for as long as
+    // it is asked to run; a `start` cycle is never part of a stretch.
+    let case = load_golden("ttfs");
+    let opts = options(1, BackendChoice::Verilator, false, Pacing::default());
+    let prepared = prepare(&case.network, &opts).expect("prepares");
+    let mut model = prepared
+        .library
+        .as_ref()
+        .unwrap()
+        .instantiate(None)
+        .unwrap();
+    let mut outputs = Outputs::with_taps(0);
+    let reset = Inputs {
+        reset: true,
+        ..Inputs::default()
+    };
+    model.cycle(&reset, &mut outputs).unwrap();
+    assert_eq!(
+        model.run_quiet(&Inputs::default(), &mut outputs, 100),
+        Ok(100)
+    );
+    let start = Inputs {
+        start: true,
+        ..Inputs::default()
+    };
+    assert_eq!(model.run_quiet(&start, &mut outputs, 100), Ok(1));
+
+    for (what, network, samples, pe) in designs {
+        let opts = options(pe, BackendChoice::Verilator, false, Pacing::default());
+        let prepared = prepare(&network, &opts).unwrap_or_else(|e| panic!("{what}: {e:#}"));
+        let library = prepared.library.as_ref().expect("a Verilator library");
+        let session = || Session::new(library.instantiate(None).unwrap(), prepared.info.clone());
+        let (mut quiet, mut every) = (session().unwrap(), session().unwrap());
+        for (s, sample) in samples.iter().enumerate() {
+            let pacing = Pacing::default();
+            let fast = quiet.run(sample, &mut pacing.for_sample(s)).expect("runs");
+            let slow = every
+                .run_observed(sample, &mut pacing.for_sample(s), &mut |_, _, _| {})
+                .expect("runs");
+            assert_eq!(fast, slow, "{what}, P = {pe}, sample {s}");
+        }
     }
 }

@@ -133,6 +133,13 @@ impl SamplePacing {
     pub fn ready(&mut self) -> bool {
         self.stalls <= 0.0 || !self.ready.chance(self.stalls)
     }
+
+    /// Whether the host offers a beat whenever it has one and always takes
+    /// the output (no gaps, no stalls): its inputs then change only when a
+    /// beat is taken.
+    pub fn is_steady(&self) -> bool {
+        self.gaps <= 0.0 && self.stalls <= 0.0
+    }
 }
 
 #[cfg(test)]

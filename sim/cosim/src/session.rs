@@ -85,7 +85,7 @@ impl<B: Backend> Session<B> {
         input: &[Spike],
         pacing: &mut SamplePacing,
     ) -> Result<SampleRun, SessionError> {
-        self.run_observed(input, pacing, &mut |_, _, _| {})
+        self.run_inner(input, pacing, None)
     }
 
     /// Runs one sample, showing every cycle to `observer`.
@@ -94,6 +94,15 @@ impl<B: Backend> Session<B> {
         input: &[Spike],
         pacing: &mut SamplePacing,
         observer: Observer,
+    ) -> Result<SampleRun, SessionError> {
+        self.run_inner(input, pacing, Some(observer))
+    }
+
+    fn run_inner(
+        &mut self,
+        input: &[Spike],
+        pacing: &mut SamplePacing,
+        mut observer: Option<Observer>,
     ) -> Result<SampleRun, SessionError> {
         let info = &self.info;
         let beats = beats(input, info.time_steps, info.inputs)?;
@@ -118,8 +127,21 @@ impl<B: Backend> Session<B> {
             self.inputs.in_eos = beat.is_some_and(|b| b.eos);
             self.inputs.in_neuron = beat.map_or(0, |b| b.neuron);
             self.inputs.out_ready = pacing.ready();
-            self.backend.cycle(&self.inputs, &mut self.outputs)?;
-            observer(cycle, &self.inputs, &self.outputs);
+            if observer.is_none() && pacing.is_steady() {
+                // The inputs change only when a beat is taken, so the
+                // back end may run the cycles in which nothing happens at
+                // the ports without showing them (Backend::run_quiet).
+                let most = budget + 1 - cycle;
+                cycle += self
+                    .backend
+                    .run_quiet(&self.inputs, &mut self.outputs, most)?
+                    - 1;
+            } else {
+                self.backend.cycle(&self.inputs, &mut self.outputs)?;
+            }
+            if let Some(observer) = observer.as_mut() {
+                observer(cycle, &self.inputs, &self.outputs);
+            }
             let out = &self.outputs;
             if offer && out.in_ready {
                 next += 1;

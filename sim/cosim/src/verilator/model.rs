@@ -43,6 +43,8 @@ type FreeFn = unsafe extern "C" fn(*mut c_void);
 type CycleFn = unsafe extern "C" fn(*mut c_void, *const SgInputs, *mut SgOutputs, *mut u32, u8);
 type AbiFn = unsafe extern "C" fn() -> u32;
 type DumpFn = unsafe extern "C" fn();
+type RunQuietFn =
+    unsafe extern "C" fn(*mut c_void, *const SgInputs, u32, *mut SgOutputs, *mut u32) -> u32;
 
 /// A loaded Verilated design.
 pub struct VerilatorLibrary {
@@ -50,6 +52,7 @@ pub struct VerilatorLibrary {
     new: NewFn,
     free: FreeFn,
     cycle: CycleFn,
+    run_quiet: RunQuietFn,
     dump_profile: Option<DumpFn>,
     single_eval: bool,
     taps: usize,
@@ -95,6 +98,9 @@ impl VerilatorLibrary {
             let cycle = *library
                 .get::<CycleFn>(b"sg_cycle\0")
                 .map_err(|e| err(e.to_string()))?;
+            let run_quiet = *library
+                .get::<RunQuietFn>(b"sg_run_quiet\0")
+                .map_err(|e| err(e.to_string()))?;
             let single_eval = library
                 .get::<AbiFn>(b"sg_single_eval\0")
                 .is_ok_and(|f| f() == 1);
@@ -104,6 +110,7 @@ impl VerilatorLibrary {
                 new,
                 free,
                 cycle,
+                run_quiet,
                 dump_profile,
                 single_eval,
                 taps,
@@ -168,6 +175,7 @@ impl VerilatorLibrary {
             _library: Arc::clone(&self.library),
             free: self.free,
             cycle_fn: self.cycle,
+            run_quiet_fn: self.run_quiet,
             handle,
             taps: vec![0; self.taps],
             inputs: SgInputs::default(),
@@ -183,6 +191,7 @@ pub struct Verilator {
     _library: Arc<Library>,
     free: FreeFn,
     cycle_fn: CycleFn,
+    run_quiet_fn: RunQuietFn,
     handle: *mut c_void,
     taps: Vec<u32>,
     inputs: SgInputs,
@@ -202,12 +211,8 @@ impl Drop for Verilator {
     }
 }
 
-impl Backend for Verilator {
-    fn name(&self) -> &'static str {
-        "verilator"
-    }
-
-    fn cycle(&mut self, inputs: &Inputs, outputs: &mut Outputs) -> Result<(), BackendError> {
+impl Verilator {
+    fn drive(&mut self, inputs: &Inputs) {
         self.inputs = SgInputs {
             reset: inputs.reset.into(),
             start: inputs.start.into(),
@@ -217,18 +222,9 @@ impl Backend for Verilator {
             pad: 0,
             in_neuron: inputs.in_neuron,
         };
-        let dump = u8::from(self.window.contains(&self.cycle));
-        // SAFETY: `handle` is live; the structs match the shim's layout and
-        // `taps` holds one word per tapped layer, as the shim writes.
-        unsafe {
-            (self.cycle_fn)(
-                self.handle,
-                &self.inputs,
-                &mut self.outputs,
-                self.taps.as_mut_ptr(),
-                dump,
-            )
-        };
+    }
+
+    fn read(&self, outputs: &mut Outputs) {
         let o = &self.outputs;
         outputs.in_ready = o.in_ready != 0;
         outputs.out_valid = o.out_valid != 0;
@@ -241,7 +237,58 @@ impl Backend for Verilator {
         for (beat, &word) in outputs.taps.iter_mut().zip(&self.taps) {
             *beat = TapBeat::unpack(word);
         }
+    }
+}
+
+impl Backend for Verilator {
+    fn name(&self) -> &'static str {
+        "verilator"
+    }
+
+    fn cycle(&mut self, inputs: &Inputs, outputs: &mut Outputs) -> Result<(), BackendError> {
+        self.drive(inputs);
+        let dump = u8::from(self.window.contains(&self.cycle));
+        // SAFETY: `handle` is live; the structs match the shim's layout and
+        // `taps` holds one word per tapped layer, as the shim writes.
+        unsafe {
+            (self.cycle_fn)(
+                self.handle,
+                &self.inputs,
+                &mut self.outputs,
+                self.taps.as_mut_ptr(),
+                dump,
+            )
+        };
+        self.read(outputs);
         self.cycle += 1;
         Ok(())
+    }
+
+    fn run_quiet(
+        &mut self,
+        inputs: &Inputs,
+        outputs: &mut Outputs,
+        max: u64,
+    ) -> Result<u64, BackendError> {
+        if !self.window.is_empty() {
+            // A waveform instance writes every cycle it runs.
+            self.cycle(inputs, outputs)?;
+            return Ok(1);
+        }
+        self.drive(inputs);
+        let max = u32::try_from(max.max(1)).unwrap_or(u32::MAX);
+        // SAFETY: as in `cycle`.
+        let ran = unsafe {
+            (self.run_quiet_fn)(
+                self.handle,
+                &self.inputs,
+                max,
+                &mut self.outputs,
+                self.taps.as_mut_ptr(),
+            )
+        };
+        self.read(outputs);
+        self.cycle += u64::from(ran);
+        Ok(u64::from(ran))
     }
 }

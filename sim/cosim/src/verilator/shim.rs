@@ -9,6 +9,8 @@
 //!                uint32_t *taps, uint8_t dump);
 //! uint32_t sg_abi(void);                   // SHIM_ABI
 //! uint32_t sg_single_eval(void);           // 1: one eval a cycle
+//! uint32_t sg_run_quiet(void *model, const SgInputs *in, uint32_t max,
+//!                       SgOutputs *out, uint32_t *taps);  // cycles run
 //! void  sg_profile_dump(void);             // profile-generating builds only
 //! ```
 //!
@@ -31,7 +33,7 @@
 //! and `10c + 5`).
 
 /// Version of the C ABI; a library whose `sg_abi` differs is rebuilt.
-pub const SHIM_ABI: u32 = 3;
+pub const SHIM_ABI: u32 = 4;
 
 /// The shim's C++ with its placeholders.
 const TEMPLATE: &str = include_str!("shim.cpp");
