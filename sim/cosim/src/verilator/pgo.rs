@@ -10,6 +10,7 @@
 //! the profile moves code, never changes what it computes, so a cached
 //! library trained on one workload serves every other.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use spikegate_model::Spike;
@@ -71,39 +72,38 @@ pub struct Training {
 }
 
 impl Training {
-    /// The training samples: the given ones, or the synthetic workload.
-    fn workload(&self) -> Vec<(Vec<Spike>, Pacing)> {
+    /// The training samples, drawn as the training needs them: the given
+    /// ones (borrowed), or the synthetic workload.
+    fn workload(&self) -> Box<dyn Iterator<Item = (Cow<'_, [Spike]>, Pacing)> + '_> {
         if !self.samples.is_empty() {
-            return self
-                .samples
-                .iter()
-                .map(|s| (s.clone(), Pacing::default()))
-                .collect();
+            return Box::new(
+                self.samples
+                    .iter()
+                    .map(|s| (Cow::Borrowed(s.as_slice()), Pacing::default())),
+            );
         }
         let (inputs, steps) = (self.info.inputs, self.info.time_steps);
         let mut rng = SplitMix64::new(0x5eed_0f00 ^ inputs as u64);
-        (0..SYNTHETIC_SAMPLES)
-            .map(|n| {
-                let input = match n % 4 {
-                    0 => random_latency_input(&mut rng, inputs, steps, 0.1),
-                    1 => random_latency_input(&mut rng, inputs, steps, 0.3),
-                    2 => random_input(&mut rng, inputs, steps, 0.05),
-                    _ => random_input(&mut rng, inputs, steps, 0.02),
-                };
-                // One sample in four with gaps and back-pressure, so the
-                // waiting branches are trained too.
-                let pacing = if n % 4 == 3 {
-                    Pacing {
-                        gaps: 0.3,
-                        stalls: 0.3,
-                        seed: n as u64,
-                    }
-                } else {
-                    Pacing::default()
-                };
-                (input, pacing)
-            })
-            .collect()
+        Box::new((0..SYNTHETIC_SAMPLES).map(move |n| {
+            let input = match n % 4 {
+                0 => random_latency_input(&mut rng, inputs, steps, 0.1),
+                1 => random_latency_input(&mut rng, inputs, steps, 0.3),
+                2 => random_input(&mut rng, inputs, steps, 0.05),
+                _ => random_input(&mut rng, inputs, steps, 0.02),
+            };
+            // One sample in four with gaps and back-pressure, so the
+            // waiting branches are trained too.
+            let pacing = if n % 4 == 3 {
+                Pacing {
+                    gaps: 0.3,
+                    stalls: 0.3,
+                    seed: n as u64,
+                }
+            } else {
+                Pacing::default()
+            };
+            (Cow::Owned(input), pacing)
+        }))
     }
 }
 
@@ -116,9 +116,9 @@ pub fn train(library: &Path, training: &Training) -> Result<(), String> {
         let model = lib.instantiate(None).map_err(|e| e.to_string())?;
         let mut session = Session::new(model, info.clone()).map_err(|e| e.to_string())?;
         let mut cycles = 0u64;
-        for (n, (input, pacing)) in training.workload().iter().enumerate() {
+        for (n, (input, pacing)) in training.workload().enumerate() {
             let run = session
-                .run(input, &mut pacing.for_sample(n))
+                .run(&input, &mut pacing.for_sample(n))
                 .map_err(|e| format!("training sample {n}: {e}"))?;
             cycles += run.cycles.max(1);
             if cycles >= TRAINING_CYCLES {

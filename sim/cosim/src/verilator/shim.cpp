@@ -122,29 +122,41 @@ SG_EXPORT void sg_free(void *p) {
     delete m;
 }
 
+// Whether a cycle with inputs `in` may take the one-eval path: no top-level
+// output depends combinationally on in_valid, in_eos, in_neuron or
+// out_ready (docs/hardware.md), so with reset and start low the outputs
+// before this edge are those left by the previous edge. Cycles with reset
+// or start high (their outputs do depend on them), waveform builds and
+// Verilators whose edge detector the shim does not know take the exact
+// two-eval path.
+static inline bool sg_one_eval(const SgInputs *in) {
+    return Edge::known && !SG_TRACE && !in->reset && !in->start;
+}
+
+// The one-eval cycle, with the inputs already driven: the outputs the
+// previous edge left into `out` and `taps`, then one eval with the clock
+// high applies the inputs and the edge together.
+static inline void sg_cycle_one_eval(SgModel *m, SgOutputs *out, uint32_t *taps) {
+    Vspikegate_top *t = m->top;
+    *out = m->after;
+    for (int i = 0; i < SG_TAPS; i++) taps[i] = m->after_taps[i];
+    t->clock = 1;
+    Edge::mark_low(t->rootp);
+    sg_eval_fast(t);
+    sg_read(t, &m->after, m->after_taps);
+    m->time++;
+}
+
 // One clock cycle. `out` and `taps` receive the outputs before the rising
 // edge.
-//
-// The fast path: no top-level output depends combinationally on in_valid,
-// in_eos, in_neuron or out_ready (docs/hardware.md), so with reset and
-// start low the outputs before this edge are those left by the previous
-// edge. One eval with the clock high then applies the inputs and the edge
-// together. Cycles with reset or start high (their outputs do depend on
-// them) and waveform builds take the exact two-eval path.
 SG_EXPORT void sg_cycle(void *p, const SgInputs *in, SgOutputs *out, uint32_t *taps,
                         uint8_t dump) {
     SgModel *m = static_cast<SgModel *>(p);
     Vspikegate_top *t = m->top;
     (void)dump;
-    if (Edge::known && !SG_TRACE && !in->reset && !in->start) {
-        *out = m->after;
-        for (int i = 0; i < SG_TAPS; i++) taps[i] = m->after_taps[i];
+    if (sg_one_eval(in)) {
         sg_drive(t, in);
-        t->clock = 1;
-        Edge::mark_low(t->rootp);
-        sg_eval_fast(t);
-        sg_read(t, &m->after, m->after_taps);
-        m->time++;
+        sg_cycle_one_eval(m, out, taps);
         return;
     }
     t->clock = 0;
@@ -176,31 +188,20 @@ SG_EXPORT void sg_cycle(void *p, const SgInputs *in, SgOutputs *out, uint32_t *t
 // outputs before its edge show something for the host: the input beat
 // taken, an output or tap beat offered, or done. Runs at most `max`
 // cycles (at least one) and returns how many; `out` and `taps` receive
-// the last one's outputs, as sg_cycle would have. Without the fast path
-// it runs exactly one sg_cycle.
+// the last one's outputs, as sg_cycle would have. Without the one-eval
+// path it runs exactly one sg_cycle.
 SG_EXPORT uint32_t sg_run_quiet(void *p, const SgInputs *in, uint32_t max, SgOutputs *out,
                                 uint32_t *taps) {
     SgModel *m = static_cast<SgModel *>(p);
-    if (!Edge::known || SG_TRACE || in->reset || in->start) {
+    if (!sg_one_eval(in)) {
         sg_cycle(p, in, out, taps, 0);
         return 1;
     }
-    Vspikegate_top *t = m->top;
-    sg_drive(t, in);
-    uint32_t n = 0;
-    for (;;) {
-        *out = m->after;
+    sg_drive(m->top, in);
+    for (uint32_t n = 1;; n++) {
+        sg_cycle_one_eval(m, out, taps);
         uint32_t tapped = 0;
-        for (int i = 0; i < SG_TAPS; i++) {
-            taps[i] = m->after_taps[i];
-            tapped |= taps[i] >> 31;
-        }
-        t->clock = 1;
-        Edge::mark_low(t->rootp);
-        sg_eval_fast(t);
-        sg_read(t, &m->after, m->after_taps);
-        m->time++;
-        n++;
+        for (int i = 0; i < SG_TAPS; i++) tapped |= taps[i] >> 31;
         bool event = (in->in_valid && out->in_ready) || out->out_valid || out->done || tapped;
         if (event || n >= max) return n;
     }
