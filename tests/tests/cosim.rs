@@ -488,7 +488,8 @@ fn the_installed_verilator_takes_one_eval_a_cycle() {
     assert!(
         library.single_eval(),
         "{}: the shim found no `__Vtrigrprev__TOP__clock` in this Verilator's model, so \
-         every cycle takes two evals (correct, about 1.2x slower); see shim.cpp's SgEdge",
+         every cycle takes two evals, the first with the clock low (correct, a little slower); \
+         see shim.cpp's SgEdge",
         library.path().display()
     );
 }

@@ -18,11 +18,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::pgo::{self, Profile, Training};
-use super::shim;
+use super::{harness, shim};
 
 /// File name of the built library in a cache entry.
 pub const LIBRARY: &str = "libspikegate_cosim.so";
 const VERILOG: &str = "spikegate_top.v";
+/// The harness's file in a cache entry (ordinary builds; [`harness`]).
+const HARNESS: &str = "sg_harness.v";
 
 /// Why a design could not be verilated.
 #[derive(Debug, thiserror::Error)]
@@ -161,8 +163,6 @@ fn verilator_flags(trace: bool, profile: Profile) -> Vec<String> {
         "-Wno-lint",
         "-Wno-style",
         "-Wno-UNOPTFLAT",
-        "--top-module",
-        "spikegate_top",
         "-CFLAGS",
         "-fPIC -O2 -fvisibility=hidden -fno-semantic-interposition",
         "-LDFLAGS",
@@ -183,6 +183,10 @@ fn verilator_flags(trace: bool, profile: Profile) -> Vec<String> {
         let at = flags.iter().position(|f| f == flag).expect("flag present") + 1;
         flags[at].push_str(extra);
     }
+    // Waveform builds show the design's own hierarchy; the others run it
+    // under the harness (one evaluation a cycle).
+    let top = if trace { "spikegate_top" } else { "sg_harness" };
+    flags.extend(["--top-module".into(), top.into()]);
     if trace {
         flags.push("--trace".into());
     }
@@ -218,11 +222,13 @@ pub fn build(request: &BuildRequest) -> Result<PathBuf, BuildError> {
     }
     images.sort();
     let shim = shim::source(request.taps, request.trace);
+    let harness = harness::source(request.taps);
     let flags = verilator_flags(request.trace, final_profile(request)).join("\u{1f}");
     let mut parts: Vec<&[u8]> = vec![
         version.as_bytes(),
         flags.as_bytes(),
         shim.as_bytes(),
+        harness.as_bytes(),
         verilog.as_bytes(),
     ];
     for (name, data) in &images {
@@ -263,7 +269,13 @@ pub fn build(request: &BuildRequest) -> Result<PathBuf, BuildError> {
             std::fs::write(&path, data).map_err(io_error(&path))?;
         }
     }
-    let result = compile(request, &staging, &rewritten, &shim, &images);
+    let sources = Sources {
+        verilog: &rewritten,
+        harness: &harness,
+        shim: &shim,
+        images: &images,
+    };
+    let result = compile(request, &staging, &sources);
     if let Err(e) = result {
         let _ = std::fs::remove_dir_all(&staging);
         return Err(e);
@@ -299,20 +311,24 @@ fn final_profile(request: &BuildRequest) -> Profile {
     }
 }
 
-fn compile(
-    request: &BuildRequest,
-    staging: &Path,
-    verilog: &str,
-    shim: &str,
-    images: &[(String, Vec<u8>)],
-) -> Result<(), BuildError> {
+/// The files a library is built from.
+struct Sources<'a> {
+    /// The design's Verilog, naming its images by absolute path.
+    verilog: &'a str,
+    harness: &'a str,
+    shim: &'a str,
+    images: &'a [(String, Vec<u8>)],
+}
+
+fn compile(request: &BuildRequest, staging: &Path, sources: &Sources) -> Result<(), BuildError> {
     let write = |name: &str, data: &[u8]| {
         let path = staging.join(name);
         std::fs::write(&path, data).map_err(io_error(&path))
     };
-    write(VERILOG, verilog.as_bytes())?;
-    write("shim.cpp", shim.as_bytes())?;
-    for (name, data) in images {
+    write(VERILOG, sources.verilog.as_bytes())?;
+    write(HARNESS, sources.harness.as_bytes())?;
+    write("shim.cpp", sources.shim.as_bytes())?;
+    for (name, data) in sources.images {
         write(name, data)?;
     }
     let mut log = String::new();
@@ -364,7 +380,7 @@ fn verilate(
         .args(verilator_flags(request.trace, profile))
         .args(["-j", &jobs.to_string(), "--Mdir", "obj", "-o"])
         .arg(staging.join(LIBRARY))
-        .args([VERILOG, "shim.cpp"])
+        .args([VERILOG, HARNESS, "shim.cpp"])
         .current_dir(staging)
         .output()
         .map_err(|e| BuildError::NoVerilator {

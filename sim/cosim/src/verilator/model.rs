@@ -124,8 +124,8 @@ impl VerilatorLibrary {
         &self.path
     }
 
-    /// Whether cycles without `reset` or `start` take one `eval` (the
-    /// shim's fast path, `shim.rs`) on this Verilator.
+    /// Whether a cycle takes one `eval` on this Verilator (a harness
+    /// build whose edge detector the shim knows, `shim.rs`).
     pub fn single_eval(&self) -> bool {
         self.single_eval
     }

@@ -14,26 +14,24 @@
 //! void  sg_profile_dump(void);             // profile-generating builds only
 //! ```
 //!
-//! A cycle returns the outputs as they are before its rising edge. The
-//! exact way: drive the inputs with the clock low, evaluate, read, raise
-//! the clock, evaluate again. Verilator evaluates every input-dependent
-//! kernel at each `eval`, so the shim takes a faster way where it can: no
-//! top-level output of the accelerator depends combinationally on
-//! `in_valid`, `in_eos`, `in_neuron` or `out_ready`, so in a cycle with
-//! `reset` and `start` low the outputs before the edge are those the
-//! previous edge left, and one `eval` with the clock high applies the
-//! inputs and the edge together. That needs telling Verilator the clock
-//! was low, which `shim.cpp` does where the model exposes its edge
-//! detector (Verilator 5.006); elsewhere, with `reset` or `start` high, and
-//! in waveform builds, the cycle takes the exact path. The lockstep tests
-//! compare every output on every cycle with rust-hdl, which always settles
-//! both halves.
-//!
-//! With a waveform, `dump` writes both halves of the cycle (times `10c`
-//! and `10c + 5`).
+//! A cycle returns the outputs the rising edge will sample. Ordinary
+//! builds verilate the design under the harness ([`super::harness`]),
+//! which registers the inputs: a cycle drives its inputs on the harness's
+//! `next_*` ports and clocks the edge that ends the previous cycle, and
+//! one `eval` settles the new cycle (Verilator would otherwise evaluate the
+//! logic that reads an input twice a cycle, once for the new inputs and
+//! once after the edge). One eval needs telling Verilator the clock was
+//! low, which `shim.cpp` does where the model exposes its edge detector
+//! (Verilator 5.006); elsewhere a cycle evaluates with the clock low
+//! first, which costs the scheduler's checks only. Waveform builds
+//! verilate `spikegate_top` itself, so the waveform shows the design's
+//! hierarchy, and take the plain way: drive the inputs with the clock low,
+//! evaluate, read, raise the clock, evaluate again; `dump` writes both
+//! halves of the cycle (times `10c` and `10c + 5`). The lockstep tests
+//! compare every output on every cycle with rust-hdl.
 
 /// Version of the C ABI; a library whose `sg_abi` differs is rebuilt.
-pub const SHIM_ABI: u32 = 4;
+pub const SHIM_ABI: u32 = 5;
 
 /// The shim's C++ with its placeholders.
 const TEMPLATE: &str = include_str!("shim.cpp");
