@@ -144,7 +144,9 @@ impl AerFifo {
 }
 
 impl Logic for AerFifo {
-    #[hdl_gen]
+    // The Verilog below (`hdl`) is this logic written by hand, so that the
+    // status (what the FIFO offers) and the next state (what the handshakes
+    // do) are separate blocks; see `hdl`.
     fn update(&mut self) {
         dff_setup!(self, clock, write_ptr, read_ptr);
         self.store.clock.next = self.clock.val();
@@ -171,5 +173,69 @@ impl Logic for AerFifo {
             self.write_ptr.d.next = 0.into();
             self.read_ptr.d.next = 0.into();
         }
+    }
+
+    fn connect(&mut self) {
+        self.write_ptr.clock.connect();
+        self.write_ptr.d.connect();
+        self.read_ptr.clock.connect();
+        self.read_ptr.d.connect();
+        self.store.clock.connect();
+        self.store.write_ptr.connect();
+        self.store.read_ptr.connect();
+        self.store.write_data.connect();
+        self.store.write_enable.connect();
+        self.count.connect();
+        self.in_ready.connect();
+        self.out_valid.connect();
+        self.out_data.connect();
+    }
+
+    /// `update` in two blocks. One block per module (rust-hdl's own
+    /// translation) would read `out_ready` and write `out_valid` in one
+    /// block, while the consuming core's block reads `out_valid` and
+    /// writes `out_ready`: a loop between blocks, though no signal depends
+    /// on itself, which an event-driven simulator such as Verilator must
+    /// iterate until it settles. Here the status depends only on the
+    /// pointers, `reset` and `start`, and the next state reads the
+    /// handshakes.
+    fn hdl(&self) -> Verilog {
+        Verilog::Custom(
+            "\
+// Status: what the FIFO offers and accepts.
+always @(*) begin
+    write_ptr$clock = clock;
+    read_ptr$clock = clock;
+    store$clock = clock;
+    count = write_ptr$q - read_ptr$q;
+    // Not ready while reset or start empty the FIFO: a beat offered then
+    // would be acknowledged and lost.
+    in_ready = (count != depth) & ~reset & ~start;
+    out_valid = |count;
+    out_data = store$read_data;
+    store$write_ptr = write_ptr$q;
+    store$read_ptr = read_ptr$q;
+    store$write_data = in_data;
+end
+// Next state: what the handshakes do.
+always @(*) begin
+    write_ptr$d = write_ptr$q;
+    read_ptr$d = read_ptr$q;
+    store$write_enable = 1'b0;
+    if (in_valid & (count != depth)) begin
+        store$write_enable = 1'b1;
+        write_ptr$d = write_ptr$q + 9'h1;
+    end
+    if (out_ready & |count) begin
+        read_ptr$d = read_ptr$q + 9'h1;
+    end
+    if (reset | start) begin
+        store$write_enable = 1'b0;
+        write_ptr$d = 9'h0;
+        read_ptr$d = 9'h0;
+    end
+end"
+            .into(),
+        )
     }
 }
