@@ -188,12 +188,7 @@ fn header(plan: &HardwarePlan) -> String {
          // - WIDTH: rust-hdl writes each integer literal as a 32-bit constant masked\n\
          //   to the width of its use (`x + ((32'h1) & 8'hff)`), which is exact but\n\
          //   wider than its operand.\n\
-         // - UNOPTFLAT: each rust-hdl kernel is one `always @(*)` block, so a kernel\n\
-         //   that reads a valid and drives a ready looks like one node to Verilator;\n\
-         //   at the bit level no ready depends on a valid (no combinational loop;\n\
-         //   rust-hdl's loop check passes).\n\
          /* verilator lint_off DECLFILENAME */\n\
-         /* verilator lint_off UNOPTFLAT */\n\
          /* verilator lint_off WIDTH */\n",
         version = env!("CARGO_PKG_VERSION"),
         name = plan.name,

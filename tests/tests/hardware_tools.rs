@@ -1,8 +1,8 @@
 //! The generated Verilog faces independent tools: Verilator's linter with
-//! every warning class on (the generated file's header waives three, each
-//! with its reason), and yosys synthesis for iCE40 and ECP5 with no
-//! latches, no undriven or multiply-driven nets, and the weight memories in
-//! block RAM.
+//! every warning class on (the generated file's header waives two, each
+//! with its reason; logic looping between blocks, UNOPTFLAT, is not one of
+//! them), and yosys synthesis for iCE40 and ECP5 with no latches, no
+//! undriven or multiply-driven nets, and the weight memories in block RAM.
 
 use spikegate::yosys::cell_count;
 use spikegate_hdl::BuildOptions;

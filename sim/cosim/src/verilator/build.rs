@@ -162,7 +162,6 @@ fn verilator_flags(trace: bool, profile: Profile) -> Vec<String> {
         "-Wno-fatal",
         "-Wno-lint",
         "-Wno-style",
-        "-Wno-UNOPTFLAT",
         "-CFLAGS",
         "-fPIC -O2 -fvisibility=hidden -fno-semantic-interposition",
         "-LDFLAGS",
