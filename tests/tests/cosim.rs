@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 
 use spikegate::cosim::{prepare, run_all, BackendChoice, CosimOptions, SampleOutcome};
 use spikegate::generate::{generate, write_folder};
+use spikegate_cosim::lockstep::Lockstep;
 use spikegate_cosim::ports::{Inputs, Outputs};
+use spikegate_cosim::rusthdl::RustHdl;
 use spikegate_cosim::verilator::{build, BuildRequest};
 use spikegate_cosim::{Backend, Pacing, Session};
 use spikegate_hdl::BuildOptions;
@@ -633,6 +635,129 @@ fn quiet_stretches_run_in_the_shim_change_nothing() {
                 .run_observed(sample, &mut pacing.for_sample(s), &mut |_, _, _| {})
                 .expect("runs");
             assert_eq!(fast, slow, "{what}, P = {pe}, sample {s}");
+        }
+    }
+}
+
+/// A host that keeps the protocol of docs/hardware.md, section 3, and
+/// otherwise does what it likes: `start` at any time (abandoning the
+/// sample), an occasional `reset`, each step's spikes in random order with
+/// random gaps, the output stalled at random.
+struct RestlessHost {
+    rng: SplitMix64,
+    inputs: usize,
+    steps: u32,
+    /// The current sample's beats (neuron, end of step) and the next one.
+    beats: Vec<(u16, bool)>,
+    next: usize,
+    /// A beat offered and not yet taken (it must be held).
+    offered: bool,
+}
+
+impl RestlessHost {
+    fn new(seed: u64, inputs: usize, steps: u32) -> Self {
+        RestlessHost {
+            rng: SplitMix64::new(seed),
+            inputs,
+            steps,
+            beats: Vec::new(),
+            next: 0,
+            offered: false,
+        }
+    }
+
+    fn new_sample(&mut self) {
+        self.beats.clear();
+        self.next = 0;
+        self.offered = false;
+        for _ in 0..self.steps {
+            let mut spikes: Vec<u16> = (0..self.inputs as u16)
+                .filter(|_| self.rng.chance(0.4))
+                .collect();
+            for i in (1..spikes.len()).rev() {
+                spikes.swap(i, self.rng.below(i + 1));
+            }
+            self.beats.extend(spikes.into_iter().map(|n| (n, false)));
+            self.beats.push((0, true));
+        }
+    }
+
+    /// This cycle's inputs; `power_on_reset` forces a reset.
+    fn drive(&mut self, power_on_reset: bool) -> Inputs {
+        let reset = power_on_reset || self.rng.chance(0.001);
+        let start = !reset && self.rng.chance(0.004);
+        if reset || start {
+            self.new_sample();
+            // No beat in a reset or start cycle; the sample begins after.
+            return Inputs {
+                reset,
+                start,
+                in_neuron: self.rng.below(self.inputs) as u16,
+                out_ready: self.rng.chance(0.5),
+                ..Inputs::default()
+            };
+        }
+        let beat = self.beats.get(self.next).copied();
+        let offer = beat.is_some() && (self.offered || self.rng.chance(0.7));
+        let (neuron, eos) = beat.unwrap_or((0, false));
+        self.offered = offer;
+        Inputs {
+            in_valid: offer,
+            in_eos: eos,
+            in_neuron: neuron,
+            out_ready: self.rng.chance(0.7),
+            ..Inputs::default()
+        }
+    }
+
+    /// What the cycle's outputs did to the host's beat.
+    fn saw(&mut self, inputs: &Inputs, outputs: &Outputs) {
+        if inputs.in_valid && outputs.in_ready {
+            self.next += 1;
+            self.offered = false;
+        }
+    }
+}
+
+/// The Verilator harness (`verilator/harness.rs`) registers the inputs and
+/// loads them at power-on without an edge: from the very first cycle, with
+/// or without a reset first, and under a restless host, every output
+/// agrees with rust-hdl's on every cycle, so no output is read before its
+/// cycle has settled and no input reaches the design a cycle late.
+#[test]
+fn the_harness_is_exact_from_power_on_under_a_restless_host() {
+    if !verilator_present("cosim harness from power-on") {
+        return;
+    }
+    let mut designs: Vec<(String, ValidNetwork, usize)> = Vec::new();
+    for (name, pe) in [("ttfs", 1), ("delays", 2), ("adlif", 1)] {
+        designs.push((format!("golden/{name}"), load_golden(name).network, pe));
+    }
+    for seed in 0..2u64 {
+        let mut rng = SplitMix64::new(0x4a2e_0000 + seed);
+        let network = random_hardware_network_up_to(&mut rng, 23, 19, 8);
+        designs.push((format!("random design {seed}"), network, 2 + seed as usize));
+    }
+    for (what, network, pe) in designs {
+        let opts = options(pe, BackendChoice::Verilator, false, Pacing::default());
+        let prepared = prepare(&network, &opts).unwrap_or_else(|e| panic!("{what}: {e:#}"));
+        let library = prepared.library.as_ref().expect("a Verilator library");
+        let info = &prepared.info;
+        for run in 0..4u64 {
+            let seed = 0x5eed_0000 + run;
+            let mut host = RestlessHost::new(seed, info.inputs, info.time_steps);
+            let mut pair = Lockstep::new(
+                library.instantiate(None).expect("a model"),
+                RustHdl::new(&prepared.plan),
+            );
+            let mut outputs = Outputs::with_taps(info.tap_count());
+            for cycle in 0..5_000u32 {
+                // Even runs begin with a reset, odd ones at power-on.
+                let inputs = host.drive(run % 2 == 0 && cycle == 0);
+                pair.cycle(&inputs, &mut outputs)
+                    .unwrap_or_else(|e| panic!("{what}, P = {pe}, seed {seed:#x}: {e}"));
+                host.saw(&inputs, &outputs);
+            }
         }
     }
 }
