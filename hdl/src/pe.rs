@@ -84,13 +84,25 @@ pub fn apply(core: &CorePlan, op: u64, s: &LaneState, input: LaneInput) -> (Lane
         op::ACCUMULATE => {
             let mut next = s.clone();
             let target = ((input.slot + input.delay) % slots) as usize;
-            next.acc[target] += input.weight;
+            // The slot keeps its low `A` bits, as the neuron memory does.
+            // A protocol-keeping host never carries it further (A holds
+            // every partial sum of one step, docs/hardware.md, section 4);
+            // a host that sends a spike twice in one step can, and the
+            // model then wraps where the hardware does.
+            next.acc[target] = wrap(next.acc[target] + input.weight, core.lane.acc);
             (next, false)
         }
         op::SWEEP => sweep(core, s, input),
         op::CLEAR => (LaneState::zero(slots), false),
         _ => (s.clone(), false),
     }
+}
+
+/// `z` reduced to a `bits`-bit two's-complement value (its low bits,
+/// sign-extended).
+fn wrap(z: i64, bits: u32) -> i64 {
+    let unused = 64 - bits.min(64);
+    (z << unused) >> unused
 }
 
 /// `D(z)` of docs/semantics.md; an absent decay holds the value.
@@ -540,4 +552,18 @@ pub fn verilog(core: &CorePlan) -> String {
         wt = ww - 1,
         lbt = lb - 1,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wrap_keeps_the_low_bits_as_a_signed_value() {
+        assert_eq!(wrap(127 + 1, 8), -128);
+        assert_eq!(wrap(-128 - 1, 8), 127);
+        assert_eq!(wrap(-5, 8), -5);
+        assert_eq!(wrap(i64::MIN, 64), i64::MIN);
+        assert_eq!(wrap(3, 2), -1);
+    }
 }
