@@ -7,8 +7,9 @@ use anyhow::{bail, Context, Result};
 use crate::synth::WorkDir;
 
 /// Synthesises the design `files` (as `spikegate gen` writes them) with
-/// `synth_ecp5` in a temporary folder named after `tag`, and returns one
-/// line of its cell counts.
+/// `synth_ecp5 -abc9` (the mapping `spikegate synth` uses, docs/fpga.md)
+/// in a temporary folder named after `tag`, and returns one line of its
+/// cell counts.
 pub fn ecp5_report(tag: &str, files: &[(String, String)]) -> Result<String> {
     let work = WorkDir::new(None, tag, files)?;
     let out = Command::new("yosys")
@@ -16,7 +17,7 @@ pub fn ecp5_report(tag: &str, files: &[(String, String)]) -> Result<String> {
         .args([
             "-q",
             "-p",
-            "read_verilog spikegate_top.v; synth_ecp5 -top spikegate_top; tee -q -o stat.txt stat",
+            "read_verilog spikegate_top.v; synth_ecp5 -abc9 -top spikegate_top; tee -q -o stat.txt stat",
         ])
         .output()
         .context("cannot run yosys (install it with .ci/install-tools)")?;

@@ -38,7 +38,7 @@ pub struct Args {
     /// Processing elements per core.
     #[arg(long, default_value_t = 1)]
     pub pe: usize,
-    /// Also synthesise each design with yosys synth_ecp5.
+    /// Also synthesise each design with yosys synth_ecp5 -abc9.
     #[arg(long)]
     pub synth: bool,
 }

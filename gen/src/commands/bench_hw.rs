@@ -27,7 +27,7 @@ use crate::yosys::ecp5_report;
 /// of both layers against the reference model (exit 1 on any difference),
 /// and prints the measured cycles per sample beside the cycle formula's
 /// lower bound. With --synth, also synthesises each design with yosys
-/// (synth_ecp5) and prints its cells and block RAMs.
+/// (synth_ecp5 -abc9) and prints its cells and block RAMs.
 #[derive(clap::Args)]
 pub struct Args {
     /// Processing elements per core to measure.
@@ -45,7 +45,7 @@ pub struct Args {
     /// Seed of the network and inputs.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Also run yosys synth_ecp5 on each design (minutes each).
+    /// Also run yosys synth_ecp5 -abc9 on each design (minutes each).
     #[arg(long)]
     pub synth: bool,
 }
