@@ -778,3 +778,84 @@ fn the_harness_is_exact_from_power_on_under_a_restless_host() {
         }
     }
 }
+
+/// The ports declared in `verilog`'s module `module`: (direction, name,
+/// width), from declarations such as `input wire  [15:0] in_neuron`.
+fn ports_of(verilog: &str, module: &str) -> Vec<(String, String, u32)> {
+    let start = verilog
+        .find(&format!("module {module}("))
+        .unwrap_or_else(|| panic!("no module {module}"));
+    let body = &verilog[start..];
+    let body = &body[..body.find("endmodule").expect("endmodule")];
+    body.split([',', ';', '(', ')', '\n'])
+        .filter_map(|decl| {
+            let words: Vec<&str> = decl.split_whitespace().collect();
+            let direction = *words.first()?;
+            if direction != "input" && direction != "output" {
+                return None;
+            }
+            let name = words.last()?.to_string();
+            let width = words
+                .iter()
+                .find_map(|w| {
+                    w.strip_prefix('[')?
+                        .strip_suffix(":0]")?
+                        .parse::<u32>()
+                        .ok()
+                })
+                .map_or(1, |msb| msb + 1);
+            Some((direction.to_string(), name, width))
+        })
+        .collect()
+}
+
+/// The Verilator harness declares its ports by hand; Verilator would only
+/// warn (not fail) on a width that differs from the design's. So every
+/// port of `spikegate_top`, with and without taps, must have its
+/// counterpart in the harness with the same direction and width (an input
+/// `x` as `next_x`).
+#[test]
+fn the_harness_ports_are_the_designs() {
+    use spikegate_cosim::verilator::harness;
+    let mut tapped = 0;
+    for (name, pe, taps) in [
+        ("ttfs", 1, false),
+        ("lif_shift", 3, true),
+        ("delays", 2, true),
+    ] {
+        let case = load_golden(name);
+        let build = BuildOptions {
+            pe,
+            taps,
+            ..BuildOptions::default()
+        };
+        let out = generate(&case.network, build, None).expect("generates");
+        let verilog = &out
+            .files
+            .iter()
+            .find(|(n, _)| n == "spikegate_top.v")
+            .expect("the top's file")
+            .1;
+        let mut design = ports_of(verilog, "spikegate_top");
+        let tap_count = design
+            .iter()
+            .filter(|p| p.1.starts_with("tap") && p.1.ends_with("_valid"))
+            .count();
+        tapped += tap_count;
+        let mut wrapped: Vec<_> = ports_of(&harness::source(tap_count), "sg_harness")
+            .into_iter()
+            .map(|(d, n, w)| {
+                (
+                    d,
+                    n.strip_prefix("next_").map_or(n.clone(), str::to_string),
+                    w,
+                )
+            })
+            .collect();
+        design.sort();
+        wrapped.sort();
+        assert!(design.len() > 10, "golden/{name}: parsed {design:?}");
+        assert_eq!(design, wrapped, "golden/{name}, taps {taps}");
+    }
+    assert!(tapped > 0, "no case had a tapped layer");
+}
