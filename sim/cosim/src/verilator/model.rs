@@ -40,6 +40,7 @@ struct SgOutputs {
 
 type NewFn = unsafe extern "C" fn(*const c_char) -> *mut c_void;
 type FreeFn = unsafe extern "C" fn(*mut c_void);
+type TwoEvalsFn = unsafe extern "C" fn(*mut c_void);
 type CycleFn = unsafe extern "C" fn(*mut c_void, *const SgInputs, *mut SgOutputs, *mut u32, u8);
 type AbiFn = unsafe extern "C" fn() -> u32;
 type DumpFn = unsafe extern "C" fn();
@@ -51,6 +52,7 @@ pub struct VerilatorLibrary {
     library: Arc<Library>,
     new: NewFn,
     free: FreeFn,
+    two_evals: TwoEvalsFn,
     cycle: CycleFn,
     run_quiet: RunQuietFn,
     dump_profile: Option<DumpFn>,
@@ -95,6 +97,9 @@ impl VerilatorLibrary {
             let free = *library
                 .get::<FreeFn>(b"sg_free\0")
                 .map_err(|e| err(e.to_string()))?;
+            let two_evals = *library
+                .get::<TwoEvalsFn>(b"sg_two_evals\0")
+                .map_err(|e| err(e.to_string()))?;
             let cycle = *library
                 .get::<CycleFn>(b"sg_cycle\0")
                 .map_err(|e| err(e.to_string()))?;
@@ -109,6 +114,7 @@ impl VerilatorLibrary {
                 library: Arc::new(library),
                 new,
                 free,
+                two_evals,
                 cycle,
                 run_quiet,
                 dump_profile,
@@ -174,6 +180,7 @@ impl VerilatorLibrary {
         Ok(Verilator {
             _library: Arc::clone(&self.library),
             free: self.free,
+            two_evals_fn: self.two_evals,
             cycle_fn: self.cycle,
             run_quiet_fn: self.run_quiet,
             handle,
@@ -190,6 +197,7 @@ impl VerilatorLibrary {
 pub struct Verilator {
     _library: Arc<Library>,
     free: FreeFn,
+    two_evals_fn: TwoEvalsFn,
     cycle_fn: CycleFn,
     run_quiet_fn: RunQuietFn,
     handle: *mut c_void,
@@ -212,6 +220,15 @@ impl Drop for Verilator {
 }
 
 impl Verilator {
+    /// Makes every cycle of this instance evaluate with the clock low
+    /// before its edge, as it does on a Verilator whose edge detector the
+    /// shim does not know ([`VerilatorLibrary::single_eval`] false), so
+    /// that the tests cover that path on any Verilator.
+    pub fn take_two_evals(&mut self) {
+        // SAFETY: `handle` is live; the call only clears a flag of it.
+        unsafe { (self.two_evals_fn)(self.handle) }
+    }
+
     fn drive(&mut self, inputs: &Inputs) {
         self.inputs = SgInputs {
             reset: inputs.reset.into(),

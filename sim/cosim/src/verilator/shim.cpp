@@ -64,6 +64,8 @@ struct SgModel {
     // Harness builds: whether the first cycle has run (it has no edge
     // before it; its inputs enter the registers at the first eval).
     bool started = false;
+    // Whether a cycle takes one eval (see SgEdge); sg_two_evals clears it.
+    bool one_eval = Edge::known;
 #if SG_TRACE
     VerilatedVcdC *vcd = nullptr;
 #endif
@@ -98,6 +100,11 @@ SG_EXPORT uint32_t sg_abi(void) { return SG_ABI; }
 // 1 when a cycle takes one eval: a harness build whose Verilator's edge
 // detector the shim knows.
 SG_EXPORT uint32_t sg_single_eval(void) { return Edge::known && !SG_TRACE; }
+
+// Makes every cycle of `model` evaluate with the clock low before its
+// edge, as on a Verilator whose edge detector the shim does not know (so
+// that this path can be tested anywhere).
+SG_EXPORT void sg_two_evals(void *p) { static_cast<SgModel *>(p)->one_eval = false; }
 
 SG_EXPORT void *sg_new(const char *vcd_path) {
     SgModel *m = new SgModel();
@@ -141,7 +148,7 @@ static inline void sg_harness_cycle(SgModel *m, SgOutputs *out, uint32_t *taps) 
         m->started = true;
         t->clock = 0;
         t->eval();
-    } else if (Edge::known) {
+    } else if (m->one_eval) {
         t->clock = 1;
         Edge::mark_low(t->rootp);
         if (Vsg_harness___024root___eval) {

@@ -9,6 +9,7 @@
 //!                uint32_t *taps, uint8_t dump);
 //! uint32_t sg_abi(void);                   // SHIM_ABI
 //! uint32_t sg_single_eval(void);           // 1: one eval a cycle
+//! void  sg_two_evals(void *model);         // this model: two evals a cycle
 //! uint32_t sg_run_quiet(void *model, const SgInputs *in, uint32_t max,
 //!                       SgOutputs *out, uint32_t *taps);  // cycles run
 //! void  sg_profile_dump(void);             // profile-generating builds only
@@ -31,7 +32,7 @@
 //! compare every output on every cycle with rust-hdl.
 
 /// Version of the C ABI; a library whose `sg_abi` differs is rebuilt.
-pub const SHIM_ABI: u32 = 5;
+pub const SHIM_ABI: u32 = 6;
 
 /// The shim's C++ with its placeholders.
 const TEMPLATE: &str = include_str!("shim.cpp");
