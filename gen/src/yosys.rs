@@ -27,7 +27,7 @@ pub fn ecp5_report(tag: &str, files: &[(String, String)]) -> Result<String> {
     let stat = std::fs::read_to_string(work.path().join("stat.txt"))?;
     let count = |cell: &str| cell_count(&stat, cell);
     Ok(format!(
-        "ECP5 (yosys): {} cells: LUT4 {}, TRELLIS_FF {}, CCU2C {}, DP16KD {}, MULT18X18D {}, TRELLIS_DPR16X4 {}",
+        "ECP5 (yosys -abc9): {} cells: LUT4 {}, TRELLIS_FF {}, CCU2C {}, DP16KD {}, MULT18X18D {}, TRELLIS_DPR16X4 {}",
         count("Number"),
         count("LUT4"),
         count("TRELLIS_FF"),
