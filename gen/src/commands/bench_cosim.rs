@@ -23,9 +23,9 @@ use crate::cosim::{prepare, run_all, BackendChoice, CosimOptions, Prepared};
 /// profile guidance (`cosim --pgo`). Each is timed in ROUNDS interleaved
 /// rounds of at least SECONDS (the sample set is repeated as needed) and
 /// the median round is reported (each ratio is the median of the rounds'
-/// ratios), which keeps the figures steady on a shared machine. Then the profile-guided build runs on all cores. Every
-/// sample is checked against the reference model; any mismatch fails the
-/// command.
+/// ratios), which keeps the figures steady on a shared machine. Then the
+/// profile-guided build runs on all cores. Every sample is checked against
+/// the reference model; any mismatch fails the command.
 #[derive(clap::Args)]
 pub struct Args {
     /// Distinct samples per network.

@@ -91,9 +91,9 @@ pub struct Args {
     #[arg(long)]
     pub threads: Option<usize>,
     /// Compile the Verilated model a second time with gcc's profile of a
-    /// training run on this run's first samples: 1.05 to 1.17x faster
+    /// training run on this run's first samples: up to 1.06x faster
     /// simulation on the benchmark networks, for about three times the
-    /// build time (cached like any build). Worth it for long runs.
+    /// build time (cached like any build). Worth it only for long runs.
     #[arg(long)]
     pub pgo: bool,
     /// Print only the summary, not a line per sample.

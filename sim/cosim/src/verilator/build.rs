@@ -2,8 +2,9 @@
 //!
 //! The cache key is a hash of everything that decides the library: the
 //! Verilog, every memory image, the shim, the harness, the Verilator
-//! version and the build flags. An entry is a folder `<cache>/verilator/<key>/` holding the
-//! sources it was built from and `libspikegate_cosim.so`; a hit is
+//! version and the build flags. An entry is a folder
+//! `<cache>/verilator/<key>/` holding the sources it was built from and
+//! `libspikegate_cosim.so`; a hit is
 //! confirmed by comparing the stored Verilog with the new one, so a hash
 //! collision can only cost a rebuild. Entries are built in a staging
 //! folder and renamed into place, so concurrent builds of one design (test

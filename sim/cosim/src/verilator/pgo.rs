@@ -1,9 +1,10 @@
 //! Profile-guided builds: the model compiled once with gcc's profile
 //! counters, run on a training workload, and compiled again with the
 //! profile. On the benchmark networks that makes the Verilator back end
-//! 1.05 to 1.17 times faster (docs/cosim.md, section 5), for one more
-//! compile and a training run (about 14 s in all against 5 s); the result
-//! is cached like any other build.
+//! 1.0 to 1.06 times faster (docs/cosim.md, section 5; more before the
+//! harness halved the logic a cycle runs), for one more compile and a
+//! training run (about 14 s in all against 5 s); the result is cached like
+//! any other build.
 //!
 //! The training workload is the run's own first samples where it has any
 //! (`cosim --pgo`), else a seeded synthetic one. Only speed depends on it:

@@ -196,11 +196,15 @@ SG_EXPORT void sg_cycle(void *p, const SgInputs *in, SgOutputs *out, uint32_t *t
 // start cycle, and any cycle of a waveform build, runs alone.
 SG_EXPORT uint32_t sg_run_quiet(void *p, const SgInputs *in, uint32_t max, SgOutputs *out,
                                 uint32_t *taps) {
-    if (SG_TRACE || in->reset || in->start) {
+#if SG_TRACE
+    (void)max;
+    sg_cycle(p, in, out, taps, 0);
+    return 1;
+#else
+    if (in->reset || in->start) {
         sg_cycle(p, in, out, taps, 0);
         return 1;
     }
-#if !SG_TRACE
     SgModel *m = static_cast<SgModel *>(p);
     sg_drive(m->top, in);
     for (uint32_t n = 1;; n++) {
@@ -210,9 +214,6 @@ SG_EXPORT uint32_t sg_run_quiet(void *p, const SgInputs *in, uint32_t max, SgOut
         bool event = (in->in_valid && out->in_ready) || out->out_valid || out->done || tapped;
         if (event || n >= max) return n;
     }
-#else
-    (void)max;
-    return 1;
 #endif
 }
 
