@@ -2,9 +2,7 @@
 //! Verilog of the accelerator, its memory images, the board's constraint
 //! file and `manifest.json` — written completely or not at all.
 
-use std::path::{Path, PathBuf};
-
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
 use serde::Serialize;
 use spikegate_hdl::plan::{CorePlan, NEURON_BITS};
 use spikegate_hdl::verilog::{emit, TOP_MODULE};
@@ -37,6 +35,10 @@ pub struct Manifest {
     pub generator: String,
     /// Model name.
     pub model: String,
+    /// [`design_hash`] of the model and options the design was generated
+    /// from: `cosim --design` refuses a folder whose hash is not the
+    /// model's.
+    pub model_hash: String,
     /// Top-level module.
     pub top: &'static str,
     /// Time steps per sample.
@@ -227,6 +229,7 @@ pub fn generate(
         format: MANIFEST_FORMAT,
         generator: format!("spikegate {}", env!("CARGO_PKG_VERSION")),
         model: plan.name.clone(),
+        model_hash: design_hash(network, options, target)?,
         top: TOP_MODULE,
         time_steps: plan.time_steps,
         inputs: plan.inputs,
@@ -254,53 +257,35 @@ pub fn generate(
     Ok(Output { files, plan })
 }
 
-/// Writes `files` as the folder `out`: first into a temporary sibling,
-/// then renamed into place, so `out` is complete or untouched. An existing
-/// `out` is replaced only if it is an earlier spikegate output (it has a
-/// `manifest.json`).
-pub fn write_folder(out: &Path, files: &[(String, String)]) -> Result<()> {
-    if out.exists() && !out.join("manifest.json").is_file() {
-        bail!(
-            "{} exists and is not a spikegate output folder (no manifest.json); \
-             choose another --out or remove it",
-            out.display()
-        );
-    }
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent)
-        .with_context(|| format!("cannot create {}", parent.display()))?;
-    let name = out
-        .file_name()
-        .with_context(|| format!("{}: not a folder name", out.display()))?
-        .to_string_lossy()
-        .into_owned();
-    let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
-    let result = (|| -> Result<()> {
-        std::fs::create_dir(&staging)
-            .with_context(|| format!("cannot create {}", staging.display()))?;
-        for (file, text) in files {
-            let path = staging.join(file);
-            std::fs::write(&path, text)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-        }
-        if out.exists() {
-            let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-            std::fs::rename(out, &old)
-                .with_context(|| format!("cannot move the old {} aside", out.display()))?;
-            std::fs::rename(&staging, out)
-                .with_context(|| format!("cannot move the new output to {}", out.display()))?;
-            let _ = std::fs::remove_dir_all(&old);
-        } else {
-            std::fs::rename(&staging, out)
-                .with_context(|| format!("cannot move the new output to {}", out.display()))?;
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&staging);
-    }
-    result
+/// SHA-256 (hex) of everything that decides a design: the model's JSON
+/// (as parsed and validated, so formatting does not matter), the build
+/// options and the board.
+pub fn design_hash(
+    network: &ValidNetwork,
+    options: BuildOptions,
+    target: Option<&Target>,
+) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    hash.update(b"spikegate-design-hash/1\0");
+    hash.update(serde_json::to_vec(network.network())?);
+    hash.update(
+        format!(
+            "\0pe={};taps={};fifo_depth={};target={}",
+            options.pe,
+            options.taps,
+            options.fifo_depth,
+            target.map_or("none", |t| t.name)
+        )
+        .as_bytes(),
+    );
+    Ok(hash
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
+
+/// Writes `files` as the folder `out`, completely or not at all (moved to
+/// [`crate::output`], which owns every write of spikegate's outputs).
+pub use crate::output::write_folder;
