@@ -688,7 +688,7 @@ fn cosim_refuses_bad_pacing_and_mismatched_designs() {
 }
 
 fn fixture(name: &str) -> PathBuf {
-    root().join("../shared/fixtures/nir").join(name)
+    root().join("tests/fixtures/nir").join(name)
 }
 
 #[test]

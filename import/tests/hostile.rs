@@ -10,7 +10,7 @@ use spikegate_import::{import_nir, ImportOptions};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/fixtures/nir")
+        .join("../tests/fixtures/nir")
         .join(name)
 }
 

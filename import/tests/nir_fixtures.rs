@@ -1,5 +1,6 @@
-//! The real exporter files of ../shared/fixtures/nir/: the single-LIF graphs
-//! import, validate and simulate, the Norse trace is reproduced, and the
+//! The real exporter files of tests/fixtures/nir/ (vendored, with their
+//! origin and license in its README): the single-LIF graphs import,
+//! validate and simulate, the Norse trace is reproduced, and the
 //! graphs spikegate cannot carry yet fail with the documented messages.
 
 use std::path::{Path, PathBuf};
@@ -10,7 +11,7 @@ use spikegate_sim::Reference;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/fixtures/nir")
+        .join("../tests/fixtures/nir")
         .join(name)
 }
 
@@ -291,4 +292,47 @@ fn report_of_the_documented_example() {
         s12.float_spikes.abs_diff(s12.int_spikes) * 4 <= s.float_spikes.abs_diff(s.int_spikes),
         "{s12:?}"
     );
+}
+
+#[test]
+fn fixtures_are_vendored_in_the_repository_with_origin_and_license() {
+    // A user's clone has no sibling `shared/` folder: every fixture the
+    // tests read must sit inside the repository, and its README must say
+    // where each file came from and under which license.
+    let dir = fixture("");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .canonicalize()
+        .expect("workspace root");
+    let dir = dir.canonicalize().expect("tests/fixtures/nir exists");
+    assert!(
+        dir.starts_with(&root),
+        "{} is outside {}",
+        dir.display(),
+        root.display()
+    );
+    let readme = std::fs::read_to_string(dir.join("README.md")).expect("README.md");
+    assert!(readme.contains("BSD 3-Clause License"), "license named");
+    assert!(
+        readme.contains("Copyright (c) 2023, NIR Team"),
+        "copyright kept"
+    );
+    for name in [
+        "lif_norse.nir",
+        "lif_norse.csv",
+        "lif_rockpool.nir",
+        "two_lif_neurons.nir",
+        "cnn_sinabs.nir",
+        "braille_noDelay_bias_zero.nir",
+        "braille_noDelay_noBias_subtract.nir",
+    ] {
+        assert!(dir.join(name).is_file(), "{name} is vendored");
+        assert!(
+            readme
+                .lines()
+                .any(|l| l.starts_with(&format!("| {name} |")) && l.contains("BSD-3-Clause")),
+            "README gives the origin and license of {name}"
+        );
+    }
 }
