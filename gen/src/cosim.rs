@@ -20,12 +20,12 @@ use spikegate_cosim::{
     check_sample, DesignInfo, Mismatch, Pacing, SampleRun, Session, SessionError,
 };
 use spikegate_hdl::cycles::{activity, estimate, CycleEstimate};
-use spikegate_hdl::{plan, BuildOptions, HardwarePlan};
+use spikegate_hdl::{BuildOptions, HardwarePlan};
 use spikegate_model::{DecodedOutput, Spike, ValidNetwork};
 use spikegate_sim::decode::decode;
 use spikegate_sim::{Reference, Run};
 
-use crate::generate::{generate, write_folder};
+use crate::generate::{design_hash, generate, write_folder};
 
 /// Which simulation runs the hardware.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -43,6 +43,10 @@ pub struct CosimOptions {
     pub build: BuildOptions,
     /// A folder written by `spikegate gen` to use instead.
     pub design: Option<PathBuf>,
+    /// Run the `design` folder on Verilator even where its files differ
+    /// from what `spikegate gen` writes for the model (hand-edited
+    /// Verilog or images); its model hash must still be the model's.
+    pub allow_edited: bool,
     /// The back end; `None` picks Verilator when it is installed.
     pub backend: Option<BackendChoice>,
     /// Run Verilator and rust-hdl together, compared on every cycle.
@@ -64,6 +68,7 @@ impl CosimOptions {
         CosimOptions {
             build,
             design: None,
+            allow_edited: false,
             backend,
             lockstep: false,
             pacing: Pacing::default(),
@@ -106,27 +111,26 @@ pub struct Prepared {
 
 /// Generates or reads the design and prepares the back end.
 pub fn prepare(network: &ValidNetwork, options: &CosimOptions) -> Result<Prepared> {
+    let mut notes = Vec::new();
+    let mut edited_design = None;
     let (plan, design_dir, temp) = match &options.design {
         Some(dir) => {
             let manifest = Manifest::read(dir)?;
-            let net = network.network();
-            if manifest.inputs != net.inputs
-                || manifest.time_steps != net.time_steps
-                || manifest.cores.len() != net.layers.len()
-            {
-                bail!(
-                    "{}: the design has {} inputs, {} steps and {} layers; the model has {}, {} \
-                     and {}: generate the design from this model",
-                    dir.display(),
-                    manifest.inputs,
-                    manifest.time_steps,
-                    manifest.cores.len(),
-                    net.inputs,
-                    net.time_steps,
-                    net.layers.len()
-                );
+            let (plan, edited) = verify_design(dir, &manifest, network)?;
+            if let Some(file) = edited {
+                if !options.allow_edited {
+                    bail!(
+                        "{}: differs from what spikegate gen writes for this model (edited or \
+                         damaged); regenerate the folder from this model with `spikegate gen \
+                         MODEL --out {}`, or pass --allow-edited-design to co-simulate it as it \
+                         is on Verilator",
+                        file.display(),
+                        dir.display()
+                    );
+                }
+                edited_design = Some(file);
             }
-            (plan(network, manifest.options())?, dir.clone(), None)
+            (plan, dir.clone(), None)
         }
         None => {
             let output = generate(network, options.build, None)?;
@@ -140,7 +144,6 @@ pub fn prepare(network: &ValidNetwork, options: &CosimOptions) -> Result<Prepare
         }
     };
     let info = DesignInfo::from_plan(&plan);
-    let mut notes = Vec::new();
     let backend = match options.backend {
         Some(b) => b,
         None => match verilator::build::verilator_version() {
@@ -154,6 +157,21 @@ pub fn prepare(network: &ValidNetwork, options: &CosimOptions) -> Result<Prepare
             }
         },
     };
+    if let Some(file) = edited_design {
+        if backend != BackendChoice::Verilator {
+            bail!(
+                "{}: differs from what spikegate gen writes for this model, and the rusthdl back \
+                 end simulates the generated design, not the folder: an edited design needs \
+                 `--backend verilator`",
+                file.display()
+            );
+        }
+        notes.push(format!(
+            "{} differs from what spikegate gen writes for this model; co-simulating the folder \
+             as it is",
+            file.display()
+        ));
+    }
     if options.lockstep && backend != BackendChoice::Verilator {
         bail!("--lockstep runs Verilator beside rust-hdl: it needs `--backend verilator`");
     }
@@ -186,6 +204,59 @@ pub fn prepare(network: &ValidNetwork, options: &CosimOptions) -> Result<Prepare
         pacing: options.pacing,
         threads: options.threads.max(1),
     })
+}
+
+/// Proves that the folder `dir` was generated for `network` with the
+/// manifest's options (its recorded model hash is the model's), and finds
+/// the first of its files that is not byte for byte the one `spikegate gen`
+/// writes now, if any. Returns the plan the back ends run and that file.
+pub fn verify_design(
+    dir: &Path,
+    manifest: &Manifest,
+    network: &ValidNetwork,
+) -> Result<(HardwarePlan, Option<PathBuf>)> {
+    let regenerate = format!(
+        "regenerate it from this model with `spikegate gen MODEL --out {}`",
+        dir.display()
+    );
+    let target = match &manifest.target {
+        Some(name) => Some(
+            crate::targets::find(name)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", dir.join("manifest.json").display()))?,
+        ),
+        None => None,
+    };
+    let options = manifest.options();
+    let Some(recorded) = &manifest.model_hash else {
+        bail!(
+            "{}: the manifest records no model hash (an older spikegate wrote it), so nothing \
+             proves the design belongs to this model; {regenerate}",
+            dir.display()
+        );
+    };
+    let hash = design_hash(network, options, target)?;
+    if *recorded != hash {
+        bail!(
+            "{}: the design was generated from another model or with other options (its model \
+             hash is {recorded}; this model with --pe {} --fifo-depth {}{} gives {hash}); \
+             {regenerate}",
+            dir.display(),
+            options.pe,
+            options.fifo_depth,
+            if options.taps { " --taps" } else { "" },
+        );
+    }
+    let output = generate(network, options, target)?;
+    let mut edited = None;
+    for (name, content) in &output.files {
+        let path = dir.join(name);
+        let found = std::fs::read(&path)
+            .with_context(|| format!("{}: cannot read this file of the design", path.display()))?;
+        if found != content.as_bytes() && edited.is_none() {
+            edited = Some(path);
+        }
+    }
+    Ok((output.plan, edited))
 }
 
 /// One sample's result.

@@ -35,6 +35,10 @@ pub struct Manifest {
     pub generator: String,
     /// Model name.
     pub model: String,
+    /// [`design_hash`] of the model and options the design was generated
+    /// from: `cosim --design` refuses a folder whose hash is not the
+    /// model's.
+    pub model_hash: String,
     /// Top-level module.
     pub top: &'static str,
     /// Time steps per sample.
@@ -225,6 +229,7 @@ pub fn generate(
         format: MANIFEST_FORMAT,
         generator: format!("spikegate {}", env!("CARGO_PKG_VERSION")),
         model: plan.name.clone(),
+        model_hash: design_hash(network, options, target)?,
         top: TOP_MODULE,
         time_steps: plan.time_steps,
         inputs: plan.inputs,
@@ -250,6 +255,31 @@ pub fn generate(
     let text = spikegate_model::json_text::to_text(&manifest)?;
     files.push(("manifest.json".into(), text));
     Ok(Output { files, plan })
+}
+
+/// SHA-256 (hex) of everything that decides a design: the model's JSON
+/// (as parsed and validated, so formatting does not matter), the build
+/// options and the board.
+pub fn design_hash(
+    network: &ValidNetwork,
+    options: BuildOptions,
+    target: Option<&Target>,
+) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    hash.update(b"spikegate-design-hash/1\0");
+    hash.update(serde_json::to_vec(network.network())?);
+    hash.update(
+        format!(
+            "\0pe={};taps={};fifo_depth={};target={}",
+            options.pe,
+            options.taps,
+            options.fifo_depth,
+            target.map_or("none", |t| t.name)
+        )
+        .as_bytes(),
+    );
+    Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Writes `files` as the folder `out`, completely or not at all (moved to

@@ -73,12 +73,26 @@ impl ValidNetwork {
     /// layer `index` can take in one step (weights of all synapses that can
     /// deliver together, plus bias).
     pub fn input_range(&self, index: usize) -> (i64, i64) {
+        self.sum_ranges(index).1
+    }
+
+    /// The smallest and largest partial sum of arriving weights into any
+    /// neuron of layer `index` in one step, before the bias enters: whatever
+    /// the arrival order, every partial sum lies between the sum of the
+    /// neuron's negative weights and the sum of its positive ones.
+    pub fn partial_sum_range(&self, index: usize) -> (i64, i64) {
+        self.sum_ranges(index).0
+    }
+
+    /// The partial-sum range and the input range (with bias) of layer
+    /// `index`, in one pass over its weights.
+    fn sum_ranges(&self, index: usize) -> ((i64, i64), (i64, i64)) {
         let layer = &self.network.layers[index];
-        // Per neuron: the bias plus every negative (positive) weight, since
-        // each synapse delivers at most one spike per step. Sums are bounded
-        // by MAX_SYNAPSES * 2^31 < 2^58, so i64 holds them.
-        let mut neg = layer.bias.clone().unwrap_or_else(|| vec![0; layer.size]);
-        let mut pos = neg.clone();
+        // Per neuron: every negative (positive) weight, since each synapse
+        // delivers at most one spike per step. Sums are bounded by
+        // MAX_SYNAPSES * 2^31 < 2^58, so i64 holds them and the bias.
+        let mut neg = vec![0i64; layer.size];
+        let mut pos = vec![0i64; layer.size];
         for row in &layer.weights {
             for (i, &w) in row.iter().enumerate() {
                 if w < 0 {
@@ -88,16 +102,29 @@ impl ValidNetwork {
                 }
             }
         }
-        let lo = neg.iter().copied().min().unwrap_or(0);
-        let hi = pos.iter().copied().max().unwrap_or(0);
-        (lo, hi)
+        let bias = |i: usize| layer.bias.as_ref().map_or(0, |b| b[i]);
+        let mut partial = (0, 0);
+        let mut with_bias = (i64::MAX, i64::MIN);
+        for i in 0..layer.size {
+            partial = (partial.0.min(neg[i]), partial.1.max(pos[i]));
+            with_bias = (
+                with_bias.0.min(neg[i] + bias(i)),
+                with_bias.1.max(pos[i] + bias(i)),
+            );
+        }
+        if layer.size == 0 {
+            with_bias = (0, 0);
+        }
+        (partial, with_bias)
     }
 
     /// Width of the accumulator that holds layer `index`'s synaptic input
-    /// for every possible set of arriving spikes, without overflow.
+    /// for every possible set of arriving spikes, without overflow: every
+    /// partial sum of the weights arriving in a step, and that sum plus the
+    /// bias (`docs/semantics.md` section 3).
     pub fn accumulator_width(&self, index: usize) -> u32 {
-        let (lo, hi) = self.input_range(index);
-        width_for_range(lo, hi)
+        let ((plo, phi), (lo, hi)) = self.sum_ranges(index);
+        width_for_range(plo.min(lo), phi.max(hi))
     }
 }
 

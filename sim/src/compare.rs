@@ -1,9 +1,57 @@
 //! Comparing run results spike by spike: the checker of the proof.
+//!
+//! A result file is compared field by field: its format, model name, time
+//! steps, sample count, and per sample every layer's name, neuron count and
+//! spike list, and the decoded output. Spike lists are compared as the
+//! sorted sequences the format requires ([`check_sorted`]), so `sim` and
+//! `cosim` agree on what counts as equal.
 
-use spikegate_model::ResultFile;
+use spikegate_model::{LayerSpikes, ResultFile, SampleResult, Spike, RESULT_FORMAT};
 
-/// The first place where `actual` differs from `expected`, in words.
+/// The first place where `actual` differs from `expected`, in words naming
+/// sample, layer, step and neuron; every layer is compared.
 pub fn first_difference(expected: &ResultFile, actual: &ResultFile) -> Option<String> {
+    first_difference_in(expected, actual, &|_| true)
+}
+
+/// As [`first_difference`], comparing only the spikes of the layers for
+/// which `observed` holds (a design without taps shows only its last
+/// layer); names and neuron counts of every layer are still compared.
+pub fn first_difference_in(
+    expected: &ResultFile,
+    actual: &ResultFile,
+    observed: &dyn Fn(usize) -> bool,
+) -> Option<String> {
+    if let Some(d) = header_difference(expected, actual) {
+        return Some(d);
+    }
+    for (s, (e, a)) in expected.samples.iter().zip(&actual.samples).enumerate() {
+        if let Some(d) = sample_difference(e, a, observed) {
+            return Some(format!("sample {s}{d}"));
+        }
+    }
+    None
+}
+
+fn header_difference(expected: &ResultFile, actual: &ResultFile) -> Option<String> {
+    if expected.format != actual.format {
+        return Some(format!(
+            "format `{}`, expected `{}`",
+            actual.format, expected.format
+        ));
+    }
+    if expected.model != actual.model {
+        return Some(format!(
+            "model `{}`, expected `{}`",
+            actual.model, expected.model
+        ));
+    }
+    if expected.time_steps != actual.time_steps {
+        return Some(format!(
+            "time_steps {}, expected {}",
+            actual.time_steps, expected.time_steps
+        ));
+    }
     if expected.samples.len() != actual.samples.len() {
         return Some(format!(
             "expected {} samples, got {}",
@@ -11,42 +59,135 @@ pub fn first_difference(expected: &ResultFile, actual: &ResultFile) -> Option<St
             actual.samples.len()
         ));
     }
-    for (s, (e, a)) in expected.samples.iter().zip(&actual.samples).enumerate() {
-        if e.layers.len() != a.layers.len() {
-            return Some(format!(
-                "sample {s}: expected {} layers, got {}",
-                e.layers.len(),
-                a.layers.len()
+    None
+}
+
+/// The difference within one sample, as a suffix to "sample N".
+fn sample_difference(
+    e: &SampleResult,
+    a: &SampleResult,
+    observed: &dyn Fn(usize) -> bool,
+) -> Option<String> {
+    if e.layers.len() != a.layers.len() {
+        return Some(format!(
+            ": expected {} layers, got {}",
+            e.layers.len(),
+            a.layers.len()
+        ));
+    }
+    for (l, (el, al)) in e.layers.iter().zip(&a.layers).enumerate() {
+        if let Some(d) = layer_difference(el, al, observed(l)) {
+            return Some(format!(", layer {l} ({}): {d}", al.name));
+        }
+    }
+    if e.output != a.output {
+        return Some(format!(
+            ": decoded output differs: expected {:?}, got {:?}",
+            e.output, a.output
+        ));
+    }
+    None
+}
+
+fn layer_difference(e: &LayerSpikes, a: &LayerSpikes, observed: bool) -> Option<String> {
+    if e.name != a.name {
+        return Some(format!("named `{}` in the expected file", e.name));
+    }
+    if e.neurons != a.neurons {
+        return Some(format!("{} neurons, expected {}", a.neurons, e.neurons));
+    }
+    if !observed || e.events == a.events {
+        return None;
+    }
+    Some(event_difference(&e.events, &a.events))
+}
+
+/// The earliest event present in one sorted list but not the other.
+fn event_difference(expected: &[Spike], actual: &[Spike]) -> String {
+    let missing = expected.iter().find(|x| actual.binary_search(x).is_err());
+    let extra = actual.iter().find(|x| expected.binary_search(x).is_err());
+    match (missing, extra) {
+        (Some(m), Some(x)) if x < m => {
+            format!("unexpected spike at step {}, neuron {}", x.step, x.neuron)
+        }
+        (Some(m), _) => format!("missing spike at step {}, neuron {}", m.step, m.neuron),
+        (None, Some(x)) => format!("unexpected spike at step {}, neuron {}", x.step, x.neuron),
+        // Both sorted and duplicate-free with the same members: equal.
+        (None, None) => "spike lists differ in order".to_owned(),
+    }
+}
+
+/// Checks that `file` can be compared with results of `network`: its format
+/// is a result file's, its model, time steps, layer count, layer names and
+/// neuron counts are the network's, and every spike list is sorted by
+/// `(step, neuron)` without duplicates and inside the layer and `T`.
+pub fn check_expected(
+    file: &ResultFile,
+    network: &spikegate_model::ValidNetwork,
+) -> Result<(), String> {
+    let net = network.network();
+    if file.format != RESULT_FORMAT {
+        return Err(format!("format `{}` is not {RESULT_FORMAT}", file.format));
+    }
+    if file.model != net.name {
+        return Err(format!(
+            "it holds results of model `{}`, not of `{}`",
+            file.model, net.name
+        ));
+    }
+    if file.time_steps != net.time_steps {
+        return Err(format!(
+            "time_steps is {}, the model has {}",
+            file.time_steps, net.time_steps
+        ));
+    }
+    for (s, sample) in file.samples.iter().enumerate() {
+        if sample.layers.len() != net.layers.len() {
+            return Err(format!(
+                "sample {s} has {} layers, the model has {}",
+                sample.layers.len(),
+                net.layers.len()
             ));
         }
-        for (l, (el, al)) in e.layers.iter().zip(&a.layers).enumerate() {
-            let (mut ee, mut ae) = (el.events.clone(), al.events.clone());
-            ee.sort_unstable();
-            ae.sort_unstable();
-            if ee == ae {
-                continue;
+        for (l, layer) in sample.layers.iter().enumerate() {
+            let at = format!("sample {s}, layer {l}");
+            let name = network.layer_name(l);
+            if layer.name != name {
+                return Err(format!(
+                    "{at}: named `{}`, the model's layer is `{name}`",
+                    layer.name
+                ));
             }
-            // The earliest event present in one list but not the other.
-            let missing = ee.iter().find(|x| ae.binary_search(x).is_err());
-            let extra = ae.iter().find(|x| ee.binary_search(x).is_err());
-            let what = match (missing, extra) {
-                (Some(m), Some(x)) if (x.step, x.neuron) < (m.step, m.neuron) => {
-                    format!("unexpected spike at step {}, neuron {}", x.step, x.neuron)
-                }
-                (Some(m), _) => format!("missing spike at step {}, neuron {}", m.step, m.neuron),
-                (None, Some(x)) => {
-                    format!("unexpected spike at step {}, neuron {}", x.step, x.neuron)
-                }
-                (None, None) => "events differ".to_owned(),
-            };
-            return Some(format!("sample {s}, layer {l} ({}): {what}", al.name));
+            let size = net.layers[l].size;
+            if layer.neurons != size {
+                return Err(format!(
+                    "{at} ({name}): neurons is {}, the layer has {size}",
+                    layer.neurons
+                ));
+            }
+            check_sorted(&layer.events, size, net.time_steps)
+                .map_err(|e| format!("{at} ({name}): {e}"))?;
         }
-        if e.output != a.output {
-            return Some(format!(
-                "sample {s}: decoded output differs: expected {:?}, got {:?}",
-                e.output, a.output
+    }
+    Ok(())
+}
+
+/// Checks that `events` are sorted by `(step, neuron)`, hold no duplicate,
+/// and lie in `0..steps` and `0..neurons`.
+pub fn check_sorted(events: &[Spike], neurons: usize, steps: u32) -> Result<(), String> {
+    for (k, e) in events.iter().enumerate() {
+        if e.step >= steps || e.neuron as usize >= neurons {
+            return Err(format!(
+                "event {k} [{}, {}] is outside {steps} steps and {neurons} neurons",
+                e.step, e.neuron
+            ));
+        }
+        if k > 0 && events[k - 1] >= *e {
+            return Err(format!(
+                "events {} and {k} are not sorted by step, then neuron, without duplicates",
+                k - 1
             ));
         }
     }
-    None
+    Ok(())
 }

@@ -354,6 +354,15 @@ fn a_corrupted_weight_is_reported_at_its_layer_step_and_neuron() {
 
     let mut opts = options(pe, BackendChoice::Verilator, false, Pacing::default());
     opts.design = Some(dir.clone());
+    // The folder is the original model's, with one image changed by hand.
+    let refused = prepare(&case.network, &opts)
+        .err()
+        .expect("an edited design is refused");
+    assert!(
+        format!("{refused:#}").contains("differs from what spikegate gen writes"),
+        "{refused:#}"
+    );
+    opts.allow_edited = true;
     let outcomes = cosim(
         &case.network,
         std::slice::from_ref(&input),
@@ -399,6 +408,7 @@ fn a_corrupted_weight_is_reported_at_its_layer_step_and_neuron() {
     };
     let mut args = cosim_args(&g("model.json"), &g("input.json"));
     args.design = Some(dir.clone());
+    args.allow_edited_design = true;
     args.backend = Some(BackendChoice::Verilator);
     args.vcd = Some(vcd.clone());
     let code = spikegate::commands::cosim::run(&args).expect("runs");
@@ -463,6 +473,7 @@ fn cosim_args(model: &Path, input: &Path) -> spikegate::commands::cosim::Args {
         report: None,
         expect: None,
         design: None,
+        allow_edited_design: false,
         pe: 1,
         fifo_depth: spikegate_hdl::plan::DEFAULT_FIFO_DEPTH,
         no_taps: false,

@@ -69,3 +69,130 @@ fn every_vector_tier_gives_the_same_result() {
         }
     }
 }
+
+/// A one-layer `if` network with 32-bit membrane and threshold whose
+/// weights, bias and threshold are given; every input spikes at step 0.
+fn wide_sum_case(
+    weight_width: u32,
+    weights: Vec<Vec<i64>>,
+    bias: Vec<i64>,
+    threshold: i64,
+) -> (spikegate_model::ValidNetwork, Vec<spikegate_model::Spike>) {
+    use spikegate_model::*;
+    let inputs = weights.len();
+    let size = bias.len();
+    let network = Network {
+        format: MODEL_FORMAT.to_owned(),
+        name: "wide-sum".to_owned(),
+        time_steps: 2,
+        inputs,
+        layers: vec![Layer {
+            name: None,
+            size,
+            widths: Widths {
+                weight: weight_width,
+                membrane: 32,
+                threshold: 32,
+                current: None,
+                adaptation: None,
+            },
+            neuron: Neuron::If,
+            threshold: Some(threshold),
+            reset: Some(Reset::Zero),
+            weights,
+            bias: Some(bias),
+            delays: None,
+        }],
+        output: Output {
+            decode: Decode::SpikeCount,
+        },
+    };
+    let input = (0..inputs as u32)
+        .map(|neuron| Spike { step: 0, neuron })
+        .collect();
+    (validate(network).unwrap(), input)
+}
+
+/// Checks step 0 of neuron 0 against the hand-worked `x` and spike, and the
+/// whole run against the naive implementation.
+fn assert_step0(network: &spikegate_model::ValidNetwork, input: &[spikegate_model::Spike], x: i64) {
+    let (run, trace) = Reference::new(network).run_traced(input).unwrap();
+    let row = trace.iter().find(|r| r.step == 0 && r.neuron == 0).unwrap();
+    assert_eq!(row.input, x, "the synaptic input is the exact sum");
+    assert!(row.spike, "x reaches the threshold, so the neuron fires");
+    let (spikes, output) = run_naive(network, input);
+    assert_eq!(run.layers, spikes);
+    assert_eq!(run.output, output);
+}
+
+#[test]
+fn two_largest_32_bit_weights_and_the_most_negative_bias_sum_exactly() {
+    // x = 2 (2^31 - 1) - 2^31 = 2^31 - 2; the partial sum 2^32 - 2 needs 33
+    // bits although x fits 32 (issue 15, item 1).
+    let max = (1i64 << 31) - 1;
+    let (network, input) = wide_sum_case(32, vec![vec![max], vec![max]], vec![-(1 << 31)], max - 1);
+    assert_eq!(network.accumulator_width(0), 33);
+    assert_step0(&network, &input, 2_147_483_646);
+}
+
+#[test]
+fn sixty_five_thousand_16_bit_weights_sum_past_32_bits_exactly() {
+    // 65,539 x 32767 = 2,147,516,413 > 2^31 - 1 before the bias -32768
+    // brings x back to 2,147,483,645.
+    let inputs = 65_539;
+    let (network, input) =
+        wide_sum_case(16, vec![vec![32767]; inputs], vec![-32768], 2_147_483_645);
+    assert!(network.accumulator_width(0) > 32);
+    assert_step0(&network, &input, 2_147_483_645);
+}
+
+#[test]
+fn sums_near_and_past_32_bits_equal_naive() {
+    // Weights near the 32-bit extremes, a few inputs, biases of the sign
+    // opposite to the weights: partial sums cross +-2^31 while x may not.
+    let mut past_32 = 0;
+    for seed in 0..cases() / 4 {
+        let mut rng = SplitMix64::new(seed ^ 0x3232);
+        let big = 1i64 << 31;
+        let near_max = |rng: &mut SplitMix64| big - 1 - rng.range(0, 1 << 20);
+        // Mostly excitatory with an inhibiting bias, or the mirror image.
+        let sign = if rng.chance(0.5) { 1 } else { -1 };
+        // Half the cases: two inputs of one sign, so the partial sum passes
+        // 32 bits while the biased total fits; else a mix of signs.
+        let pair = rng.chance(0.5);
+        let inputs = if pair { 2 } else { 1 + rng.below(6) };
+        let size = 1 + rng.below(4);
+        let weight = |rng: &mut SplitMix64| {
+            let flip = !pair && rng.chance(0.2);
+            sign * near_max(rng) * if flip { -1 } else { 1 }
+        };
+        let weights: Vec<Vec<i64>> = (0..inputs)
+            .map(|_| (0..size).map(|_| weight(&mut rng)).collect())
+            .collect();
+        let bias = (0..size)
+            .map(|_| {
+                let b = near_max(&mut rng);
+                if sign > 0 {
+                    -b - 1
+                } else {
+                    b
+                }
+            })
+            .collect();
+        let threshold = rng.range(1, big - 1);
+        let (network, _) = wide_sum_case(32, weights, bias, threshold);
+        let (lo, hi) = network.input_range(0);
+        if network.accumulator_width(0) > spikegate_model::width::width_for_range(lo, hi) {
+            past_32 += 1;
+        }
+        let input = random_input(&mut rng, inputs, 2, 0.7);
+        let run = Reference::new(&network).run(&input).unwrap();
+        let (spikes, output) = run_naive(&network, &input);
+        assert_eq!(run.layers, spikes, "seed {seed}: layer spikes differ");
+        assert_eq!(run.output, output, "seed {seed}: decoded output differs");
+    }
+    assert!(
+        past_32 >= cases() / 20,
+        "only {past_32} cases had partial sums wider than their biased total"
+    );
+}

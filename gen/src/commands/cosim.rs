@@ -5,13 +5,17 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use serde::Serialize;
 use spikegate_cosim::Pacing;
 use spikegate_hdl::plan::DEFAULT_FIFO_DEPTH;
 use spikegate_hdl::BuildOptions;
 use spikegate_model::load::read_json;
-use spikegate_model::{load_network, load_spikes, ResultFile, Spike};
+use spikegate_model::{
+    load_network, load_spikes, LayerSpikes, ResultFile, SampleResult, Spike, ValidNetwork,
+    RESULT_FORMAT,
+};
+use spikegate_sim::compare::{check_expected, first_difference_in};
 
 use crate::cosim::{
     mismatch_window, prepare, run_all, write_waveform, BackendChoice, CosimOptions,
@@ -51,9 +55,10 @@ pub struct Args {
     /// output on every cycle.
     #[arg(long)]
     pub lockstep: bool,
-    /// Run only the first N samples.
-    #[arg(long)]
-    pub samples: Option<usize>,
+    /// Run only the first N samples (N >= 1); with --expect, the first N
+    /// samples of the expected file are compared.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub samples: Option<u64>,
     /// Waveform file: on a mismatch, the cycles around it; otherwise the
     /// whole first sample.
     #[arg(long)]
@@ -67,8 +72,15 @@ pub struct Args {
     #[arg(long)]
     pub expect: Option<PathBuf>,
     /// Use this folder written by `spikegate gen` instead of generating.
+    /// It must have been generated from MODEL (its manifest records the
+    /// model's hash) and hold exactly the files gen writes for it.
     #[arg(long)]
     pub design: Option<PathBuf>,
+    /// With --design: co-simulate the folder even where its Verilog or
+    /// memory images differ from what gen writes for MODEL (hand edits),
+    /// on Verilator.
+    #[arg(long, requires = "design")]
+    pub allow_edited_design: bool,
     /// Processing elements per core when generating.
     #[arg(long, default_value_t = 1)]
     pub pe: usize,
@@ -151,7 +163,24 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let network = load_network(&args.model)?;
     let input = load_spikes(&args.input, &network)?;
     let mut samples = input.event_lists();
-    samples.truncate(args.samples.unwrap_or(samples.len()));
+    if samples.is_empty() {
+        bail!(
+            "{}: there are no samples to co-simulate",
+            args.input.display()
+        );
+    }
+    if let Some(n) = args.samples {
+        samples.truncate(usize::try_from(n).unwrap_or(usize::MAX));
+    }
+    // Read the expected file first: a bad one fails before any work.
+    let expected = match &args.expect {
+        Some(path) => {
+            let expected: ResultFile = read_json(path)?;
+            check_expected(&expected, &network).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+            Some((path, expected))
+        }
+        None => None,
+    };
     let labels: Vec<Option<u32>> = input.samples.iter().map(|s| s.label).collect();
     let threads = args
         .threads
@@ -163,6 +192,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             fifo_depth: args.fifo_depth,
         },
         design: args.design.clone(),
+        allow_edited: args.allow_edited_design,
         backend: args.backend,
         lockstep: args.lockstep,
         pacing: Pacing {
@@ -318,13 +348,26 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     }
 
     let mut expect_failed = false;
-    if let Some(expect) = &args.expect {
-        let expected: ResultFile = read_json(expect)?;
-        match compare_expected(&prepared, &network, &expected, &outcomes) {
-            None => println!(
-                "match: the hardware's spikes (every observed layer) and decoded outputs equal {}",
-                expect.display()
-            ),
+    if let Some((expect, expected)) = &expected {
+        let prefix = args.samples.is_some();
+        match compare_expected(&prepared, &network, expected, &outcomes, prefix) {
+            None => {
+                println!(
+                "match: the hardware's spikes ({}) and decoded outputs of {} samples equal {}{}",
+                if prepared.info.taps {
+                    "every layer"
+                } else {
+                    "the output layer; hidden layers are not observed without taps"
+                },
+                outcomes.len(),
+                expect.display(),
+                if outcomes.len() < expected.samples.len() {
+                    format!(" (its first {} of {})", outcomes.len(), expected.samples.len())
+                } else {
+                    String::new()
+                }
+            )
+            }
             Some(diff) => {
                 println!("MISMATCH against {}: {diff}", expect.display());
                 expect_failed = true;
@@ -430,39 +473,48 @@ fn print_accuracy(
 }
 
 /// The hardware's observed layers and decoded output against an expected
-/// result file; the first difference in words.
+/// result file (already checked against the model); the first difference
+/// in words. With `prefix` (`--samples N`), the expected file may hold more
+/// samples than were run, and its first ones are compared.
 fn compare_expected(
     prepared: &crate::cosim::Prepared,
-    network: &spikegate_model::ValidNetwork,
+    network: &ValidNetwork,
     expected: &ResultFile,
     outcomes: &[Result<crate::cosim::SampleOutcome, spikegate_cosim::SessionError>],
+    prefix: bool,
 ) -> Option<String> {
-    if expected.samples.len() < outcomes.len() {
-        return Some(format!(
-            "it has {} samples, {} were run",
-            expected.samples.len(),
-            outcomes.len()
-        ));
-    }
-    for (i, (outcome, want)) in outcomes.iter().zip(&expected.samples).enumerate() {
+    let net = network.network();
+    let count = if prefix {
+        outcomes.len().min(expected.samples.len())
+    } else {
+        expected.samples.len()
+    };
+    let mut samples = Vec::with_capacity(outcomes.len());
+    for (i, outcome) in outcomes.iter().enumerate() {
         let Ok(o) = outcome else {
             return Some(format!("sample {i} did not run"));
         };
-        for (l, layer) in want.layers.iter().enumerate() {
-            if prepared.info.observed(l) && o.hardware.layers[l] != layer.events {
-                return Some(format!(
-                    "sample {i}, layer {l} ({}): spikes differ",
-                    layer.name
-                ));
-            }
-        }
-        let output = o.hardware_output(network);
-        if output != want.output {
-            return Some(format!(
-                "sample {i}: decoded output {:?}, expected {:?}",
-                output, want.output
-            ));
-        }
+        let layers = (0..net.layers.len())
+            .map(|l| LayerSpikes {
+                name: network.layer_name(l),
+                neurons: net.layers[l].size,
+                events: o.hardware.layers[l].clone(),
+            })
+            .collect();
+        samples.push(SampleResult {
+            layers,
+            output: o.hardware_output(network),
+        });
     }
-    None
+    let actual = ResultFile {
+        format: RESULT_FORMAT.to_owned(),
+        model: net.name.clone(),
+        time_steps: net.time_steps,
+        samples,
+    };
+    let wanted = ResultFile {
+        samples: expected.samples[..count].to_vec(),
+        ..expected.clone()
+    };
+    first_difference_in(&wanted, &actual, &|l| prepared.info.observed(l))
 }

@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use spikegate_model::load::read_json;
 use spikegate_model::{load_network, load_spikes, ResultFile, RESULT_FORMAT};
-use spikegate_sim::compare::first_difference;
+use spikegate_sim::compare::{check_expected, first_difference};
 use spikegate_sim::Reference;
 
 use crate::output::write_json;
@@ -15,9 +15,12 @@ use crate::output::write_json;
 ///
 /// Prints, per sample, the decoded output and the spike count of every
 /// layer (and the accuracy when the samples carry labels). With --expect,
-/// compares every layer's spikes and the decoded output with an expected
-/// result file and exits 1 at the first difference, naming sample, layer,
-/// step and neuron.
+/// compares every field with an expected result file — its format, model,
+/// time steps and sample count, every layer's name, neuron count and
+/// spikes, the decoded output — and exits 1 at the first difference,
+/// naming sample, layer, step and neuron. An expected file whose events
+/// are not sorted by (step, neuron), or an input with no samples, is an
+/// error: nothing is compared.
 #[derive(clap::Args)]
 pub struct Args {
     /// The model file (JSON, docs/model-format.md).
@@ -46,6 +49,23 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<ExitCode> {
     let network = load_network(&args.model)?;
     let input = load_spikes(&args.input, &network)?;
+    // Read the expected file first: a bad one fails before any work.
+    let expected = match &args.expect {
+        Some(path) => {
+            let expected: ResultFile = read_json(path)?;
+            check_expected(&expected, &network)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            if input.samples.is_empty() {
+                bail!(
+                    "{}: there are no samples, so nothing to compare with {}",
+                    args.input.display(),
+                    path.display()
+                );
+            }
+            Some((path, expected))
+        }
+        None => None,
+    };
     let mut reference = Reference::new(&network);
     if args.trace {
         if let Some(first) = input.samples.first() {
@@ -93,9 +113,8 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         write_json(out, &result)?;
         println!("wrote {}", out.display());
     }
-    if let Some(expect) = &args.expect {
-        let expected: ResultFile = read_json(expect)?;
-        if let Some(diff) = first_difference(&expected, &result) {
+    if let Some((expect, expected)) = &expected {
+        if let Some(diff) = first_difference(expected, &result) {
             eprintln!("MISMATCH against {}: {diff}", expect.display());
             return Ok(ExitCode::FAILURE);
         }

@@ -67,6 +67,13 @@ impl DesignInfo {
 pub struct Manifest {
     /// Must be `spikegate-manifest/1`.
     pub format: String,
+    /// Hash of the model and options the design was generated from
+    /// (absent in folders of spikegate before it was recorded).
+    #[serde(default)]
+    pub model_hash: Option<String>,
+    /// The board, if the design was generated for one.
+    #[serde(default)]
+    pub target: Option<String>,
     /// Time steps per sample.
     pub time_steps: u32,
     /// Input neurons.
