@@ -18,6 +18,7 @@
 
 #![warn(missing_docs)]
 
+pub mod budget;
 pub mod chain;
 pub mod error;
 pub mod float;

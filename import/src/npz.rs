@@ -15,9 +15,10 @@ use serde::Deserialize;
 use spikegate_model::validate::limits;
 use spikegate_model::{Decode, Reset};
 
+use crate::budget::Budget;
 use crate::error::ImportError;
 use crate::float::{FloatKind, FloatLayer, FloatNetwork};
-use crate::nir::{read_limited, MAX_FILE_BYTES};
+use crate::nir::read_limited;
 use crate::{ImportOptions, ResetRule};
 
 /// Format identifier of the spec file.
@@ -465,24 +466,60 @@ fn u64_at(b: &[u8], at: usize) -> Option<u64> {
 
 /// Reads every `.npy` member of the archive at `path`, by name without
 /// the `.npy` suffix (as `np.load` names them).
+///
+/// Every member's CRC-32 is checked, so a damaged archive is refused rather
+/// than read as changed weights, and what the members unpack to is bounded
+/// in total by the archive's size ([`crate::budget`]).
 pub fn read_npz(path: &Path) -> Result<BTreeMap<String, NpyArray>, ImportError> {
     let bytes = read_limited(path)?;
-    let members = zip_members(&bytes).map_err(|m| ImportError::file(path, m))?;
+    let mut budget = Budget::for_file(bytes.len() as u64);
     let mut arrays = BTreeMap::new();
-    for (name, data) in members {
-        let key = name.strip_suffix(".npy").unwrap_or(&name).to_owned();
-        let array = parse_npy(&data)
-            .map_err(|m| ImportError::at(path, format!("array `{key}`"), None, m))?;
+    for_each_member(&bytes, &mut budget, |name, data, budget| {
+        let key = name.strip_suffix(".npy").unwrap_or(name).to_owned();
+        let array = parse_npy(data, budget).map_err(|e| {
+            ImportError::at(
+                path,
+                format!("array `{key}` (member `{name}`)"),
+                e.field,
+                e.message,
+            )
+        })?;
         arrays.insert(key, array);
-    }
+        Ok(())
+    })
+    .map_err(|e| match e {
+        MemberError::Archive(m) => ImportError::file(path, m),
+        MemberError::Member(name, m) => ImportError::at(path, format!("member `{name}`"), None, m),
+        MemberError::Import(e) => e,
+    })?;
     Ok(arrays)
 }
 
-/// The members of a zip archive, decompressed, in directory order.
-fn zip_members(b: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
-    let not_zip =
-        || "not a .npz archive (no zip directory found; write it with np.savez)".to_owned();
-    let truncated = || "the .npz archive is truncated or damaged".to_owned();
+/// Why the archive's members cannot be read.
+enum MemberError {
+    /// The archive as a whole (no directory, truncated).
+    Archive(String),
+    /// One member, by its name in the archive.
+    Member(String, String),
+    /// What the member's reader said.
+    Import(ImportError),
+}
+
+/// Calls `each` with the name and unpacked bytes of every member of the zip
+/// archive `b`, in directory order. A member is unpacked only when the
+/// budget allows its declared size, and dropped before the next one is
+/// unpacked, so at most one member's bytes are held at a time.
+fn for_each_member(
+    b: &[u8],
+    budget: &mut Budget,
+    mut each: impl FnMut(&str, &[u8], &mut Budget) -> Result<(), ImportError>,
+) -> Result<(), MemberError> {
+    let not_zip = || {
+        MemberError::Archive(
+            "not a .npz archive (no zip directory found; write it with np.savez)".to_owned(),
+        )
+    };
+    let truncated = || MemberError::Archive("the .npz archive is truncated or damaged".to_owned());
     if b.len() < 22 {
         return Err(not_zip());
     }
@@ -498,20 +535,23 @@ fn zip_members(b: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
         && eocd >= 20
         && u32_at(b, eocd - 20) == Some(0x0706_4b50)
     {
-        let at = u64_at(b, eocd - 20 + 8).ok_or_else(truncated)? as usize;
+        let at = usize::try_from(u64_at(b, eocd - 20 + 8).ok_or_else(truncated)?)
+            .map_err(|_| truncated())?;
         if u32_at(b, at) != Some(0x0606_4b50) {
             return Err(truncated());
         }
-        entries = u64_at(b, at + 32).ok_or_else(truncated)?;
-        dir = u64_at(b, at + 48).ok_or_else(truncated)?;
+        entries = u64_at(b, at.checked_add(32).ok_or_else(truncated)?).ok_or_else(truncated)?;
+        dir = u64_at(b, at.checked_add(48).ok_or_else(truncated)?).ok_or_else(truncated)?;
     }
-    let mut out = Vec::new();
     let mut at = usize::try_from(dir).map_err(|_| truncated())?;
+    // Every entry takes at least 46 bytes of the directory, so a damaged
+    // count ends at the archive's end rather than looping on.
     for _ in 0..entries {
         if u32_at(b, at) != Some(0x0201_4b50) {
             return Err(truncated());
         }
         let method = u16_at(b, at + 10).ok_or_else(truncated)?;
+        let crc = u32_at(b, at + 16).ok_or_else(truncated)?;
         let mut csize = u64::from(u32_at(b, at + 20).ok_or_else(truncated)?);
         let mut usize_ = u64::from(u32_at(b, at + 24).ok_or_else(truncated)?);
         let name_len = usize::from(u16_at(b, at + 28).ok_or_else(truncated)?);
@@ -543,61 +583,111 @@ fn zip_members(b: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
         if name.ends_with('/') {
             continue;
         }
-        let local = usize::try_from(local).map_err(|_| truncated())?;
+        let member = |m: String| MemberError::Member(name.clone(), m);
+        let damaged = || member("the member is truncated or damaged".to_owned());
+        let local = usize::try_from(local).map_err(|_| damaged())?;
         if u32_at(b, local) != Some(0x0403_4b50) {
-            return Err(truncated());
+            return Err(damaged());
         }
         let start = local
-            + 30
-            + usize::from(u16_at(b, local + 26).ok_or_else(truncated)?)
-            + usize::from(u16_at(b, local + 28).ok_or_else(truncated)?);
-        let end = start
-            .checked_add(usize::try_from(csize).map_err(|_| truncated())?)
-            .ok_or_else(truncated)?;
-        let raw = b.get(start..end).ok_or_else(truncated)?;
-        if usize_ > MAX_FILE_BYTES * 4 {
-            return Err(format!("member `{name}` would unpack to {usize_} bytes; that is more than spikegate accepts"));
-        }
-        let data = match method {
-            0 => raw.to_vec(),
+            .checked_add(30)
+            .and_then(|s| s.checked_add(usize::from(u16_at(b, local + 26)?)))
+            .and_then(|s| s.checked_add(usize::from(u16_at(b, local + 28)?)))
+            .ok_or_else(damaged)?;
+        let end = usize::try_from(csize)
+            .ok()
+            .and_then(|c| start.checked_add(c))
+            .ok_or_else(damaged)?;
+        let raw = b.get(start..end).ok_or_else(damaged)?;
+        let inflated;
+        let data: &[u8] = match method {
+            // Stored: read in place, nothing to allocate.
+            0 => raw,
             8 => {
-                let mut data = Vec::with_capacity(usize_ as usize);
+                // The declared size is charged (in total over all members,
+                // not one by one) before anything is inflated.
+                budget
+                    .take(usize_, "the member unpacks to")
+                    .map_err(member)?;
+                let cap = usize::try_from(usize_).map_err(|_| damaged())?;
+                let mut data = Vec::with_capacity(cap);
                 flate2::read::DeflateDecoder::new(raw)
                     .take(usize_)
                     .read_to_end(&mut data)
-                    .map_err(|e| format!("member `{name}` cannot be inflated: {e}"))?;
-                data
+                    .map_err(|e| member(format!("the member cannot be inflated: {e}")))?;
+                inflated = data;
+                &inflated
             }
-            m => return Err(format!("member `{name}` uses zip compression method {m}; spikegate reads stored and deflate members (np.savez, np.savez_compressed)")),
+            m => return Err(member(format!("the member uses zip compression method {m}; spikegate reads stored and deflate members (np.savez, np.savez_compressed)"))),
         };
         if data.len() as u64 != usize_ {
-            return Err(format!(
-                "member `{name}` is damaged: {} bytes instead of {usize_}",
+            return Err(member(format!(
+                "the member is damaged: it unpacks to {} bytes, the archive records {usize_}",
                 data.len()
-            ));
+            )));
         }
-        out.push((name, data));
+        let mut sum = flate2::Crc::new();
+        sum.update(data);
+        if sum.sum() != crc {
+            return Err(member(format!(
+                "the member is damaged: its CRC-32 is {:08x}, the archive records {crc:08x}",
+                sum.sum()
+            )));
+        }
+        each(&name, data, budget).map_err(MemberError::Import)?;
     }
-    Ok(out)
+    Ok(())
 }
 
-/// Parses one `.npy` file: version 1 to 3 header, numeric dtypes of 1 to
-/// 8 bytes in either byte order, C or Fortran order.
-pub fn parse_npy(b: &[u8]) -> Result<NpyArray, String> {
-    if !b.starts_with(b"\x93NUMPY") || b.len() < 10 {
-        return Err("not a .npy array (no NUMPY signature)".to_owned());
+/// Why a `.npy` member cannot be read: the header field at fault, if one
+/// is, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NpyError {
+    /// The header field (`descr`, `shape`, `fortran_order`), when the fault
+    /// is in one.
+    pub field: Option<&'static str>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl NpyError {
+    fn new(field: Option<&'static str>, message: impl Into<String>) -> Self {
+        NpyError {
+            field,
+            message: message.into(),
+        }
     }
-    let (len, start) = match b[6] {
+}
+
+/// The numeric `.npy` type codes spikegate reads (`descr` without its
+/// byte-order character), for messages.
+const NPY_TYPES: &str = "f4, f8 (float32/64), i1-i8 (int8-64), u1-u8 (uint8-64), b1 (bool)";
+
+/// Parses one `.npy` file: version 1 to 3 header, numeric dtypes of 1 to
+/// 8 bytes in either byte order, C or Fortran order. The values (8 bytes
+/// each) are charged to `budget` before they are allocated.
+pub(crate) fn parse_npy(b: &[u8], budget: &mut Budget) -> Result<NpyArray, NpyError> {
+    let whole = |m: &str| NpyError::new(None, m);
+    if !b.starts_with(b"\x93NUMPY") || b.len() < 10 {
+        return Err(whole("not a .npy array (no NUMPY signature)"));
+    }
+    let (len, start): (usize, usize) = match b[6] {
         1 => (usize::from(u16_at(b, 8).unwrap_or(0)), 10),
-        2 | 3 => (u32_at(b, 8).ok_or("truncated .npy header")? as usize, 12),
-        v => return Err(format!(".npy version {v} is not supported")),
+        2 | 3 => (
+            u32_at(b, 8).ok_or_else(|| whole("truncated .npy header"))? as usize,
+            12,
+        ),
+        v => return Err(whole(&format!(".npy version {v} is not supported"))),
     };
-    let header = b.get(start..start + len).ok_or("truncated .npy header")?;
-    let header = std::str::from_utf8(header).map_err(|_| "the .npy header is not text")?;
-    let field = |key: &str| -> Result<&str, String> {
+    let header = start
+        .checked_add(len)
+        .and_then(|end| b.get(start..end))
+        .ok_or_else(|| whole("truncated .npy header"))?;
+    let header = std::str::from_utf8(header).map_err(|_| whole("the .npy header is not text"))?;
+    let field = |key: &'static str| -> Result<&str, NpyError> {
         let at = header
             .find(&format!("'{key}'"))
-            .ok_or_else(|| format!("the .npy header has no `{key}`"))?;
+            .ok_or_else(|| NpyError::new(Some(key), format!("the .npy header has no `{key}`")))?;
         Ok(header[at + key.len() + 2..]
             .trim_start()
             .trim_start_matches(':')
@@ -607,71 +697,55 @@ pub fn parse_npy(b: &[u8]) -> Result<NpyArray, String> {
     let descr = descr
         .strip_prefix('\'')
         .and_then(|d| d.split('\'').next())
-        .ok_or(
-            "the .npy `descr` is not a simple type string (structured arrays are not supported)",
-        )?;
+        .ok_or_else(|| {
+            NpyError::new(
+                Some("descr"),
+                "not a simple type string (structured arrays are not supported)",
+            )
+        })?;
+    let dtype = NpyType::parse(descr).map_err(|m| NpyError::new(Some("descr"), m))?;
     let fortran = field("fortran_order")?.starts_with("True");
     let shape_text = field("shape")?;
+    let bad_shape = |m: String| NpyError::new(Some("shape"), m);
     let shape_text = shape_text
         .strip_prefix('(')
         .and_then(|s| s.split(')').next())
-        .ok_or("the .npy `shape` is not a tuple")?;
+        .ok_or_else(|| bad_shape("not a tuple".to_owned()))?;
     let shape: Vec<usize> = shape_text
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|s| {
             s.parse::<usize>()
-                .map_err(|_| format!("bad .npy shape entry `{s}`"))
+                .map_err(|_| bad_shape(format!("bad entry `{s}`")))
         })
         .collect::<Result<_, _>>()?;
     let count = shape
         .iter()
         .try_fold(1usize, |a, &d| a.checked_mul(d))
-        .ok_or("the .npy shape is too large")?;
-    let (order, ty) = descr.split_at(1);
-    let big = match order {
-        "<" | "|" | "=" => false,
-        ">" => true,
-        _ => return Err(format!("unsupported .npy dtype `{descr}`")),
-    };
-    let size: usize = ty
-        .get(1..)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| format!("unsupported .npy dtype `{descr}`"))?;
+        .ok_or_else(|| bad_shape(format!("{shape:?} holds more values than can be counted")))?;
+    let size = dtype.size;
     let data = &b[start + len..];
-    if data.len()
-        < count
-            .checked_mul(size)
-            .ok_or("the .npy shape is too large")?
-    {
-        return Err(format!(
+    let need = count
+        .checked_mul(size)
+        .ok_or_else(|| bad_shape(format!("{shape:?} holds more values than can be counted")))?;
+    if data.len() < need {
+        return Err(whole(&format!(
             "the .npy data is truncated: {count} values of {size} bytes expected, {} bytes present",
             data.len()
-        ));
+        )));
     }
-    let class = &ty[..1];
+    // A Fortran-order array is reordered into a second buffer of the same size.
+    let copies = if fortran && shape.len() > 1 { 2 } else { 1 };
+    budget
+        .take(
+            (count as u64).saturating_mul(8 * copies),
+            &format!("its shape {shape:?} is read as"),
+        )
+        .map_err(bad_shape)?;
     let mut values = Vec::with_capacity(count);
     for k in 0..count {
-        let mut raw = [0u8; 8];
-        raw[..size.min(8)].copy_from_slice(&data[k * size..k * size + size.min(8)]);
-        if big {
-            raw[..size].reverse();
-        }
-        let v = match (class, size) {
-            ("f", 4) => f64::from(f32::from_le_bytes(raw[..4].try_into().expect("4 bytes"))),
-            ("f", 8) => f64::from_le_bytes(raw),
-            ("i", 1) => f64::from(raw[0] as i8),
-            ("i", 2) => f64::from(i16::from_le_bytes(raw[..2].try_into().expect("2 bytes"))),
-            ("i", 4) => f64::from(i32::from_le_bytes(raw[..4].try_into().expect("4 bytes"))),
-            ("i", 8) => i64::from_le_bytes(raw) as f64,
-            ("u", 1) | ("b", 1) => f64::from(raw[0]),
-            ("u", 2) => f64::from(u16::from_le_bytes(raw[..2].try_into().expect("2 bytes"))),
-            ("u", 4) => f64::from(u32::from_le_bytes(raw[..4].try_into().expect("4 bytes"))),
-            ("u", 8) => u64::from_le_bytes(raw) as f64,
-            _ => return Err(format!("unsupported .npy dtype `{descr}` (spikegate reads float32/64, int8-64, uint8-64, bool)")),
-        };
-        values.push(v);
+        values.push(dtype.value(&data[k * size..k * size + size]));
     }
     if fortran && shape.len() > 1 {
         // Column-major to row-major.
@@ -695,4 +769,77 @@ pub fn parse_npy(b: &[u8]) -> Result<NpyArray, String> {
         values = c;
     }
     Ok(NpyArray { shape, values })
+}
+
+/// A numeric `.npy` element type: its kind, width and byte order, checked
+/// once so that reading a value cannot fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct NpyType {
+    /// `f`, `i`, `u` or `b`.
+    class: u8,
+    /// Bytes per value: 1, 2, 4 or 8, as the class allows.
+    size: usize,
+    /// Big-endian (`>`).
+    big: bool,
+}
+
+impl NpyType {
+    /// Parses a `descr` such as `<f8`, `|u1` or `>i4`. Any other string
+    /// (empty, non-ASCII, a string or complex type, a width the class does
+    /// not have) is refused with a message naming it.
+    fn parse(descr: &str) -> Result<Self, String> {
+        let unsupported = || {
+            format!(
+                "unsupported .npy dtype `{}`; spikegate reads {NPY_TYPES}",
+                descr.escape_debug()
+            )
+        };
+        if descr.is_empty() {
+            return Err(format!("the dtype is empty; spikegate reads {NPY_TYPES}"));
+        }
+        let d = descr.as_bytes();
+        if !descr.is_ascii() || d.len() < 3 {
+            return Err(unsupported());
+        }
+        let big = match d[0] {
+            b'<' | b'|' | b'=' => false,
+            b'>' => true,
+            _ => return Err(unsupported()),
+        };
+        let size: usize = descr[2..].parse().map_err(|_| unsupported())?;
+        let class = d[1];
+        let ok = match class {
+            b'f' => matches!(size, 4 | 8),
+            b'i' | b'u' => matches!(size, 1 | 2 | 4 | 8),
+            b'b' => size == 1,
+            _ => false,
+        };
+        if !ok {
+            return Err(unsupported());
+        }
+        Ok(NpyType { class, size, big })
+    }
+
+    /// The value of one element of `self.size` bytes.
+    fn value(&self, bytes: &[u8]) -> f64 {
+        let mut raw = [0u8; 8];
+        raw[..self.size].copy_from_slice(bytes);
+        if self.big {
+            raw[..self.size].reverse();
+        }
+        let [b0, b1, b2, b3, ..] = raw;
+        match (self.class, self.size) {
+            (b'f', 4) => f64::from(f32::from_le_bytes([b0, b1, b2, b3])),
+            (b'f', _) => f64::from_le_bytes(raw),
+            (b'i', 1) => f64::from(b0 as i8),
+            (b'i', 2) => f64::from(i16::from_le_bytes([b0, b1])),
+            (b'i', 4) => f64::from(i32::from_le_bytes([b0, b1, b2, b3])),
+            (b'i', _) => i64::from_le_bytes(raw) as f64,
+            (b'u', 2) => f64::from(u16::from_le_bytes([b0, b1])),
+            (b'u', 4) => f64::from(u32::from_le_bytes([b0, b1, b2, b3])),
+            (b'u', 8) => u64::from_le_bytes(raw) as f64,
+            // u1 and b1.
+            _ => f64::from(b0),
+        }
+    }
 }

@@ -25,20 +25,8 @@ fn crc32(data: &[u8]) -> u32 {
 
 /// A `.npy` file of float64 values (or int64 when `int`).
 fn npy(shape: &[usize], values: &[f64], int: bool) -> Vec<u8> {
-    let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
-    let shape = match dims.len() {
-        1 => format!("({},)", dims[0]),
-        _ => format!("({})", dims.join(", ")),
-    };
     let descr = if int { "<i8" } else { "<f8" };
-    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
-    while (10 + header.len() + 1) % 64 != 0 {
-        header.push(' ');
-    }
-    header.push('\n');
-    let mut out = b"\x93NUMPY\x01\x00".to_vec();
-    out.extend((header.len() as u16).to_le_bytes());
-    out.extend(header.as_bytes());
+    let mut out = npy_header(descr, shape);
     for &v in values {
         if int {
             out.extend((v as i64).to_le_bytes());
@@ -49,20 +37,50 @@ fn npy(shape: &[usize], values: &[f64], int: bool) -> Vec<u8> {
     out
 }
 
+/// The header of a version 1 `.npy` file of type `descr` and `shape`.
+fn npy_header(descr: &str, shape: &[usize]) -> Vec<u8> {
+    let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
+    let shape = match dims.len() {
+        1 => format!("({},)", dims[0]),
+        _ => format!("({})", dims.join(", ")),
+    };
+    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend((header.len() as u16).to_le_bytes());
+    out.extend(header.as_bytes());
+    out
+}
+
 /// A zip archive of `members`; each is deflated when `deflate` is set.
 fn zip(members: &[(&str, Vec<u8>)], deflate: bool) -> Vec<u8> {
+    let packed: Vec<(&str, Vec<u8>, Vec<u8>)> = members
+        .iter()
+        .map(|(name, data)| {
+            let stored = if deflate {
+                let mut e =
+                    flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+                e.write_all(data).expect("deflate");
+                e.finish().expect("deflate")
+            } else {
+                data.clone()
+            };
+            (*name, data.clone(), stored)
+        })
+        .collect();
+    zip_packed(&packed, deflate)
+}
+
+/// A zip archive of members given as (name, data, the bytes stored for
+/// it: `data` itself, or `data` deflated when `deflate` is set).
+fn zip_packed(members: &[(&str, Vec<u8>, Vec<u8>)], deflate: bool) -> Vec<u8> {
     let mut out = Vec::new();
     let mut central = Vec::new();
-    for (name, data) in members {
+    for (name, data, stored) in members {
         let name = format!("{name}.npy");
-        let stored = if deflate {
-            let mut e =
-                flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
-            e.write_all(data).expect("deflate");
-            e.finish().expect("deflate")
-        } else {
-            data.clone()
-        };
         let method: u16 = if deflate { 8 } else { 0 };
         let offset = out.len() as u32;
         let crc = crc32(data);
@@ -89,7 +107,7 @@ fn zip(members: &[(&str, Vec<u8>)], deflate: bool) -> Vec<u8> {
             h
         };
         out.extend(fields(0x0403_4b50, false));
-        out.extend(&stored);
+        out.extend(stored);
         central.extend(fields(0x0201_4b50, true));
     }
     let dir = out.len() as u32;
@@ -289,7 +307,7 @@ fn broken_archives_are_refused() {
         (
             "bad-npy.npz",
             zip(&[("fc1.weight", b"garbage".to_vec())], false),
-            "array `fc1.weight`: not a .npy array (no NUMPY signature)",
+            "array `fc1.weight` (member `fc1.weight.npy`): not a .npy array (no NUMPY signature)",
         ),
         (
             "short-npy.npz",
@@ -300,7 +318,7 @@ fn broken_archives_are_refused() {
                 )],
                 false,
             ),
-            "array `fc1.weight`: the .npy data is truncated",
+            "array `fc1.weight` (member `fc1.weight.npy`): the .npy data is truncated",
         ),
     ];
     for (name, bytes, want) in cases {
@@ -333,4 +351,160 @@ fn broken_archives_are_refused() {
         let _ = import_npz(&path, &spec, &options());
     }
     let _ = Path::new("");
+}
+
+fn spec_file(name: &str) -> PathBuf {
+    let spec = scratch().join(name);
+    std::fs::write(&spec, SPEC).expect("spec");
+    spec
+}
+
+fn npz_error(name: &str, bytes: &[u8]) -> (PathBuf, String) {
+    let path = scratch().join(name);
+    std::fs::write(&path, bytes).expect("write");
+    let e = import_npz(&path, &spec_file("spec-for-errors.json"), &options())
+        .expect_err("refused")
+        .to_string();
+    (path, e)
+}
+
+#[test]
+fn a_flipped_bit_is_refused_by_the_crc() {
+    // Stored: one bit of fc1.weight's first value (0.5) flipped changes the
+    // weight silently unless the CRC-32 is checked.
+    let good = zip(&example_members(), false);
+    let value = npy(&[4, 3], &[0.5], false);
+    let at = good
+        .windows(value.len())
+        .position(|w| w == value.as_slice())
+        .expect("fc1.weight's header and first value")
+        + value.len()
+        - 1;
+    let mut bad = good.clone();
+    bad[at] ^= 0x01;
+    let (path, e) = npz_error("crc-stored.npz", &bad);
+    let want = format!(
+        "{}: member `fc1.weight.npy`: the member is damaged: its CRC-32 is ",
+        path.display()
+    );
+    assert!(e.starts_with(&want), "{e}");
+    assert!(e.contains(", the archive records "), "{e}");
+    // Deflated: a flipped bit in a recorded CRC (the central directory's).
+    let good = zip(&example_members(), true);
+    let dir = u32::from_le_bytes(good[good.len() - 6..good.len() - 2].try_into().unwrap());
+    let mut bad = good.clone();
+    bad[dir as usize + 16] ^= 0x80;
+    let (path, e) = npz_error("crc-deflated.npz", &bad);
+    assert!(
+        e.starts_with(&format!(
+            "{}: member `fc1.weight.npy`: the member is damaged: its CRC-32 is ",
+            path.display()
+        )),
+        "{e}"
+    );
+}
+
+#[test]
+fn unsupported_descrs_are_errors_naming_file_member_and_field() {
+    let cases: [(&str, usize, &str); 8] = [
+        (">f16", 16, "unsupported .npy dtype `>f16`"),
+        (">c16", 16, "unsupported .npy dtype `>c16`"),
+        (">U20", 80, "unsupported .npy dtype `>U20`"),
+        ("<f2", 2, "unsupported .npy dtype `<f2`"),
+        ("|b2", 2, "unsupported .npy dtype `|b2`"),
+        ("", 8, "the dtype is empty"),
+        ("é8", 8, "unsupported .npy dtype `é8`"),
+        ("<\u{e9}", 8, "unsupported .npy dtype `<é`"),
+    ];
+    for (k, (descr, size, want)) in cases.into_iter().enumerate() {
+        let mut member = npy_header(descr, &[4, 3]);
+        member.extend(vec![0u8; 12 * size]);
+        let mut members = example_members();
+        members[0] = ("fc1.weight", member);
+        for deflate in [false, true] {
+            let (path, e) = npz_error(&format!("descr-{k}-{deflate}.npz"), &zip(&members, deflate));
+            assert!(
+                e.starts_with(&format!(
+                    "{}: array `fc1.weight` (member `fc1.weight.npy`): field `descr`: {want}",
+                    path.display()
+                )),
+                "{e}"
+            );
+            assert!(e.contains("spikegate reads f4, f8"), "{e}");
+        }
+    }
+    // Big-endian types spikegate reads still read.
+    let mut member = npy_header(">f4", &[4, 3]);
+    for v in [
+        0.5f32, -0.25, 0.75, 1.0, 0.5, 0.0, -0.5, 0.25, 1.0, 0.25, 0.25, 0.25,
+    ] {
+        member.extend(v.to_be_bytes());
+    }
+    let mut members = example_members();
+    members[0] = ("fc1.weight", member);
+    let path = scratch().join("big-endian.npz");
+    std::fs::write(&path, zip(&members, true)).expect("write");
+    let imported =
+        import_npz(&path, &spec_file("spec-big-endian.json"), &options()).expect("imports");
+    assert_eq!(
+        imported.network.network().layers[0].weights[0],
+        vec![64, 127, -32, 32]
+    );
+}
+
+/// A deflated `.npy` member of `mib` MiB of float64 zeros: (data, packed).
+fn zeros_member(mib: usize) -> (Vec<u8>, Vec<u8>) {
+    let values = mib << 17;
+    let header = npy_header("<f8", &[values]);
+    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(&header).expect("deflate");
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..mib * 8 {
+        e.write_all(&zeros).expect("deflate");
+    }
+    let packed = e.finish().expect("deflate");
+    let mut data = header;
+    data.resize(data.len() + values * 8, 0);
+    (data, packed)
+}
+
+#[test]
+fn the_total_unpacked_size_is_capped_not_only_each_member() {
+    // Four members of 64 MiB each: every one alone is well within the
+    // budget of the archive (3 x its size + 256 MiB); together with their
+    // values (8 bytes each) they are not.
+    let (data, packed) = zeros_member(64);
+    let names = ["a", "b", "c", "d"];
+    let members: Vec<(&str, Vec<u8>, Vec<u8>)> = names
+        .iter()
+        .map(|n| (*n, data.clone(), packed.clone()))
+        .collect();
+    drop(data);
+    let bytes = zip_packed(&members, true);
+    drop(members);
+    let path = scratch().join("bomb.npz");
+    std::fs::write(&path, &bytes).expect("write");
+    let e = spikegate_import::npz::read_npz(&path).expect_err("refused");
+    let e = e.to_string();
+    // Which member overflows depends on how well zeros compress; never the
+    // first, which fits alone.
+    assert!(
+        ["b", "c", "d"].iter().any(|m| e.starts_with(&format!(
+            "{}: member `{m}.npy`: the member unpacks to 67108992 bytes; with what the file declared before it, that is more than ",
+            path.display()
+        )) || e.starts_with(&format!(
+            "{}: array `{m}` (member `{m}.npy`): field `shape`: its shape [8388608] is read as 67108864 bytes; ",
+            path.display()
+        ))),
+        "{e}"
+    );
+    assert!(
+        e.contains("bytes spikegate allows for this file (3 x its size + 256 MiB), so it is refused before anything is allocated"),
+        "{e}"
+    );
+    // One member alone reads.
+    let (data, packed) = zeros_member(16);
+    std::fs::write(&path, zip_packed(&[("a", data, packed)], true)).expect("write");
+    let arrays = spikegate_import::npz::read_npz(&path).expect("one member reads");
+    assert_eq!(arrays["a"].values.len(), 16 << 17);
 }
