@@ -63,13 +63,18 @@ impl<'a> NodeParams<'a> {
 
     fn get(&self, name: &str) -> Result<&'a Param, ImportError> {
         let p = self.node.params.get(name).ok_or_else(|| {
-            self.err(
-                Some(name),
-                format!(
+            let message = match self.node.other.get(name) {
+                // Present but not numbers spikegate reads: say what it is.
+                Some(kind) => format!(
+                    "dataset `{name}` holds {kind} values; spikegate reads {}",
+                    crate::nir::READ_TYPES
+                ),
+                None => format!(
                     "missing parameter dataset `{name}`; a {} node needs it",
                     self.node.kind
                 ),
-            )
+            };
+            self.err(Some(name), message)
         })?;
         if let Some(k) = p.values.iter().position(|v| !v.is_finite()) {
             return Err(self.err(
@@ -83,8 +88,14 @@ impl<'a> NodeParams<'a> {
         Ok(p)
     }
 
+    /// Whether the node has a dataset `name`, numeric or not (a present
+    /// dataset of a type spikegate cannot read is an error, not an absence).
+    fn has(&self, name: &str) -> bool {
+        self.node.params.contains_key(name) || self.node.other.contains_key(name)
+    }
+
     fn optional(&self, name: &str) -> Result<Option<&'a Param>, ImportError> {
-        if self.node.params.contains_key(name) {
+        if self.has(name) {
             self.get(name).map(Some)
         } else {
             Ok(None)
@@ -106,7 +117,7 @@ impl<'a> NodeParams<'a> {
     }
 
     fn optional_vector(&self, name: &str, n: usize, default: f64) -> Result<Vec<f64>, ImportError> {
-        if self.node.params.contains_key(name) {
+        if self.has(name) {
             self.vector(name, n)
         } else {
             Ok(vec![default; n])

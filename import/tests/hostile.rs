@@ -95,6 +95,7 @@ fn node(name: &str, kind: &str, params: &[(&str, Param)]) -> (String, NirNode) {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), v.clone()))
                 .collect(),
+            other: BTreeMap::new(),
         },
     )
 }
@@ -276,5 +277,70 @@ fn unsupported_parameters_and_shapes_are_explained() {
     assert_eq!(
         build_err(&g),
         "net.nir: node `fc2` (Linear): the node is not followed by a neuron node before the Output; every spikegate layer ends in neurons (LIF, IF, CubaLIF, LI, I, CubaLI, Threshold)"
+    );
+}
+
+/// `lif_norse.nir` with the element type of its Affine `weight` dataset (a
+/// 1 x 1 float32) replaced by `datatype`, the 16 bytes of an HDF5 datatype
+/// message body of the same length, so the file stays well formed.
+fn lif_norse_with_weight_type(datatype: [u8; 16]) -> Vec<u8> {
+    let mut bytes = std::fs::read(fixture("lif_norse.nir")).expect("fixture");
+    // The datatype message of `weight`: class 1 (float), 4 bytes, IEEE
+    // single precision. Checked, so a changed fixture fails here, clearly.
+    const AT: usize = 0x3270;
+    let float32 = [
+        0x11, 0x20, 0x1f, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x20, 0x00, 0x17, 0x08, 0x00,
+        0x17,
+    ];
+    assert_eq!(bytes[AT..AT + 16], float32, "the weight's float32 datatype");
+    bytes[AT..AT + 16].copy_from_slice(&datatype);
+    bytes
+}
+
+#[test]
+fn a_dataset_of_an_unread_type_names_its_type_not_missing() {
+    // IEEE half precision: 2 bytes, sign bit 15, exponent 10..15 (bias 15),
+    // mantissa 0..10.
+    let float16 = [
+        0x11, 0x20, 0x0f, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x0a, 0x05, 0x00,
+        0x0a,
+    ];
+    // A fixed-length 4-byte ASCII string.
+    let string = [
+        0x13, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00,
+    ];
+    for (name, datatype, kind) in [("f16", float16, "float16"), ("str", string, "string")] {
+        let path = scratch(
+            &format!("weight-{name}.nir"),
+            &lif_norse_with_weight_type(datatype),
+        );
+        let e = import_nir(&path, &options()).expect_err("refused");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{}: node `0` (Affine): field `weight`: dataset `weight` holds {kind} values; spikegate reads float32, float64 and integers (int8 to int64, uint8 to uint64)",
+                path.display()
+            )
+        );
+    }
+    // In a graph built in code: a required and an optional dataset of a
+    // type spikegate does not read (bool, complex) are errors naming it;
+    // the optional one is not silently left out.
+    let mut g = graph(&lif_params(), weight());
+    let fc = g.nodes.get_mut("fc").expect("fc");
+    fc.params.remove("weight");
+    fc.other.insert("weight".into(), "complex128".into());
+    assert_eq!(
+        build_err(&g),
+        "net.nir: node `fc` (Affine): field `weight`: dataset `weight` holds complex128 values; spikegate reads float32, float64 and integers (int8 to int64, uint8 to uint64)"
+    );
+    let mut g = graph(&lif_params(), weight());
+    let fc = g.nodes.get_mut("fc").expect("fc");
+    fc.params.remove("bias");
+    fc.other.insert("bias".into(), "bool".into());
+    assert_eq!(
+        build_err(&g),
+        "net.nir: node `fc` (Affine): field `bias`: dataset `bias` holds bool values; spikegate reads float32, float64 and integers (int8 to int64, uint8 to uint64)"
     );
 }
