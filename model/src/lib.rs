@@ -9,6 +9,7 @@
 
 #![warn(missing_docs)]
 
+mod de;
 pub mod error;
 pub mod json_text;
 pub mod load;

@@ -23,6 +23,7 @@ pub struct Network {
     /// Number of input neurons (the width of the input spike stream).
     pub inputs: usize,
     /// The layers, in order; layer 0 receives the input spikes.
+    #[serde(deserialize_with = "crate::de::layers")]
     pub layers: Vec<Layer>,
     /// How the last layer's activity becomes the network's answer.
     pub output: Output,
@@ -51,9 +52,14 @@ pub struct Layer {
     pub reset: Option<Reset>,
     /// Weights as fan-out rows: `weights[j][i]` connects presynaptic neuron
     /// `j` (previous layer, or input) to neuron `i` of this layer.
+    #[serde(deserialize_with = "crate::de::weights")]
     pub weights: Vec<Vec<i64>>,
     /// Per-neuron bias added to the synaptic input every step.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::de::bias"
+    )]
     pub bias: Option<Vec<i64>>,
     /// Per-synapse delays in steps; absent means every delay is 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -69,6 +75,7 @@ pub struct Delays {
     pub max: u32,
     /// `values[j][i]`: delay of the synapse from `j` to `i`, same shape as
     /// the weights.
+    #[serde(deserialize_with = "crate::de::delay_values")]
     pub values: Vec<Vec<u32>>,
 }
 
@@ -91,8 +98,12 @@ pub struct Widths {
 }
 
 /// A neuron kind with its parameters. See `docs/semantics.md`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+///
+/// Read by hand (`crate::de`): every kind refuses every field it does not
+/// take, which serde's derived reader does not do for a kind without
+/// parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Neuron {
     /// Integrate-and-fire: `v <- v + x`.
     If,
@@ -150,9 +161,10 @@ impl Neuron {
     }
 }
 
-/// A decay applied to a state `x` once per step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase", deny_unknown_fields)]
+/// A decay applied to a state `x` once per step, written `{"shift": k}` or
+/// `{"multiply": {"beta": b, "frac_bits": F}}` (read by `crate::de`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Decay {
     /// Shift decay: `x - (x >> k)`, a factor of `1 - 2^-k`.
     Shift(u32),
@@ -167,7 +179,7 @@ pub enum Decay {
 }
 
 /// What happens to the membrane in the step a neuron spikes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Reset {
     /// `v <- v - threshold`.
@@ -187,7 +199,7 @@ pub struct Output {
 }
 
 /// Output decoding rules. Ties always go to the lowest neuron index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Decode {
     /// The output neuron with the earliest spike wins; a neuron that never
@@ -199,3 +211,16 @@ pub enum Decode {
     /// at the end of the sample wins.
     Readout,
 }
+
+// Read as one of their names, so that a value of another type (`5`,
+// `null`) is refused with the names allowed.
+crate::de::deserialize_by_name!(Reset, [
+    "subtract" => Reset::Subtract,
+    "zero" => Reset::Zero,
+    "none" => Reset::None,
+]);
+crate::de::deserialize_by_name!(Decode, [
+    "first_spike" => Decode::FirstSpike,
+    "spike_count" => Decode::SpikeCount,
+    "readout" => Decode::Readout,
+]);

@@ -16,9 +16,10 @@ pub const SPIKES_FORMAT: &str = "spikegate-spikes/1";
 pub const RESULT_FORMAT: &str = "spikegate-result/1";
 
 /// One spike: neuron `neuron` fired (or an input arrived) in step `step`.
-/// Written in files as the array `[step, neuron]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(from = "(u32, u32)", into = "(u32, u32)")]
+/// Written in files as the array `[step, neuron]` (read by `crate::de`,
+/// which refuses an array of another length by name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(into = "(u32, u32)")]
 pub struct Spike {
     /// The time step, `0..T`.
     pub step: u32,
@@ -56,6 +57,7 @@ pub struct SpikeFile {
     /// Steps per sample; must equal the model's `time_steps`.
     pub time_steps: u32,
     /// The samples, each run from a zero state.
+    #[serde(deserialize_with = "crate::de::list")]
     pub samples: Vec<InputSample>,
 }
 
@@ -63,10 +65,13 @@ pub struct SpikeFile {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InputSample {
-    /// The true class, when known (used for accuracy reports).
+    /// The true class, when known (used for accuracy reports): an output
+    /// neuron, `0..` the size of the last layer; `null` is the same as
+    /// leaving it out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<u32>,
     /// The spikes, in any order; each `(step, neuron)` at most once.
+    #[serde(deserialize_with = "crate::de::list")]
     pub events: Vec<Spike>,
 }
 
@@ -87,7 +92,8 @@ impl SpikeFile {
     }
 
     /// Checks the file against `network`: sizes agree, every event is in
-    /// range, no event appears twice in a sample.
+    /// range, no event appears twice in a sample, every label names an
+    /// output neuron.
     pub fn check_against(&self, network: &ValidNetwork) -> Result<(), ModelError> {
         let net = network.network();
         if self.format != SPIKES_FORMAT {
@@ -114,7 +120,22 @@ impl SpikeFile {
                 ),
             ));
         }
+        // A label is compared with the decoded class, an output neuron; one
+        // no output neuron has would count as wrong for every network.
+        let outputs = net.layers.last().map_or(0, |l| l.size);
         for (index, sample) in self.samples.iter().enumerate() {
+            if let Some(label) = sample.label {
+                if label as usize >= outputs {
+                    return Err(ModelError::sample(
+                        index,
+                        "label",
+                        format!(
+                            "{label} is not an output neuron: the last layer has {outputs}, so a label is 0..={}",
+                            outputs.saturating_sub(1)
+                        ),
+                    ));
+                }
+            }
             check_events(&sample.events, self.neurons, self.time_steps)
                 .map_err(|(k, msg)| ModelError::sample(index, format!("events[{k}]"), msg))?;
         }
@@ -164,6 +185,7 @@ pub struct ResultFile {
     /// Steps per sample.
     pub time_steps: u32,
     /// One entry per input sample, in order.
+    #[serde(deserialize_with = "crate::de::list")]
     pub samples: Vec<SampleResult>,
 }
 
@@ -172,6 +194,7 @@ pub struct ResultFile {
 #[serde(deny_unknown_fields)]
 pub struct SampleResult {
     /// One entry per layer, in order (a readout layer has no events).
+    #[serde(deserialize_with = "crate::de::result_layers")]
     pub layers: Vec<LayerSpikes>,
     /// The decoded answer.
     pub output: DecodedOutput,
@@ -186,12 +209,17 @@ pub struct LayerSpikes {
     /// Number of neurons in the layer.
     pub neurons: usize,
     /// The spikes, sorted by `(step, neuron)`.
+    #[serde(deserialize_with = "crate::de::list")]
     pub events: Vec<Spike>,
 }
 
 /// The network's answer for one sample, with the values it was decided on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "decode", rename_all = "snake_case", deny_unknown_fields)]
+///
+/// Read by hand (`crate::de`): a derived reader of an internally tagged
+/// enum copies the whole object into a generic tree first, several times
+/// the size of its lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "decode", rename_all = "snake_case")]
 pub enum DecodedOutput {
     /// Earliest spike wins; `first_spike_steps[i]` is `T` when `i` never fired.
     FirstSpike {
