@@ -1,36 +1,120 @@
-//! Writing result files completely or not at all.
+//! Writing result files completely or not at all, and never over what
+//! spikegate did not write.
+//!
+//! An output folder (`gen --out`, `synth --out`) is spikegate's own when its
+//! `manifest.json` is a spikegate manifest and every entry of the folder is
+//! a plain file that manifest lists (or, in a folder generated for a board,
+//! one of the files `synth` adds, [`crate::synth::PRODUCTS`]). Only such a
+//! folder, or an empty one, is ever replaced; anything else is refused with
+//! the reason, and its files are left as they are.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-/// Writes `bytes` to `path` through a temporary file in the same folder,
-/// renamed into place once complete: a reader never sees half a file, and a
-/// failure leaves no file behind.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+/// The temporary sibling `path` is written to before it is renamed into
+/// place.
+fn partial_path(path: &Path) -> Result<PathBuf> {
     let name = path
         .file_name()
         .with_context(|| format!("{}: not a file name", path.display()))?;
-    let tmp = dir.join(format!(
+    Ok(parent_of(path).join(format!(
         ".{}.partial-{}",
         name.to_string_lossy(),
         std::process::id()
-    ));
+    )))
+}
+
+/// The folder `path` is in (`.` for a bare name).
+fn parent_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Writes `bytes` to `path`'s temporary sibling, synced, and returns the
+/// sibling; nothing is left behind on failure.
+fn write_partial(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
+    let tmp = partial_path(path)?;
     let result = (|| -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        f.sync_all()
     })();
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
         return Err(e).with_context(|| format!("cannot write {}", path.display()));
     }
+    Ok(tmp)
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder,
+/// renamed into place once complete: a reader never sees half a file, and a
+/// failure leaves no file behind.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_all_atomically(&[(path, bytes)])
+}
+
+/// Writes several files, each as [`write_atomically`] does, and all or
+/// none: every file is written to its temporary sibling first, and only
+/// when all of them are complete are they renamed into place. A failure
+/// (a folder that does not exist or is not writable, a full disk) leaves
+/// none of them written.
+pub fn write_all_atomically(files: &[(&Path, &[u8])]) -> Result<()> {
+    let mut written: Vec<PathBuf> = Vec::new();
+    let mut result = Ok(());
+    for (path, bytes) in files {
+        match write_partial(path, bytes) {
+            Ok(tmp) => written.push(tmp),
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
+    }
+    if result.is_ok() {
+        for (i, tmp) in written.iter().enumerate() {
+            let path = files[i].0;
+            if let Err(e) = std::fs::rename(tmp, path) {
+                result = Err(e).with_context(|| format!("cannot write {}", path.display()));
+                break;
+            }
+        }
+    }
+    if result.is_err() {
+        for tmp in &written {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+    result
+}
+
+/// Checks, before any work whose result would be lost, that a file can be
+/// written at `path`: its folder exists and takes a new file, and `path`
+/// is not a folder. A probe file is created beside it and removed.
+pub fn check_writable(path: &Path) -> Result<()> {
+    let cannot = || format!("cannot write {}", path.display());
+    if path.is_dir() {
+        bail!("cannot write {}: it is a folder", path.display());
+    }
+    let dir = parent_of(path);
+    if !dir.is_dir() {
+        bail!(
+            "cannot write {}: the folder {} does not exist",
+            path.display(),
+            dir.display()
+        );
+    }
+    let probe = partial_path(path)?;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .with_context(cannot)?;
+    let _ = std::fs::remove_file(&probe);
     Ok(())
 }
 
@@ -41,53 +125,352 @@ pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
     write_atomically(path, text.as_bytes())
 }
 
-/// Writes `files` as the folder `out`: first into a temporary sibling,
-/// then renamed into place, so `out` is complete or untouched. An existing
-/// `out` is replaced only if it is an earlier spikegate output (it has a
-/// `manifest.json`).
+/// The file that names a spikegate output folder's files.
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+/// What every spikegate manifest's `format` starts with (any version: a
+/// folder an older spikegate wrote is still spikegate's own).
+const MANIFEST_FORMAT_STEM: &str = "spikegate-manifest/";
+
+/// A manifest larger than this is not one spikegate wrote (its manifests
+/// are a few kilobytes); the limit keeps a hostile folder from making the
+/// ownership check read a huge file.
+const MANIFEST_LIMIT: u64 = 16 << 20;
+
+/// The staging copy of the manifest inside a staging folder: written
+/// first, then renamed to [`MANIFEST_FILE`], so that a staging folder left
+/// by a killed run always shows whose it is.
+const MANIFEST_STAGING: &str = ".manifest.json.partial";
+
+/// Why a folder is not spikegate's own, said after "it ...".
+type Reason = String;
+
+/// The entries of `dir` if the folder is spikegate's own (see the module
+/// documentation), else why not. `staging`: `dir` is a staging folder of
+/// [`write_folder`], which may lack its manifest (killed before writing
+/// it) or hold [`MANIFEST_STAGING`].
+fn owned_entries(dir: &Path, staging: bool) -> std::result::Result<Vec<PathBuf>, Reason> {
+    let read = std::fs::read_dir(dir).map_err(|e| format!("cannot be read ({e})"))?;
+    let mut entries = Vec::new();
+    for entry in read {
+        let entry = entry.map_err(|e| format!("cannot be read ({e})"))?;
+        let kind = entry
+            .file_type()
+            .map_err(|e| format!("cannot be read ({e})"))?;
+        entries.push((entry.file_name(), kind));
+    }
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let manifest = dir.join(MANIFEST_FILE);
+    let allowed: BTreeSet<String> = match std::fs::symlink_metadata(&manifest) {
+        Err(_) if staging => [MANIFEST_STAGING.to_string()].into(),
+        Err(_) => return Err(format!("has no {MANIFEST_FILE}")),
+        Ok(m) if !m.is_file() => return Err(format!("has a {MANIFEST_FILE} that is not a file")),
+        Ok(m) if m.len() > MANIFEST_LIMIT => {
+            return Err(format!(
+                "has a {MANIFEST_FILE} of {} bytes, larger than any spikegate writes",
+                m.len()
+            ))
+        }
+        Ok(_) => manifest_files(&manifest)?,
+    };
+    let mut paths = Vec::new();
+    let mut foreign = Vec::new();
+    for (name, kind) in &entries {
+        let text = name.to_string_lossy();
+        if !allowed.contains(text.as_ref()) {
+            foreign.push(format!(
+                "`{}`, which spikegate did not write",
+                text.escape_debug()
+            ));
+        } else if !kind.is_file() {
+            foreign.push(format!(
+                "`{}`, which is not a plain file as spikegate writes it",
+                text.escape_debug()
+            ));
+        } else {
+            paths.push(dir.join(name));
+        }
+    }
+    if !foreign.is_empty() {
+        let more = foreign.len().saturating_sub(3);
+        foreign.truncate(3);
+        return Err(format!(
+            "holds {}{}",
+            foreign.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    Ok(paths)
+}
+
+/// The names a spikegate manifest at `path` accounts for: the files it
+/// lists and, when it was generated for a board, what `synth` adds.
+fn manifest_files(path: &Path) -> std::result::Result<BTreeSet<String>, Reason> {
+    let not_ours = |why: &str| format!("has a {MANIFEST_FILE} that is not spikegate's ({why})");
+    let bytes =
+        std::fs::read(path).map_err(|e| format!("has an unreadable {MANIFEST_FILE} ({e})"))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|_| not_ours("not JSON"))?;
+    let format = value["format"].as_str().unwrap_or_default();
+    if !format.starts_with(MANIFEST_FORMAT_STEM) {
+        return Err(not_ours(&format!(
+            "its format is not {MANIFEST_FORMAT_STEM}N"
+        )));
+    }
+    if !value["generator"]
+        .as_str()
+        .is_some_and(|g| g.starts_with("spikegate "))
+    {
+        return Err(not_ours("no spikegate generator"));
+    }
+    let listed = value["files"]
+        .as_array()
+        .ok_or_else(|| not_ours("no list of files"))?;
+    let mut names = BTreeSet::new();
+    for name in listed {
+        let name = name
+            .as_str()
+            .filter(|n| is_plain_name(n))
+            .ok_or_else(|| not_ours("a listed file is not a plain file name"))?;
+        names.insert(name.to_string());
+    }
+    if !value["target"].is_null() {
+        names.extend(crate::synth::PRODUCTS.iter().map(|p| p.to_string()));
+    }
+    Ok(names)
+}
+
+/// Whether `name` names a file directly inside a folder (no separator, not
+/// `.` or `..`).
+fn is_plain_name(name: &str) -> bool {
+    !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\\', '\0'])
+}
+
+/// Removes the files `entries` (checked by [`owned_entries`]) and then the
+/// folder `dir`, which fails, leaving the folder, if anything else has
+/// appeared in it meanwhile: nothing spikegate did not write is deleted.
+fn remove_owned(dir: &Path, entries: &[PathBuf]) -> std::io::Result<()> {
+    for file in entries {
+        match std::fs::remove_file(file) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
+    std::fs::remove_dir(dir)
+}
+
+/// Whether process `pid` may still be running. Without `/proc` (not
+/// Linux) every process counts as alive, so that nothing is cleaned.
+fn process_alive(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    !proc.join("self").exists() || proc.join(pid.to_string()).exists()
+}
+
+/// Removes the staging (`.NAME.partial-PID`) and set-aside
+/// (`.NAME.old-PID`) folders of `name` in `parent` that a run killed
+/// before it could clean up left: only those whose process is gone and
+/// whose content is spikegate's own; the others are left with a warning.
+fn clean_stale(parent: &Path, name: &str) {
+    let Ok(read) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let partial = format!(".{name}.partial-");
+    let old = format!(".{name}.old-");
+    for entry in read.flatten() {
+        let file_name = entry.file_name();
+        let Some(text) = file_name.to_str() else {
+            continue;
+        };
+        let (staging, pid) = if let Some(pid) = text.strip_prefix(&partial) {
+            (true, pid)
+        } else if let Some(pid) = text.strip_prefix(&old) {
+            (false, pid)
+        } else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        // A live process's folder is its own business; a symbolic link
+        // is not what spikegate leaves.
+        if pid == std::process::id()
+            || process_alive(pid)
+            || !entry.file_type().is_ok_and(|t| t.is_dir())
+        {
+            continue;
+        }
+        let dir = entry.path();
+        let outcome = owned_entries(&dir, staging)
+            .and_then(|files| remove_owned(&dir, &files).map_err(|e| e.to_string()));
+        if let Err(why) = outcome {
+            eprintln!(
+                "warning: leaving {}, left by an earlier run (process {pid}): it {why}",
+                dir.display()
+            );
+        }
+    }
+}
+
+/// Where `out` really is: itself, or, if it is a symbolic link to a
+/// folder, that folder (written through, so the link stays a link).
+fn resolve_out(out: &Path) -> Result<PathBuf> {
+    match std::fs::symlink_metadata(out) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(out.to_path_buf()),
+        Err(e) => Err(e).with_context(|| format!("cannot inspect {}", out.display())),
+        Ok(m) if m.file_type().is_symlink() => {
+            let link = std::fs::read_link(out)
+                .with_context(|| format!("cannot read the link {}", out.display()))?;
+            match std::fs::canonicalize(out) {
+                Ok(real) if real.is_dir() => Ok(real),
+                Ok(real) => bail!(
+                    "{} is a symbolic link to {}, which is not a folder; choose another --out",
+                    out.display(),
+                    real.display()
+                ),
+                Err(_) => bail!(
+                    "{} is a symbolic link to {}, which does not exist; create that folder \
+                     or choose another --out",
+                    out.display(),
+                    link.display()
+                ),
+            }
+        }
+        Ok(m) if m.is_dir() => Ok(out.to_path_buf()),
+        Ok(_) => bail!(
+            "{} exists and is a file, not a folder; choose another --out",
+            out.display()
+        ),
+    }
+}
+
+/// Writes `files` (name and contents; one must be [`MANIFEST_FILE`],
+/// listing them all) as the folder `out`: first into a temporary sibling,
+/// then renamed into place, so `out` is complete or untouched.
+///
+/// An existing `out` is replaced only if it is empty or spikegate's own
+/// (module documentation); anything else is refused, naming the folder and
+/// what in it spikegate did not write. A symbolic link to a folder is
+/// written through: the folder it points to is replaced, the link stays.
+/// Staging and set-aside folders of `out` that a killed run left behind are
+/// removed first (only when their process is gone and their content is
+/// spikegate's).
 pub fn write_folder(out: &Path, files: &[(String, String)]) -> Result<()> {
-    if out.exists() && !out.join("manifest.json").is_file() {
+    let manifest = files
+        .iter()
+        .find(|(name, _)| name == MANIFEST_FILE)
+        .with_context(|| format!("{}: nothing to write without a manifest", out.display()))?;
+    // The folder must be recognisable as spikegate's the next time, so
+    // every file written must be one the manifest lists.
+    let listed: serde_json::Value = serde_json::from_str(&manifest.1)?;
+    let listed: BTreeSet<&str> = listed["files"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+        .unwrap_or_default();
+    if let Some((name, _)) = files
+        .iter()
+        .find(|(name, _)| !listed.contains(name.as_str()) || !is_plain_name(name))
+    {
         bail!(
-            "{} exists and is not a spikegate output folder (no manifest.json); \
-             choose another --out or remove it",
+            "{}: the manifest does not list {name} (a spikegate bug)",
             out.display()
         );
     }
-    let parent = match out.parent() {
+    let target = resolve_out(out)?;
+    if target.exists() {
+        if let Err(why) = owned_entries(&target, false) {
+            bail!(
+                "{} exists and is not a spikegate output folder: it {why}; spikegate replaces \
+                 only a folder it wrote, so choose another --out or move that folder away",
+                display_target(out, &target)
+            );
+        }
+    }
+    let parent = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
     std::fs::create_dir_all(&parent)
         .with_context(|| format!("cannot create {}", parent.display()))?;
-    let name = out
+    let name = target
         .file_name()
         .with_context(|| format!("{}: not a folder name", out.display()))?
         .to_string_lossy()
         .into_owned();
-    let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
+    clean_stale(&parent, &name);
+    let pid = std::process::id();
+    let staging = parent.join(format!(".{name}.partial-{pid}"));
     let result = (|| -> Result<()> {
         std::fs::create_dir(&staging)
             .with_context(|| format!("cannot create {}", staging.display()))?;
-        for (file, text) in files {
-            let path = staging.join(file);
-            std::fs::write(&path, text)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+        // The manifest first: a staging folder left by kill -9 then shows
+        // whose it is, and the next run can remove it.
+        let write = |name: &str, text: &str| -> Result<()> {
+            let path = staging.join(name);
+            std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
+        };
+        write(MANIFEST_STAGING, &manifest.1)?;
+        std::fs::rename(staging.join(MANIFEST_STAGING), staging.join(MANIFEST_FILE))
+            .with_context(|| format!("cannot write {}", staging.join(MANIFEST_FILE).display()))?;
+        for (file, text) in files.iter().filter(|(n, _)| n != MANIFEST_FILE) {
+            write(file, text)?;
         }
-        if out.exists() {
-            let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-            std::fs::rename(out, &old)
-                .with_context(|| format!("cannot move the old {} aside", out.display()))?;
-            std::fs::rename(&staging, out)
-                .with_context(|| format!("cannot move the new output to {}", out.display()))?;
-            let _ = std::fs::remove_dir_all(&old);
-        } else {
-            std::fs::rename(&staging, out)
-                .with_context(|| format!("cannot move the new output to {}", out.display()))?;
-        }
-        Ok(())
+        replace(&target, &staging, &parent, &name)
+            .with_context(|| format!("cannot move the new output to {}", target.display()))
     })();
     if result.is_err() {
-        let _ = std::fs::remove_dir_all(&staging);
+        // The staging folder holds only what this run wrote.
+        if let Ok(entries) = owned_entries(&staging, true) {
+            let _ = remove_owned(&staging, &entries);
+        }
     }
     result
+}
+
+/// `out`, and where it leads if that is elsewhere.
+fn display_target(out: &Path, target: &Path) -> String {
+    if out == target {
+        out.display().to_string()
+    } else {
+        format!("{} (a link to {})", out.display(), target.display())
+    }
+}
+
+/// Moves `staging` to `target` (checked to be absent, empty or
+/// spikegate's own), setting an old `target` aside first and removing it
+/// once the new one is in place.
+fn replace(target: &Path, staging: &Path, parent: &Path, name: &str) -> Result<()> {
+    // An empty folder is replaced by the rename itself (POSIX renames onto
+    // an empty folder); a non-empty one makes it fail, never lose data.
+    let old_entries = match owned_entries(target, false) {
+        Ok(entries) if !entries.is_empty() => entries,
+        _ => {
+            std::fs::rename(staging, target)?;
+            return Ok(());
+        }
+    };
+    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+    std::fs::rename(target, &old)
+        .with_context(|| format!("cannot move the old {} aside", target.display()))?;
+    if let Err(e) = std::fs::rename(staging, target) {
+        // Put the old output back: the folder is as it was.
+        let _ = std::fs::rename(&old, target);
+        return Err(e.into());
+    }
+    let moved: Vec<PathBuf> = old_entries
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| old.join(n)))
+        .collect();
+    if let Err(e) = remove_owned(&old, &moved) {
+        eprintln!(
+            "warning: the earlier output was set aside as {} and could not be removed ({e})",
+            old.display()
+        );
+    }
+    Ok(())
 }

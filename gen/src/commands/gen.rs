@@ -8,7 +8,8 @@ use spikegate_hdl::plan::DEFAULT_FIFO_DEPTH;
 use spikegate_hdl::BuildOptions;
 use spikegate_model::load_network;
 
-use crate::generate::{generate, write_folder};
+use crate::generate::generate;
+use crate::output::write_folder;
 use crate::targets;
 
 /// Generate synthesizable Verilog-2005 for a model.
@@ -25,7 +26,9 @@ use crate::targets;
 pub struct Args {
     /// The model file (JSON, docs/model-format.md).
     pub model: PathBuf,
-    /// Output folder (created; an earlier spikegate output is replaced).
+    /// Output folder: created, or replaced if it is empty or an earlier
+    /// spikegate output holding only spikegate's files; anything else is
+    /// refused. A symbolic link to a folder is written through.
     #[arg(long, short)]
     pub out: PathBuf,
     /// Processing elements per core (1..=64): synapses accumulated per
@@ -70,7 +73,8 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         "{}: wrote {} files for \"{}\" ({} cores, P = {}{})",
         args.out.display(),
         output.files.len(),
-        plan.name,
+        // Names are the user's: no control character reaches the terminal.
+        plan.name.escape_debug(),
         plan.cores.len(),
         args.pe,
         target
@@ -81,7 +85,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         println!(
             "  layer {} ({}): {} neurons, {} lanes, {} chunks, weights {} bits, state {} bits",
             core.index,
-            core.name,
+            core.name.escape_debug(),
             core.neurons,
             core.lanes,
             core.chunks,

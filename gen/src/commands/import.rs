@@ -2,12 +2,14 @@
 //! (HDF5) or NumPy `.npz` into the model format, with a quantization
 //! report.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use spikegate_import::{import_npz, ImportOptions, ReportInputs, ResetRule};
 use spikegate_model::Decode;
+
+use crate::output::{check_writable, write_all_atomically};
 
 /// Import a trained network from NIR or .npz, quantized to integers.
 ///
@@ -83,6 +85,16 @@ pub struct Args {
     pub report: Option<PathBuf>,
 }
 
+/// Whether `a` and `b` are the same file: the same path, or, when both
+/// exist, the same file reached two ways.
+fn same_file(a: &Path, b: &Path) -> bool {
+    a == b
+        || matches!(
+            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+            (Ok(x), Ok(y)) if x == y
+        )
+}
+
 fn options(args: &Args) -> ImportOptions {
     ImportOptions {
         weight_bits: args.weight_bits,
@@ -116,6 +128,18 @@ fn options(args: &Args) -> ImportOptions {
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<ExitCode> {
+    // Every output is checked before the import runs and written only when
+    // all are ready: an unwritable --report never leaves a model behind.
+    check_writable(&args.out)?;
+    if let Some(report) = &args.report {
+        if same_file(&args.out, report) {
+            bail!(
+                "--out and --report both name {}: give the report its own file",
+                report.display()
+            );
+        }
+        check_writable(report)?;
+    }
     let options = options(args);
     let is_npz = args.file.extension().is_some_and(|e| e == "npz");
     let imported = match (is_npz, &args.spec) {
@@ -126,16 +150,18 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         ),
         (false, _) => spikegate_import::import_nir(&args.file, &options)?,
     };
-    std::fs::write(&args.out, imported.model_json())
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
-    if let Some(report) = &args.report {
-        std::fs::write(report, imported.report_json())
-            .with_context(|| format!("cannot write {}", report.display()))?;
+    let model = imported.model_json();
+    let report = args.report.as_ref().map(|r| (r, imported.report_json()));
+    let mut files: Vec<(&Path, &[u8])> = vec![(&args.out, model.as_bytes())];
+    if let Some((path, text)) = &report {
+        files.push((path, text.as_bytes()));
     }
+    write_all_atomically(&files)?;
     println!(
         "{}: wrote \"{}\" ({} layers)",
         args.out.display(),
-        imported.network.network().name,
+        // The name is the user's: no control character reaches the terminal.
+        imported.network.network().name.escape_debug(),
         imported.network.network().layers.len()
     );
     print!("{}", imported.report);

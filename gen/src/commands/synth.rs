@@ -11,7 +11,7 @@ use spikegate_model::{load_network, load_spikes, Spike, ValidNetwork};
 use spikegate_sim::Reference;
 
 use crate::generate::generate;
-use crate::synth::{synthesize, WorkDir};
+use crate::synth::{synthesize, WorkDir, BITSTREAM_NOTE};
 use crate::targets;
 
 /// Synthesise the accelerator for a board and report its size and speed.
@@ -98,10 +98,24 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         .with_context(|| format!("{}: cannot count cycles", args.model.display()))?;
     eprintln!(
         "synthesising \"{}\" for {} ({}), P = {}",
-        output.plan.name, target.name, target.part, args.pe
+        output.plan.name.escape_debug(),
+        target.name,
+        target.part,
+        args.pe
     );
     let work = WorkDir::new(args.out.as_deref(), target.name, &output.files)?;
     let mut report = synthesize(&output, target, work.path(), cycles)?;
+    if !work.kept() {
+        // The temporary folder goes when `work` does: say so rather than
+        // name a bitstream that will not be there.
+        for note in &mut report.notes {
+            if note.starts_with(BITSTREAM_NOTE) {
+                *note = "a bitstream (board.bin) was built in a temporary folder and not \
+                         kept: pass --out DIR to keep it"
+                    .into();
+            }
+        }
+    }
     if let Some(i) = &input {
         report
             .notes

@@ -12,9 +12,29 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 
 use crate::board::BOARD_TOP;
-use crate::generate::{write_folder, Output, VERILOG_FILE};
+use crate::generate::{Output, VERILOG_FILE};
+use crate::output::write_folder;
 use crate::targets::{Family, Target};
 use report::{nextpnr_figures, yosys_counts, SynthReport};
+
+/// The files the synthesis flow adds to the generated ones in its folder
+/// (logs, yosys's statistics and netlist, nextpnr's report and placed and
+/// routed output, the bitstream): a folder generated for a board may hold
+/// them and still be spikegate's own ([`crate::output`]).
+pub const PRODUCTS: &[&str] = &[
+    "yosys.log",
+    "stat.txt",
+    "board.json",
+    "nextpnr.log",
+    "report.json",
+    "board.asc",
+    "board.config",
+    "icepack.log",
+    "board.bin",
+];
+
+/// How the report's note on the iCE40 bitstream begins.
+pub const BITSTREAM_NOTE: &str = "bitstream: board.bin";
 
 /// The program that runs nextpnr for `family`: the native build when it is
 /// on PATH, else YoWASP's (PyPI) build.
@@ -71,26 +91,38 @@ pub struct WorkDir {
 }
 
 impl WorkDir {
-    /// `keep` if given (written completely, like `spikegate gen --out`),
-    /// else a fresh temporary folder named after `tag`.
+    /// `keep` if given (written completely, like `spikegate gen --out`,
+    /// and only over an earlier spikegate output), else a fresh temporary
+    /// folder named after `tag`, removed when this is dropped.
     pub fn new(keep: Option<&Path>, tag: &str, files: &[(String, String)]) -> Result<Self> {
-        let (path, keep) = match keep {
-            Some(p) => (p.to_path_buf(), true),
-            None => (
-                std::env::temp_dir().join(format!("spikegate-synth-{tag}-{}", std::process::id())),
-                false,
-            ),
-        };
-        if !keep {
-            let _ = std::fs::remove_dir_all(&path);
+        if let Some(p) = keep {
+            write_folder(p, files)?;
+            return Ok(WorkDir {
+                path: p.to_path_buf(),
+                keep: true,
+            });
         }
+        // A name no one holds: a folder of the same name (another user's,
+        // or one a killed run left under a reused process id) is never
+        // written over or deleted.
+        let stem = format!("spikegate-synth-{tag}-{}", std::process::id());
+        let temp = std::env::temp_dir();
+        let path = (0u32..)
+            .map(|n| temp.join(format!("{stem}-{n}")))
+            .find(|p| std::fs::symlink_metadata(p).is_err())
+            .context("no free name for a temporary folder")?;
         write_folder(&path, files)?;
-        Ok(WorkDir { path, keep })
+        Ok(WorkDir { path, keep: false })
     }
 
     /// The folder.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether the folder stays after the run (`--out`).
+    pub fn kept(&self) -> bool {
+        self.keep
     }
 }
 
@@ -231,9 +263,9 @@ pub fn synthesize(
     report.fmax_mhz = Some(fmax);
     report.latency_us = cycles.map(|c| c / fmax);
     if bitstream {
-        report
-            .notes
-            .push("bitstream: board.bin (program with `iceprog board.bin`)".into());
+        report.notes.push(format!(
+            "{BITSTREAM_NOTE} (program with `iceprog board.bin`)"
+        ));
     }
     Ok(report)
 }

@@ -63,10 +63,16 @@ impl SynthReport {
 impl fmt::Display for SynthReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let pct = |used: u64, of: u64| 100.0 * used as f64 / of.max(1) as f64;
+        // The model's name is the user's: escaped, it cannot end the line
+        // or send a terminal escape.
         writeln!(
             f,
             "{} on {} ({}), P = {}: {}",
-            self.model, self.target, self.part, self.pe, self.flow
+            self.model.escape_debug(),
+            self.target,
+            self.part,
+            self.pe,
+            self.flow
         )?;
         writeln!(
             f,
