@@ -646,3 +646,36 @@ fn result_outputs_carry_their_own_list() {
         assert_eq!(back["samples"][0]["output"], output);
     }
 }
+
+#[test]
+fn every_decimal_reads_as_the_nearest_double() {
+    // The two values, which a fast float parser reads one step off.
+    let v: Vec<f64> = parse_json("[0.9999999999999999, 0.9852941176470589]").unwrap();
+    assert_eq!(v[0].to_bits(), 0.9999999999999999f64.to_bits());
+    assert!(v[0] < 1.0);
+    assert_eq!(v[1].to_bits(), 0.9852941176470589f64.to_bits());
+    // Random doubles in 0..=1 (the encoders' range) and beyond, written in
+    // the shortest round-trip form and with 17 significant digits: each
+    // reads back to itself. Rust's own parser is correctly rounded.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for _ in 0..20_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let f = (x >> 11) as f64 / (1u64 << 53) as f64;
+        let g = f64::from_bits(x & 0x7fef_ffff_ffff_ffff);
+        for value in [f, g] {
+            if !value.is_finite() {
+                continue;
+            }
+            for text in [format!("{value:?}"), format!("{value:.16e}")] {
+                let back: Vec<f64> = parse_json(&format!("[{text}]")).unwrap();
+                assert_eq!(
+                    back[0].to_bits(),
+                    text.parse::<f64>().unwrap().to_bits(),
+                    "{text}"
+                );
+            }
+        }
+    }
+}

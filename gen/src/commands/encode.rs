@@ -23,8 +23,9 @@ pub enum Code {
 /// Encode dense input values (0 to 1) as input spikes for a model.
 ///
 /// VALUES is a JSON file `{"samples": [{"values": [...], "label": 3}, ...]}`
-/// with one value per model input in each sample (`label` optional). Both
-/// codes are deterministic; docs/semantics.md (section 7) defines them.
+/// with one value per model input in each sample (`label` optional: an
+/// output neuron). Every decimal is read as the nearest double. Both codes
+/// are deterministic; docs/semantics.md (section 6) defines them.
 #[derive(clap::Args)]
 pub struct Args {
     /// The model the spikes are for (its inputs and time steps are used).
@@ -67,6 +68,15 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                 sample.values.len()
             );
         }
+        // Checked here as well as by the encoders so that the value is
+        // printed compactly: `{:?}` gives 1e308 where `{}` gives 309 digits.
+        if let Some(n) = sample.values.iter().position(|x| !(0.0..=1.0).contains(x)) {
+            bail!(
+                "{}: sample {k}: input value {n} is {:?}; encoders take values from 0 to 1",
+                args.values.display(),
+                sample.values[n]
+            );
+        }
         let events = match args.code {
             Code::Ttfs => ttfs_latency(&sample.values, steps),
             Code::Rate => rate(&sample.values, steps),
@@ -78,6 +88,10 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         });
     }
     let file = SpikeFile::new(&network, samples);
+    // A label that is no output neuron is refused before anything is
+    // written, as `sim` would refuse the file.
+    file.check_against(&network)
+        .map_err(|e| e.in_file(&args.values))?;
     write_json(&args.out, &file)?;
     println!(
         "wrote {} samples, {} spikes, to {}",

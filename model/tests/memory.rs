@@ -1,0 +1,187 @@
+//! Reading a file takes memory bounded by the file, not by what it
+//! declares: at most 4 times its size plus a constant, measured under
+//! `ulimit -v` in a child process (this test binary, run again with one
+//! test selected and an environment variable naming the file to read).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use spikegate_model::load::read_json;
+use spikegate_model::{load_network, ModelError, Network};
+
+/// Set in the child: the file it reads.
+const FILE_VAR: &str = "SPIKEGATE_MEMORY_TEST_FILE";
+/// Set in the child: `model` (read and validate) or `parse` (read only).
+const HOW_VAR: &str = "SPIKEGATE_MEMORY_TEST_HOW";
+
+fn scratch() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("spikegate-memory-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A valid model of `inputs` inputs and one `if` layer of `size` neurons
+/// whose weights are all 0, written as compactly as JSON allows (two bytes
+/// a weight: the case that costs most memory per byte of file).
+fn zeros_model(path: &Path, inputs: usize, size: usize) {
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    write!(
+        f,
+        r#"{{"format":"spikegate-model/1","name":"zeros","time_steps":4,"inputs":{inputs},"layers":[{{"size":{size},"neuron":{{"kind":"if"}},"widths":{{"weight":8,"membrane":16,"threshold":16}},"threshold":1,"reset":"zero","weights":["#
+    )
+    .unwrap();
+    let row = format!("[{}0]", "0,".repeat(size - 1));
+    for j in 0..inputs {
+        if j > 0 {
+            f.write_all(b",").unwrap();
+        }
+        f.write_all(row.as_bytes()).unwrap();
+    }
+    write!(f, r#"]}}],"output":{{"decode":"spike_count"}}}}"#).unwrap();
+    f.flush().unwrap();
+}
+
+/// The child's peak virtual memory, from `/proc/self/status`, in bytes.
+fn vm_peak() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmPeak:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// The child's side: read the file, report the outcome and the peak.
+#[test]
+fn child_reads_the_file() {
+    let Some(path) = std::env::var_os(FILE_VAR) else {
+        return; // Not a child: nothing to do.
+    };
+    let path = PathBuf::from(path);
+    let outcome: Result<(), ModelError> = match std::env::var(HOW_VAR).as_deref() {
+        Ok("parse") => read_json::<Network>(&path).map(|_| ()),
+        _ => load_network(&path).map(|_| ()),
+    };
+    match outcome {
+        Ok(()) => println!("\nOUTCOME ok"),
+        Err(e) => println!("\nOUTCOME error: {e}"),
+    }
+    println!("VMPEAK {}", vm_peak());
+}
+
+/// Runs the child on `path`, under a `ulimit -v` of `limit` bytes if given;
+/// gives its outcome line and peak, or what went wrong.
+fn run_child(path: &Path, how: &str, limit: Option<u64>) -> (String, u64) {
+    let exe = std::env::current_exe().unwrap();
+    let ulimit = match limit {
+        Some(bytes) => format!("ulimit -v {} || exit 99; ", bytes / 1024),
+        None => String::new(),
+    };
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{ulimit}exec \"$0\" \"$@\""))
+        .arg(&exe)
+        .args([
+            "--exact",
+            "child_reads_the_file",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(FILE_VAR, path)
+        .env(HOW_VAR, how)
+        // One malloc arena: per-thread arenas reserve address space in
+        // 64 MiB steps, which would measure glibc rather than the reader.
+        .env("MALLOC_ARENA_MAX", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let outcome = stdout
+        .lines()
+        .find_map(|l| l.split_once("OUTCOME ").map(|(_, o)| o.to_owned()))
+        .unwrap_or_else(|| {
+            format!(
+                "no outcome (status {}): {stdout} {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    let peak = stdout
+        .lines()
+        .find_map(|l| l.split_once("VMPEAK ").map(|(_, v)| v))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    (outcome, peak)
+}
+
+/// Slack above the baseline for what does not scale with the file: the
+/// row buffer, the reader's buffer, allocator rounding.
+const CONSTANT: u64 = 24 << 20;
+
+#[test]
+fn a_model_of_zeros_is_read_in_at_most_four_times_its_size() {
+    if std::env::var_os(FILE_VAR).is_some() {
+        return;
+    }
+    if !Path::new("/proc/self/status").exists() {
+        eprintln!("no /proc: the memory bound is not measured here");
+        return;
+    }
+    let dir = scratch();
+    let tiny = dir.join("tiny.json");
+    zeros_model(&tiny, 2, 2);
+    let (outcome, baseline) = run_child(&tiny, "model", None);
+    assert_eq!(outcome, "ok");
+    assert!(baseline > 0);
+
+    // Rows of 2049 values: a reader whose rows grow by doubling holds
+    // 4096 slots for each, twice what they need.
+    let big = dir.join("zeros.json");
+    zeros_model(&big, 8000, 2049);
+    let size = std::fs::metadata(&big).unwrap().len();
+    assert!(size > 30 << 20, "{size}");
+    let limit = baseline + 4 * size + CONSTANT;
+    let (outcome, peak) = run_child(&big, "model", Some(limit));
+    assert_eq!(
+        outcome, "ok",
+        "a {size}-byte model under a limit of {limit} bytes (baseline {baseline})"
+    );
+    assert!(
+        peak <= limit,
+        "peak {peak}, limit {limit}, baseline {baseline}"
+    );
+    eprintln!(
+        "a {size}-byte model of zeros: peak {peak} bytes, {:.2} times the file above the baseline",
+        (peak - baseline) as f64 / size as f64
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_row_longer_than_any_layer_is_refused_while_it_is_read() {
+    if std::env::var_os(FILE_VAR).is_some() {
+        return;
+    }
+    if !Path::new("/proc/self/status").exists() {
+        return;
+    }
+    let dir = scratch().join("row");
+    std::fs::create_dir_all(&dir).unwrap();
+    let tiny = dir.join("tiny.json");
+    zeros_model(&tiny, 2, 2);
+    let (_, baseline) = run_child(&tiny, "parse", None);
+    // One row of 8 million values: 16 MB of file, 64 MB as weights, and
+    // no layer has that many neurons.
+    let long = dir.join("long.json");
+    zeros_model(&long, 1, 8_000_000);
+    let size = std::fs::metadata(&long).unwrap().len();
+    let limit = baseline + size + CONSTANT;
+    let (outcome, _) = run_child(&long, "parse", Some(limit));
+    assert!(
+        outcome.contains(
+            "field `weights[0]`: a row of more than 1048576 values; no layer has that many neurons"
+        ),
+        "{outcome}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
