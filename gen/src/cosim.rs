@@ -81,6 +81,47 @@ impl CosimOptions {
 /// Removes a generated folder when dropped.
 struct TempFolder(PathBuf);
 
+/// Prefix of the temporary design folders, `spikegate-cosim-<pid>-<n>`.
+const TEMP_PREFIX: &str = "spikegate-cosim-";
+
+/// A fresh temporary design folder of this process. Folders that killed
+/// runs left behind (their process is gone) are removed first.
+fn temp_design_folder() -> PathBuf {
+    static DESIGNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let number = DESIGNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let temp = std::env::temp_dir();
+    remove_stale_temp_designs(&temp);
+    temp.join(format!("{TEMP_PREFIX}{}-{number}", std::process::id()))
+}
+
+/// Removes `temp`'s design folders whose process is gone: only folders
+/// named as this module names them that hold a spikegate manifest (or
+/// nothing, if the kill came before the first file).
+fn remove_stale_temp_designs(temp: &Path) {
+    let Ok(entries) = std::fs::read_dir(temp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(TEMP_PREFIX))
+            .and_then(|rest| rest.split_once('-'))
+            .filter(|(_, n)| n.parse::<u64>().is_ok())
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let path = entry.path();
+        let ours = std::fs::read_to_string(path.join("manifest.json"))
+            .map(|m| m.contains(crate::generate::MANIFEST_FORMAT))
+            .unwrap_or_else(|_| std::fs::read_dir(&path).is_ok_and(|mut d| d.next().is_none()));
+        if ours && !spikegate_cosim::verilator::child::process_is_alive(pid) {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
+}
+
 impl Drop for TempFolder {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
@@ -128,16 +169,14 @@ pub fn prepare(network: &ValidNetwork, options: &CosimOptions) -> Result<Prepare
                         dir.display()
                     );
                 }
+                manifest.check_images(dir)?;
                 edited_design = Some(file);
             }
             (plan, dir.clone(), None)
         }
         None => {
             let output = generate(network, options.build, None)?;
-            static DESIGNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-            let number = DESIGNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let dir = std::env::temp_dir()
-                .join(format!("spikegate-cosim-{}-{number}", std::process::id()));
+            let dir = temp_design_folder();
             let _ = std::fs::remove_dir_all(&dir);
             write_folder(&dir, &output.files)?;
             (output.plan, dir.clone(), Some(TempFolder(dir)))
@@ -389,6 +428,10 @@ pub fn write_waveform(
     let mut pacing = prepared.pacing.for_sample(index);
     match prepared.backend {
         BackendChoice::Verilator => {
+            // Verilator's writer fails silently on a path it cannot open:
+            // prove the path writable first, and the file written after.
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
             let request = BuildRequest {
                 design: prepared.design_dir.clone(),
                 taps: prepared.info.tap_count(),
@@ -403,6 +446,10 @@ pub fn write_waveform(
             let mut session = Session::new(model, prepared.info.clone())?;
             // Errors in the rerun are the ones already reported.
             let _ = session.run(input, &mut pacing);
+            drop(session);
+            if std::fs::metadata(path).map_or(0, |m| m.len()) == 0 {
+                bail!("Verilator wrote no waveform to {}", path.display());
+            }
         }
         BackendChoice::Rusthdl => {
             let file = std::fs::File::create(path)

@@ -33,7 +33,20 @@ enum Command {
     DesignSpace(commands::design_space::Args),
 }
 
+/// Restores the default action of SIGPIPE, which Rust's runtime ignores: a
+/// reader that closes the pipe early (`spikegate sim ... | head`) then ends
+/// spikegate quietly, as it ends other Unix tools, instead of making the
+/// next `println!` panic on "Broken pipe".
+fn die_quietly_on_a_closed_pipe() {
+    // SAFETY: called first thing in main, before any thread starts; setting
+    // a signal's disposition to SIG_DFL has no other effect on the process.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    die_quietly_on_a_closed_pipe();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => commands::check::run(&args),

@@ -210,7 +210,8 @@ fn an_unchanged_expected_file_matches_on_both_commands() {
 
 #[test]
 fn expected_files_with_other_header_fields_are_refused() {
-    let cases: [(&str, fn(&mut Value), &str); 4] = [
+    type Edit = fn(&mut Value);
+    let cases: [(&str, Edit, &str); 4] = [
         (
             "format",
             |e| e["format"] = json!("spikegate-result/9"),
@@ -326,4 +327,25 @@ fn empty_comparisons_are_errors() {
     ]);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("--samples"), "{err}");
+}
+
+#[test]
+fn sim_into_a_closed_pipe_ends_quietly() {
+    // `spikegate sim ... | head -1`: the reader goes away after one line.
+    let model = golden("digits_ttfs", "model.json");
+    let input = golden("digits_ttfs", "input.json");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "'{}' sim '{}' --input '{}' | head -n 1 >/dev/null",
+            env!("CARGO_BIN_EXE_spikegate"),
+            s(&model),
+            s(&input)
+        ))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
 }

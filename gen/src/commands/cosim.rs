@@ -172,6 +172,10 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     if let Some(n) = args.samples {
         samples.truncate(usize::try_from(n).unwrap_or(usize::MAX));
     }
+    // Outputs that cannot be written fail now, not after the run.
+    for path in [&args.vcd, &args.report].into_iter().flatten() {
+        crate::output::check_writable(path)?;
+    }
     // Read the expected file first: a bad one fails before any work.
     let expected = match &args.expect {
         Some(path) => {

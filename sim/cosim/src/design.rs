@@ -124,6 +124,33 @@ impl Manifest {
         Ok(manifest)
     }
 
+    /// Checks every memory image the manifest lists in `dir` against the
+    /// memory's shape: as many lines as the memory has words, each a word
+    /// of hexadecimal digits no wider than the word. Verilator's
+    /// `$readmemh` aborts the whole process on a bad image, so a folder
+    /// edited by hand is checked before it is built.
+    pub fn check_images(&self, dir: &Path) -> Result<(), ManifestError> {
+        for (l, core) in self.cores.iter().enumerate() {
+            let memory = &core["weight_memory"];
+            let (Some(file), Some(words), Some(bits)) = (
+                memory["file"].as_str(),
+                memory["words"].as_u64(),
+                memory["word_bits"].as_u64(),
+            ) else {
+                continue;
+            };
+            let path = dir.join(file);
+            let err = |message: String| ManifestError {
+                path: path.clone(),
+                message,
+            };
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| err(format!("cannot read the weight image of core {l} ({e})")))?;
+            check_image(&text, words, bits).map_err(err)?;
+        }
+        Ok(())
+    }
+
     /// The build options the design was generated with.
     pub fn options(&self) -> BuildOptions {
         BuildOptions {
@@ -131,5 +158,47 @@ impl Manifest {
             taps: self.taps,
             fifo_depth: self.fifo_depth,
         }
+    }
+}
+
+/// Checks a `$readmemh` image of `words` words of `bits` bits.
+fn check_image(text: &str, words: u64, bits: u64) -> Result<(), String> {
+    let digits = bits.div_ceil(4) as usize;
+    let mut lines = 0u64;
+    for (n, line) in text.lines().enumerate() {
+        lines += 1;
+        if line.is_empty() || line.len() > digits || !line.bytes().all(|b| b.is_ascii_hexdigit()) {
+            let shown: String = line.chars().take(40).collect();
+            return Err(format!(
+                "line {} is not a word of at most {digits} hexadecimal digits: `{shown}`",
+                n + 1
+            ));
+        }
+    }
+    if lines != words {
+        return Err(format!(
+            "{lines} words, the memory has {words} (one a line)"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_image;
+
+    #[test]
+    fn images_of_the_wrong_shape_are_named() {
+        assert_eq!(check_image("0a\nff\n", 2, 8), Ok(()));
+        assert!(check_image("0a\nzz\n", 2, 8)
+            .unwrap_err()
+            .contains("line 2"));
+        assert!(check_image("0a\n1ff\n", 2, 8)
+            .unwrap_err()
+            .contains("at most 2"));
+        assert!(check_image("0a\n", 2, 8)
+            .unwrap_err()
+            .contains("1 words, the memory has 2"));
+        assert!(check_image("0a\n\n0b\n", 3, 8).is_err());
     }
 }

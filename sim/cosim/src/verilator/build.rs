@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::pgo::{self, Profile, Training};
-use super::{harness, shim};
+use super::{cache, child, harness, shim};
 
 /// File name of the built library in a cache entry.
 pub const LIBRARY: &str = "libspikegate_cosim.so";
@@ -39,6 +39,17 @@ pub enum BuildError {
     NoVerilator {
         /// The program looked for.
         program: String,
+        /// The operating system's answer.
+        reason: String,
+    },
+    /// The cache folder cannot be created or written.
+    #[error(
+        "the Verilator build cache {path} cannot be written ({reason}); set SPIKEGATE_CACHE to \
+         a writable folder, or use `--backend rusthdl`"
+    )]
+    CacheUnwritable {
+        /// The cache folder.
+        path: PathBuf,
         /// The operating system's answer.
         reason: String,
     },
@@ -240,18 +251,24 @@ pub fn build(request: &BuildRequest) -> Result<PathBuf, BuildError> {
     let entry = root.join(&key);
     let rewritten = with_absolute_images(&verilog, &entry);
     let library = entry.join(LIBRARY);
-    if library.is_file()
-        && std::fs::read_to_string(entry.join(VERILOG)).is_ok_and(|v| v == rewritten)
-        && images
-            .iter()
-            .all(|(n, d)| std::fs::read(entry.join(n)).is_ok_and(|x| &x == d))
-    {
+    let usable = |entry: &Path| {
+        cache::is_intact(entry, LIBRARY)
+            && std::fs::read_to_string(entry.join(VERILOG)).is_ok_and(|v| v == rewritten)
+            && images
+                .iter()
+                .all(|(n, d)| std::fs::read(entry.join(n)).is_ok_and(|x| &x == d))
+    };
+    if usable(&entry) {
         return Ok(library);
     }
 
     // Build in a staging folder whose absolute image paths already name the
     // final entry (the images are copied there before the rename).
-    std::fs::create_dir_all(&root).map_err(io_error(&root))?;
+    std::fs::create_dir_all(&root).map_err(|e| BuildError::CacheUnwritable {
+        path: root.clone(),
+        reason: e.to_string(),
+    })?;
+    cache::remove_stale_staging(&root);
     static BUILDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let build_number = BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let staging = root.join(format!(
@@ -259,7 +276,10 @@ pub fn build(request: &BuildRequest) -> Result<PathBuf, BuildError> {
         std::process::id()
     ));
     let _ = std::fs::remove_dir_all(&staging);
-    std::fs::create_dir_all(&staging).map_err(io_error(&staging))?;
+    std::fs::create_dir_all(&staging).map_err(|e| BuildError::CacheUnwritable {
+        path: root.clone(),
+        reason: format!("{}: {e}", staging.display()),
+    })?;
     if request.profile_guided.is_some() {
         // The training run reads the memory images where the finished
         // entry will hold them; the rename below replaces this early copy.
@@ -275,17 +295,18 @@ pub fn build(request: &BuildRequest) -> Result<PathBuf, BuildError> {
         shim: &shim,
         images: &images,
     };
-    let result = compile(request, &staging, &sources);
+    // A failed build's log outlives the build (and a temporary design
+    // folder): it is kept beside the cache entries.
+    let failed_log = root.join(format!("{key}.failed.log"));
+    let result = compile(request, &staging, &sources, &failed_log);
     if let Err(e) = result {
         let _ = std::fs::remove_dir_all(&staging);
         return Err(e);
     }
     if entry.exists() {
-        // Stale or concurrently built: a finished entry from another
-        // builder is as good as ours.
-        if library.is_file()
-            && std::fs::read_to_string(entry.join(VERILOG)).is_ok_and(|v| v == rewritten)
-        {
+        // Stale, damaged or concurrently built: a finished entry from
+        // another builder is as good as ours.
+        if usable(&entry) {
             let _ = std::fs::remove_dir_all(&staging);
             return Ok(library);
         }
@@ -320,7 +341,12 @@ struct Sources<'a> {
     images: &'a [(String, Vec<u8>)],
 }
 
-fn compile(request: &BuildRequest, staging: &Path, sources: &Sources) -> Result<(), BuildError> {
+fn compile(
+    request: &BuildRequest,
+    staging: &Path,
+    sources: &Sources,
+    failed_log: &Path,
+) -> Result<(), BuildError> {
     let write = |name: &str, data: &[u8]| {
         let path = staging.join(name);
         std::fs::write(&path, data).map_err(io_error(&path))
@@ -333,7 +359,7 @@ fn compile(request: &BuildRequest, staging: &Path, sources: &Sources) -> Result<
     }
     let mut log = String::new();
     if let Some(training) = &request.profile_guided {
-        verilate(request, staging, Profile::Generate, &mut log)?;
+        verilate(request, staging, Profile::Generate, &mut log, failed_log)?;
         pgo::train(&staging.join(LIBRARY), training).map_err(|message| BuildError::Training {
             design: request.design.clone(),
             message,
@@ -359,40 +385,47 @@ fn compile(request: &BuildRequest, staging: &Path, sources: &Sources) -> Result<
         let library = staging.join(LIBRARY);
         std::fs::remove_file(&library).map_err(io_error(&library))?;
     }
-    verilate(request, staging, final_profile(request), &mut log)?;
+    verilate(
+        request,
+        staging,
+        final_profile(request),
+        &mut log,
+        failed_log,
+    )?;
     let log_path = staging.join("build.log");
     std::fs::write(&log_path, log).map_err(io_error(&log_path))?;
+    cache::record(staging, LIBRARY).map_err(io_error(&staging.join(cache::RECORD)))?;
     // The object folder is large and not needed once the library exists.
     let _ = std::fs::remove_dir_all(staging.join("obj"));
     Ok(())
 }
 
-/// Runs Verilator with `--build` in `staging`, appending its output to
-/// `log`; on failure the log is kept in the design folder.
+/// Runs Verilator with `--build` in `staging` (in a process group that
+/// dies with spikegate, [`child`]), appending its output to `log`; on
+/// failure the log is kept at `failed_log` (else in the temporary folder).
 fn verilate(
     request: &BuildRequest,
     staging: &Path,
     profile: Profile,
     log: &mut String,
+    failed_log: &Path,
 ) -> Result<(), BuildError> {
     let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let out = Command::new(verilator_program())
+    let mut command = Command::new(verilator_program());
+    command
         .args(verilator_flags(request.trace, profile))
         .args(["-j", &jobs.to_string(), "--Mdir", "obj", "-o"])
         .arg(staging.join(LIBRARY))
         .args([VERILOG, HARNESS, "shim.cpp"])
-        .current_dir(staging)
-        .output()
-        .map_err(|e| BuildError::NoVerilator {
-            program: verilator_program(),
-            reason: e.to_string(),
-        })?;
+        .current_dir(staging);
+    let out = child::output_in_own_group(&mut command).map_err(|e| BuildError::NoVerilator {
+        program: verilator_program(),
+        reason: e.to_string(),
+    })?;
     log.push_str(&String::from_utf8_lossy(&out.stdout));
     log.push_str(&String::from_utf8_lossy(&out.stderr));
     if !out.status.success() || !staging.join(LIBRARY).is_file() {
-        // Keep the log next to the design, where the user can read it.
-        let kept = request.design.join("verilator-build.log");
-        let _ = std::fs::write(&kept, &log);
+        let kept = keep_log(failed_log, log);
         let lines: Vec<&str> = log.lines().collect();
         let tail = lines[lines.len().saturating_sub(20)..].join("\n");
         return Err(BuildError::Failed {
@@ -402,6 +435,20 @@ fn verilate(
         });
     }
     Ok(())
+}
+
+/// Writes `log` to `path`, or to the temporary folder if that fails;
+/// returns where it is.
+fn keep_log(path: &Path, log: &str) -> PathBuf {
+    if std::fs::write(path, log).is_ok() {
+        return path.to_path_buf();
+    }
+    let name = path
+        .file_name()
+        .map_or("verilator.failed.log".into(), |n| n.to_owned());
+    let fallback = std::env::temp_dir().join(name);
+    let _ = std::fs::write(&fallback, log);
+    fallback
 }
 
 #[cfg(test)]

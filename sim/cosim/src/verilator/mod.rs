@@ -6,6 +6,8 @@
 //! ([`pgo`]).
 
 pub mod build;
+pub mod cache;
+pub mod child;
 pub mod harness;
 pub mod model;
 pub mod pgo;
