@@ -679,3 +679,33 @@ fn every_decimal_reads_as_the_nearest_double() {
         }
     }
 }
+
+#[test]
+fn delays_max_is_from_0_to_4096() {
+    let with_max = |max: Value, values: Value| {
+        let mut m = model_with(json!({"kind": "if"}));
+        m["layers"][0]["delays"] = json!({"max": max, "values": values});
+        m.to_string()
+    };
+    let zeros = json!([[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]]);
+    // 0 is the lower bound (every delay is then 0); max may exceed every value.
+    parse_network(&with_max(json!(0), zeros.clone())).unwrap();
+    parse_network(&with_max(json!(4096), zeros.clone())).unwrap();
+    let e = err(&with_max(json!(-1), zeros.clone()));
+    assert!(
+        e.starts_with("layer 0: field `delays.max`: invalid value: integer `-1`"),
+        "{e}"
+    );
+    assert_eq!(
+        err(&with_max(json!(4097), zeros)),
+        "layer 0 (hidden): field `delays.max`: the largest delay must be at most 4096, not 4097"
+    );
+    let e = err(&with_max(
+        json!(0),
+        json!([[0, 1, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]]),
+    ));
+    assert_eq!(
+        e,
+        "layer 0 (hidden): field `delays.values[0][1]`: 1 is above the layer's maximum delay 0"
+    );
+}
