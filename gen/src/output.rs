@@ -272,6 +272,20 @@ fn process_alive(pid: u32) -> bool {
     !proc.join("self").exists() || proc.join(pid.to_string()).exists()
 }
 
+/// Removes the folder `dir`, left by process `pid`, if that process is gone
+/// and the folder is spikegate's own output (module documentation);
+/// returns whether it did. For temporary folders (named with their
+/// process id) that a killed run could not remove.
+pub fn remove_if_stale(dir: &Path, pid: u32) -> bool {
+    if pid == std::process::id()
+        || process_alive(pid)
+        || !std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir())
+    {
+        return false;
+    }
+    owned_entries(dir, false).is_ok_and(|files| remove_owned(dir, &files).is_ok())
+}
+
 /// Removes the staging (`.NAME.partial-PID`) and set-aside
 /// (`.NAME.old-PID`) folders of `name` in `parent` that a run killed
 /// before it could clean up left: only those whose process is gone and

@@ -102,11 +102,12 @@ impl WorkDir {
                 keep: true,
             });
         }
+        let temp = std::env::temp_dir();
+        remove_stale_temp(&temp);
         // A name no one holds: a folder of the same name (another user's,
         // or one a killed run left under a reused process id) is never
         // written over or deleted.
-        let stem = format!("spikegate-synth-{tag}-{}", std::process::id());
-        let temp = std::env::temp_dir();
+        let stem = format!("{TEMP_PREFIX}{tag}-{}", std::process::id());
         let path = (0u32..)
             .map(|n| temp.join(format!("{stem}-{n}")))
             .find(|p| std::fs::symlink_metadata(p).is_err())
@@ -123,6 +124,33 @@ impl WorkDir {
     /// Whether the folder stays after the run (`--out`).
     pub fn kept(&self) -> bool {
         self.keep
+    }
+}
+
+/// How temporary synthesis folders are named: this, the tag, the process
+/// id and a number.
+const TEMP_PREFIX: &str = "spikegate-synth-";
+
+/// Removes the temporary synthesis folders in `temp` that runs killed
+/// before they could remove them left (their process is gone and their
+/// content is spikegate's; anything else is left alone).
+fn remove_stale_temp(temp: &Path) {
+    let Ok(read) = std::fs::read_dir(temp) else {
+        return;
+    };
+    for entry in read.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(TEMP_PREFIX)) else {
+            continue;
+        };
+        // `TAG-PID-N`, where the tag may hold dashes itself.
+        let mut parts = rest.rsplitn(3, '-');
+        let (Some(n), Some(pid), Some(_tag)) = (parts.next(), parts.next(), parts.next()) else {
+            continue;
+        };
+        if let (Ok(_), Ok(pid)) = (n.parse::<u32>(), pid.parse::<u32>()) {
+            crate::output::remove_if_stale(&entry.path(), pid);
+        }
     }
 }
 
