@@ -133,7 +133,13 @@ fn read_graph(path: &Path, bytes: Vec<u8>) -> Result<NirGraph, ImportError> {
         )
     })?;
     if let Ok(d) = graph.dataset("type") {
-        let kind = read_scalar_string(&d, &mut budget).unwrap_or_default();
+        let kind = read_scalar_string(&d, &mut budget).ok_or_else(|| {
+            ImportError::field(
+                path,
+                "node/type",
+                "the root node's `type` is not a readable string (the file is damaged)",
+            )
+        })?;
         if kind != "NIRGraph" {
             return Err(ImportError::field(
                 path,

@@ -57,7 +57,7 @@ fn npy_header(descr: &str, shape: &[usize]) -> Vec<u8> {
 
 /// A zip archive of `members`; each is deflated when `deflate` is set.
 fn zip(members: &[(&str, Vec<u8>)], deflate: bool) -> Vec<u8> {
-    let packed: Vec<(&str, Vec<u8>, Vec<u8>)> = members
+    let packed: Vec<Packed> = members
         .iter()
         .map(|(name, data)| {
             let stored = if deflate {
@@ -68,22 +68,44 @@ fn zip(members: &[(&str, Vec<u8>)], deflate: bool) -> Vec<u8> {
             } else {
                 data.clone()
             };
-            (*name, data.clone(), stored)
+            Packed {
+                name: (*name).to_owned(),
+                len: data.len(),
+                crc: crc32(data),
+                stored,
+            }
         })
         .collect();
     zip_packed(&packed, deflate)
 }
 
-/// A zip archive of members given as (name, data, the bytes stored for
-/// it: `data` itself, or `data` deflated when `deflate` is set).
-fn zip_packed(members: &[(&str, Vec<u8>, Vec<u8>)], deflate: bool) -> Vec<u8> {
+/// A member as the archive holds it.
+#[derive(Clone)]
+struct Packed {
+    /// Its name without `.npy`.
+    name: String,
+    /// Its length and CRC-32 unpacked.
+    len: usize,
+    crc: u32,
+    /// The bytes stored: the member itself, or deflated when the archive's
+    /// members are.
+    stored: Vec<u8>,
+}
+
+/// A zip archive of `members`, deflated ones when `deflate` is set.
+fn zip_packed(members: &[Packed], deflate: bool) -> Vec<u8> {
     let mut out = Vec::new();
     let mut central = Vec::new();
-    for (name, data, stored) in members {
+    for Packed {
+        name,
+        len,
+        crc,
+        stored,
+    } in members
+    {
         let name = format!("{name}.npy");
         let method: u16 = if deflate { 8 } else { 0 };
         let offset = out.len() as u32;
-        let crc = crc32(data);
         let fields = |sig: u32, central: bool| {
             let mut h = sig.to_le_bytes().to_vec();
             if central {
@@ -95,7 +117,7 @@ fn zip_packed(members: &[(&str, Vec<u8>, Vec<u8>)], deflate: bool) -> Vec<u8> {
             h.extend([0u8; 4]); // time, date
             h.extend(crc.to_le_bytes());
             h.extend((stored.len() as u32).to_le_bytes());
-            h.extend((data.len() as u32).to_le_bytes());
+            h.extend((*len as u32).to_le_bytes());
             h.extend((name.len() as u16).to_le_bytes());
             h.extend(0u16.to_le_bytes()); // extra
             if central {
@@ -452,20 +474,39 @@ fn unsupported_descrs_are_errors_naming_file_member_and_field() {
     );
 }
 
-/// A deflated `.npy` member of `mib` MiB of float64 zeros: (data, packed).
-fn zeros_member(mib: usize) -> (Vec<u8>, Vec<u8>) {
-    let values = mib << 17;
-    let header = npy_header("<f8", &[values]);
-    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
-    e.write_all(&header).expect("deflate");
+/// `data` deflated and sync-flushed: whole blocks ending on a byte
+/// boundary, without the final block, so that such pieces concatenate into
+/// one deflate stream.
+fn flushed(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(data).expect("deflate");
+    e.flush().expect("deflate");
+    e.get_ref().clone()
+}
+
+/// A deflated `.npy` member `name` of `mib` MiB of float64 zeros, built
+/// from one deflated MiB repeated (fast, whatever its size).
+fn zeros_member(name: &str, mib: usize) -> Packed {
+    let header = npy_header("<f8", &[mib << 17]);
     let zeros = vec![0u8; 1 << 20];
-    for _ in 0..mib * 8 {
-        e.write_all(&zeros).expect("deflate");
+    let block = flushed(&zeros);
+    let mut stored = flushed(&header);
+    let mut crc = flate2::Crc::new();
+    crc.update(&header);
+    let mut zeros_crc = flate2::Crc::new();
+    zeros_crc.update(&zeros);
+    for _ in 0..mib {
+        stored.extend(&block);
+        crc.combine(&zeros_crc);
     }
-    let packed = e.finish().expect("deflate");
-    let mut data = header;
-    data.resize(data.len() + values * 8, 0);
-    (data, packed)
+    // The final block: fixed Huffman codes, nothing but end-of-block.
+    stored.extend([0x03, 0x00]);
+    Packed {
+        name: name.to_owned(),
+        len: header.len() + (mib << 20),
+        crc: crc.sum(),
+        stored,
+    }
 }
 
 #[test]
@@ -473,15 +514,11 @@ fn the_total_unpacked_size_is_capped_not_only_each_member() {
     // Four members of 64 MiB each: every one alone is well within the
     // budget of the archive (3 x its size + 256 MiB); together with their
     // values (8 bytes each) they are not.
-    let (data, packed) = zeros_member(64);
-    let names = ["a", "b", "c", "d"];
-    let members: Vec<(&str, Vec<u8>, Vec<u8>)> = names
+    let members: Vec<Packed> = ["a", "b", "c", "d"]
         .iter()
-        .map(|n| (*n, data.clone(), packed.clone()))
+        .map(|n| zeros_member(n, 64))
         .collect();
-    drop(data);
     let bytes = zip_packed(&members, true);
-    drop(members);
     let path = scratch().join("bomb.npz");
     std::fs::write(&path, &bytes).expect("write");
     let e = spikegate_import::npz::read_npz(&path).expect_err("refused");
@@ -503,8 +540,7 @@ fn the_total_unpacked_size_is_capped_not_only_each_member() {
         "{e}"
     );
     // One member alone reads.
-    let (data, packed) = zeros_member(16);
-    std::fs::write(&path, zip_packed(&[("a", data, packed)], true)).expect("write");
+    std::fs::write(&path, zip_packed(&[zeros_member("a", 16)], true)).expect("write");
     let arrays = spikegate_import::npz::read_npz(&path).expect("one member reads");
     assert_eq!(arrays["a"].values.len(), 16 << 17);
 }
