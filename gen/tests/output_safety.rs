@@ -276,6 +276,26 @@ fn gen_removes_the_leftovers_of_killed_runs_and_only_those() {
     .unwrap();
     let empty = dead_pid();
     std::fs::create_dir(dir.join(format!(".out.partial-{empty}"))).unwrap();
+    // Left by a spikegate that wrote the manifest last, killed while
+    // writing it: recognised by each file's name and content.
+    let legacy = dir.join(format!(".out.partial-{}", dead_pid()));
+    copy(&legacy, &all);
+    let cut = |file: &Path, keep: usize| {
+        let bytes = std::fs::read(file).unwrap();
+        std::fs::write(file, &bytes[..keep.min(bytes.len())]).unwrap();
+    };
+    cut(&legacy.join("manifest.json"), 25);
+    let hex = all.iter().find(|n| n.ends_with(".hex")).unwrap();
+    cut(&legacy.join(hex), 3);
+    // A file of that name whose content is not spikegate's is kept.
+    let lookalike = dead_pid();
+    let lookalike_dir = dir.join(format!(".out.partial-{lookalike}"));
+    std::fs::create_dir(&lookalike_dir).unwrap();
+    std::fs::write(
+        lookalike_dir.join("spikegate_top.v"),
+        "module mine; endmodule\n",
+    )
+    .unwrap();
     // Not spikegate's by content, a live process's, or another name's:
     // all kept.
     let foreign = dead_pid();
@@ -294,7 +314,13 @@ fn gen_removes_the_leftovers_of_killed_runs_and_only_those() {
         "{}",
         stderr(&out)
     );
+    assert!(stderr(&out).contains(&format!(
+        "warning: leaving {}, left by an earlier run (process {lookalike}): it holds `spikegate_top.v`, which is not a file spikegate \
+         writes",
+        lookalike_dir.display()
+    )));
     let mut expected = vec![
+        format!(".out.partial-{lookalike}"),
         format!(".other.partial-{dead}"),
         format!(".out.old-{foreign}"),
         format!(".out.partial-{}", std::process::id()),

@@ -16,7 +16,9 @@ pub const BOARD_FILE: &str = "spikegate_board.v";
 /// The UART's baud rate on every board.
 pub const BAUD: u32 = 115_200;
 
-const TEMPLATE: &str = include_str!("spikegate_board.v");
+/// The wrapper's source, with `@NAME@` placeholders (its first line has
+/// none: a leftover file is recognised by it).
+pub(crate) const TEMPLATE: &str = include_str!("spikegate_board.v");
 
 /// Clock cycles per UART bit on `target` (its oscillator over [`BAUD`],
 /// rounded).
