@@ -133,7 +133,10 @@ fn beat(eos: bool, neuron: Bits<16>) -> Bits<17> {
 impl Logic for Accelerator {
     fn update(&mut self) {
         let last = self.core.len() - 1;
-        let (clock, reset, start) = (self.clock.val(), self.reset.val(), self.start.val());
+        let (clock, reset) = (self.clock.val(), self.reset.val());
+        // Reset wins over a start in the same cycle, in every block alike
+        // (docs/hardware.md section 2).
+        let start = self.start.val() && !reset;
         self.control.clock.next = clock;
         self.control.reset.next = reset;
         self.control.start.next = start;
@@ -225,12 +228,14 @@ fn wiring_verilog(layers: usize, taps: usize) -> String {
     let mut a = |dst: String, src: String| v.push(format!("always @(*) {dst} = {src};"));
     a("control$clock".into(), "clock".into());
     a("control$reset".into(), "reset".into());
-    a("control$start".into(), "start".into());
+    // Reset wins over a start in the same cycle (as in `update`).
+    let start = "start & ~reset";
+    a("control$start".into(), start.into());
     for l in 0..layers {
         for block in ["fifo", "core"] {
-            for port in ["clock", "reset", "start"] {
-                a(format!("{block}${l}${port}"), port.into());
-            }
+            a(format!("{block}${l}$clock"), "clock".into());
+            a(format!("{block}${l}$reset"), "reset".into());
+            a(format!("{block}${l}$start"), start.into());
         }
         a(format!("core${l}$in_valid"), format!("fifo${l}$out_valid"));
         a(format!("core${l}$in_data"), format!("fifo${l}$out_data"));

@@ -874,3 +874,70 @@ fn the_harness_ports_are_the_designs() {
     }
     assert!(tapped > 0, "no case had a tapped layer");
 }
+
+/// docs/hardware.md section 2: `reset` and `start` in the same cycle is a
+/// reset cycle in every block. Before, the cores began the sample while
+/// the sample control obeyed the reset, so a host that then sent its steps
+/// saw output beats with `busy` low and waited for a `done` that never
+/// came. Checked on Verilator and rust-hdl in lockstep, every cycle; then
+/// the same instance runs a sample normally.
+#[test]
+fn reset_wins_over_start_in_the_same_cycle() {
+    if !verilator_present("reset with start") {
+        return;
+    }
+    let case = load_golden("ttfs");
+    let opts = options(1, BackendChoice::Verilator, false, Pacing::default());
+    let prepared = prepare(&case.network, &opts).unwrap();
+    let library = prepared.library.as_ref().expect("a Verilator library");
+    let model = library.instantiate(None).unwrap();
+    let mut pair = Lockstep::new(model, RustHdl::new(&prepared.plan));
+    let mut outputs = Outputs::with_taps(prepared.info.tap_count());
+    let idle = Inputs {
+        out_ready: true,
+        ..Inputs::default()
+    };
+    let mut cycle = |pair: &mut Lockstep<_, _>, inputs: Inputs, outputs: &mut Outputs| {
+        pair.cycle(&inputs, outputs).expect("both back ends agree");
+    };
+    cycle(
+        &mut pair,
+        Inputs {
+            reset: true,
+            ..idle
+        },
+        &mut outputs,
+    );
+    cycle(
+        &mut pair,
+        Inputs {
+            reset: true,
+            start: true,
+            ..idle
+        },
+        &mut outputs,
+    );
+    // The host goes on as if a sample had started: every step's EOS beat.
+    let mut eos_sent = 0;
+    for _ in 0..400 {
+        let offer = eos_sent < case.network.network().time_steps;
+        let inputs = Inputs {
+            in_valid: offer,
+            in_eos: offer,
+            ..idle
+        };
+        cycle(&mut pair, inputs, &mut outputs);
+        assert!(!outputs.busy && !outputs.done, "no sample runs after reset");
+        assert!(!outputs.out_valid, "no core runs after reset");
+        eos_sent += u32::from(offer && outputs.in_ready);
+    }
+    // The same instance, started properly, computes the sample exactly.
+    let mut session = Session::new(pair, prepared.info.clone()).unwrap();
+    let input = &case.input.samples[0].events;
+    let run = session
+        .run(input, &mut Pacing::default().for_sample(0))
+        .unwrap();
+    let want = Reference::new(&case.network).run(input).unwrap();
+    let last = want.layers.len() - 1;
+    assert_eq!(run.layers[last], want.layers[last]);
+}
