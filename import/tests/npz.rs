@@ -190,12 +190,21 @@ const SPEC: &str = r#"{
   ]
 }"#;
 
+/// A number for a file name no other test of this file writes: the tests
+/// run side by side, and a file rewritten while another test reads it
+/// reads as truncated.
+fn unique() -> usize {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 fn write_example(deflate: bool, spec: &str) -> (PathBuf, PathBuf) {
     let dir = scratch();
     let tag = if deflate { "deflated" } else { "stored" };
-    let npz = dir.join(format!("example-{tag}.npz"));
+    let n = unique();
+    let npz = dir.join(format!("example-{tag}-{n}.npz"));
     std::fs::write(&npz, zip(&example_members(), deflate)).expect("write npz");
-    let spec_path = dir.join(format!("example-{tag}-{}.json", spec.len()));
+    let spec_path = dir.join(format!("example-{tag}-{n}.json"));
     std::fs::write(&spec_path, spec).expect("write spec");
     (npz, spec_path)
 }
@@ -376,7 +385,7 @@ fn broken_archives_are_refused() {
 }
 
 fn spec_file(name: &str) -> PathBuf {
-    let spec = scratch().join(name);
+    let spec = scratch().join(format!("{}-{name}", unique()));
     std::fs::write(&spec, SPEC).expect("spec");
     spec
 }
