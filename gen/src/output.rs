@@ -35,9 +35,47 @@ fn parent_of(path: &Path) -> &Path {
     }
 }
 
+/// How every JSON file spikegate writes begins (`format` first, in
+/// [`spikegate_model::json_text`]'s layout).
+const JSON_HEAD: &str = "{\n  \"format\": \"spikegate-";
+
+/// Removes the temporary siblings of `path` (`.NAME.partial-PID`) that
+/// runs killed while writing it left: plain files whose process is gone
+/// and whose content is the start of a spikegate JSON file. Others stay.
+fn clean_stale_partials(path: &Path) {
+    let (Some(name), Ok(read)) = (path.file_name(), std::fs::read_dir(parent_of(path))) else {
+        return;
+    };
+    let prefix = format!(".{}.partial-", name.to_string_lossy());
+    for entry in read.flatten() {
+        let file_name = entry.file_name();
+        let Some(pid) = file_name
+            .to_str()
+            .and_then(|n| n.strip_prefix(&prefix))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid == std::process::id()
+            || process_alive(pid)
+            || !entry.file_type().is_ok_and(|t| t.is_file())
+            || !entry
+                .metadata()
+                .is_ok_and(|m| m.len() <= LEFTOVER_FILE_LIMIT)
+        {
+            continue;
+        }
+        let head = JSON_HEAD.as_bytes();
+        if std::fs::read(entry.path()).is_ok_and(|b| b.starts_with(head) || head.starts_with(&b)) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Writes `bytes` to `path`'s temporary sibling, synced, and returns the
 /// sibling; nothing is left behind on failure.
 fn write_partial(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
+    clean_stale_partials(path);
     let tmp = partial_path(path)?;
     let result = (|| -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;

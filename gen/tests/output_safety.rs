@@ -453,6 +453,12 @@ fn import_with_an_unwritable_report_writes_no_model() {
             report.to_str().unwrap(),
         ])
     };
+    // What imports killed while writing the model left: removed by the
+    // next one when it is the start of a spikegate file, else kept.
+    let stale = dir.join(format!(".model.json.partial-{}", dead_pid()));
+    std::fs::write(&stale, "{\n  \"format\": \"spikegate-model/1\",\n  \"na").unwrap();
+    let strange = dir.join(format!(".model.json.partial-{}", dead_pid()));
+    std::fs::write(&strange, "someone else's").unwrap();
     let missing = dir.join("no-such-folder/report.json");
     let out = import(&missing);
     let err = stderr(&out);
@@ -471,12 +477,18 @@ fn import_with_an_unwritable_report_writes_no_model() {
     let out = import(&model);
     assert!(stderr(&out).contains("--out and --report both name"));
     assert_eq!(std::fs::read(&model).unwrap(), b"earlier");
-    assert_eq!(names(&dir), ["model.json"], "no temporary files left");
+    let strange_name = strange.file_name().unwrap().to_string_lossy().into_owned();
+    let stale_name = stale.file_name().unwrap().to_string_lossy().into_owned();
+    let mut expected = vec![stale_name, strange_name, "model.json".to_string()];
+    expected.sort();
+    assert_eq!(names(&dir), expected, "no temporary files left");
     // And when both can be written, both are.
     let report = dir.join("report.json");
     let out = import(&report);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(report.is_file());
+    assert!(!stale.exists());
+    assert_eq!(std::fs::read(&strange).unwrap(), b"someone else's");
     assert_ne!(std::fs::read(&model).unwrap(), b"earlier");
 }
 
