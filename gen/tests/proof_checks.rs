@@ -349,3 +349,49 @@ fn sim_into_a_closed_pipe_ends_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(!stderr.contains("Broken pipe"), "{stderr}");
 }
+
+#[test]
+fn check_reports_an_accumulator_wide_enough_for_partial_sums() {
+    // Two weights of 2^31 - 1 and a bias of -2^31: the total fits 32 bits,
+    // the partial sum 2^32 - 2 of the two weights needs 33.
+    let dir = scratch("wide-sum");
+    let model = json!({
+        "format": "spikegate-model/1",
+        "name": "wide-sum",
+        "time_steps": 1,
+        "inputs": 2,
+        "layers": [{
+            "size": 1,
+            "widths": {"weight": 32, "membrane": 32, "threshold": 32},
+            "neuron": {"kind": "if"},
+            "threshold": 2147483646,
+            "reset": "zero",
+            "weights": [[2147483647], [2147483647]],
+            "bias": [-2147483648]
+        }],
+        "output": {"decode": "spike_count"}
+    });
+    let path = dir.join("model.json");
+    std::fs::write(&path, model.to_string()).unwrap();
+    let (code, out, err) = run(&["check", s(&path)]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(
+        out.contains("largest possible accumulator width: 33 bits"),
+        "{out}"
+    );
+    // And sim gives the page's x = 2147483646 and a spike.
+    let input = dir.join("input.json");
+    let spikes = json!({
+        "format": "spikegate-spikes/1",
+        "neurons": 2,
+        "time_steps": 1,
+        "samples": [{"events": [[0, 0], [0, 1]]}]
+    });
+    std::fs::write(&input, spikes.to_string()).unwrap();
+    let (code, out, err) = run(&["sim", s(&path), "--input", s(&input), "--trace"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(
+        out.contains("| 0 | 0 | 0 | 2147483646 | - | - | 0 | 1 |"),
+        "{out}"
+    );
+}
