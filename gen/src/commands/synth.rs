@@ -41,7 +41,10 @@ pub struct Args {
     pub input: Option<PathBuf>,
     /// Keep the design, the netlist, logs, nextpnr's report and the placed
     /// and routed output (iCE40 .asc and, with icestorm, the bitstream
-    /// board.bin; ECP5 .config) in this folder.
+    /// board.bin; ECP5 .config) in this folder (as `gen --out` writes it:
+    /// an existing folder is replaced only if it is empty or an earlier
+    /// spikegate output). Without it the run works in a temporary folder
+    /// that is removed.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Print the report as JSON instead of text.
