@@ -344,3 +344,24 @@ fn a_dataset_of_an_unread_type_names_its_type_not_missing() {
         "net.nir: node `fc` (Affine): field `bias`: dataset `bias` holds bool values; spikegate reads float32, float64 and integers (int8 to int64, uint8 to uint64)"
     );
 }
+
+#[test]
+fn an_unreadable_root_type_is_named_as_such() {
+    // The root node's `type` dataset (a variable-length string) with its
+    // datatype turned into a 4-byte integer: before, this read as "the
+    // root node is a ``, not a `NIRGraph`".
+    let mut bytes = std::fs::read(fixture("lif_norse.nir")).expect("fixture");
+    const AT: usize = 0x18b0;
+    assert_eq!(bytes[AT], 0x19, "the root type's vlen-string datatype");
+    bytes[AT] = 0x10;
+    bytes[AT + 1] = 0x08;
+    let path = scratch("root-type-int.nir", &bytes);
+    let e = import_nir(&path, &options()).expect_err("refused");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{}: field `node/type`: the root node's `type` is not a readable string (the file is damaged)",
+            path.display()
+        )
+    );
+}
