@@ -8,15 +8,17 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use spikegate_model::load::read_json;
-use spikegate_model::{load_network, ModelError, Network};
+use spikegate_model::{load_network, ModelError, Network, SpikeFile};
 
 /// Set in the child: the file it reads.
 const FILE_VAR: &str = "SPIKEGATE_MEMORY_TEST_FILE";
-/// Set in the child: `model` (read and validate) or `parse` (read only).
+/// Set in the child: `model` (read and validate), `parse` (read only) or
+/// `spikes` (read a spike file).
 const HOW_VAR: &str = "SPIKEGATE_MEMORY_TEST_HOW";
 
-fn scratch() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("spikegate-memory-{}", std::process::id()));
+/// A folder of its own for each test, since they run at the same time.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("spikegate-memory-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -61,6 +63,7 @@ fn child_reads_the_file() {
     let path = PathBuf::from(path);
     let outcome: Result<(), ModelError> = match std::env::var(HOW_VAR).as_deref() {
         Ok("parse") => read_json::<Network>(&path).map(|_| ()),
+        Ok("spikes") => read_json::<SpikeFile>(&path).map(|_| ()),
         _ => load_network(&path).map(|_| ()),
     };
     match outcome {
@@ -127,7 +130,7 @@ fn a_model_of_zeros_is_read_in_at_most_four_times_its_size() {
         eprintln!("no /proc: the memory bound is not measured here");
         return;
     }
-    let dir = scratch();
+    let dir = scratch("zeros");
     let tiny = dir.join("tiny.json");
     zeros_model(&tiny, 2, 2);
     let (outcome, baseline) = run_child(&tiny, "model", None);
@@ -165,8 +168,7 @@ fn a_row_longer_than_any_layer_is_refused_while_it_is_read() {
     if !Path::new("/proc/self/status").exists() {
         return;
     }
-    let dir = scratch().join("row");
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("row");
     let tiny = dir.join("tiny.json");
     zeros_model(&tiny, 2, 2);
     let (_, baseline) = run_child(&tiny, "parse", None);
@@ -182,6 +184,60 @@ fn a_row_longer_than_any_layer_is_refused_while_it_is_read() {
             "field `weights[0]`: a row of more than 1048576 values; no layer has that many neurons"
         ),
         "{outcome}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_spike_file_is_read_in_at_most_four_times_its_size() {
+    if std::env::var_os(FILE_VAR).is_some() {
+        return;
+    }
+    if !Path::new("/proc/self/status").exists() {
+        return;
+    }
+    let dir = scratch("spikes");
+    let tiny = dir.join("tiny.json");
+    std::fs::write(
+        &tiny,
+        r#"{"format":"spikegate-spikes/1","neurons":1,"time_steps":1,"samples":[]}"#,
+    )
+    .unwrap();
+    let (outcome, baseline) = run_child(&tiny, "spikes", None);
+    assert_eq!(outcome, "ok");
+    // The two densest shapes: a sample of 3 million one-digit events (6
+    // bytes of JSON, 8 in memory each) and 1.5 million empty samples (14
+    // bytes of JSON, 32 in memory each).
+    let big = dir.join("spikes.json");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&big).unwrap());
+    f.write_all(
+        br#"{"format":"spikegate-spikes/1","neurons":10,"time_steps":10,"samples":[{"events":["#,
+    )
+    .unwrap();
+    for k in 0..3_000_000 {
+        if k > 0 {
+            f.write_all(b",").unwrap();
+        }
+        f.write_all(b"[0,0]").unwrap();
+    }
+    f.write_all(b"]}").unwrap();
+    for _ in 0..1_500_000 {
+        f.write_all(br#",{"events":[]}"#).unwrap();
+    }
+    f.write_all(b"]}").unwrap();
+    f.flush().unwrap();
+    drop(f);
+    let size = std::fs::metadata(&big).unwrap().len();
+    let limit = baseline + 4 * size + CONSTANT;
+    let (outcome, peak) = run_child(&big, "spikes", Some(limit));
+    assert_eq!(
+        outcome, "ok",
+        "a {size}-byte spike file under {limit} bytes"
+    );
+    assert!(peak <= limit, "peak {peak}, limit {limit}");
+    eprintln!(
+        "a {size}-byte spike file: {:.2} times the file above the baseline",
+        (peak - baseline) as f64 / size as f64
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
