@@ -227,11 +227,12 @@ fn read_edges(
             format!("cannot read the node names: {e}"),
         )
     })?;
-    if names.len() as u64 != 2 * shape[0] {
+    let want = shape[0].saturating_mul(2);
+    if names.len() as u64 != want {
         return Err(ImportError::field(
             path,
             "node/edges",
-            format!("expected {} names, found {}", 2 * shape[0], names.len()),
+            format!("expected {want} names, found {}", names.len()),
         ));
     }
     Ok(names

@@ -452,16 +452,22 @@ fn fan_out_rows<T>(values: &[f64], out: usize, inp: usize, f: impl Fn(f64) -> T)
         .collect()
 }
 
+/// The `N` bytes at `at`, if the archive has them. Offsets come from the
+/// file (up to 2^64 - 1 in zip64 records), so the end is a checked sum.
+fn bytes_at<const N: usize>(b: &[u8], at: usize) -> Option<[u8; N]> {
+    b.get(at..at.checked_add(N)?)?.try_into().ok()
+}
+
 fn u16_at(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
+    bytes_at(b, at).map(u16::from_le_bytes)
 }
 
 fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+    bytes_at(b, at).map(u32::from_le_bytes)
 }
 
 fn u64_at(b: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
+    bytes_at(b, at).map(u64::from_le_bytes)
 }
 
 /// Reads every `.npy` member of the archive at `path`, by name without

@@ -553,3 +553,27 @@ fn the_total_unpacked_size_is_capped_not_only_each_member() {
     let arrays = spikegate_import::npz::read_npz(&path).expect("one member reads");
     assert_eq!(arrays["a"].values.len(), 16 << 17);
 }
+
+#[test]
+fn zip64_offsets_past_the_end_are_errors() {
+    // A zip64 locator pointing at offset 2^64 - 1 (the classic record's
+    // entry count says "see zip64"): an error, not an overflow.
+    let good = zip(&example_members(), false);
+    let eocd = good.len() - 22;
+    let mut bad = good[..eocd].to_vec();
+    bad.extend(0x0706_4b50u32.to_le_bytes());
+    bad.extend(0u32.to_le_bytes());
+    bad.extend(u64::MAX.to_le_bytes());
+    bad.extend(1u32.to_le_bytes());
+    let mut record = good[eocd..].to_vec();
+    record[8..12].copy_from_slice(&[0xFF; 4]);
+    bad.extend(record);
+    let (path, e) = npz_error("zip64-past-end.npz", &bad);
+    assert_eq!(
+        e,
+        format!(
+            "{}: the .npz archive is truncated or damaged",
+            path.display()
+        )
+    );
+}
