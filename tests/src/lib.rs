@@ -3,6 +3,8 @@
 
 #![warn(missing_docs)]
 
+pub mod wide_sums;
+
 use std::path::{Path, PathBuf};
 
 use spikegate_model::load::read_json;

@@ -941,3 +941,43 @@ fn reset_wins_over_start_in_the_same_cycle() {
     let last = want.layers.len() - 1;
     assert_eq!(run.layers[last], want.layers[last]);
 }
+
+/// The hardware's accumulators hold partial sums past 32 bits and add the
+/// bias after them, as docs/semantics.md says (issue 15, item 1): the two
+/// examples of the issue and random wide-sum networks, in lockstep on
+/// Verilator and rust-hdl, against the reference.
+#[test]
+fn synaptic_sums_past_32_bits_match_on_hardware() {
+    if !verilator_present("wide sums on hardware") {
+        return;
+    }
+    use spikegate_tests::wide_sums::{random_wide_sum_network, wide_sum_case};
+    let max = (1i64 << 31) - 1;
+    let mut networks =
+        vec![wide_sum_case(32, vec![vec![max], vec![max]], vec![-(1 << 31)], max - 1).0];
+    let mut rng = SplitMix64::new(0x3232_0001);
+    networks.extend((0..3).map(|_| random_wide_sum_network(&mut rng)));
+    for (n, network) in networks.iter().enumerate() {
+        let inputs = network.network().inputs;
+        let mut samples: Vec<Vec<Spike>> = (0..6)
+            .map(|_| random_input(&mut rng, inputs, 2, 0.7))
+            .collect();
+        // Every input at once: the largest partial sum.
+        samples.push(
+            (0..inputs as u32)
+                .map(|neuron| Spike { step: 0, neuron })
+                .collect(),
+        );
+        let opts = options(1, BackendChoice::Verilator, true, Pacing::default());
+        for (s, o) in cosim(network, &samples, &opts, &format!("wide-sum network {n}"))
+            .iter()
+            .enumerate()
+        {
+            assert!(
+                o.mismatch.is_none(),
+                "network {n}, sample {s}: {:?}",
+                o.mismatch
+            );
+        }
+    }
+}

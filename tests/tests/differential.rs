@@ -6,6 +6,7 @@ use spikegate_sim::naive::run_naive;
 use spikegate_sim::random::{random_input, random_network, Shape};
 use spikegate_sim::rng::SplitMix64;
 use spikegate_sim::Reference;
+use spikegate_tests::wide_sums::{random_wide_sum_network, wide_sum_case};
 
 fn cases() -> u64 {
     std::env::var("SPIKEGATE_DIFF_CASES")
@@ -70,49 +71,6 @@ fn every_vector_tier_gives_the_same_result() {
     }
 }
 
-/// A one-layer `if` network with 32-bit membrane and threshold whose
-/// weights, bias and threshold are given; every input spikes at step 0.
-fn wide_sum_case(
-    weight_width: u32,
-    weights: Vec<Vec<i64>>,
-    bias: Vec<i64>,
-    threshold: i64,
-) -> (spikegate_model::ValidNetwork, Vec<spikegate_model::Spike>) {
-    use spikegate_model::*;
-    let inputs = weights.len();
-    let size = bias.len();
-    let network = Network {
-        format: MODEL_FORMAT.to_owned(),
-        name: "wide-sum".to_owned(),
-        time_steps: 2,
-        inputs,
-        layers: vec![Layer {
-            name: None,
-            size,
-            widths: Widths {
-                weight: weight_width,
-                membrane: 32,
-                threshold: 32,
-                current: None,
-                adaptation: None,
-            },
-            neuron: Neuron::If,
-            threshold: Some(threshold),
-            reset: Some(Reset::Zero),
-            weights,
-            bias: Some(bias),
-            delays: None,
-        }],
-        output: Output {
-            decode: Decode::SpikeCount,
-        },
-    };
-    let input = (0..inputs as u32)
-        .map(|neuron| Spike { step: 0, neuron })
-        .collect();
-    (validate(network).unwrap(), input)
-}
-
 /// Checks step 0 of neuron 0 against the hand-worked `x` and spike, and the
 /// whole run against the naive implementation.
 fn assert_step0(network: &spikegate_model::ValidNetwork, input: &[spikegate_model::Spike], x: i64) {
@@ -153,38 +111,12 @@ fn sums_near_and_past_32_bits_equal_naive() {
     let mut past_32 = 0;
     for seed in 0..cases() / 4 {
         let mut rng = SplitMix64::new(seed ^ 0x3232);
-        let big = 1i64 << 31;
-        let near_max = |rng: &mut SplitMix64| big - 1 - rng.range(0, 1 << 20);
-        // Mostly excitatory with an inhibiting bias, or the mirror image.
-        let sign = if rng.chance(0.5) { 1 } else { -1 };
-        // Half the cases: two inputs of one sign, so the partial sum passes
-        // 32 bits while the biased total fits; else a mix of signs.
-        let pair = rng.chance(0.5);
-        let inputs = if pair { 2 } else { 1 + rng.below(6) };
-        let size = 1 + rng.below(4);
-        let weight = |rng: &mut SplitMix64| {
-            let flip = !pair && rng.chance(0.2);
-            sign * near_max(rng) * if flip { -1 } else { 1 }
-        };
-        let weights: Vec<Vec<i64>> = (0..inputs)
-            .map(|_| (0..size).map(|_| weight(&mut rng)).collect())
-            .collect();
-        let bias = (0..size)
-            .map(|_| {
-                let b = near_max(&mut rng);
-                if sign > 0 {
-                    -b - 1
-                } else {
-                    b
-                }
-            })
-            .collect();
-        let threshold = rng.range(1, big - 1);
-        let (network, _) = wide_sum_case(32, weights, bias, threshold);
+        let network = random_wide_sum_network(&mut rng);
         let (lo, hi) = network.input_range(0);
         if network.accumulator_width(0) > spikegate_model::width::width_for_range(lo, hi) {
             past_32 += 1;
         }
+        let inputs = network.network().inputs;
         let input = random_input(&mut rng, inputs, 2, 0.7);
         let run = Reference::new(&network).run(&input).unwrap();
         let (spikes, output) = run_naive(&network, &input);
