@@ -11,8 +11,8 @@
 //!   single key".
 //! - Lists are read with bounded growth and matrix rows at their exact
 //!   size, so that reading a file takes memory proportional to the file
-//!   (`docs/model-format.md`, "Reading files"), and a list longer than any
-//!   valid file can hold is refused while it is read.
+//!   (`docs/model-format.md` section 4, "Reading rules"), and a list
+//!   longer than any valid file can hold is refused while it is read.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -494,22 +494,14 @@ pub(crate) fn delay_values<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<u3
     matrix(d, MAX_ROW)
 }
 
-/// `layers` of a model: at most as many as validation accepts.
+/// `layers` of a model, or of a result sample: at most as many as
+/// validation accepts.
 pub(crate) fn layers<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
 {
     bounded_vec(d, crate::validate::limits::MAX_LAYERS, "layers")
-}
-
-/// `layers` of a result sample: as many as a model can have.
-pub(crate) fn result_layers<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    layers(d)
 }
 
 /// A list without a limit of its own (samples, events), read with bounded

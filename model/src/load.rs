@@ -21,9 +21,10 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 ///
 /// The file is parsed as it is read, never held whole in memory, so that
 /// reading it takes little more than the values it holds
-/// (`docs/model-format.md`, "Reading files"). Only regular files are read:
-/// a device such as `/dev/zero` never ends and a FIFO blocks until a writer
-/// comes, so both are refused by name before they are opened.
+/// (`docs/model-format.md` section 4, "Reading rules"). Only regular files
+/// are read: a device such as `/dev/zero` never ends and a FIFO blocks
+/// until a writer comes, so both are refused by name before they are
+/// opened.
 pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, ModelError> {
     let reader = open_regular(path)?;
     parse_reader(reader).map_err(|e| e.in_file(path))

@@ -194,7 +194,7 @@ pub struct ResultFile {
 #[serde(deny_unknown_fields)]
 pub struct SampleResult {
     /// One entry per layer, in order (a readout layer has no events).
-    #[serde(deserialize_with = "crate::de::result_layers")]
+    #[serde(deserialize_with = "crate::de::layers")]
     pub layers: Vec<LayerSpikes>,
     /// The decoded answer.
     pub output: DecodedOutput,
