@@ -21,7 +21,8 @@ pub struct LayerSummary {
     /// (0 without delays).
     pub delay_bits: u64,
     /// Two's-complement width that holds the layer's synaptic input for
-    /// any set of arriving spikes.
+    /// any set of arriving spikes: every partial sum of the weights arriving
+    /// in a step, and that sum plus the bias (`docs/semantics.md` section 3).
     pub accumulator_width: u32,
     /// Whether the layer spikes (false for a readout layer).
     pub spiking: bool,
