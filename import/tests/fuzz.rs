@@ -174,13 +174,14 @@ proptest! {
 
     #[test]
     fn mutated_npz_archives_read_or_give_a_named_error(
-        deflate in any::<bool>(),
+        layout in layout(),
         mutations in prop::collection::vec(mutation(), 1..5),
     ) {
         let (good, spec) = example();
         let originals: Vec<_> = read_good(&good).into_values().collect();
-        let other = archive(!deflate);
-        let bytes = apply(archive(deflate), &other, &mutations);
+        // Splices come from the archive in another layout.
+        let other = archive(if layout == Layout::Stored { Layout::Zip64 } else { Layout::Stored });
+        let bytes = apply(archive(layout), &other, &mutations);
         let path = scratch("npz");
         std::fs::write(&path, &bytes).expect("write");
         match spikegate_import::npz::read_npz(&path) {
@@ -213,22 +214,25 @@ fn read_good(good: &[u8]) -> std::collections::BTreeMap<String, spikegate_import
     arrays
 }
 
-/// The unmutated stored archive and the spec file that goes with it.
+/// The unmutated stored archive and the spec file that goes with it,
+/// written once per process (the targets run side by side, and a spec
+/// rewritten while another reads it would read as truncated).
 fn example() -> (Vec<u8>, PathBuf) {
-    let spec = std::env::temp_dir().join(format!(
-        "spikegate-import-fuzz-{}-spec.json",
-        std::process::id()
-    ));
-    if !spec.exists() {
-        std::fs::write(
-            &spec,
-            r#"{"format": "spikegate-npz/1", "inputs": 3, "layers": [
+    static SPEC: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let spec = SPEC
+        .get_or_init(|| {
+            let spec = scratch("json");
+            std::fs::write(
+                &spec,
+                r#"{"format": "spikegate-npz/1", "inputs": 3, "layers": [
                 {"kind": "lif", "weights": "fc1.weight", "bias": "fc1.bias", "beta": 0.875, "threshold": 1.0},
                 {"kind": "if", "weights": "fc2.weight", "delays": "fc2.delays", "threshold": "th"}]}"#,
-        )
-        .expect("spec");
-    }
-    (archive(false), spec)
+            )
+            .expect("spec");
+            spec
+        })
+        .clone();
+    (archive(Layout::Stored), spec)
 }
 
 /// A `.npy` member: `descr`, `shape`, Fortran order or not, and raw data.
@@ -273,9 +277,26 @@ fn members() -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
-/// The archive of [`members`], stored or deflated, as `np.savez` and
-/// `np.savez_compressed` write it.
-fn archive(deflate: bool) -> Vec<u8> {
+/// How an archive is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// `np.savez`: stored members.
+    Stored,
+    /// `np.savez_compressed`: deflated members.
+    Deflated,
+    /// Deflated, with every size and offset in zip64 records (as zip
+    /// writers do past 4 GiB, here for small members).
+    Zip64,
+}
+
+fn layout() -> impl Strategy<Value = Layout> {
+    prop::sample::select(vec![Layout::Stored, Layout::Deflated, Layout::Zip64])
+}
+
+/// The archive of [`members`] in `layout`.
+fn archive(layout: Layout) -> Vec<u8> {
+    let deflate = layout != Layout::Stored;
+    let zip64 = layout == Layout::Zip64;
     let mut out = Vec::new();
     let mut central = Vec::new();
     let members = members();
@@ -291,39 +312,79 @@ fn archive(deflate: bool) -> Vec<u8> {
         };
         let mut crc = flate2::Crc::new();
         crc.update(data);
-        let offset = out.len() as u32;
+        let offset = out.len() as u64;
         let fields = |sig: u32, central: bool| {
-            let mut h = sig.to_le_bytes().to_vec();
-            if central {
-                h.extend(20u16.to_le_bytes());
+            // In zip64, the 32-bit fields say 0xFFFFFFFF and the values
+            // follow in the extra field, in the order the format fixes.
+            let small = |v: u64| if zip64 { u32::MAX } else { v as u32 };
+            let mut extra = Vec::new();
+            if zip64 {
+                let values: &[u64] = if central {
+                    &[data.len() as u64, packed.len() as u64, offset]
+                } else {
+                    &[data.len() as u64, packed.len() as u64]
+                };
+                extra.extend(1u16.to_le_bytes());
+                extra.extend(((values.len() * 8) as u16).to_le_bytes());
+                for v in values {
+                    extra.extend(v.to_le_bytes());
+                }
             }
-            h.extend(20u16.to_le_bytes());
+            let mut h = sig.to_le_bytes().to_vec();
+            let version: u16 = if zip64 { 45 } else { 20 };
+            if central {
+                h.extend(version.to_le_bytes());
+            }
+            h.extend(version.to_le_bytes());
             h.extend(0u16.to_le_bytes());
             h.extend(if deflate { 8u16 } else { 0 }.to_le_bytes());
             h.extend([0u8; 4]);
             h.extend(crc.sum().to_le_bytes());
-            h.extend((packed.len() as u32).to_le_bytes());
-            h.extend((data.len() as u32).to_le_bytes());
+            h.extend(small(packed.len() as u64).to_le_bytes());
+            h.extend(small(data.len() as u64).to_le_bytes());
             h.extend((name.len() as u16).to_le_bytes());
-            h.extend(0u16.to_le_bytes());
+            h.extend((extra.len() as u16).to_le_bytes());
             if central {
                 h.extend([0u8; 6]);
                 h.extend(0u32.to_le_bytes());
-                h.extend(offset.to_le_bytes());
+                h.extend(small(offset).to_le_bytes());
             }
             h.extend(name.as_bytes());
+            h.extend(&extra);
             h
         };
         out.extend(fields(0x0403_4b50, false));
         out.extend(&packed);
         central.extend(fields(0x0201_4b50, true));
     }
-    let dir = out.len() as u32;
+    let dir = out.len() as u64;
     out.extend(&central);
+    let count = members.len() as u64;
+    if zip64 {
+        let record = out.len() as u64;
+        out.extend(0x0606_4b50u32.to_le_bytes());
+        out.extend(44u64.to_le_bytes());
+        out.extend(45u16.to_le_bytes());
+        out.extend(45u16.to_le_bytes());
+        out.extend([0u8; 8]);
+        out.extend(count.to_le_bytes());
+        out.extend(count.to_le_bytes());
+        out.extend((central.len() as u64).to_le_bytes());
+        out.extend(dir.to_le_bytes());
+        out.extend(0x0706_4b50u32.to_le_bytes());
+        out.extend(0u32.to_le_bytes());
+        out.extend(record.to_le_bytes());
+        out.extend(1u32.to_le_bytes());
+    }
+    let (count, dir) = if zip64 {
+        (0xFFFF, u32::MAX)
+    } else {
+        (count as u16, dir as u32)
+    };
     out.extend(0x0605_4b50u32.to_le_bytes());
     out.extend([0u8; 4]);
-    out.extend((members.len() as u16).to_le_bytes());
-    out.extend((members.len() as u16).to_le_bytes());
+    out.extend(count.to_le_bytes());
+    out.extend(count.to_le_bytes());
     out.extend((central.len() as u32).to_le_bytes());
     out.extend(dir.to_le_bytes());
     out.extend(0u16.to_le_bytes());
@@ -339,9 +400,11 @@ fn the_unmutated_inputs_import() {
     std::fs::write(&path, &good).expect("write");
     let imported = import_npz(&path, &spec, &options()).expect("the archive imports");
     assert_eq!(imported.network.network().layers.len(), 2);
-    let path = scratch("npz");
-    std::fs::write(&path, archive(true)).expect("write");
-    import_npz(&path, &spec, &options()).expect("the deflated archive imports");
+    for layout in [Layout::Deflated, Layout::Zip64] {
+        let path = scratch("npz");
+        std::fs::write(&path, archive(layout)).expect("write");
+        import_npz(&path, &spec, &options()).unwrap_or_else(|e| panic!("{layout:?}: {e}"));
+    }
     for name in ["lif_norse.nir", "lif_rockpool.nir", "two_lif_neurons.nir"] {
         let path = scratch("nir");
         std::fs::write(&path, fixture(name)).expect("write");
