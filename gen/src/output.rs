@@ -13,6 +13,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use spikegate_cosim::verilator::child::process_is_alive;
 
 /// The temporary sibling `path` is written to before it is renamed into
 /// place.
@@ -57,7 +58,7 @@ fn clean_stale_partials(path: &Path) {
             continue;
         };
         if pid == std::process::id()
-            || process_alive(pid)
+            || process_is_alive(pid)
             || !entry.file_type().is_ok_and(|t| t.is_file())
             || !entry
                 .metadata()
@@ -364,20 +365,13 @@ fn remove_owned(dir: &Path, entries: &[PathBuf]) -> std::io::Result<()> {
     std::fs::remove_dir(dir)
 }
 
-/// Whether process `pid` may still be running. Without `/proc` (not
-/// Linux) every process counts as alive, so that nothing is cleaned.
-fn process_alive(pid: u32) -> bool {
-    let proc = Path::new("/proc");
-    !proc.join("self").exists() || proc.join(pid.to_string()).exists()
-}
-
 /// Removes the folder `dir`, left by process `pid`, if that process is gone
 /// and the folder is spikegate's own output (module documentation);
 /// returns whether it did. For temporary folders (named with their
 /// process id) that a killed run could not remove.
 pub fn remove_if_stale(dir: &Path, pid: u32) -> bool {
     if pid == std::process::id()
-        || process_alive(pid)
+        || process_is_alive(pid)
         || !std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir())
     {
         return false;
@@ -413,7 +407,7 @@ fn clean_stale(parent: &Path, name: &str) {
         // A live process's folder is its own business; a symbolic link
         // is not what spikegate leaves.
         if pid == std::process::id()
-            || process_alive(pid)
+            || process_is_alive(pid)
             || !entry.file_type().is_ok_and(|t| t.is_dir())
         {
             continue;

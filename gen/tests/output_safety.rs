@@ -649,3 +649,35 @@ fn gen_killed_in_its_write_phase_leaves_nothing_the_next_run_does_not_remove() {
         "no kill landed in the write phase"
     );
 }
+
+#[test]
+fn a_failed_synthesis_without_out_names_a_log_that_still_exists() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch("synth-fails");
+    let bin = fake_tools(&dir);
+    let yosys = bin.join("yosys");
+    std::fs::write(
+        &yosys,
+        "#!/bin/sh\necho 'ERROR: the stand-in yosys always fails' >&2\nexit 1\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&yosys, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let temp = dir.join("tmp");
+    std::fs::create_dir(&temp).unwrap();
+    let model = golden("ttfs");
+    let out = Command::new(env!("CARGO_BIN_EXE_spikegate"))
+        .args(["synth", model.to_str().unwrap(), "--target", "icebreaker"])
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("TMPDIR", &temp)
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let log = err
+        .split("(log: ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .unwrap_or_else(|| panic!("the message names a log: {err}"));
+    let text = std::fs::read_to_string(log).unwrap_or_else(|e| panic!("{log}: {e}"));
+    assert!(text.contains("the stand-in yosys always fails"), "{text}");
+}

@@ -18,8 +18,8 @@ fn report_for(board: &str, pe: usize) -> serde_json::Value {
     };
     let output = generate(&case.network, options, Some(target)).unwrap();
     let work = WorkDir::new(None, &format!("test-{board}"), &output.files).unwrap();
-    let report = synthesize(&output, target, work.path(), Some(19.0))
-        .unwrap_or_else(|e| panic!("{board}: {e:#}"));
+    let report =
+        synthesize(&output, target, &work, Some(19.0)).unwrap_or_else(|e| panic!("{board}: {e:#}"));
     assert!(report.fits(), "{board}: {report}");
     serde_json::to_value(&report).unwrap()
 }

@@ -154,7 +154,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                     let cycles = formula_cycles_on(&case.network, &output.plan, &case.inputs)?;
                     let tag = format!("ds-{name}-p{pe}");
                     let work = WorkDir::new(None, &tag, &output.files)?;
-                    let r = synthesize(&output, target, work.path(), Some(cycles))?;
+                    let r = synthesize(&output, target, &work, Some(cycles))?;
                     format!(
                         "| {} | {pe} | {} | {} | {} | {} | {} | {} | {:.0} | {} |\n",
                         case.label,

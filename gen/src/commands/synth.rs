@@ -107,7 +107,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         args.pe
     );
     let work = WorkDir::new(args.out.as_deref(), target.name, &output.files)?;
-    let mut report = synthesize(&output, target, work.path(), cycles)?;
+    let mut report = synthesize(&output, target, &work, cycles)?;
     if !work.kept() {
         // The temporary folder goes when `work` does: say so rather than
         // name a bitstream that will not be there.

@@ -57,9 +57,11 @@ pub fn which(program: &str) -> bool {
         .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
 
-/// Runs `program` in `dir`; its output goes to `log` in `dir`. Fails with
-/// the log's tail when the program fails.
-fn run_logged(dir: &Path, program: &str, args: &[&str], log: &str) -> Result<()> {
+/// Runs `program` in `work`; its output goes to `log` in it. Fails with
+/// the log's tail and a log path that outlives the run when the program
+/// fails ([`WorkDir::keep_log`]).
+fn run_logged(work: &WorkDir, program: &str, args: &[&str], log: &str) -> Result<()> {
+    let dir = work.path();
     let started = Instant::now();
     eprintln!("  running {program} ...");
     let out = Command::new(program)
@@ -76,7 +78,7 @@ fn run_logged(dir: &Path, program: &str, args: &[&str], log: &str) -> Result<()>
         let tail: Vec<&str> = tail.into_iter().rev().collect();
         bail!(
             "{program} failed (log: {}):\n{}",
-            dir.join(log).display(),
+            work.keep_log(log).display(),
             tail.join("\n")
         );
     }
@@ -125,6 +127,24 @@ impl WorkDir {
     pub fn kept(&self) -> bool {
         self.keep
     }
+
+    /// Where the log `name` of this folder can be read after the run: in
+    /// the folder when it is kept, else a copy beside the temporary folder
+    /// (which is removed), `spikegate-synth-failed-<pid>-<name>`.
+    pub fn keep_log(&self, name: &str) -> PathBuf {
+        let log = self.path.join(name);
+        if self.keep {
+            return log;
+        }
+        let copy = std::env::temp_dir().join(format!(
+            "spikegate-synth-failed-{}-{name}",
+            std::process::id()
+        ));
+        match std::fs::copy(&log, &copy) {
+            Ok(_) => copy,
+            Err(_) => log,
+        }
+    }
 }
 
 /// How temporary synthesis folders are named: this, the tag, the process
@@ -163,14 +183,15 @@ impl Drop for WorkDir {
 }
 
 /// Synthesises (and on Lattice parts places and routes) `output`, which
-/// must have been generated for `target`, in `dir`. `cycles` is the cycle
+/// must have been generated for `target`, in `work`. `cycles` is the cycle
 /// formula's count a sample, if known; the latency is it over Fmax.
 pub fn synthesize(
     output: &Output,
     target: &Target,
-    dir: &Path,
+    work: &WorkDir,
     cycles: Option<f64>,
 ) -> Result<SynthReport> {
+    let dir = work.path();
     if !which("yosys") {
         bail!("yosys not found on PATH: install it with .ci/install-tools");
     }
@@ -195,7 +216,7 @@ pub fn synthesize(
         "read_verilog {VERILOG_FILE} {}; {synth}; tee -q -o stat.txt stat",
         crate::board::BOARD_FILE
     );
-    run_logged(dir, "yosys", &["-q", "-p", &script], "yosys.log")?;
+    run_logged(work, "yosys", &["-q", "-p", &script], "yosys.log")?;
     let stat = std::fs::read_to_string(dir.join("stat.txt")).context("yosys wrote no stat")?;
     let (luts, flip_flops, yosys_rams, yosys_dsps) = yosys_counts(&stat, family);
     let plan = &output.plan;
@@ -248,7 +269,7 @@ pub fn synthesize(
         Family::Ice40 => args.extend(["--asc", "board.asc"]),
         _ => args.extend(["--textcfg", "board.config"]),
     }
-    if let Err(e) = run_logged(dir, &nextpnr, &args, "nextpnr.log") {
+    if let Err(e) = run_logged(work, &nextpnr, &args, "nextpnr.log") {
         let log = std::fs::read_to_string(dir.join("nextpnr.log")).unwrap_or_default();
         let over = report::overfull(&log);
         if over.is_empty() {
@@ -277,7 +298,7 @@ pub fn synthesize(
     // The iCE40 bitstream, ready for iceprog, when icestorm is installed.
     let bitstream = family == Family::Ice40 && which("icepack");
     if bitstream {
-        run_logged(dir, "icepack", &["board.asc", "board.bin"], "icepack.log")?;
+        run_logged(work, "icepack", &["board.asc", "board.bin"], "icepack.log")?;
     }
     let (logic, available, rams, dsps, fmax) = nextpnr_figures(&json, target)?;
     report.flow = format!(
