@@ -667,7 +667,7 @@ fn cosim_refuses_bad_pacing_and_mismatched_designs() {
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr.contains("generate the design from this model"),
+        stderr.contains("the design was generated from another model or with other options"),
         "{stderr}"
     );
     // Not a design folder at all.

@@ -355,23 +355,24 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     if let Some((expect, expected)) = &expected {
         let prefix = args.samples.is_some();
         match compare_expected(&prepared, &network, expected, &outcomes, prefix) {
-            None => {
-                println!(
-                "match: the hardware's spikes ({}) and decoded outputs of {} samples equal {}{}",
+            None => println!(
+                "match: the hardware's spikes ({}) and decoded outputs equal {} ({})",
                 if prepared.info.taps {
                     "every layer"
                 } else {
                     "the output layer; hidden layers are not observed without taps"
                 },
-                outcomes.len(),
                 expect.display(),
                 if outcomes.len() < expected.samples.len() {
-                    format!(" (its first {} of {})", outcomes.len(), expected.samples.len())
+                    format!(
+                        "its first {} of {} samples",
+                        outcomes.len(),
+                        expected.samples.len()
+                    )
                 } else {
-                    String::new()
+                    format!("all {} samples", outcomes.len())
                 }
-            )
-            }
+            ),
             Some(diff) => {
                 println!("MISMATCH against {}: {diff}", expect.display());
                 expect_failed = true;
