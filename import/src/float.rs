@@ -15,6 +15,8 @@
 //! This is the integer semantics with real numbers and the NIR threshold
 //! test, so the report measures quantization alone.
 
+use std::path::Path;
+
 use serde::Serialize;
 use spikegate_model::{Decode, Reset, Spike};
 
@@ -76,6 +78,13 @@ pub struct FloatNetwork {
     pub layers: Vec<FloatLayer>,
     /// Output decoding.
     pub decode: Decode,
+}
+
+/// The network name an importer gives when the user and the file give
+/// none: the imported file's stem (`imported` if it has none).
+pub(crate) fn name_from_file(file: &Path) -> String {
+    file.file_stem()
+        .map_or("imported".to_owned(), |s| s.to_string_lossy().into_owned())
 }
 
 /// What one sample produced in the float simulation.

@@ -1,0 +1,202 @@
+//! The walked chain, node by node, into layers: synapse nodes are gathered
+//! into a [`Segment`] until a neuron node closes it into a layer; then the
+//! output decoding is chosen from the last layer.
+
+use std::path::Path;
+
+use spikegate_model::Decode;
+
+use super::neuron::neuron_layer;
+use super::params::NodeParams;
+use super::synapses::Segment;
+use super::{is_neuron, Chain};
+use crate::error::ImportError;
+use crate::float::{name_from_file, FloatLayer, FloatNetwork};
+use crate::nir::NirNode;
+use crate::ImportOptions;
+
+/// Turns `chain` (the walked nodes, Output last) into the network.
+/// `input_size` is the Input node's size, when its shape gives one;
+/// otherwise the first node that has a size sets it.
+pub(super) fn build_layers(
+    file: &Path,
+    input_size: Option<usize>,
+    chain: &[&NirNode],
+    options: &ImportOptions,
+) -> Result<Chain, ImportError> {
+    let mut builder = LayerBuilder {
+        file,
+        options,
+        warnings: Vec::new(),
+        layers: Vec::new(),
+        size: input_size,
+        inputs: input_size,
+        segment: Segment::default(),
+    };
+    for (pos, &node) in chain.iter().enumerate() {
+        let before = pos.checked_sub(1).map(|k| chain[k]);
+        builder.add(node, before)?;
+    }
+    builder.finish()
+}
+
+/// The state of the walk over the chain.
+struct LayerBuilder<'a> {
+    file: &'a Path,
+    options: &'a ImportOptions,
+    /// Notes for the report.
+    warnings: Vec<String>,
+    /// The layers closed so far.
+    layers: Vec<FloatLayer>,
+    /// How many values the last layer (or the Input) gives, once known.
+    size: Option<usize>,
+    /// The network's input size, once known.
+    inputs: Option<usize>,
+    /// The synapse nodes since the last neuron node.
+    segment: Segment,
+}
+
+impl LayerBuilder<'_> {
+    /// Takes the next node of the chain; `before` is the node before it
+    /// (none for the first).
+    fn add(&mut self, node: &NirNode, before: Option<&NirNode>) -> Result<(), ImportError> {
+        let p = NodeParams {
+            file: self.file,
+            node,
+        };
+        self.check_after_spiking_layer(&p)?;
+        match node.kind.as_str() {
+            "Output" => check_segment_closed(self.file, &self.segment, before)?,
+            "Affine" | "Linear" => {
+                let fan_in = self.segment.add_matrix(&p, self.size)?;
+                if self.inputs.is_none() {
+                    self.inputs = Some(fan_in);
+                    self.size = Some(fan_in);
+                }
+            }
+            "Scale" => self.segment.add_scale(&p, self.size)?,
+            "Delay" => self.segment.add_delay(&p, self.size, self.options.dt)?,
+            _ => {
+                debug_assert!(is_neuron(&node.kind));
+                return self.close_layer(&p);
+            }
+        }
+        self.segment.sources.push(node.place());
+        Ok(())
+    }
+
+    /// Refuses any node after a non-spiking layer, which can only be last.
+    fn check_after_spiking_layer(&self, p: &NodeParams) -> Result<(), ImportError> {
+        match self.layers.last() {
+            Some(last) if !last.spiking => Err(p.err(
+                None,
+                format!(
+                    "it follows the non-spiking `{}` layer; a leaky integrator (LI, I, CubaLI) can only be the last layer, as a readout",
+                    last.name
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Closes the segment with the neuron node `p` into a layer.
+    fn close_layer(&mut self, p: &NodeParams) -> Result<(), ImportError> {
+        let n = neuron_size(p.node);
+        let incoming = self.segment.outputs(self.size);
+        if let Some(k) = incoming {
+            if k != n && n != 1 {
+                return Err(p.err(
+                    None,
+                    format!(
+                        "the node has {n} neurons but receives {k} values from the node before it"
+                    ),
+                ));
+            }
+        }
+        // A node whose parameters are all scalars takes its size from its input.
+        let n = incoming.unwrap_or(n);
+        if self.inputs.is_none() {
+            self.inputs = Some(n);
+        }
+        let mut segment = std::mem::take(&mut self.segment);
+        segment.sources.push(p.node.place());
+        let layer = neuron_layer(p, n, segment, self.options, &mut self.warnings)?;
+        self.size = Some(layer.size);
+        self.layers.push(layer);
+        Ok(())
+    }
+
+    /// The network, once every node is taken.
+    fn finish(self) -> Result<Chain, ImportError> {
+        let Some(last) = self.layers.last() else {
+            return Err(ImportError::file(
+                self.file,
+                "the graph has no neuron node between its Input and Output; spikegate needs at least one layer",
+            ));
+        };
+        let decode = choose_decode(self.file, self.options.decode, last)?;
+        Ok(Chain {
+            network: FloatNetwork {
+                name: self
+                    .options
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| name_from_file(self.file)),
+                inputs: self.inputs.unwrap_or(1),
+                layers: self.layers,
+                decode,
+            },
+            warnings: self.warnings,
+        })
+    }
+}
+
+/// Refuses synapse nodes left over at the Output (`before` is the last of
+/// them): every layer ends in a neuron node.
+fn check_segment_closed(
+    file: &Path,
+    segment: &Segment,
+    before: Option<&NirNode>,
+) -> Result<(), ImportError> {
+    match before {
+        Some(last) if !segment.sources.is_empty() => Err(ImportError::at(
+            file,
+            last.place(),
+            None,
+            "the node is not followed by a neuron node before the Output; every spikegate layer ends in neurons (LIF, IF, CubaLIF, LI, I, CubaLI, Threshold)",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The number of neurons of a neuron node: the length of its longest
+/// parameter array.
+fn neuron_size(node: &NirNode) -> usize {
+    node.params
+        .values()
+        .map(|p| p.values.len())
+        .max()
+        .unwrap_or(1)
+}
+
+/// The output decoding: the user's choice if it fits the last layer, else
+/// readout for a non-spiking last layer and spike counts for a spiking one.
+fn choose_decode(
+    file: &Path,
+    chosen: Option<Decode>,
+    last: &FloatLayer,
+) -> Result<Decode, ImportError> {
+    match (chosen, last.spiking) {
+        (None, true) => Ok(Decode::SpikeCount),
+        (None, false) => Ok(Decode::Readout),
+        (Some(Decode::Readout), true) => Err(ImportError::file(
+            file,
+            format!("readout decoding needs a non-spiking last layer (LI, I or CubaLI), but `{}` spikes", last.name),
+        )),
+        (Some(d), false) if d != Decode::Readout => Err(ImportError::file(
+            file,
+            format!("the last layer `{}` is a non-spiking integrator, which only readout decoding can read", last.name),
+        )),
+        (Some(d), _) => Ok(d),
+    }
+}

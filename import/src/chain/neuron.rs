@@ -1,0 +1,200 @@
+//! A neuron node and the synapses before it, as one discretized layer.
+//! Each NIR neuron type is read by its own function into [`Dynamics`]:
+//! what a unit of input current does to the per-step state, the decays
+//! and the thresholds; the synapses are then scaled by that gain.
+
+use spikegate_model::Reset;
+
+use super::is_readout;
+use super::params::NodeParams;
+use super::synapses::Segment;
+use crate::error::ImportError;
+use crate::float::{FloatKind, FloatLayer};
+use crate::{ImportOptions, ResetRule};
+
+/// A neuron node's per-step dynamics, before the synapses are folded in.
+struct Dynamics {
+    /// Per neuron: the per-step state input per unit of input current.
+    gain: Vec<f64>,
+    /// Per neuron: a constant per-step input (from `v_leak`).
+    drive: Vec<f64>,
+    /// The decays.
+    kind: FloatKind,
+    /// Per neuron: the firing threshold (0 for a readout).
+    threshold: Vec<f64>,
+}
+
+/// Builds the layer of the neuron node `p` with `n` neurons, from the
+/// synapses `seg` gathered before it. Notes for the report (rounded
+/// delays) go to `warnings`.
+pub(super) fn neuron_layer(
+    p: &NodeParams,
+    n: usize,
+    seg: Segment,
+    options: &ImportOptions,
+    warnings: &mut Vec<String>,
+) -> Result<FloatLayer, ImportError> {
+    let node = p.node;
+    let kind = node.kind.as_str();
+    let dynamics = match kind {
+        "LIF" | "LI" => leaky(p, n, options.dt)?,
+        "IF" | "I" => integrating(p, n)?,
+        "CubaLIF" | "CubaLI" => current_based(p, n, options.dt)?,
+        "Threshold" => threshold_only(p, n)?,
+        other => unreachable!("not a neuron kind: {other}"),
+    };
+    check_reset_to_zero(p)?;
+    let spiking = !is_readout(kind);
+    if spiking {
+        check_thresholds_positive(p, &dynamics.threshold)?;
+    }
+    let (weights, bias) = seg.weights_and_bias(n, &dynamics.gain, &dynamics.drive);
+    let delays = seg.delay_steps(p, weights.len(), n, options.dt, warnings)?;
+    Ok(FloatLayer {
+        name: node.name.clone(),
+        sources: seg.sources,
+        size: n,
+        kind: dynamics.kind,
+        weights,
+        bias,
+        threshold: dynamics.threshold,
+        reset: reset_of(options.reset),
+        spiking,
+        delays,
+    })
+}
+
+/// `LIF` and `LI`: `tau * dv/dt = (v_leak - v) + r * I`, by forward Euler.
+fn leaky(p: &NodeParams, n: usize, dt: Option<f64>) -> Result<Dynamics, ImportError> {
+    let dt = p.time_step(dt)?;
+    let tau = p.vector("tau", n)?;
+    let r = p.optional_vector("r", n, 1.0)?;
+    let v_leak = p.optional_vector("v_leak", n, 0.0)?;
+    let decay = decay_of(p, "tau", &tau, dt)?;
+    let a: Vec<f64> = decay.iter().map(|f| 1.0 - f).collect();
+    Ok(Dynamics {
+        gain: a.iter().zip(&r).map(|(a, r)| a * r).collect(),
+        drive: a.iter().zip(&v_leak).map(|(a, l)| a * l).collect(),
+        kind: FloatKind::Lif { decay },
+        threshold: firing_threshold(p, n)?,
+    })
+}
+
+/// `IF` and `I`: `dv/dt = r * I`, without time constants.
+fn integrating(p: &NodeParams, n: usize) -> Result<Dynamics, ImportError> {
+    Ok(Dynamics {
+        gain: p.optional_vector("r", n, 1.0)?,
+        drive: vec![0.0; n],
+        kind: FloatKind::If,
+        threshold: firing_threshold(p, n)?,
+    })
+}
+
+/// `CubaLIF` and `CubaLI`: a synaptic current with its own time constant
+/// feeding a leaky membrane.
+fn current_based(p: &NodeParams, n: usize, dt: Option<f64>) -> Result<Dynamics, ImportError> {
+    let dt = p.time_step(dt)?;
+    let tau_syn = p.vector("tau_syn", n)?;
+    let tau_mem = p.vector("tau_mem", n)?;
+    let r = p.optional_vector("r", n, 1.0)?;
+    let w_in = p.optional_vector("w_in", n, 1.0)?;
+    let v_leak = p.optional_vector("v_leak", n, 0.0)?;
+    if let Some(k) = v_leak.iter().position(|&l| l != 0.0) {
+        return Err(p.err(
+            Some("v_leak"),
+            format!("value {k} is {}; a CubaLIF leak voltage other than 0 has no integer form in spikegate's `cuba` kind (it would need a bias on the membrane, which `cuba` adds to the current); retrain with v_leak = 0", v_leak[k]),
+        ));
+    }
+    let current = decay_of(p, "tau_syn", &tau_syn, dt)?;
+    let membrane = decay_of(p, "tau_mem", &tau_mem, dt)?;
+    let gain = (0..n)
+        .map(|i| (1.0 - current[i]) * w_in[i] * (1.0 - membrane[i]) * r[i])
+        .collect();
+    Ok(Dynamics {
+        gain,
+        drive: vec![0.0; n],
+        kind: FloatKind::Cuba { current, membrane },
+        threshold: firing_threshold(p, n)?,
+    })
+}
+
+/// `Threshold`: a spike whenever this step's input exceeds the threshold,
+/// which is a LIF layer that forgets everything between steps.
+fn threshold_only(p: &NodeParams, n: usize) -> Result<Dynamics, ImportError> {
+    Ok(Dynamics {
+        gain: vec![1.0; n],
+        drive: vec![0.0; n],
+        kind: FloatKind::Lif {
+            decay: vec![0.0; n],
+        },
+        threshold: p.vector("threshold", n)?,
+    })
+}
+
+/// `v_threshold` of a spiking node; zeros for a readout, which has none.
+fn firing_threshold(p: &NodeParams, n: usize) -> Result<Vec<f64>, ImportError> {
+    if is_readout(&p.node.kind) {
+        Ok(vec![0.0; n])
+    } else {
+        p.vector("v_threshold", n)
+    }
+}
+
+/// Per-step decay `1 - dt/tau`, refusing time constants Euler cannot take.
+fn decay_of(p: &NodeParams, field: &str, tau: &[f64], dt: f64) -> Result<Vec<f64>, ImportError> {
+    tau.iter()
+        .enumerate()
+        .map(|(k, &t)| {
+            if t <= 0.0 {
+                return Err(p.err(Some(field), format!("value {k} is {t}; a time constant must be positive")));
+            }
+            let a = dt / t;
+            if a > 1.0 {
+                return Err(p.err(
+                    Some(field),
+                    format!("value {k}: dt / tau = {dt} / {t} = {a:.4} > 1, where forward Euler is unstable; choose a --dt below the time constant"),
+                ));
+            }
+            Ok(1.0 - a)
+        })
+        .collect()
+}
+
+/// Refuses a `v_reset` other than 0: spikegate's resets are to zero or by
+/// subtraction, so any other reset value has no integer form.
+fn check_reset_to_zero(p: &NodeParams) -> Result<(), ImportError> {
+    if let Some(v_reset) = p.optional("v_reset")? {
+        if let Some(k) = v_reset.values.iter().position(|&v| v != 0.0) {
+            return Err(p.err(
+                Some("v_reset"),
+                format!("value {k} is {}; spikegate resets to 0 (or by subtraction), so only v_reset = 0 imports", v_reset.values[k]),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a threshold of 0 or below, at which a neuron at rest would fire.
+fn check_thresholds_positive(p: &NodeParams, threshold: &[f64]) -> Result<(), ImportError> {
+    if let Some(k) = threshold.iter().position(|&t| t <= 0.0) {
+        let field = if p.node.kind == "Threshold" {
+            "threshold"
+        } else {
+            "v_threshold"
+        };
+        return Err(p.err(
+            Some(field),
+            format!("value {k} is {}; spikegate needs a positive threshold (a neuron at rest must not fire)", threshold[k]),
+        ));
+    }
+    Ok(())
+}
+
+/// The reset of every spiking layer: NIR records only reset to `v_reset`
+/// (checked to be 0), so subtraction comes from the user's override.
+fn reset_of(rule: ResetRule) -> Reset {
+    match rule {
+        ResetRule::Nir | ResetRule::Zero => Reset::Zero,
+        ResetRule::Subtract => Reset::Subtract,
+    }
+}
