@@ -4,15 +4,16 @@
 //! `IF`, `CubaLIF`, `LI`, `I`, `CubaLI`, `Threshold`) becomes one layer.
 //! The rules are written out in `docs/import.md`.
 //!
-//! The work is done in four steps, one module each:
-//! - [`walk`]: the graph's shape, which must be a single chain from the
+//! One module per concern:
+//! - `walk`: the graph's shape, which must be a single chain from the
 //!   Input to the Output node, with every node on it of a known type;
-//! - [`params`]: reading a node's parameters, with errors naming the node;
-//! - [`synapses`]: folding the synapse nodes since the last neuron node
-//!   into one affine map with delays (a [`synapses::Segment`]);
-//! - [`neuron`]: turning a neuron node and its segment into a layer;
-//!
-//! and [`layers`] drives the last three over the walked chain.
+//! - `layers`: the walked chain, node by node, into layers, and the
+//!   output decoding; it hands each node to one of the next two;
+//! - `synapses`: folding the synapse nodes since the last neuron node
+//!   into one affine map with delays (a `Segment`);
+//! - `neuron`: turning a neuron node and its segment into a layer, one
+//!   function per NIR neuron type;
+//! - `params`: reading a node's parameters, with errors naming the node.
 
 mod layers;
 mod neuron;
