@@ -5,9 +5,9 @@
 
 use serde::Serialize;
 use spikegate_model::width::range_of;
-use spikegate_model::{Decay, Delays, Layer, Network, Neuron, Output, Reset, Widths, MODEL_FORMAT};
+use spikegate_model::{Decay, Delays, Layer, Network, Neuron, Output, Widths, MODEL_FORMAT};
 
-use crate::float::{FloatKind, FloatNetwork};
+use crate::float::{FloatKind, FloatLayer, FloatNetwork};
 use crate::ImportOptions;
 
 /// How one decay factor became an integer decay.
@@ -70,6 +70,10 @@ pub struct Quantized {
     pub warnings: Vec<String>,
 }
 
+/// The per-layer integer decay for the per-neuron `factors` of one state
+/// (`membrane` or `current`) of `layer`: none for a factor of 1, a shift
+/// when `1 - 2^-k` is within the tolerance, else a multiplier. spikegate's
+/// decays are per layer, so differing factors are averaged, with a warning.
 fn choose_decay(
     state: &str,
     factors: &[f64],
@@ -80,8 +84,7 @@ fn choose_decay(
 ) -> (Option<Decay>, DecayChoice) {
     let n = factors.len().max(1) as f64;
     let mean = factors.iter().sum::<f64>() / n;
-    let lo = factors.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = factors.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = min_max(factors);
     let spread = if factors.is_empty() { 0.0 } else { hi - lo };
     if spread > 1e-9 {
         warnings.push(format!(
@@ -123,158 +126,21 @@ fn choose_decay(
     )
 }
 
+/// The smallest and largest of `values` (infinities when there are none).
+fn min_max(values: &[f64]) -> (f64, f64) {
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (lo, hi)
+}
+
 /// Quantizes `net` with the widths and rules of `options`.
 pub fn quantize(net: &FloatNetwork, options: &ImportOptions) -> Quantized {
-    let b = options.weight_bits;
-    let s = options.state_bits;
-    let (wmin, wmax) = range_of(b);
     let mut warnings = Vec::new();
-    let mut layers = Vec::new();
-    let mut reports = Vec::new();
-    for layer in &net.layers {
-        let n = layer.size;
-        let mut decays = Vec::new();
-        let neuron = match &layer.kind {
-            FloatKind::If => Neuron::If,
-            FloatKind::Lif { decay } => {
-                let (d, c) =
-                    choose_decay("membrane", decay, s, options, &layer.name, &mut warnings);
-                decays.push(c);
-                match d {
-                    Some(leak) => Neuron::Lif { leak },
-                    None => Neuron::If,
-                }
-            }
-            FloatKind::Cuba { current, membrane } => {
-                let (dc, cc) =
-                    choose_decay("current", current, s, options, &layer.name, &mut warnings);
-                let (dm, cm) =
-                    choose_decay("membrane", membrane, s, options, &layer.name, &mut warnings);
-                decays.push(cc);
-                decays.push(cm);
-                Neuron::Cuba {
-                    current_decay: dc,
-                    membrane_decay: dm,
-                }
-            }
-        };
-        // Largest |input| per neuron (weights and bias).
-        let mut peak = layer.bias.iter().map(|b| b.abs()).collect::<Vec<_>>();
-        for row in &layer.weights {
-            for (i, w) in row.iter().enumerate() {
-                peak[i] = peak[i].max(w.abs());
-            }
-        }
-        let full = wmax as f64 / options.weight_clip;
-        // Thresholds stay in the lower half of the membrane range, so the
-        // membrane can overshoot them without saturating.
-        let cap = (1i64 << (s - 2)) as f64;
-        let (scale, neuron_scale, threshold_int) = if layer.spiking {
-            let m = (0..n)
-                .map(|i| peak[i] / layer.threshold[i])
-                .fold(0.0f64, f64::max);
-            let t = if m > 0.0 { (full / m).min(cap) } else { cap };
-            let per: Vec<f64> = layer.threshold.iter().map(|th| t / th).collect();
-            (t, per, Some(t.floor() as i64 + 1))
-        } else {
-            let m = peak.iter().copied().fold(0.0f64, f64::max);
-            let t = if m > 0.0 { full / m } else { 1.0 };
-            (t, vec![t; n], None)
-        };
-        let mut saturated = 0;
-        let mut zeroed = 0;
-        let mut max_err = 0.0f64;
-        let mut q = |x: f64, k: f64| -> i64 {
-            let r = (x * k).round();
-            let v = (r as i64).clamp(wmin, wmax);
-            if r < wmin as f64 || r > wmax as f64 {
-                saturated += 1;
-            } else {
-                max_err = max_err.max((x * k - r).abs());
-                if v == 0 && x != 0.0 {
-                    zeroed += 1;
-                }
-            }
-            v
-        };
-        let weights: Vec<Vec<i64>> = layer
-            .weights
-            .iter()
-            .map(|row| {
-                row.iter()
-                    .enumerate()
-                    .map(|(i, &w)| q(w, neuron_scale[i]))
-                    .collect()
-            })
-            .collect();
-        let bias: Vec<i64> = (0..n).map(|i| q(layer.bias[i], neuron_scale[i])).collect();
-        let count = layer.weights.len() * n + n;
-        if saturated > 0 {
-            warnings.push(format!(
-                "layer `{}`: {saturated} of {count} weights and biases saturated at the {b}-bit weight range",
-                layer.name
-            ));
-        }
-        if layer.spiking && threshold_int == Some(cap as i64 + 1) {
-            warnings.push(format!(
-                "layer `{}`: the threshold was capped at half the {s}-bit membrane range, so the weights do not use the whole {b}-bit width; give more state bits",
-                layer.name
-            ));
-        }
-        let widths = Widths {
-            weight: b,
-            membrane: s,
-            threshold: s,
-            current: neuron.has_current().then_some(s),
-            adaptation: None,
-        };
-        let delays = layer.delays.as_ref().map(|values| Delays {
-            max: values.iter().flatten().copied().max().unwrap_or(0),
-            values: values.clone(),
-        });
-        reports.push(LayerQuant {
-            name: layer.name.clone(),
-            sources: layer.sources.clone(),
-            kind: neuron.kind_name().to_owned(),
-            size: n,
-            scale,
-            threshold_float: layer.spiking.then(|| {
-                let lo = layer
-                    .threshold
-                    .iter()
-                    .copied()
-                    .fold(f64::INFINITY, f64::min);
-                let hi = layer
-                    .threshold
-                    .iter()
-                    .copied()
-                    .fold(f64::NEG_INFINITY, f64::max);
-                (lo, hi)
-            }),
-            threshold_int,
-            decays,
-            weights: count,
-            saturated,
-            zeroed,
-            max_rounding_lsb: max_err,
-            neuron_scale,
-        });
-        layers.push(Layer {
-            name: Some(layer.name.clone()),
-            size: n,
-            neuron,
-            widths,
-            threshold: threshold_int,
-            reset: layer.spiking.then_some(match layer.reset {
-                Reset::Zero => Reset::Zero,
-                Reset::Subtract => Reset::Subtract,
-                Reset::None => Reset::None,
-            }),
-            weights,
-            bias: bias.iter().any(|&x| x != 0).then_some(bias),
-            delays,
-        });
-    }
+    let (layers, reports) = net
+        .layers
+        .iter()
+        .map(|layer| quantize_layer(layer, options, &mut warnings))
+        .unzip();
     Quantized {
         network: Network {
             format: MODEL_FORMAT.to_owned(),
@@ -286,5 +152,208 @@ pub fn quantize(net: &FloatNetwork, options: &ImportOptions) -> Quantized {
         },
         layers: reports,
         warnings,
+    }
+}
+
+/// One layer as an integer model layer, with what its quantization did.
+/// Notes (averaged decays, saturation, a capped threshold) go to
+/// `warnings`, in that order.
+fn quantize_layer(
+    layer: &FloatLayer,
+    options: &ImportOptions,
+    warnings: &mut Vec<String>,
+) -> (Layer, LayerQuant) {
+    let b = options.weight_bits;
+    let s = options.state_bits;
+    let n = layer.size;
+    let (neuron, decays) = integer_neuron(layer, options, warnings);
+    let scaling = Scaling::of(layer, options);
+    let mut rounder = Rounder::new(b);
+    let weights: Vec<Vec<i64>> = layer
+        .weights
+        .iter()
+        .map(|row| {
+            row.iter()
+                .enumerate()
+                .map(|(i, &w)| rounder.round(w, scaling.neuron_scale[i]))
+                .collect()
+        })
+        .collect();
+    let bias: Vec<i64> = (0..n)
+        .map(|i| rounder.round(layer.bias[i], scaling.neuron_scale[i]))
+        .collect();
+    let count = layer.weights.len() * n + n;
+    if rounder.saturated > 0 {
+        warnings.push(format!(
+            "layer `{}`: {} of {count} weights and biases saturated at the {b}-bit weight range",
+            layer.name, rounder.saturated
+        ));
+    }
+    if layer.spiking && scaling.threshold_int == Some(threshold_cap(s) as i64 + 1) {
+        warnings.push(format!(
+            "layer `{}`: the threshold was capped at half the {s}-bit membrane range, so the weights do not use the whole {b}-bit width; give more state bits",
+            layer.name
+        ));
+    }
+    let report = LayerQuant {
+        name: layer.name.clone(),
+        sources: layer.sources.clone(),
+        kind: neuron.kind_name().to_owned(),
+        size: n,
+        scale: scaling.scale,
+        threshold_float: layer.spiking.then(|| min_max(&layer.threshold)),
+        threshold_int: scaling.threshold_int,
+        decays,
+        weights: count,
+        saturated: rounder.saturated,
+        zeroed: rounder.zeroed,
+        max_rounding_lsb: rounder.max_error,
+        neuron_scale: scaling.neuron_scale,
+    };
+    let model = Layer {
+        name: Some(layer.name.clone()),
+        size: n,
+        widths: Widths {
+            weight: b,
+            membrane: s,
+            threshold: s,
+            current: neuron.has_current().then_some(s),
+            adaptation: None,
+        },
+        neuron,
+        threshold: scaling.threshold_int,
+        reset: layer.spiking.then_some(layer.reset),
+        weights,
+        bias: bias.iter().any(|&x| x != 0).then_some(bias),
+        delays: layer.delays.as_ref().map(|values| Delays {
+            max: values.iter().flatten().copied().max().unwrap_or(0),
+            values: values.clone(),
+        }),
+    };
+    (model, report)
+}
+
+/// The integer neuron kind of `layer` and how each of its decays was
+/// chosen. A LIF layer whose decay rounds to none becomes IF.
+fn integer_neuron(
+    layer: &FloatLayer,
+    options: &ImportOptions,
+    warnings: &mut Vec<String>,
+) -> (Neuron, Vec<DecayChoice>) {
+    let s = options.state_bits;
+    let mut decay = |state: &str, factors: &[f64], decays: &mut Vec<DecayChoice>| {
+        let (d, choice) = choose_decay(state, factors, s, options, &layer.name, warnings);
+        decays.push(choice);
+        d
+    };
+    let mut decays = Vec::new();
+    let neuron = match &layer.kind {
+        FloatKind::If => Neuron::If,
+        FloatKind::Lif { decay: factors } => match decay("membrane", factors, &mut decays) {
+            Some(leak) => Neuron::Lif { leak },
+            None => Neuron::If,
+        },
+        FloatKind::Cuba { current, membrane } => Neuron::Cuba {
+            current_decay: decay("current", current, &mut decays),
+            membrane_decay: decay("membrane", membrane, &mut decays),
+        },
+    };
+    (neuron, decays)
+}
+
+/// The largest integer threshold of an `s`-bit membrane: thresholds stay
+/// in the lower half of the membrane range, so the membrane can overshoot
+/// them without saturating.
+fn threshold_cap(s: u32) -> f64 {
+    (1i64 << (s - 2)) as f64
+}
+
+/// How a layer's float values become integers.
+struct Scaling {
+    /// Integer units per unit of threshold (see [`LayerQuant::scale`]).
+    scale: f64,
+    /// Per neuron: the factor from float membrane units to integer units.
+    neuron_scale: Vec<f64>,
+    /// The integer threshold of a spiking layer.
+    threshold_int: Option<i64>,
+}
+
+impl Scaling {
+    /// The scaling that maps `layer`'s largest |weight or bias| (relative
+    /// to each neuron's threshold, for a spiking layer) to the weight
+    /// range's largest value, divided by the weight clip.
+    fn of(layer: &FloatLayer, options: &ImportOptions) -> Self {
+        let n = layer.size;
+        // Largest |input| per neuron (weights and bias).
+        let mut peak = layer.bias.iter().map(|b| b.abs()).collect::<Vec<_>>();
+        for row in &layer.weights {
+            for (i, w) in row.iter().enumerate() {
+                peak[i] = peak[i].max(w.abs());
+            }
+        }
+        let (_, wmax) = range_of(options.weight_bits);
+        let full = wmax as f64 / options.weight_clip;
+        if layer.spiking {
+            let cap = threshold_cap(options.state_bits);
+            let m = (0..n)
+                .map(|i| peak[i] / layer.threshold[i])
+                .fold(0.0f64, f64::max);
+            let t = if m > 0.0 { (full / m).min(cap) } else { cap };
+            Scaling {
+                scale: t,
+                neuron_scale: layer.threshold.iter().map(|th| t / th).collect(),
+                threshold_int: Some(t.floor() as i64 + 1),
+            }
+        } else {
+            let m = peak.iter().copied().fold(0.0f64, f64::max);
+            let t = if m > 0.0 { full / m } else { 1.0 };
+            Scaling {
+                scale: t,
+                neuron_scale: vec![t; n],
+                threshold_int: None,
+            }
+        }
+    }
+}
+
+/// Rounds scaled weights and biases into the weight range, counting what
+/// that costs for the report.
+struct Rounder {
+    min: i64,
+    max: i64,
+    /// Values clamped to the range.
+    saturated: usize,
+    /// Non-zero values that rounded to 0.
+    zeroed: usize,
+    /// Largest rounding error of an unsaturated value, in LSB.
+    max_error: f64,
+}
+
+impl Rounder {
+    /// A rounder into the range of `bits`-bit weights.
+    fn new(bits: u32) -> Self {
+        let (min, max) = range_of(bits);
+        Rounder {
+            min,
+            max,
+            saturated: 0,
+            zeroed: 0,
+            max_error: 0.0,
+        }
+    }
+
+    /// `x * k`, rounded and clamped to the range.
+    fn round(&mut self, x: f64, k: f64) -> i64 {
+        let r = (x * k).round();
+        let v = (r as i64).clamp(self.min, self.max);
+        if r < self.min as f64 || r > self.max as f64 {
+            self.saturated += 1;
+        } else {
+            self.max_error = self.max_error.max((x * k - r).abs());
+            if v == 0 && x != 0.0 {
+                self.zeroed += 1;
+            }
+        }
+        v
     }
 }
