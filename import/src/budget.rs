@@ -7,7 +7,12 @@
 //! [`MEMORY_FACTOR`] times the file's size plus [`MEMORY_CONSTANT`]. With
 //! the file's own bytes in memory beside it, a reader's peak stays at most
 //! `(MEMORY_FACTOR + 1) x file size + MEMORY_CONSTANT` (plus the small,
-//! fixed overhead of the reader itself).
+//! fixed overhead of the reader itself). Files over [`MAX_FILE_BYTES`] are
+//! refused before they are read at all ([`read_limited`]).
+
+use std::path::Path;
+
+use crate::error::ImportError;
 
 /// Bytes a reader may allocate per byte of its input file. Three covers an
 /// uncompressed float32 archive read as `f64` (the member's bytes, then
@@ -62,4 +67,23 @@ impl Budget {
             )),
         }
     }
+}
+
+/// Files larger than this are refused before they are read.
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
+
+/// The bytes of the file at `path`, refusing files over [`MAX_FILE_BYTES`].
+pub(crate) fn read_limited(path: &Path) -> Result<Vec<u8>, ImportError> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| ImportError::file(path, format!("cannot read the file: {e}")))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(ImportError::file(
+            path,
+            format!(
+                "the file is {} bytes; files larger than {MAX_FILE_BYTES} bytes are refused",
+                meta.len()
+            ),
+        ));
+    }
+    std::fs::read(path).map_err(|e| ImportError::file(path, format!("cannot read the file: {e}")))
 }

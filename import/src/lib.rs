@@ -252,33 +252,7 @@ pub fn finish(
             format!("the quantized model is not valid (try other widths): {e}"),
         )
     })?;
-    let (samples, source): (Vec<Vec<Spike>>, report::SampleSource) = match &options.report_inputs {
-        ReportInputs::Bernoulli {
-            samples,
-            rate,
-            seed,
-        } => (
-            report::bernoulli_inputs(float.inputs, options.time_steps, *samples, *rate, *seed),
-            report::SampleSource::Bernoulli {
-                samples: *samples,
-                rate: *rate,
-                seed: *seed,
-            },
-        ),
-        ReportInputs::File(file) => {
-            let spikes = spikegate_model::load_spikes(file, &network).map_err(|e| {
-                ImportError::file(file, format!("cannot use it as report input: {e}"))
-            })?;
-            let n = spikes.samples.len();
-            (
-                spikes.event_lists(),
-                report::SampleSource::File {
-                    path: file.display().to_string(),
-                    samples: n,
-                },
-            )
-        }
-    };
+    let (samples, source) = report_samples(&float, &network, options)?;
     let cmp = report::compare(&float, &network, &q.layers, &samples);
     let layers = q
         .layers
@@ -306,5 +280,41 @@ pub fn finish(
         network,
         float,
         report,
+    })
+}
+
+/// The report's sample inputs as options say: seeded random spikes, or a
+/// spike file, which must fit `network`. Also what the report says of them.
+fn report_samples(
+    float: &FloatNetwork,
+    network: &ValidNetwork,
+    options: &ImportOptions,
+) -> Result<(Vec<Vec<Spike>>, report::SampleSource), ImportError> {
+    Ok(match &options.report_inputs {
+        ReportInputs::Bernoulli {
+            samples,
+            rate,
+            seed,
+        } => (
+            report::bernoulli_inputs(float.inputs, options.time_steps, *samples, *rate, *seed),
+            report::SampleSource::Bernoulli {
+                samples: *samples,
+                rate: *rate,
+                seed: *seed,
+            },
+        ),
+        ReportInputs::File(file) => {
+            let spikes = spikegate_model::load_spikes(file, network).map_err(|e| {
+                ImportError::file(file, format!("cannot use it as report input: {e}"))
+            })?;
+            let n = spikes.samples.len();
+            (
+                spikes.event_lists(),
+                report::SampleSource::File {
+                    path: file.display().to_string(),
+                    samples: n,
+                },
+            )
+        }
     })
 }

@@ -13,11 +13,8 @@ use std::path::Path;
 use hdf5_reader::group::Group;
 use hdf5_reader::{Datatype, Hdf5File, OpenOptions};
 
-use crate::budget::Budget;
+use crate::budget::{read_limited, Budget};
 use crate::error::{node_place, ImportError};
-
-/// Files larger than this are refused before they are read.
-pub const MAX_FILE_BYTES: u64 = 1 << 30;
 
 /// A numeric parameter: its shape and its values (row-major), as `f64`.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,22 +60,6 @@ pub struct NirGraph {
 
 fn h5_err(path: &Path, what: &str, e: impl std::fmt::Display) -> ImportError {
     ImportError::file(path, format!("cannot read {what}: {e}"))
-}
-
-/// The bytes of the file at `path`, refusing files over [`MAX_FILE_BYTES`].
-pub(crate) fn read_limited(path: &Path) -> Result<Vec<u8>, ImportError> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| ImportError::file(path, format!("cannot read the file: {e}")))?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(ImportError::file(
-            path,
-            format!(
-                "the file is {} bytes; files larger than {MAX_FILE_BYTES} bytes are refused",
-                meta.len()
-            ),
-        ));
-    }
-    std::fs::read(path).map_err(|e| ImportError::file(path, format!("cannot read the file: {e}")))
 }
 
 /// Reads the NIR file at `path`. Refuses files that are not HDF5, are

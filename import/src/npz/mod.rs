@@ -19,10 +19,9 @@ use std::path::Path;
 
 use spikegate_model::Decode;
 
-use crate::budget::Budget;
+use crate::budget::{read_limited, Budget};
 use crate::error::ImportError;
 use crate::float::{name_from_file, FloatLayer, FloatNetwork};
-use crate::nir::read_limited;
 use crate::ImportOptions;
 
 pub use npy::{NpyArray, NpyError};

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use spikegate_model::validate::limits;
 use spikegate_model::Decode;
 
+use crate::budget::read_limited;
 use crate::error::ImportError;
-use crate::nir::read_limited;
 
 /// Format identifier of the spec file.
 pub const SPEC_FORMAT: &str = "spikegate-npz/1";
