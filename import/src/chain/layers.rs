@@ -64,7 +64,7 @@ impl LayerBuilder<'_> {
             file: self.file,
             node,
         };
-        self.check_after_spiking_layer(&p)?;
+        self.check_not_after_readout(&p)?;
         match node.kind.as_str() {
             "Output" => check_segment_closed(self.file, &self.segment, before)?,
             "Affine" | "Linear" => {
@@ -86,7 +86,7 @@ impl LayerBuilder<'_> {
     }
 
     /// Refuses any node after a non-spiking layer, which can only be last.
-    fn check_after_spiking_layer(&self, p: &NodeParams) -> Result<(), ImportError> {
+    fn check_not_after_readout(&self, p: &NodeParams) -> Result<(), ImportError> {
         match self.layers.last() {
             Some(last) if !last.spiking => Err(p.err(
                 None,

@@ -27,6 +27,7 @@ pub struct NpyError {
 }
 
 impl NpyError {
+    /// An error at `field` (none: the array as a whole).
     fn new(field: Option<&'static str>, message: impl Into<String>) -> Self {
         NpyError {
             field,

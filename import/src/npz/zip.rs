@@ -40,12 +40,15 @@ pub(super) enum MemberError {
     Import(ImportError),
 }
 
+/// The error for a file without a zip directory.
 fn not_zip() -> MemberError {
     MemberError::Archive(
         "not a .npz archive (no zip directory found; write it with np.savez)".to_owned(),
     )
 }
 
+/// The error for a directory record that ends early or points outside the
+/// file.
 fn truncated() -> MemberError {
     MemberError::Archive("the .npz archive is truncated or damaged".to_owned())
 }
@@ -173,6 +176,8 @@ impl DirEntry {
         MemberError::Member(self.name.clone(), message)
     }
 
+    /// The error for a member whose bytes end early or point outside the
+    /// file.
     fn damaged(&self) -> MemberError {
         self.error("the member is truncated or damaged".to_owned())
     }

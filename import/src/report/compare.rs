@@ -68,6 +68,7 @@ struct Tally {
 }
 
 impl Tally {
+    /// Zero counts for a network of `layers` layers.
     fn new(layers: usize) -> Self {
         Tally {
             diff: vec![0; layers],
