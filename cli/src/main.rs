@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use spikegate::commands;
+mod commands;
 
 /// spikegate: quantized spiking networks to FPGA hardware, proven bit-exact.
 ///

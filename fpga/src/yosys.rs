@@ -1,30 +1,20 @@
-//! Running yosys on a generated design and reading its `stat` report.
+//! yosys's figures for a generated design: its `stat` report read
+//! ([`cell_count`]), and the ECP5 synthesis the benchmarks measure.
 
-use std::process::Command;
+use anyhow::Result;
+use spikegate_hdl::verilog::{TOP_MODULE, VERILOG_FILE};
 
-use anyhow::{bail, Context, Result};
+use crate::tools::{run_logged, ToolDir};
 
-use crate::synth::WorkDir;
-
-/// Synthesises the design `files` (as `spikegate gen` writes them) with
+/// Synthesises the design in `dir` (as `spikegate gen` wrote it) with
 /// `synth_ecp5 -abc9` (the mapping `spikegate synth` uses, docs/fpga.md)
-/// in a temporary folder named after `tag`, and returns one line of its
-/// cell counts.
-pub fn ecp5_report(tag: &str, files: &[(String, String)]) -> Result<String> {
-    let work = WorkDir::new(None, tag, files)?;
-    let out = Command::new("yosys")
-        .current_dir(work.path())
-        .args([
-            "-q",
-            "-p",
-            "read_verilog spikegate_top.v; synth_ecp5 -abc9 -top spikegate_top; tee -q -o stat.txt stat",
-        ])
-        .output()
-        .context("cannot run yosys (install it with .ci/install-tools)")?;
-    if !out.status.success() {
-        bail!("yosys failed:\n{}", String::from_utf8_lossy(&out.stderr));
-    }
-    let stat = std::fs::read_to_string(work.path().join("stat.txt"))?;
+/// and returns one line of its cell counts.
+pub fn ecp5_report(dir: ToolDir) -> Result<String> {
+    let script = format!(
+        "read_verilog {VERILOG_FILE}; synth_ecp5 -abc9 -top {TOP_MODULE}; tee -q -o stat.txt stat"
+    );
+    run_logged(dir, "yosys", &["-q", "-p", &script], "yosys.log")?;
+    let stat = std::fs::read_to_string(dir.path.join("stat.txt"))?;
     let count = |cell: &str| cell_count(&stat, cell);
     Ok(format!(
         "ECP5 (yosys -abc9): {} cells: LUT4 {}, TRELLIS_FF {}, CCU2C {}, DP16KD {}, MULT18X18D {}, TRELLIS_DPR16X4 {}",

@@ -260,7 +260,7 @@ pub fn verify_design(
     );
     let target = match &manifest.target {
         Some(name) => Some(
-            crate::targets::find(name)
+            spikegate_fpga::targets::find(name)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", dir.join("manifest.json").display()))?,
         ),
         None => None,

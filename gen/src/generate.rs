@@ -9,13 +9,13 @@ use spikegate_hdl::verilog::{emit, TOP_MODULE};
 use spikegate_hdl::{plan, BuildOptions, HardwarePlan};
 use spikegate_model::ValidNetwork;
 
-use crate::board::{clocks_per_bit, wrapper_verilog, BOARD_FILE};
-use crate::targets::Target;
+use spikegate_fpga::board::{clocks_per_bit, wrapper_verilog, BOARD_FILE};
+use spikegate_fpga::targets::Target;
 
 /// Format identifier of `manifest.json`.
 pub const MANIFEST_FORMAT: &str = "spikegate-manifest/1";
 /// File name of the generated Verilog.
-pub const VERILOG_FILE: &str = "spikegate_top.v";
+pub use spikegate_hdl::verilog::VERILOG_FILE;
 
 /// Everything `spikegate gen` writes, in memory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -212,7 +212,7 @@ pub fn generate(
         .map(|c| c.weight_memory_bits() + c.state_memory_bits())
         .sum();
     if let Some(t) = target {
-        crate::fit::check(&plan, t)?;
+        spikegate_fpga::fit::check(&plan, t)?;
     }
     let design = emit(&plan)?;
     let mut files = vec![(VERILOG_FILE.to_string(), design.verilog)];

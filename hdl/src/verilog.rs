@@ -9,6 +9,8 @@ use crate::top::Accelerator;
 
 /// Name of the top-level module of every generated design.
 pub const TOP_MODULE: &str = "spikegate_top";
+/// The file the design's Verilog is written to, in a design folder.
+pub const VERILOG_FILE: &str = "spikegate_top.v";
 
 /// A generated design: one Verilog file and the memory images it reads.
 #[derive(Debug, Clone, PartialEq, Eq)]

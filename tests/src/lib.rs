@@ -153,9 +153,9 @@ pub fn generate_case(
         std::process::id()
     ));
     let _ = std::fs::remove_dir_all(&out);
-    let output = spikegate::generate::generate(&case.network, options, None)
+    let output = spikegate_gen::generate::generate(&case.network, options, None)
         .unwrap_or_else(|e| panic!("golden/{}: {e:#}", case.name));
-    spikegate::generate::write_folder(&out, &output.files)
+    spikegate_gen::generate::write_folder(&out, &output.files)
         .unwrap_or_else(|e| panic!("golden/{}: {e:#}", case.name));
     out
 }

@@ -8,10 +8,10 @@
 
 use std::path::{Path, PathBuf};
 
-use spikegate::board::protocol::{decode, encode_sample, CREDIT_BYTES, RX_FIFO_BYTES};
-use spikegate::board::{wrapper_verilog, BOARD_FILE};
-use spikegate::generate::{generate, write_folder};
-use spikegate::targets::find;
+use spikegate_fpga::board::protocol::{decode, encode_sample, CREDIT_BYTES, RX_FIFO_BYTES};
+use spikegate_fpga::board::{wrapper_verilog, BOARD_FILE};
+use spikegate_fpga::targets::find;
+use spikegate_gen::generate::{generate, write_folder};
 use spikegate_hdl::BuildOptions;
 use spikegate_model::Spike;
 use spikegate_tests::{load_golden, require_tool, run_in};

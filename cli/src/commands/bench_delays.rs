@@ -10,9 +10,11 @@ use anyhow::{bail, Result};
 use spikegate_hdl::BuildOptions;
 use spikegate_model::{load_network, load_spikes, ValidNetwork};
 
-use crate::cosim::{prepare, run_all, BackendChoice, CosimOptions};
-use crate::generate::generate;
-use crate::yosys::ecp5_report;
+use spikegate_fpga::yosys::ecp5_report;
+use spikegate_gen::cosim::{prepare, run_all, BackendChoice, CosimOptions};
+use spikegate_gen::generate::generate;
+
+use spikegate_gen::workdir::WorkDir;
 
 /// Measure the cost of synaptic delays in hardware.
 ///
@@ -114,10 +116,8 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         );
         if args.synth {
             let output = generate(&net, build, None)?;
-            println!(
-                "      {}",
-                ecp5_report(&format!("bench-delays-d{d}"), &output.files)?
-            );
+            let work = WorkDir::new(None, &format!("bench-delays-d{d}"), &output.files)?;
+            println!("      {}", ecp5_report(work.tools())?);
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -16,8 +16,10 @@ use spikegate_sim::rng::SplitMix64;
 use spikegate_sim::Reference;
 
 use crate::commands::bench::bench_network;
-use crate::generate::generate;
-use crate::yosys::ecp5_report;
+use spikegate_fpga::yosys::ecp5_report;
+use spikegate_gen::generate::generate;
+
+use spikegate_gen::workdir::WorkDir;
 
 /// Measure the generated hardware on the benchmark network (dense
 /// 784-400-10 `ttfs`, 16-bit weights, latency-coded input at RATE).
@@ -108,10 +110,8 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             measured as f64 / seconds
         );
         if args.synth {
-            println!(
-                "    {}",
-                ecp5_report(&format!("bench-hw-p{pe}"), &output.files)?
-            );
+            let work = WorkDir::new(None, &format!("bench-hw-p{pe}"), &output.files)?;
+            println!("    {}", ecp5_report(work.tools())?);
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -17,10 +17,10 @@ use spikegate_model::{
 };
 use spikegate_sim::compare::{check_expected, first_difference_in};
 
-use crate::cosim::{
+use spikegate_gen::cosim::{
     mismatch_window, prepare, run_all, write_waveform, BackendChoice, CosimOptions,
 };
-use crate::output::write_json;
+use spikegate_gen::output::write_json;
 
 /// Co-simulate the generated hardware against the reference model.
 ///
@@ -174,7 +174,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     }
     // Outputs that cannot be written fail now, not after the run.
     for path in [&args.vcd, &args.report].into_iter().flatten() {
-        crate::output::check_writable(path)?;
+        spikegate_gen::output::check_writable(path)?;
     }
     // Read the expected file first: a bad one fails before any work.
     let expected = match &args.expect {
@@ -427,9 +427,9 @@ fn print_accuracy(
     network: &spikegate_model::ValidNetwork,
     labels: &[Option<u32>],
     samples: &[Vec<Spike>],
-    outcomes: &[Result<crate::cosim::SampleOutcome, spikegate_cosim::SessionError>],
+    outcomes: &[Result<spikegate_gen::cosim::SampleOutcome, spikegate_cosim::SessionError>],
 ) {
-    let ran: Vec<(usize, &crate::cosim::SampleOutcome)> = outcomes
+    let ran: Vec<(usize, &spikegate_gen::cosim::SampleOutcome)> = outcomes
         .iter()
         .enumerate()
         .filter_map(|(i, o)| o.as_ref().ok().map(|o| (i, o)))
@@ -453,7 +453,7 @@ fn print_accuracy(
         spikes[0],
         spikes[1..].join(", ")
     );
-    let labelled: Vec<(u32, &crate::cosim::SampleOutcome)> = ran
+    let labelled: Vec<(u32, &spikegate_gen::cosim::SampleOutcome)> = ran
         .iter()
         .filter_map(|(i, o)| labels.get(*i).copied().flatten().map(|l| (l, *o)))
         .collect();
@@ -482,10 +482,10 @@ fn print_accuracy(
 /// in words. With `prefix` (`--samples N`), the expected file may hold more
 /// samples than were run, and its first ones are compared.
 fn compare_expected(
-    prepared: &crate::cosim::Prepared,
+    prepared: &spikegate_gen::cosim::Prepared,
     network: &ValidNetwork,
     expected: &ResultFile,
-    outcomes: &[Result<crate::cosim::SampleOutcome, spikegate_cosim::SessionError>],
+    outcomes: &[Result<spikegate_gen::cosim::SampleOutcome, spikegate_cosim::SessionError>],
     prefix: bool,
 ) -> Option<String> {
     let net = network.network();

@@ -15,9 +15,10 @@ use spikegate_sim::rng::SplitMix64;
 
 use crate::commands::bench::bench_network_shaped;
 use crate::commands::synth::formula_cycles_on;
-use crate::generate::generate;
-use crate::synth::{synthesize, WorkDir};
-use crate::targets;
+use spikegate_fpga::synth::synthesize;
+use spikegate_fpga::targets;
+use spikegate_gen::generate::generate;
+use spikegate_gen::workdir::WorkDir;
 
 /// Spiker+'s MNIST figures (Carpegna et al., 784-128-10 on an Artix-7).
 const SPIKER_CELLS: u64 = 7_612;
@@ -154,7 +155,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                     let cycles = formula_cycles_on(&case.network, &output.plan, &case.inputs)?;
                     let tag = format!("ds-{name}-p{pe}");
                     let work = WorkDir::new(None, &tag, &output.files)?;
-                    let r = synthesize(&output, target, &work, Some(cycles))?;
+                    let r = synthesize(&output.plan, target, work.tools(), Some(cycles))?;
                     format!(
                         "| {} | {pe} | {} | {} | {} | {} | {} | {} | {:.0} | {} |\n",
                         case.label,

@@ -9,7 +9,7 @@ use spikegate_model::load::read_json;
 use spikegate_model::{load_network, InputSample, SpikeFile};
 use spikegate_sim::encode::{rate, ttfs_latency};
 
-use crate::output::write_json;
+use spikegate_gen::output::write_json;
 
 /// The spike code to use.
 #[derive(Clone, Copy, clap::ValueEnum)]

@@ -8,9 +8,9 @@ use spikegate_hdl::plan::DEFAULT_FIFO_DEPTH;
 use spikegate_hdl::BuildOptions;
 use spikegate_model::load_network;
 
-use crate::generate::generate;
-use crate::output::write_folder;
-use crate::targets;
+use spikegate_fpga::targets;
+use spikegate_gen::generate::generate;
+use spikegate_gen::output::write_folder;
 
 /// Generate synthesizable Verilog-2005 for a model.
 ///

@@ -9,7 +9,7 @@ use anyhow::{bail, Result};
 use spikegate_import::{import_npz, ImportOptions, ReportInputs, ResetRule};
 use spikegate_model::Decode;
 
-use crate::output::{check_writable, write_all_atomically};
+use spikegate_gen::output::{check_writable, write_all_atomically};
 
 /// Import a trained network from NIR or .npz, quantized to integers.
 ///

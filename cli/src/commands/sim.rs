@@ -9,7 +9,7 @@ use spikegate_model::{load_network, load_spikes, ResultFile, RESULT_FORMAT};
 use spikegate_sim::compare::{check_expected, first_difference};
 use spikegate_sim::Reference;
 
-use crate::output::write_json;
+use spikegate_gen::output::write_json;
 
 /// Run the bit-exact reference model on input spikes.
 ///

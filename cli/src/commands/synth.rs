@@ -10,9 +10,10 @@ use spikegate_hdl::{BuildOptions, HardwarePlan};
 use spikegate_model::{load_network, load_spikes, Spike, ValidNetwork};
 use spikegate_sim::Reference;
 
-use crate::generate::generate;
-use crate::synth::{synthesize, WorkDir, BITSTREAM_NOTE};
-use crate::targets;
+use spikegate_fpga::synth::{synthesize, BITSTREAM_NOTE};
+use spikegate_fpga::targets;
+use spikegate_gen::generate::generate;
+use spikegate_gen::workdir::WorkDir;
 
 /// Synthesise the accelerator for a board and report its size and speed.
 ///
@@ -107,7 +108,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         args.pe
     );
     let work = WorkDir::new(args.out.as_deref(), target.name, &output.files)?;
-    let mut report = synthesize(&output, target, &work, cycles)?;
+    let mut report = synthesize(&output.plan, target, work.tools(), cycles)?;
     if !work.kept() {
         // The temporary folder goes when `work` does: say so rather than
         // name a bitstream that will not be there.

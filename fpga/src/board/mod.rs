@@ -18,7 +18,7 @@ pub const BAUD: u32 = 115_200;
 
 /// The wrapper's source, with `@NAME@` placeholders (its first line has
 /// none: a leftover file is recognised by it).
-pub(crate) const TEMPLATE: &str = include_str!("spikegate_board.v");
+pub const TEMPLATE: &str = include_str!("spikegate_board.v");
 
 /// Clock cycles per UART bit on `target` (its oscillator over [`BAUD`],
 /// rounded).

@@ -5,22 +5,19 @@
 
 pub mod report;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::Instant;
-
 use anyhow::{bail, Context, Result};
+use spikegate_hdl::verilog::VERILOG_FILE;
+use spikegate_hdl::HardwarePlan;
 
 use crate::board::BOARD_TOP;
-use crate::generate::{Output, VERILOG_FILE};
-use crate::output::write_folder;
 use crate::targets::{Family, Target};
+use crate::tools::{run_logged, which, ToolDir};
 use report::{nextpnr_figures, yosys_counts, SynthReport};
 
 /// The files the synthesis flow adds to the generated ones in its folder
 /// (logs, yosys's statistics and netlist, nextpnr's report and placed and
 /// routed output, the bitstream): a folder generated for a board may hold
-/// them and still be spikegate's own ([`crate::output`]).
+/// them and still be spikegate's own (`spikegate_gen::output`).
 pub const PRODUCTS: &[&str] = &[
     "yosys.log",
     "stat.txt",
@@ -51,147 +48,26 @@ fn nextpnr_program(family: Family) -> Result<String> {
     )
 }
 
-/// Whether `program` is on PATH.
-pub fn which(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
-}
-
-/// Runs `program` in `work`; its output goes to `log` in it. Fails with
-/// the log's tail and a log path that outlives the run when the program
-/// fails ([`WorkDir::keep_log`]).
-fn run_logged(work: &WorkDir, program: &str, args: &[&str], log: &str) -> Result<()> {
-    let dir = work.path();
-    let started = Instant::now();
+/// [`run_logged`], telling the user on stderr what runs and how long it
+/// took (synthesis takes minutes).
+fn announced(work: ToolDir, program: &str, args: &[&str], log: &str) -> Result<()> {
     eprintln!("  running {program} ...");
-    let out = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .with_context(|| format!("cannot run {program} (install it with .ci/install-tools)"))?;
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    std::fs::write(dir.join(log), &text)?;
-    eprintln!("  {program} took {:.1} s", started.elapsed().as_secs_f64());
-    if !out.status.success() {
-        let tail: Vec<&str> = text.lines().rev().take(15).collect();
-        let tail: Vec<&str> = tail.into_iter().rev().collect();
-        bail!(
-            "{program} failed (log: {}):\n{}",
-            work.keep_log(log).display(),
-            tail.join("\n")
-        );
-    }
+    let took = run_logged(work, program, args, log)?;
+    eprintln!("  {program} took {:.1} s", took.as_secs_f64());
     Ok(())
 }
 
-/// Where a synthesis run works: a folder kept for the user, or a
-/// temporary one removed afterwards.
-pub struct WorkDir {
-    path: PathBuf,
-    keep: bool,
-}
-
-impl WorkDir {
-    /// `keep` if given (written completely, like `spikegate gen --out`,
-    /// and only over an earlier spikegate output), else a fresh temporary
-    /// folder named after `tag`, removed when this is dropped.
-    pub fn new(keep: Option<&Path>, tag: &str, files: &[(String, String)]) -> Result<Self> {
-        if let Some(p) = keep {
-            write_folder(p, files)?;
-            return Ok(WorkDir {
-                path: p.to_path_buf(),
-                keep: true,
-            });
-        }
-        let temp = std::env::temp_dir();
-        remove_stale_temp(&temp);
-        // A name no one holds: a folder of the same name (another user's,
-        // or one a killed run left under a reused process id) is never
-        // written over or deleted.
-        let stem = format!("{TEMP_PREFIX}{tag}-{}", std::process::id());
-        let path = (0u32..)
-            .map(|n| temp.join(format!("{stem}-{n}")))
-            .find(|p| std::fs::symlink_metadata(p).is_err())
-            .context("no free name for a temporary folder")?;
-        write_folder(&path, files)?;
-        Ok(WorkDir { path, keep: false })
-    }
-
-    /// The folder.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Whether the folder stays after the run (`--out`).
-    pub fn kept(&self) -> bool {
-        self.keep
-    }
-
-    /// Where the log `name` of this folder can be read after the run: in
-    /// the folder when it is kept, else a copy beside the temporary folder
-    /// (which is removed), `spikegate-synth-failed-<pid>-<name>`.
-    pub fn keep_log(&self, name: &str) -> PathBuf {
-        let log = self.path.join(name);
-        if self.keep {
-            return log;
-        }
-        let copy = std::env::temp_dir().join(format!(
-            "spikegate-synth-failed-{}-{name}",
-            std::process::id()
-        ));
-        match std::fs::copy(&log, &copy) {
-            Ok(_) => copy,
-            Err(_) => log,
-        }
-    }
-}
-
-/// How temporary synthesis folders are named: this, the tag, the process
-/// id and a number.
-const TEMP_PREFIX: &str = "spikegate-synth-";
-
-/// Removes the temporary synthesis folders in `temp` that runs killed
-/// before they could remove them left (their process is gone and their
-/// content is spikegate's; anything else is left alone).
-fn remove_stale_temp(temp: &Path) {
-    let Ok(read) = std::fs::read_dir(temp) else {
-        return;
-    };
-    for entry in read.flatten() {
-        let name = entry.file_name();
-        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(TEMP_PREFIX)) else {
-            continue;
-        };
-        // `TAG-PID-N`, where the tag may hold dashes itself.
-        let mut parts = rest.rsplitn(3, '-');
-        let (Some(n), Some(pid), Some(_tag)) = (parts.next(), parts.next(), parts.next()) else {
-            continue;
-        };
-        if let (Ok(_), Ok(pid)) = (n.parse::<u32>(), pid.parse::<u32>()) {
-            crate::output::remove_if_stale(&entry.path(), pid);
-        }
-    }
-}
-
-impl Drop for WorkDir {
-    fn drop(&mut self) {
-        if !self.keep {
-            let _ = std::fs::remove_dir_all(&self.path);
-        }
-    }
-}
-
-/// Synthesises (and on Lattice parts places and routes) `output`, which
-/// must have been generated for `target`, in `work`. `cycles` is the cycle
+/// Synthesises (and on Lattice parts places and routes) the design of
+/// `plan`, whose files (as `spikegate gen` writes them)
+/// must have been generated for `target` into the folder `work`. `cycles` is the cycle
 /// formula's count a sample, if known; the latency is it over Fmax.
 pub fn synthesize(
-    output: &Output,
+    plan: &HardwarePlan,
     target: &Target,
-    work: &WorkDir,
+    work: ToolDir,
     cycles: Option<f64>,
 ) -> Result<SynthReport> {
-    let dir = work.path();
+    let dir = work.path;
     if !which("yosys") {
         bail!("yosys not found on PATH: install it with .ci/install-tools");
     }
@@ -216,10 +92,9 @@ pub fn synthesize(
         "read_verilog {VERILOG_FILE} {}; {synth}; tee -q -o stat.txt stat",
         crate::board::BOARD_FILE
     );
-    run_logged(work, "yosys", &["-q", "-p", &script], "yosys.log")?;
+    announced(work, "yosys", &["-q", "-p", &script], "yosys.log")?;
     let stat = std::fs::read_to_string(dir.join("stat.txt")).context("yosys wrote no stat")?;
     let (luts, flip_flops, yosys_rams, yosys_dsps) = yosys_counts(&stat, family);
-    let plan = &output.plan;
     let mut report = SynthReport {
         target: target.name,
         part: target.part,
@@ -269,7 +144,7 @@ pub fn synthesize(
         Family::Ice40 => args.extend(["--asc", "board.asc"]),
         _ => args.extend(["--textcfg", "board.config"]),
     }
-    if let Err(e) = run_logged(work, &nextpnr, &args, "nextpnr.log") {
+    if let Err(e) = announced(work, &nextpnr, &args, "nextpnr.log") {
         let log = std::fs::read_to_string(dir.join("nextpnr.log")).unwrap_or_default();
         let over = report::overfull(&log);
         if over.is_empty() {
@@ -290,7 +165,7 @@ pub fn synthesize(
             target.name,
             target.part,
             needs.join(", "),
-            output.plan.options.pe
+            plan.options.pe
         );
     }
     let json =
@@ -298,7 +173,7 @@ pub fn synthesize(
     // The iCE40 bitstream, ready for iceprog, when icestorm is installed.
     let bitstream = family == Family::Ice40 && which("icepack");
     if bitstream {
-        run_logged(work, "icepack", &["board.asc", "board.bin"], "icepack.log")?;
+        announced(work, "icepack", &["board.asc", "board.bin"], "icepack.log")?;
     }
     let (logic, available, rams, dsps, fmax) = nextpnr_figures(&json, target)?;
     report.flow = format!(
