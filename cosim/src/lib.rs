@@ -20,6 +20,12 @@
 //!   many samples on several threads, each with its own model instance.
 //! - [`vcd`]: a waveform of the top-level ports, for back ends that have
 //!   no waveform of their own.
+//! - [`run`]: the whole co-simulation of a model as `spikegate cosim` runs
+//!   it: the design generated (or a `spikegate gen` folder, proven to
+//!   belong to the model), the back end prepared, every sample run and
+//!   checked against the reference, a waveform around a mismatch; and
+//!   [`report`]: what the run found (per-sample reports, tallies, the
+//!   expected-file comparison, accuracy).
 
 #![warn(missing_docs)]
 
@@ -31,6 +37,8 @@ pub mod lockstep;
 pub mod monitor;
 pub mod parallel;
 pub mod ports;
+pub mod report;
+pub mod run;
 pub mod rusthdl;
 pub mod session;
 pub mod vcd;

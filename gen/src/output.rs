@@ -12,8 +12,8 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::process::process_is_alive;
 use anyhow::{bail, Context, Result};
-use spikegate_cosim::verilator::child::process_is_alive;
 
 /// The temporary sibling `path` is written to before it is renamed into
 /// place.

@@ -11,12 +11,12 @@ use std::path::{Path, PathBuf};
 
 use spikegate_cosim::lockstep::Lockstep;
 use spikegate_cosim::ports::{Inputs, Outputs};
+use spikegate_cosim::run::{
+    mismatch_window, prepare, run_all, write_waveform, BackendChoice, CosimOptions, SampleOutcome,
+};
 use spikegate_cosim::rusthdl::RustHdl;
 use spikegate_cosim::verilator::{build, BuildRequest};
 use spikegate_cosim::{Backend, Pacing, Session};
-use spikegate_gen::cosim::{
-    mismatch_window, prepare, run_all, write_waveform, BackendChoice, CosimOptions, SampleOutcome,
-};
 use spikegate_gen::generate::{generate, write_folder};
 use spikegate_hdl::BuildOptions;
 use spikegate_model::{Spike, ValidNetwork};

@@ -10,8 +10,8 @@ use anyhow::{bail, Result};
 use spikegate_hdl::BuildOptions;
 use spikegate_model::{load_network, load_spikes, ValidNetwork};
 
+use spikegate_cosim::run::{prepare, run_all, BackendChoice, CosimOptions};
 use spikegate_fpga::yosys::ecp5_report;
-use spikegate_gen::cosim::{prepare, run_all, BackendChoice, CosimOptions};
 use spikegate_gen::generate::generate;
 
 use spikegate_gen::workdir::WorkDir;

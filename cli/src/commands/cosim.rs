@@ -1,25 +1,25 @@
 //! `spikegate cosim MODEL --input SPIKES`: run the generated hardware and
 //! check every spike against the reference model.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
-use serde::Serialize;
-use spikegate_cosim::Pacing;
+use spikegate_cosim::report::{
+    accuracy, average_spikes, compare_expected, waveform_plan, RunReport, SampleReport,
+    SampleStatus, Tally,
+};
+use spikegate_cosim::run::{
+    prepare, run_all, write_waveform, BackendChoice, CosimOptions, Prepared, SampleOutcome,
+};
+use spikegate_cosim::{Pacing, SessionError};
 use spikegate_hdl::plan::DEFAULT_FIFO_DEPTH;
 use spikegate_hdl::BuildOptions;
 use spikegate_model::load::read_json;
-use spikegate_model::{
-    load_network, load_spikes, LayerSpikes, ResultFile, SampleResult, Spike, ValidNetwork,
-    RESULT_FORMAT,
-};
-use spikegate_sim::compare::{check_expected, first_difference_in};
+use spikegate_model::{load_network, load_spikes, ResultFile, Spike, ValidNetwork};
+use spikegate_sim::compare::check_expected;
 
-use spikegate_gen::cosim::{
-    mismatch_window, prepare, run_all, write_waveform, BackendChoice, CosimOptions,
-};
 use spikegate_gen::output::write_json;
 
 /// Co-simulate the generated hardware against the reference model.
@@ -50,7 +50,7 @@ pub struct Args {
     pub input: PathBuf,
     /// Simulation back end [default: verilator if installed, else rusthdl].
     #[arg(long, value_enum)]
-    pub backend: Option<BackendChoice>,
+    pub backend: Option<BackendArg>,
     /// Run Verilator and rust-hdl together, comparing every top-level
     /// output on every cycle.
     #[arg(long)]
@@ -113,40 +113,22 @@ pub struct Args {
     pub quiet: bool,
 }
 
-/// The `--report` file.
-#[derive(Serialize)]
-struct Report {
-    format: &'static str,
-    model: String,
-    backend: String,
-    pe: usize,
-    samples: Vec<SampleReport>,
-    matched: usize,
-    mismatched: usize,
-    failed: usize,
-    cycles_total: u64,
-    wall_seconds: f64,
-    build_seconds: f64,
-    simulated_cycles_per_second: f64,
-    samples_per_second: f64,
+/// `--backend`: which simulation runs the hardware.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BackendArg {
+    /// The generated Verilog, compiled by Verilator.
+    Verilator,
+    /// rust-hdl's simulation of the same module tree (no external tool).
+    Rusthdl,
 }
 
-#[derive(Serialize)]
-struct SampleReport {
-    sample: usize,
-    status: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    message: Option<String>,
-    cycles: u64,
-    formula_lower_bound: u64,
-    formula_serial: u64,
-    cycles_over_bound: f64,
-    spikes_per_layer: Vec<usize>,
-    input_spikes: usize,
-    synaptic_ops: u64,
-    lane_operations: u64,
-    /// Synaptic operations over (cycles x processing elements of all cores).
-    pe_utilisation: f64,
+impl From<BackendArg> for BackendChoice {
+    fn from(arg: BackendArg) -> Self {
+        match arg {
+            BackendArg::Verilator => BackendChoice::Verilator,
+            BackendArg::Rusthdl => BackendChoice::Rusthdl,
+        }
+    }
 }
 
 fn check_probability(name: &str, p: f64) -> Result<()> {
@@ -155,6 +137,9 @@ fn check_probability(name: &str, p: f64) -> Result<()> {
     }
     Ok(())
 }
+
+/// Every sample's result.
+type Outcomes = [Result<SampleOutcome, SessionError>];
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<ExitCode> {
@@ -178,18 +163,57 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     }
     // Read the expected file first: a bad one fails before any work.
     let expected = match &args.expect {
-        Some(path) => {
-            let expected: ResultFile = read_json(path)?;
-            check_expected(&expected, &network).map_err(|e| anyhow!("{}: {e}", path.display()))?;
-            Some((path, expected))
-        }
+        Some(path) => Some((path.as_path(), read_expected(path, &network)?)),
         None => None,
     };
     let labels: Vec<Option<u32>> = input.samples.iter().map(|s| s.label).collect();
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let options = CosimOptions {
+    let options = options(args, &samples);
+    let prepared = prepare(&network, &options)
+        .with_context(|| format!("{}: cannot prepare the co-simulation", args.model.display()))?;
+    print_start(args, &network, &prepared, samples.len(), options.threads);
+    let started = Instant::now();
+    let outcomes = run_with_progress(&prepared, &network, &samples)?;
+    let wall = started.elapsed().as_secs_f64();
+
+    let lanes: u64 = prepared.plan.cores.iter().map(|c| c.lanes as u64).sum();
+    let reports: Vec<SampleReport> = outcomes
+        .iter()
+        .enumerate()
+        .map(|(i, o)| SampleReport::new(i, o, samples[i].len(), lanes))
+        .collect();
+    print_samples(&reports, &outcomes, args.quiet);
+    let tally = Tally::of(&reports);
+    write_requested_waveform(&prepared, &samples, &outcomes, tally.first_problem, args);
+    let expect_failed = match expected {
+        Some((path, expected)) => {
+            !check_against(&prepared, &network, path, &expected, &outcomes, args)
+        }
+        None => false,
+    };
+    print_accuracy(&network, &labels, &samples, &outcomes);
+    print_summary(&tally, samples.len(), wall);
+    if let Some(path) = &args.report {
+        write_json(path, &RunReport::new(&network, &prepared, reports, wall))?;
+        println!("wrote {}", path.display());
+    }
+    Ok(if tally.all_matched() && !expect_failed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// The expected result file at `path`, checked against the model.
+fn read_expected(path: &Path, network: &ValidNetwork) -> Result<ResultFile> {
+    let expected: ResultFile = read_json(path)?;
+    check_expected(&expected, network).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    Ok(expected)
+}
+
+/// The co-simulation options `args` ask for (`samples` train a
+/// profile-guided build).
+fn options(args: &Args, samples: &[Vec<Spike>]) -> CosimOptions {
+    CosimOptions {
         build: BuildOptions {
             pe: args.pe,
             taps: !args.no_taps,
@@ -197,32 +221,36 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         },
         design: args.design.clone(),
         allow_edited: args.allow_edited_design,
-        backend: args.backend,
+        backend: args.backend.map(BackendChoice::from),
         lockstep: args.lockstep,
         pacing: Pacing {
             gaps: args.gaps,
             stalls: args.stalls,
             seed: args.seed,
         },
-        threads,
-        profile_guided: args.pgo.then(|| samples.clone()),
-    };
-    let prepared = prepare(&network, &options)
-        .with_context(|| format!("{}: cannot prepare the co-simulation", args.model.display()))?;
+        threads: args
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        profile_guided: args.pgo.then(|| samples.to_vec()),
+    }
+}
+
+/// The notes of preparation and the line that says what runs where.
+fn print_start(
+    args: &Args,
+    network: &ValidNetwork,
+    prepared: &Prepared,
+    count: usize,
+    threads: usize,
+) {
     for note in &prepared.notes {
         eprintln!("note: {note}");
     }
-    let backend_name = match (prepared.backend, prepared.lockstep) {
-        (_, true) => "verilator+rusthdl (lockstep)",
-        (BackendChoice::Verilator, _) => "verilator",
-        (BackendChoice::Rusthdl, _) => "rusthdl",
-    };
     println!(
-        "{}: {} samples on {backend_name}, P = {}, {} threads{}",
+        "{}: {count} samples on {}, P = {}, {threads} threads{}",
         network.network().name,
-        samples.len(),
+        prepared.backend_name(),
         prepared.info.options.pe,
-        threads,
         if prepared.library.is_some() {
             format!(
                 ", verilated{} in {:.1} s",
@@ -233,293 +261,159 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             String::new()
         }
     );
+}
 
+/// Runs every sample with a progress bar (for 20 samples or more).
+fn run_with_progress(
+    prepared: &Prepared,
+    network: &ValidNetwork,
+    samples: &[Vec<Spike>],
+) -> Result<Vec<Result<SampleOutcome, SessionError>>> {
     let bar = indicatif::ProgressBar::new(samples.len() as u64);
     if samples.len() < 20 {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
-    let started = Instant::now();
-    let outcomes = run_all(&prepared, &network, &samples, &|n| {
-        bar.set_position(n as u64)
-    })?;
-    let wall = started.elapsed().as_secs_f64();
+    let outcomes = run_all(prepared, network, samples, &|n| bar.set_position(n as u64))?;
     bar.finish_and_clear();
+    Ok(outcomes)
+}
 
-    let lanes: u64 = prepared.plan.cores.iter().map(|c| c.lanes as u64).sum();
-    let mut report = Vec::new();
-    let mut first_problem = None;
-    let (mut matched, mut mismatched, mut failed, mut cycles_total) = (0, 0, 0, 0u64);
-    for (i, outcome) in outcomes.iter().enumerate() {
+/// A line per sample (with `quiet`, only the ones that did not match), and
+/// the first difference of each mismatching one.
+fn print_samples(reports: &[SampleReport], outcomes: &Outcomes, quiet: bool) {
+    for (r, outcome) in reports.iter().zip(outcomes) {
+        let i = r.sample;
         match outcome {
-            Err(e) => {
-                failed += 1;
-                println!("sample {i}: FAILED: {e}");
-                first_problem.get_or_insert(i);
-                report.push(SampleReport {
-                    sample: i,
-                    status: "failed",
-                    message: Some(e.to_string()),
-                    cycles: 0,
-                    formula_lower_bound: 0,
-                    formula_serial: 0,
-                    cycles_over_bound: 0.0,
-                    spikes_per_layer: vec![],
-                    input_spikes: samples[i].len(),
-                    synaptic_ops: 0,
-                    lane_operations: 0,
-                    pe_utilisation: 0.0,
-                });
-            }
+            Err(e) => println!("sample {i}: FAILED: {e}"),
             Ok(o) => {
-                cycles_total += o.hardware.cycles;
-                let spikes: Vec<usize> = o.reference.layers.iter().map(Vec::len).collect();
-                let status = if o.mismatch.is_some() {
-                    mismatched += 1;
-                    first_problem.get_or_insert(i);
-                    "mismatch"
-                } else {
-                    matched += 1;
-                    "match"
-                };
-                if !args.quiet || o.mismatch.is_some() {
+                let matched = r.status == SampleStatus::Match;
+                if !quiet || !matched {
                     println!(
                         "sample {i}: {}, {} cycles (formula bound {}), spikes per layer {:?}, {} synaptic ops",
-                        if o.mismatch.is_some() { "MISMATCH" } else { "match" },
-                        o.hardware.cycles,
-                        o.estimate.lower_bound,
-                        spikes,
-                        o.reference.synaptic_ops
+                        if matched { "match" } else { "MISMATCH" },
+                        r.cycles,
+                        r.formula_lower_bound,
+                        r.spikes_per_layer,
+                        r.synaptic_ops
                     );
                 }
                 if let Some(m) = &o.mismatch {
                     println!("  {m}");
                 }
-                report.push(SampleReport {
-                    sample: i,
-                    status,
-                    message: o.mismatch.as_ref().map(|m| m.to_string()),
-                    cycles: o.hardware.cycles,
-                    formula_lower_bound: o.estimate.lower_bound,
-                    formula_serial: o.estimate.serial,
-                    cycles_over_bound: o.hardware.cycles as f64
-                        / o.estimate.lower_bound.max(1) as f64,
-                    spikes_per_layer: spikes,
-                    input_spikes: samples[i].len(),
-                    synaptic_ops: o.reference.synaptic_ops,
-                    lane_operations: o.estimate.lane_operations,
-                    pe_utilisation: o.reference.synaptic_ops as f64
-                        / (o.hardware.cycles.max(1) * lanes) as f64,
-                });
             }
         }
     }
-
-    // The waveform: around the first problem, or the whole first sample.
-    let waveform = match first_problem {
-        Some(i) => {
-            let window = match &outcomes[i] {
-                Ok(o) => mismatch_window(
-                    o.mismatch.as_ref().expect("a mismatch"),
-                    &o.hardware,
-                    1_000_000,
-                ),
-                Err(_) => 0..u64::MAX,
-            };
-            let path = args
-                .vcd
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(format!("cosim-sample{i}.vcd")));
-            Some((i, window, path))
-        }
-        None => args.vcd.clone().map(|p| (0, 0..u64::MAX, p)),
-    };
-    if let Some((i, window, path)) = waveform {
-        if !samples.is_empty() {
-            match write_waveform(&prepared, &samples[i], i, window.clone(), &path) {
-                Ok(()) => println!(
-                    "waveform of sample {i} (cycles {}..{} after start) written to {}",
-                    window.start,
-                    if window.end == u64::MAX {
-                        "done".to_string()
-                    } else {
-                        window.end.to_string()
-                    },
-                    path.display()
-                ),
-                Err(e) => eprintln!("warning: no waveform: {e:#}"),
-            }
-        }
-    }
-
-    let mut expect_failed = false;
-    if let Some((expect, expected)) = &expected {
-        let prefix = args.samples.is_some();
-        match compare_expected(&prepared, &network, expected, &outcomes, prefix) {
-            None => println!(
-                "match: the hardware's spikes ({}) and decoded outputs equal {} ({})",
-                if prepared.info.taps {
-                    "every layer"
-                } else {
-                    "the output layer; hidden layers are not observed without taps"
-                },
-                expect.display(),
-                if outcomes.len() < expected.samples.len() {
-                    format!(
-                        "its first {} of {} samples",
-                        outcomes.len(),
-                        expected.samples.len()
-                    )
-                } else {
-                    format!("all {} samples", outcomes.len())
-                }
-            ),
-            Some(diff) => {
-                println!("MISMATCH against {}: {diff}", expect.display());
-                expect_failed = true;
-            }
-        }
-    }
-
-    print_accuracy(&network, &labels, &samples, &outcomes);
-    println!(
-        "{matched}/{} samples match the reference bit for bit{}; {} cycles in {:.2} s: {:.3e} simulated cycles/s, {:.1} samples/s",
-        samples.len(),
-        if mismatched + failed > 0 {
-            format!(" ({mismatched} mismatched, {failed} failed)")
-        } else {
-            String::new()
-        },
-        cycles_total,
-        wall,
-        cycles_total as f64 / wall,
-        samples.len() as f64 / wall
-    );
-    if let Some(path) = &args.report {
-        let r = Report {
-            format: "spikegate-cosim-report/1",
-            model: network.network().name.clone(),
-            backend: backend_name.into(),
-            pe: prepared.info.options.pe,
-            samples: report,
-            matched,
-            mismatched,
-            failed,
-            cycles_total,
-            wall_seconds: wall,
-            build_seconds: prepared.build_seconds,
-            simulated_cycles_per_second: cycles_total as f64 / wall,
-            samples_per_second: samples.len() as f64 / wall,
-        };
-        write_json(path, &r)?;
-        println!("wrote {}", path.display());
-    }
-    Ok(if mismatched + failed > 0 || expect_failed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
 }
 
-/// With labelled samples: the hardware's and the reference's accuracy, and
-/// in how many samples their answers agree. Also the average spikes a
-/// sample per layer, input first.
+/// Writes the waveform `--vcd` asks for, or the one around the first
+/// problem; a waveform that cannot be written is a warning.
+fn write_requested_waveform(
+    prepared: &Prepared,
+    samples: &[Vec<Spike>],
+    outcomes: &Outcomes,
+    first_problem: Option<usize>,
+    args: &Args,
+) {
+    let Some((i, window, path)) = waveform_plan(outcomes, first_problem, args.vcd.clone()) else {
+        return;
+    };
+    match write_waveform(prepared, &samples[i], i, window.clone(), &path) {
+        Ok(()) => println!(
+            "waveform of sample {i} (cycles {}..{} after start) written to {}",
+            window.start,
+            if window.end == u64::MAX {
+                "done".to_string()
+            } else {
+                window.end.to_string()
+            },
+            path.display()
+        ),
+        Err(e) => eprintln!("warning: no waveform: {e:#}"),
+    }
+}
+
+/// Compares the hardware with the expected file at `path` and says how it
+/// went; whether it matched.
+fn check_against(
+    prepared: &Prepared,
+    network: &ValidNetwork,
+    path: &Path,
+    expected: &ResultFile,
+    outcomes: &Outcomes,
+    args: &Args,
+) -> bool {
+    let prefix = args.samples.is_some();
+    if let Some(diff) = compare_expected(prepared, network, expected, outcomes, prefix) {
+        println!("MISMATCH against {}: {diff}", path.display());
+        return false;
+    }
+    println!(
+        "match: the hardware's spikes ({}) and decoded outputs equal {} ({})",
+        if prepared.info.taps {
+            "every layer"
+        } else {
+            "the output layer; hidden layers are not observed without taps"
+        },
+        path.display(),
+        if outcomes.len() < expected.samples.len() {
+            format!(
+                "its first {} of {} samples",
+                outcomes.len(),
+                expected.samples.len()
+            )
+        } else {
+            format!("all {} samples", outcomes.len())
+        }
+    );
+    true
+}
+
+/// The average spikes a sample per layer, input first, and with labelled
+/// samples the hardware's and the reference's accuracy and in how many
+/// samples their answers agree.
 fn print_accuracy(
-    network: &spikegate_model::ValidNetwork,
+    network: &ValidNetwork,
     labels: &[Option<u32>],
     samples: &[Vec<Spike>],
-    outcomes: &[Result<spikegate_gen::cosim::SampleOutcome, spikegate_cosim::SessionError>],
+    outcomes: &Outcomes,
 ) {
-    let ran: Vec<(usize, &spikegate_gen::cosim::SampleOutcome)> = outcomes
-        .iter()
-        .enumerate()
-        .filter_map(|(i, o)| o.as_ref().ok().map(|o| (i, o)))
-        .collect();
-    if ran.is_empty() {
+    let Some(spikes) = average_spikes(samples, outcomes) else {
         return;
-    }
-    let n = ran.len() as f64;
-    let mut spikes = vec![ran.iter().map(|(i, _)| samples[*i].len()).sum::<usize>() as f64 / n];
-    for l in 0..network.network().layers.len() {
-        spikes.push(
-            ran.iter()
-                .map(|(_, o)| o.reference.layers[l].len())
-                .sum::<usize>() as f64
-                / n,
-        );
-    }
+    };
     let spikes: Vec<String> = spikes.iter().map(|s| format!("{s:.1}")).collect();
     println!(
         "average spikes a sample: input {}, layers [{}]",
         spikes[0],
         spikes[1..].join(", ")
     );
-    let labelled: Vec<(u32, &spikegate_gen::cosim::SampleOutcome)> = ran
-        .iter()
-        .filter_map(|(i, o)| labels.get(*i).copied().flatten().map(|l| (l, *o)))
-        .collect();
-    if labelled.is_empty() {
+    let Some(a) = accuracy(network, labels, outcomes) else {
         return;
-    }
-    let (mut hw, mut reference, mut agree) = (0, 0, 0);
-    for (label, o) in &labelled {
-        let h = o.hardware_output(network).class();
-        let r = o.reference.output.class();
-        hw += usize::from(h == *label);
-        reference += usize::from(r == *label);
-        agree += usize::from(h == r);
-    }
-    let total = labelled.len();
-    let pct = |k: usize| 100.0 * k as f64 / total as f64;
+    };
+    let pct = |k: usize| 100.0 * k as f64 / a.total as f64;
     println!(
         "accuracy on {total} labelled samples: hardware {hw}/{total} = {:.2}%, reference {reference}/{total} = {:.2}%; the two answers agree in {agree}/{total}",
-        pct(hw),
-        pct(reference)
+        pct(a.hardware),
+        pct(a.reference),
+        total = a.total,
+        hw = a.hardware,
+        reference = a.reference,
+        agree = a.agree,
     );
 }
 
-/// The hardware's observed layers and decoded output against an expected
-/// result file (already checked against the model); the first difference
-/// in words. With `prefix` (`--samples N`), the expected file may hold more
-/// samples than were run, and its first ones are compared.
-fn compare_expected(
-    prepared: &spikegate_gen::cosim::Prepared,
-    network: &ValidNetwork,
-    expected: &ResultFile,
-    outcomes: &[Result<spikegate_gen::cosim::SampleOutcome, spikegate_cosim::SessionError>],
-    prefix: bool,
-) -> Option<String> {
-    let net = network.network();
-    let count = if prefix {
-        outcomes.len().min(expected.samples.len())
-    } else {
-        expected.samples.len()
-    };
-    let mut samples = Vec::with_capacity(outcomes.len());
-    for (i, outcome) in outcomes.iter().enumerate() {
-        let Ok(o) = outcome else {
-            return Some(format!("sample {i} did not run"));
-        };
-        let layers = (0..net.layers.len())
-            .map(|l| LayerSpikes {
-                name: network.layer_name(l),
-                neurons: net.layers[l].size,
-                events: o.hardware.layers[l].clone(),
-            })
-            .collect();
-        samples.push(SampleResult {
-            layers,
-            output: o.hardware_output(network),
-        });
-    }
-    let actual = ResultFile {
-        format: RESULT_FORMAT.to_owned(),
-        model: net.name.clone(),
-        time_steps: net.time_steps,
-        samples,
-    };
-    let wanted = ResultFile {
-        samples: expected.samples[..count].to_vec(),
-        ..expected.clone()
-    };
-    first_difference_in(&wanted, &actual, &|l| prepared.info.observed(l))
+/// The closing line: how many samples matched, and how fast.
+fn print_summary(tally: &Tally, count: usize, wall: f64) {
+    println!(
+        "{}/{count} samples match the reference bit for bit{}; {} cycles in {:.2} s: {:.3e} simulated cycles/s, {:.1} samples/s",
+        tally.matched,
+        if tally.all_matched() {
+            String::new()
+        } else {
+            format!(" ({} mismatched, {} failed)", tally.mismatched, tally.failed)
+        },
+        tally.cycles_total,
+        wall,
+        tally.cycles_total as f64 / wall,
+        count as f64 / wall
+    );
 }

@@ -15,7 +15,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use super::child::process_is_alive;
+use spikegate_gen::process::process_is_alive;
 
 /// The record's file name in a cache entry.
 pub const RECORD: &str = "library.sha256";

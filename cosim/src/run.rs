@@ -8,27 +8,26 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crate::lockstep::Lockstep;
+use crate::parallel::run_samples;
+use crate::rusthdl::RustHdl;
+use crate::vcd::PortVcd;
+use crate::verilator::pgo::Training;
+use crate::verilator::{self, BuildRequest, VerilatorLibrary};
+use crate::{check_sample, DesignInfo, Mismatch, Pacing, SampleRun, Session, SessionError};
 use anyhow::{bail, Context, Result};
-use spikegate_cosim::design::Manifest;
-use spikegate_cosim::lockstep::Lockstep;
-use spikegate_cosim::parallel::run_samples;
-use spikegate_cosim::rusthdl::RustHdl;
-use spikegate_cosim::vcd::PortVcd;
-use spikegate_cosim::verilator::pgo::Training;
-use spikegate_cosim::verilator::{self, BuildRequest, VerilatorLibrary};
-use spikegate_cosim::{
-    check_sample, DesignInfo, Mismatch, Pacing, SampleRun, Session, SessionError,
-};
 use spikegate_hdl::cycles::{activity, estimate, CycleEstimate};
 use spikegate_hdl::{BuildOptions, HardwarePlan};
 use spikegate_model::{DecodedOutput, Spike, ValidNetwork};
 use spikegate_sim::decode::decode;
 use spikegate_sim::{Reference, Run};
 
-use crate::generate::{design_hash, generate, write_folder};
+use spikegate_gen::generate::{design_hash, generate, write_folder, MANIFEST_FORMAT};
+
+use crate::design::Manifest;
 
 /// Which simulation runs the hardware.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BackendChoice {
     /// The generated Verilog, compiled by Verilator.
     Verilator,
@@ -57,7 +56,7 @@ pub struct CosimOptions {
     pub threads: usize,
     /// Compile the Verilated model with the profile of a training run on
     /// these samples (empty: a synthetic workload); slower to build, faster
-    /// to run (`spikegate_cosim::verilator::pgo`).
+    /// to run (`crate::verilator::pgo`).
     pub profile_guided: Option<Vec<Vec<Spike>>>,
 }
 
@@ -114,9 +113,9 @@ fn remove_stale_temp_designs(temp: &Path) {
         };
         let path = entry.path();
         let ours = std::fs::read_to_string(path.join("manifest.json"))
-            .map(|m| m.contains(crate::generate::MANIFEST_FORMAT))
+            .map(|m| m.contains(MANIFEST_FORMAT))
             .unwrap_or_else(|_| std::fs::read_dir(&path).is_ok_and(|mut d| d.next().is_none()));
-        if ours && !spikegate_cosim::verilator::child::process_is_alive(pid) {
+        if ours && !spikegate_gen::process::process_is_alive(pid) {
             let _ = std::fs::remove_dir_all(&path);
         }
     }
@@ -296,6 +295,18 @@ pub fn verify_design(
         }
     }
     Ok((output.plan, edited))
+}
+
+impl Prepared {
+    /// The back end's name as the command prints it: `verilator`,
+    /// `rusthdl`, or `verilator+rusthdl (lockstep)`.
+    pub fn backend_name(&self) -> &'static str {
+        match (self.backend, self.lockstep) {
+            (_, true) => "verilator+rusthdl (lockstep)",
+            (BackendChoice::Verilator, _) => "verilator",
+            (BackendChoice::Rusthdl, _) => "rusthdl",
+        }
+    }
 }
 
 /// One sample's result.
