@@ -43,6 +43,7 @@ use rust_hdl::prelude::*;
 use crate::datapath::Datapath;
 use crate::lowest_set_bit::LowestSetBit;
 use crate::plan::CorePlan;
+use crate::stream::{BEAT_BITS, EOS_BEAT, NEURON_BITS};
 
 /// What a core is doing.
 #[derive(Copy, Clone, PartialEq, Eq, Debug, LogicState)]
@@ -70,14 +71,14 @@ pub struct Core {
     pub in_valid: Signal<In, Bit>,
     /// The core takes the input beat.
     pub in_ready: Signal<Out, Bit>,
-    /// Input beat: EOS bit 16, neuron index 15..0.
-    pub in_data: Signal<In, Bits<17>>,
+    /// Input beat ([`crate::stream`]: EOS bit 16, neuron index 15..0).
+    pub in_data: Signal<In, Bits<BEAT_BITS>>,
     /// Output beat offered.
     pub out_valid: Signal<Out, Bit>,
     /// The consumer takes the output beat.
     pub out_ready: Signal<In, Bit>,
-    /// Output beat: EOS bit 16, neuron index 15..0.
-    pub out_data: Signal<Out, Bits<17>>,
+    /// Output beat ([`crate::stream`]).
+    pub out_data: Signal<Out, Bits<BEAT_BITS>>,
     /// A readout core: the membrane of the neuron of the offered beat
     /// (two's complement, sign-extended); zero otherwise.
     pub out_value: Signal<Out, Bits<32>>,
@@ -103,7 +104,7 @@ pub struct Core {
     fan_in: Constant<Bits<32>>,
     bias_base: Constant<Bits<32>>,
     lanes: Constant<Bits<16>>,
-    eos_beat: Constant<Bits<17>>,
+    eos_beat: Constant<Bits<BEAT_BITS>>,
     last_step: Constant<Bits<32>>,
     last_slot: Constant<Bits<16>>,
 }
@@ -144,7 +145,7 @@ impl Core {
             fan_in: c(plan.fan_in),
             bias_base: c(plan.bias_base()),
             lanes: Constant::new((plan.lanes as u64).into()),
-            eos_beat: Constant::new((1u64 << crate::fifo::EOS_BIT).into()),
+            eos_beat: Constant::new(EOS_BEAT.into()),
             last_step: c(plan.time_steps.saturating_sub(1) as usize),
             last_slot: Constant::new(u64::from(plan.lane.slots - 1).into()),
             datapath: Datapath::new(plan),
@@ -177,7 +178,7 @@ impl Logic for Core {
             slot
         );
         self.datapath.clock.next = self.clock.val();
-        self.datapath.op.next = 0.into();
+        self.datapath.op.next = 0.into(); // Op::Idle
         self.datapath.chunk.next = self.chunk.q.val();
         self.datapath.weight_addr.next = self.weight_addr.q.val();
         self.datapath.final_step.next = self.step.q.val() == self.last_step.val();
@@ -194,8 +195,9 @@ impl Logic for Core {
         self.out_valid.next = self.pending.q.val().any() | self.eos_pending.q.val();
         self.out_data.next = self.eos_beat.val();
         if self.pending.q.val().any() {
-            self.out_data.next =
-                bit_cast::<17, 16>(self.pending_base.q.val() + self.encoder.index.val());
+            self.out_data.next = bit_cast::<BEAT_BITS, NEURON_BITS>(
+                self.pending_base.q.val() + self.encoder.index.val(),
+            );
             self.out_value.next = self.datapath.value.val();
         }
         if self.out_ready.val() & self.pending.q.val().any() {
@@ -211,7 +213,7 @@ impl Logic for Core {
         match self.mode.q.val() {
             CoreMode::Idle => {}
             CoreMode::Clear => {
-                self.datapath.op.next = 3.into();
+                self.datapath.op.next = 3.into(); // Op::Clear
                 self.chunk.d.next = self.chunk.q.val() + 1;
                 if self.chunk.q.val() == self.last_chunk.val() {
                     self.mode.d.next = CoreMode::Run;
@@ -220,7 +222,7 @@ impl Logic for Core {
             }
             CoreMode::Run => {
                 if self.accumulating.q.val() {
-                    self.datapath.op.next = 1.into();
+                    self.datapath.op.next = 1.into(); // Op::Accumulate
                     self.chunk.d.next = self.chunk.q.val() + 1;
                     self.weight_addr.d.next = self.weight_addr.q.val() + self.fan_in.val();
                     if self.chunk.q.val() == self.last_chunk.val() {
@@ -233,13 +235,15 @@ impl Logic for Core {
                 self.in_ready.next = self.accept.val();
                 if self.in_valid.val() & self.accept.val() {
                     self.chunk.d.next = 0.into();
+                    // Bit 16 is stream::EOS_BIT (a kernel takes only literals).
                     if self.in_data.val().get_bit(16) {
                         self.mode.d.next = CoreMode::Sweep;
                         self.issue_base.d.next = 0.into();
                     } else {
                         self.accumulating.d.next = true;
-                        self.weight_addr.d.next =
-                            bit_cast::<32, 16>(self.in_data.val().get_bits::<16>(0));
+                        self.weight_addr.d.next = bit_cast::<32, NEURON_BITS>(
+                            self.in_data.val().get_bits::<NEURON_BITS>(0),
+                        );
                     }
                 }
             }
@@ -261,7 +265,7 @@ impl Logic for Core {
                             self.chunk.d.next = 0.into();
                         }
                     } else {
-                        self.datapath.op.next = 2.into();
+                        self.datapath.op.next = 2.into(); // Op::Sweep
                         self.chunk.d.next = self.chunk.q.val() + 1;
                         self.in_flight.d.next = true;
                         self.flight_base.d.next = self.issue_base.q.val();

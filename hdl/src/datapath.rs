@@ -34,7 +34,7 @@ use std::sync::Arc;
 
 use rust_hdl::prelude::*;
 
-use crate::pe::{self, op, LaneInput, LaneState};
+use crate::pe::{self, LaneInput, LaneState, Op, OP_BITS};
 use crate::plan::CorePlan;
 
 /// The datapath block of one core.
@@ -42,8 +42,8 @@ use crate::plan::CorePlan;
 pub struct Datapath {
     /// Clock.
     pub clock: Signal<In, Clock>,
-    /// Operation issued this cycle ([`crate::pe::op`]).
-    pub op: Signal<In, Bits<2>>,
+    /// Operation issued this cycle (an [`Op`]'s code).
+    pub op: Signal<In, Bits<OP_BITS>>,
     /// Weight-memory row read this cycle.
     pub weight_addr: Signal<In, Bits<32>>,
     /// Neuron chunk read this cycle (and written back in the next).
@@ -74,7 +74,7 @@ struct Model {
     weight_q: Vec<i64>,
     delay_q: Vec<u32>,
     state_q: Vec<LaneState>,
-    s1_op: u64,
+    s1_op: Op,
     s1_chunk: usize,
     s1_final: bool,
     s1_slot: u32,
@@ -112,7 +112,7 @@ impl Model {
         if self.core.readout {
             // Every lane holding a neuron, in the last step only.
             mask = 0;
-            if self.s1_op == op::SWEEP && self.s1_final {
+            if self.s1_op == Op::Sweep && self.s1_final {
                 let first = self.s1_chunk * self.core.lanes;
                 let held = self.core.neurons.saturating_sub(first).min(self.core.lanes);
                 mask = if held == 64 {
@@ -143,7 +143,7 @@ impl Datapath {
             weights,
             delays,
             core,
-            s1_op: op::IDLE,
+            s1_op: Op::Idle,
             s1_chunk: 0,
             s1_final: false,
             s1_slot: 0,
@@ -194,20 +194,20 @@ impl Logic for Datapath {
                 .get(row)
                 .cloned()
                 .unwrap_or_else(|| m.delay_q.clone());
-            if m.s1_op == op::SWEEP && m.core.readout {
+            if m.s1_op == Op::Sweep && m.core.readout {
                 m.values = next_word.iter().map(|s| s.v).collect();
             }
-            if m.s1_op != op::IDLE {
+            if m.s1_op != Op::Idle {
                 m.state[m.s1_chunk] = next_word.clone();
                 m.forward = Some((m.s1_chunk, next_word));
             } else {
                 m.forward = None;
             }
-            m.s1_op = self.op.val().index() as u64;
+            m.s1_op = Op::from_code(self.op.val().to_u64());
             m.s1_chunk = chunk;
             m.s1_final = self.final_step.val();
             m.s1_slot = self.slot.val().index() as u32;
-            m.fired = if m.s1_op == op::SWEEP {
+            m.fired = if m.s1_op == Op::Sweep {
                 m.stage1().1
             } else {
                 0
@@ -305,7 +305,7 @@ always @(posedge clock) weight_q <= weights[weight_addr[{wat}:0]];
 // Neuron memory: {chunks} words of {p} lanes x {lb} bits.
 reg [{sbt}:0] state [0:{chunkst}];
 reg [{sbt}:0] state_q;
-reg [1:0] s1_op;
+reg [{opt}:0] s1_op;
 reg [{cat}:0] s1_chunk;
 reg s1_final;{slot_reg}
 reg forward_valid;
@@ -330,17 +330,19 @@ endgenerate
 
 always @(posedge clock) begin
   state_q <= state[chunk[{cat}:0]];
-  if (s1_op != 2'd0) state[s1_chunk] <= next_word;
+  if (s1_op != {idle}) state[s1_chunk] <= next_word;
   s1_op <= op;
   s1_chunk <= chunk[{cat}:0];
   s1_final <= final_step;{slot_next}
-  forward_valid <= s1_op != 2'd0;
+  forward_valid <= s1_op != {idle};
   forward_chunk <= s1_chunk;
   forward_word <= next_word;
 end
 
 {readout}wire unused_datapath = &{{1'b0, {uw}{uc}{us}1'b0}};
 "#,
+        opt = OP_BITS - 1,
+        idle = Op::Idle.verilog(),
         wbt = wb - 1,
         rowst = rows - 1,
         file = weight_file(core),
@@ -424,16 +426,17 @@ assign value = 32'd0;
 // to the emitter, and the swept chunk's membranes are latched for it.
 wire [{pt}:0] held = (s1_chunk == {cat1}'d{lastc}) ? {last} : {full};
 wire unused_fire = &{{1'b0, fire, 1'b0}};
-assign fired = (s1_op == 2'd2 && s1_final) ? {{{pad}held}} : 64'd0;
+assign fired = (s1_op == {sweep} && s1_final) ? {{{pad}held}} : 64'd0;
 reg [{vt}:0] value_q [0:{pt}];
 integer m;
 always @(posedge clock)
-  if (s1_op == 2'd2)
+  if (s1_op == {sweep})
     for (m = 0; m < {p}; m = m + 1)
       value_q[m] <= next_word[m*{lb} + {a} +: {vw}];
 assign value = {sext};
 wire unused_readout = &{{1'b0, {unused_lane}1'b0}};
 "#,
+        sweep = Op::Sweep.verilog(),
         pt = p - 1,
         cat1 = ca,
         lastc = core.chunks - 1,

@@ -1,8 +1,8 @@
 //! The AER FIFO between cores: address-event beats (a neuron index, or an
 //! end-of-step marker) with valid/ready handshakes on both sides.
 //!
-//! A beat is 17 bits: bit 16 set marks the end of a step, bits 15..0 are
-//! the neuron index of a spike. A beat moves when `valid && ready` at a
+//! A beat is a [`crate::stream`] beat (17 bits: bit 16 set marks the end
+//! of a step, bits 15..0 are the neuron index of a spike). A beat moves when `valid && ready` at a
 //! rising clock edge; the FIFO accepts while it has room (`in_ready`) and
 //! offers its oldest beat (`out_valid`, `out_data`) the cycle after it
 //! arrived. Nothing is lost or duplicated when either side stalls.
@@ -21,8 +21,7 @@
 
 use rust_hdl::prelude::*;
 
-/// Bit of a beat that marks the end of a step.
-pub const EOS_BIT: usize = 16;
+use crate::stream::BEAT_BITS;
 
 /// Storage of the FIFO: one write port, one asynchronous read port.
 #[derive(LogicBlock)]
@@ -34,11 +33,11 @@ pub struct BeatStore {
     /// Write pointer (its low bits address the memory).
     pub write_ptr: Signal<In, Bits<9>>,
     /// Beat to write.
-    pub write_data: Signal<In, Bits<17>>,
+    pub write_data: Signal<In, Bits<BEAT_BITS>>,
     /// Read pointer (its low bits address the memory).
     pub read_ptr: Signal<In, Bits<9>>,
     /// Beat at the read pointer.
-    pub read_data: Signal<Out, Bits<17>>,
+    pub read_data: Signal<Out, Bits<BEAT_BITS>>,
     _mem: Vec<u64>,
 }
 
@@ -79,10 +78,11 @@ impl Logic for BeatStore {
         let bits = depth.trailing_zeros();
         Verilog::Custom(format!(
             "\
-reg [16:0] mem [0:{last}];
+reg [{beat_top}:0] mem [0:{last}];
 always @(posedge clock) if (write_enable) mem[write_ptr[{top}:0]] <= write_data;
 always @(*) read_data = mem[read_ptr[{top}:0]];
 wire unused_store = &{{1'b0, write_ptr[8:{bits}], read_ptr[8:{bits}], 1'b0}};",
+            beat_top = BEAT_BITS - 1,
             last = depth - 1,
             top = bits - 1,
         ))
@@ -103,13 +103,13 @@ pub struct AerFifo {
     /// The FIFO has room.
     pub in_ready: Signal<Out, Bit>,
     /// The offered beat.
-    pub in_data: Signal<In, Bits<17>>,
+    pub in_data: Signal<In, Bits<BEAT_BITS>>,
     /// The FIFO holds a beat.
     pub out_valid: Signal<Out, Bit>,
     /// The consumer takes the beat.
     pub out_ready: Signal<In, Bit>,
     /// The oldest beat.
-    pub out_data: Signal<Out, Bits<17>>,
+    pub out_data: Signal<Out, Bits<BEAT_BITS>>,
     store: BeatStore,
     write_ptr: DFF<Bits<9>>,
     read_ptr: DFF<Bits<9>>,

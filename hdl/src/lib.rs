@@ -14,11 +14,13 @@ pub mod core;
 pub mod cycles;
 pub mod datapath;
 pub mod fifo;
+pub mod interface;
 pub mod lowest_set_bit;
 pub mod pe;
 pub mod plan;
 pub mod sample_control;
 pub mod simple_core;
+pub mod stream;
 pub mod top;
 pub mod verilog;
 

@@ -22,16 +22,50 @@ use spikegate_model::{Decay, Reset};
 
 use crate::plan::{CorePlan, Update};
 
-/// Datapath operation codes (the `op` input of the datapath and the PEs).
-pub mod op {
+/// Width of the `op` input of the datapath and the PEs.
+pub const OP_BITS: usize = 2;
+
+/// A datapath operation: the `op` input of the datapath and the PEs, with
+/// its encoding as the discriminant (the table above).
+///
+/// The cores' `#[hdl_gen]` kernels write an operation as its code literal
+/// (`self.datapath.op.next = 3.into()` for [`Op::Clear`]): rust-hdl
+/// translates a kernel from its source text and takes only literals there.
+/// Each such line names its operation in a comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Op {
     /// Nothing happens.
-    pub const IDLE: u64 = 0;
+    Idle = 0,
     /// Add the weight to the accumulator.
-    pub const ACCUMULATE: u64 = 1;
+    Accumulate = 1,
     /// End-of-step neuron update.
-    pub const SWEEP: u64 = 2;
+    Sweep = 2,
     /// Zero the lane (start of a sample).
-    pub const CLEAR: u64 = 3;
+    Clear = 3,
+}
+
+impl Op {
+    /// The operation of the `op` signal's value `code` (its low
+    /// [`OP_BITS`] bits: every 2-bit value is an operation).
+    pub fn from_code(code: u64) -> Op {
+        match code & ((1 << OP_BITS) - 1) {
+            0 => Op::Idle,
+            1 => Op::Accumulate,
+            2 => Op::Sweep,
+            _ => Op::Clear,
+        }
+    }
+
+    /// The encoding.
+    pub fn code(self) -> u64 {
+        self as u64
+    }
+
+    /// The encoding as a Verilog literal (`2'd2`).
+    pub fn verilog(self) -> String {
+        format!("{OP_BITS}'d{}", self.code())
+    }
 }
 
 /// One lane's state, as the neuron memory holds it.
@@ -78,10 +112,10 @@ pub struct LaneInput {
 
 /// Applies operation `op` to one lane. Returns the new state and whether
 /// the lane spikes.
-pub fn apply(core: &CorePlan, op: u64, s: &LaneState, input: LaneInput) -> (LaneState, bool) {
+pub fn apply(core: &CorePlan, op: Op, s: &LaneState, input: LaneInput) -> (LaneState, bool) {
     let slots = core.lane.slots;
     match op {
-        op::ACCUMULATE => {
+        Op::Accumulate => {
             let mut next = s.clone();
             let target = ((input.slot + input.delay) % slots) as usize;
             // The slot keeps its low `A` bits, as the neuron memory does.
@@ -92,9 +126,9 @@ pub fn apply(core: &CorePlan, op: u64, s: &LaneState, input: LaneInput) -> (Lane
             next.acc[target] = wrap(next.acc[target] + input.weight, core.lane.acc);
             (next, false)
         }
-        op::SWEEP => sweep(core, s, input),
-        op::CLEAR => (LaneState::zero(slots), false),
-        _ => (s.clone(), false),
+        Op::Sweep => sweep(core, s, input),
+        Op::Clear => (LaneState::zero(slots), false),
+        Op::Idle => (s.clone(), false),
     }
 }
 
@@ -516,15 +550,23 @@ pub fn verilog(core: &CorePlan) -> String {
     line("always @(*) begin".into());
     line("  case (op)".into());
     line(format!(
-        "    2'd1: state_out = {{state_in[{}:{ab}], {accumulated}}};",
+        "    {}: state_out = {{state_in[{}:{ab}], {accumulated}}};",
+        Op::Accumulate.verilog(),
         lb - 1,
     ));
-    line(format!("    2'd2: state_out = {{{}}};", swept.join(", ")));
-    line(format!("    2'd3: state_out = {lb}'d0;"));
+    line(format!(
+        "    {}: state_out = {{{}}};",
+        Op::Sweep.verilog(),
+        swept.join(", ")
+    ));
+    line(format!("    {}: state_out = {lb}'d0;", Op::Clear.verilog()));
     line("    default: state_out = state_in;".into());
     line("  endcase".into());
     line("end".into());
-    line("assign fire = (op == 2'd2) && spike;".into());
+    line(format!(
+        "assign fire = (op == {}) && spike;",
+        Op::Sweep.verilog()
+    ));
     // The accumulate sum's top bits and, without a bias, the weight port
     // during a sweep are unused by construction.
     line(format!(
@@ -534,7 +576,7 @@ pub fn verilog(core: &CorePlan) -> String {
     ));
     format!(
         "\n// One lane of layer {layer} ({kind}): accumulate, sweep or clear.\n\
-         module {name} (\n  input wire [1:0] op,\n  input wire [{wt}:0] weight,\n  {delay_ports}\
+         module {name} (\n  input wire [{opt}:0] op,\n  input wire [{wt}:0] weight,\n  {delay_ports}\
          input wire [{lbt}:0] state_in,\n  output reg [{lbt}:0] state_out,\n  output wire fire\n);\n\
          {body}endmodule\n",
         delay_ports = if l.slots > 1 {
@@ -546,6 +588,7 @@ pub fn verilog(core: &CorePlan) -> String {
         } else {
             String::new()
         },
+        opt = OP_BITS - 1,
         layer = core.index,
         kind = core.update.tag(),
         name = module_name(core),

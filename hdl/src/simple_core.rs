@@ -44,6 +44,7 @@ use rust_hdl::prelude::*;
 
 use crate::datapath::Datapath;
 use crate::plan::CorePlan;
+use crate::stream::{BEAT_BITS, EOS_BEAT, NEURON_BITS};
 
 /// What the simple core is doing.
 #[derive(Copy, Clone, PartialEq, Eq, Debug, LogicState)]
@@ -83,14 +84,14 @@ pub struct SimpleCore {
     pub in_valid: Signal<In, Bit>,
     /// The core takes the input beat.
     pub in_ready: Signal<Out, Bit>,
-    /// Input beat: EOS bit 16, neuron index 15..0.
-    pub in_data: Signal<In, Bits<17>>,
+    /// Input beat ([`crate::stream`]: EOS bit 16, neuron index 15..0).
+    pub in_data: Signal<In, Bits<BEAT_BITS>>,
     /// Output beat offered.
     pub out_valid: Signal<Out, Bit>,
     /// The consumer takes the output beat.
     pub out_ready: Signal<In, Bit>,
-    /// Output beat: EOS bit 16, neuron index 15..0.
-    pub out_data: Signal<Out, Bits<17>>,
+    /// Output beat ([`crate::stream`]).
+    pub out_data: Signal<Out, Bits<BEAT_BITS>>,
     datapath: Datapath,
     state: DFF<SimpleState>,
     chunk: DFF<Bits<32>>,
@@ -98,7 +99,7 @@ pub struct SimpleCore {
     last_chunk: Constant<Bits<32>>,
     fan_in: Constant<Bits<32>>,
     bias_base: Constant<Bits<32>>,
-    eos_beat: Constant<Bits<17>>,
+    eos_beat: Constant<Bits<BEAT_BITS>>,
 }
 
 impl SimpleCore {
@@ -130,7 +131,7 @@ impl SimpleCore {
             last_chunk: c(plan.chunks - 1),
             fan_in: c(plan.fan_in),
             bias_base: c(plan.bias_base()),
-            eos_beat: Constant::new((1u64 << crate::fifo::EOS_BIT).into()),
+            eos_beat: Constant::new(EOS_BEAT.into()),
             datapath: Datapath::new(plan),
         }
     }
@@ -147,7 +148,7 @@ impl Logic for SimpleCore {
         dff_setup!(self, clock, state, chunk, weight_addr);
         self.datapath.clock.next = self.clock.val();
         // Idle unless a state below issues an operation.
-        self.datapath.op.next = 0.into();
+        self.datapath.op.next = 0.into(); // Op::Idle
         self.datapath.chunk.next = self.chunk.q.val();
         self.datapath.weight_addr.next = self.weight_addr.q.val();
         // One lane, spiking layers only (its tests draw no readout).
@@ -157,12 +158,13 @@ impl Logic for SimpleCore {
         self.in_ready.next = false;
         self.out_valid.next = false;
         // With one lane, chunk c is neuron c.
-        self.out_data.next = bit_cast::<17, 16>(self.chunk.q.val().get_bits::<16>(0));
+        self.out_data.next =
+            bit_cast::<BEAT_BITS, NEURON_BITS>(self.chunk.q.val().get_bits::<NEURON_BITS>(0));
 
         match self.state.q.val() {
             SimpleState::Idle => {}
             SimpleState::ClearIssue => {
-                self.datapath.op.next = 3.into();
+                self.datapath.op.next = 3.into(); // Op::Clear
                 self.state.d.next = SimpleState::ClearResult;
             }
             SimpleState::ClearResult => {
@@ -178,18 +180,20 @@ impl Logic for SimpleCore {
                 self.in_ready.next = true;
                 if self.in_valid.val() {
                     self.chunk.d.next = 0.into();
+                    // Bit 16 is stream::EOS_BIT (a kernel takes only literals).
                     if self.in_data.val().get_bit(16) {
                         self.state.d.next = SimpleState::SweepIssue;
                     } else {
                         // Row c * M + j, starting at c = 0.
-                        self.weight_addr.d.next =
-                            bit_cast::<32, 16>(self.in_data.val().get_bits::<16>(0));
+                        self.weight_addr.d.next = bit_cast::<32, NEURON_BITS>(
+                            self.in_data.val().get_bits::<NEURON_BITS>(0),
+                        );
                         self.state.d.next = SimpleState::AccumulateIssue;
                     }
                 }
             }
             SimpleState::AccumulateIssue => {
-                self.datapath.op.next = 1.into();
+                self.datapath.op.next = 1.into(); // Op::Accumulate
                 self.state.d.next = SimpleState::AccumulateResult;
             }
             SimpleState::AccumulateResult => {
@@ -203,7 +207,7 @@ impl Logic for SimpleCore {
                 }
             }
             SimpleState::SweepIssue => {
-                self.datapath.op.next = 2.into();
+                self.datapath.op.next = 2.into(); // Op::Sweep
                 self.datapath.weight_addr.next = self.bias_base.val() + self.chunk.q.val();
                 self.state.d.next = SimpleState::SweepResult;
             }

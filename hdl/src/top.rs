@@ -6,20 +6,11 @@
 //!                         └─► tap0             └─► tap1  (with taps)
 //! ```
 //!
-//! | port | dir | width | meaning |
-//! |---|---|---|---|
-//! | `clock` | in | 1 | rising-edge clock |
-//! | `reset` | in | 1 | synchronous reset, active high |
-//! | `start` | in | 1 | one-cycle pulse: clear all state, begin a sample |
-//! | `in_valid`, `in_ready` | in, out | 1 | input handshake |
-//! | `in_neuron` | in | 16 | input spike's neuron index |
-//! | `in_eos` | in | 1 | this beat ends the current step (no spike) |
-//! | `out_valid`, `out_ready` | out, in | 1 | output handshake |
-//! | `out_neuron` | out | 16 | output spike's neuron index |
-//! | `out_eos` | out | 1 | this beat ends the current step |
-//! | `out_value` | out | 32 | readout networks: the neuron's final membrane; else 0 |
-//! | `busy`, `done` | out | 1 | a sample runs; the last sample finished |
-//! | `tap<l>_valid`, `tap<l>_neuron`, `tap<l>_eos` | out | 1, 16, 1 | hidden layer `l`'s stream, observed (with taps) |
+//! The ports, their widths and meanings are the table of
+//! [`crate::interface`] (docs/hardware.md, section 2); the fields below
+//! are its hand-written side, which rust-hdl needs as typed signals, and
+//! the co-simulation tests check the generated module's ports against the
+//! table (tests/tests/cosim.rs).
 //!
 //! The number of layers varies with the model, and rust-hdl's kernels
 //! cannot index a run-time number of sub-blocks, so the top is wiring only
@@ -31,9 +22,11 @@ use std::sync::Arc;
 use rust_hdl::prelude::*;
 
 use crate::core::Core;
-use crate::fifo::{AerFifo, EOS_BIT};
-use crate::plan::HardwarePlan;
+use crate::fifo::AerFifo;
+use crate::interface::{tap_count, VALUE_BITS};
+use crate::plan::{HardwarePlan, NEURON_BITS};
 use crate::sample_control::SampleControl;
+use crate::stream;
 
 /// A hidden layer's spike stream, observed at the handshake into the next
 /// FIFO: a beat moved when `valid` is high.
@@ -42,7 +35,7 @@ pub struct Tap {
     /// A beat moved this cycle.
     pub valid: Signal<Out, Bit>,
     /// Its neuron index.
-    pub neuron: Signal<Out, Bits<16>>,
+    pub neuron: Signal<Out, Bits<NEURON_BITS>>,
     /// It ends a step.
     pub eos: Signal<Out, Bit>,
 }
@@ -61,7 +54,7 @@ pub struct Accelerator {
     /// The accelerator takes the input beat.
     pub in_ready: Signal<Out, Bit>,
     /// Input spike's neuron index.
-    pub in_neuron: Signal<In, Bits<16>>,
+    pub in_neuron: Signal<In, Bits<NEURON_BITS>>,
     /// The input beat ends the step.
     pub in_eos: Signal<In, Bit>,
     /// Output beat offered.
@@ -69,12 +62,12 @@ pub struct Accelerator {
     /// The consumer takes the output beat.
     pub out_ready: Signal<In, Bit>,
     /// Output spike's neuron index.
-    pub out_neuron: Signal<Out, Bits<16>>,
+    pub out_neuron: Signal<Out, Bits<NEURON_BITS>>,
     /// The output beat ends the step.
     pub out_eos: Signal<Out, Bit>,
     /// A readout network's beat: the neuron's final membrane (two's
     /// complement, sign-extended to 32 bits); zero for spiking networks.
-    pub out_value: Signal<Out, Bits<32>>,
+    pub out_value: Signal<Out, Bits<VALUE_BITS>>,
     /// A sample is running.
     pub busy: Signal<Out, Bit>,
     /// The last sample has finished.
@@ -90,7 +83,7 @@ impl Accelerator {
     /// Assembles the accelerator of `plan`.
     pub fn new(plan: &HardwarePlan) -> Self {
         let layers = plan.cores.len();
-        let taps = if plan.options.taps { layers - 1 } else { 0 };
+        let taps = tap_count(plan);
         Accelerator {
             clock: Default::default(),
             reset: Default::default(),
@@ -125,11 +118,6 @@ impl Accelerator {
     }
 }
 
-fn beat(eos: bool, neuron: Bits<16>) -> Bits<17> {
-    let eos = if eos { 1u64 << EOS_BIT } else { 0 };
-    (eos | neuron.to_u64()).into()
-}
-
 impl Logic for Accelerator {
     fn update(&mut self) {
         let last = self.core.len() - 1;
@@ -154,7 +142,7 @@ impl Logic for Accelerator {
             self.fifo[l].out_ready.next = self.core[l].in_ready.val();
         }
         self.fifo[0].in_valid.next = self.in_valid.val();
-        self.fifo[0].in_data.next = beat(self.in_eos.val(), self.in_neuron.val());
+        self.fifo[0].in_data.next = stream::beat(self.in_eos.val(), self.in_neuron.val());
         self.in_ready.next = self.fifo[0].in_ready.val();
         for l in 0..last {
             let (valid, data) = (self.core[l].out_valid.val(), self.core[l].out_data.val());
@@ -164,8 +152,8 @@ impl Logic for Accelerator {
             self.core[l].out_ready.next = ready;
             if let Some(tap) = self.tap.get_mut(l) {
                 tap.valid.next = valid && ready;
-                tap.neuron.next = data.get_bits::<16>(0);
-                tap.eos.next = data.get_bit(EOS_BIT);
+                tap.neuron.next = stream::neuron(data);
+                tap.eos.next = stream::is_eos(data);
             }
         }
         let (valid, data) = (
@@ -173,11 +161,11 @@ impl Logic for Accelerator {
             self.core[last].out_data.val(),
         );
         self.out_valid.next = valid;
-        self.out_neuron.next = data.get_bits::<16>(0);
-        self.out_eos.next = data.get_bit(EOS_BIT);
+        self.out_neuron.next = stream::neuron(data);
+        self.out_eos.next = stream::is_eos(data);
         self.out_value.next = self.core[last].out_value.val();
         self.core[last].out_ready.next = self.out_ready.val();
-        self.control.step_done.next = valid && self.out_ready.val() && data.get_bit(EOS_BIT);
+        self.control.step_done.next = valid && self.out_ready.val() && stream::is_eos(data);
         self.busy.next = self.control.busy.val();
         self.done.next = self.control.done.val();
     }
@@ -242,7 +230,10 @@ fn wiring_verilog(layers: usize, taps: usize) -> String {
         a(format!("fifo${l}$out_ready"), format!("core${l}$in_ready"));
     }
     a("fifo$0$in_valid".into(), "in_valid".into());
-    a("fifo$0$in_data".into(), "{in_eos, in_neuron}".into());
+    a(
+        "fifo$0$in_data".into(),
+        stream::verilog_beat("in_eos", "in_neuron"),
+    );
     a("in_ready".into(), "fifo$0$in_ready".into());
     let last = layers - 1;
     for l in 0..last {
@@ -251,25 +242,27 @@ fn wiring_verilog(layers: usize, taps: usize) -> String {
         a(format!("fifo${n}$in_data"), format!("core${l}$out_data"));
         a(format!("core${l}$out_ready"), format!("fifo${n}$in_ready"));
         if l < taps {
+            let data = format!("core${l}$out_data");
             a(
                 format!("tap${l}$valid"),
                 format!("core${l}$out_valid & fifo${n}$in_ready"),
             );
-            a(
-                format!("tap${l}$neuron"),
-                format!("core${l}$out_data[15:0]"),
-            );
-            a(format!("tap${l}$eos"), format!("core${l}$out_data[16]"));
+            a(format!("tap${l}$neuron"), stream::verilog_neuron(&data));
+            a(format!("tap${l}$eos"), stream::verilog_eos(&data));
         }
     }
+    let data = format!("core${last}$out_data");
     a("out_valid".into(), format!("core${last}$out_valid"));
-    a("out_neuron".into(), format!("core${last}$out_data[15:0]"));
-    a("out_eos".into(), format!("core${last}$out_data[16]"));
+    a("out_neuron".into(), stream::verilog_neuron(&data));
+    a("out_eos".into(), stream::verilog_eos(&data));
     a("out_value".into(), format!("core${last}$out_value"));
     a(format!("core${last}$out_ready"), "out_ready".into());
     a(
         "control$step_done".into(),
-        format!("core${last}$out_valid & out_ready & core${last}$out_data[16]"),
+        format!(
+            "core${last}$out_valid & out_ready & {}",
+            stream::verilog_eos(&data)
+        ),
     );
     a("busy".into(), "control$busy".into());
     a("done".into(), "control$done".into());

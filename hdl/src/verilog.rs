@@ -4,6 +4,7 @@
 use rust_hdl::prelude::*;
 
 use crate::datapath::{weight_file, weight_image};
+use crate::interface;
 use crate::plan::HardwarePlan;
 use crate::top::Accelerator;
 
@@ -120,14 +121,13 @@ fn rename_modules(text: &str, names: &[(String, String)]) -> String {
 }
 
 /// rust-hdl names the fields of the top's `tap` list `tap$0$valid`; the
-/// documented port names are `tap0_valid`.
+/// port table's names are `tap0_valid` ([`interface::tap_name`]).
 fn rename_tap_ports(text: &str, plan: &HardwarePlan) -> String {
     let mut text = text.to_string();
-    if plan.options.taps {
-        for l in 0..plan.cores.len() - 1 {
-            for field in ["valid", "neuron", "eos"] {
-                text = text.replace(&format!("tap${l}${field}"), &format!("tap{l}_{field}"));
-            }
+    for l in 0..interface::tap_count(plan) {
+        for field in interface::TAP {
+            let field = field.name;
+            text = text.replace(&format!("tap${l}${field}"), &interface::tap_name(l, field));
         }
     }
     text

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use rust_hdl::prelude::*;
 use spikegate_hdl::core::Core;
-use spikegate_hdl::fifo::EOS_BIT;
 use spikegate_hdl::plan::CorePlan;
 use spikegate_hdl::simple_core::SimpleCore;
+use spikegate_hdl::stream::{BEAT_BITS, EOS_BIT};
 use spikegate_hdl::{plan, BuildOptions};
 use spikegate_model::{Spike, ValidNetwork};
 use spikegate_sim::random::{random_input, random_network, Shape};
@@ -25,7 +25,7 @@ trait CorePorts: Block {
     fn reset(&mut self) -> &mut Signal<In, Bit>;
     fn start(&mut self) -> &mut Signal<In, Bit>;
     fn in_valid(&mut self) -> &mut Signal<In, Bit>;
-    fn in_data(&mut self) -> &mut Signal<In, Bits<17>>;
+    fn in_data(&mut self) -> &mut Signal<In, Bits<BEAT_BITS>>;
     fn out_ready(&mut self) -> &mut Signal<In, Bit>;
     fn in_ready(&self) -> bool;
     fn out_valid(&self) -> bool;
@@ -47,7 +47,7 @@ macro_rules! core_ports {
             fn in_valid(&mut self) -> &mut Signal<In, Bit> {
                 &mut self.in_valid
             }
-            fn in_data(&mut self) -> &mut Signal<In, Bits<17>> {
+            fn in_data(&mut self) -> &mut Signal<In, Bits<BEAT_BITS>> {
                 &mut self.in_data
             }
             fn out_ready(&mut self) -> &mut Signal<In, Bit> {
