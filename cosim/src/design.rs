@@ -20,8 +20,8 @@ pub struct DesignInfo {
     pub inputs: usize,
     /// The build options the design was generated with.
     pub options: BuildOptions,
-    /// Per core: `4 * (chunks + neurons) + 16`, a generous bound on the
-    /// cycles one beat may cost (the cycle budget of a sample).
+    /// A generous bound on the cycles one beat may cost
+    /// ([`spikegate_hdl::cycles::beat_cycle_budget`]).
     pub beat_cost: u64,
     /// Neurons of the last layer when it is a readout layer (its beats
     /// carry final membranes instead of spikes).
@@ -37,11 +37,7 @@ impl DesignInfo {
             time_steps: plan.time_steps,
             inputs: plan.inputs,
             options: plan.options,
-            beat_cost: plan
-                .cores
-                .iter()
-                .map(|c| 4 * (c.chunks + c.neurons) as u64 + 16)
-                .sum(),
+            beat_cost: spikegate_hdl::cycles::beat_cycle_budget(plan),
             readout: plan.cores.last().filter(|c| c.readout).map(|c| c.neurons),
         }
     }

@@ -17,7 +17,8 @@
 //! max_C + sum over l and t of work(l,t)` plus a few cycles of latency per
 //! layer and step.
 
-use spikegate_model::Spike;
+use spikegate_model::{Spike, ValidNetwork};
+use spikegate_sim::{InputError, Reference};
 
 use crate::plan::HardwarePlan;
 
@@ -97,4 +98,33 @@ pub fn activity(input: &[Spike], layers: &[Vec<Spike>], steps: u32) -> Vec<Layer
             }
         })
         .collect()
+}
+
+/// A generous bound on the cycles one input beat may cost the whole
+/// design: per core `4 (C + N) + 16` (a beat can start a sweep of every
+/// chunk and the emission of every neuron, with slack for the FIFO
+/// handshakes). The co-simulator's session gives a sample this budget a
+/// beat before it calls the design hung.
+pub fn beat_cycle_budget(plan: &HardwarePlan) -> u64 {
+    plan.cores
+        .iter()
+        .map(|c| 4 * (c.chunks + c.neurons) as u64 + 16)
+        .sum()
+}
+
+/// The cycle formula's lower bound a sample, averaged over `samples` run
+/// on the reference model of `network` (the spikes decide the cycles); 0
+/// for no samples.
+pub fn mean_lower_bound(
+    network: &ValidNetwork,
+    plan: &HardwarePlan,
+    samples: &[Vec<Spike>],
+) -> Result<f64, InputError> {
+    let mut reference = Reference::new(network);
+    let mut total = 0u64;
+    for events in samples {
+        let run = reference.run(events)?;
+        total += estimate(plan, &activity(events, &run.layers, plan.time_steps)).lower_bound;
+    }
+    Ok(total as f64 / samples.len().max(1) as f64)
 }

@@ -224,3 +224,50 @@ pub fn random_latency_input(rng: &mut SplitMix64, inputs: usize, steps: u32, p: 
     spikes.sort_unstable();
     spikes
 }
+
+/// The benchmark network: 784-400-10 `ttfs`, 16-bit weights.
+pub fn bench_network(seed: u64, steps: u32) -> ValidNetwork {
+    bench_network_shaped(
+        seed,
+        steps,
+        784,
+        &[400, 10],
+        300_000,
+        "bench-784-400-10-ttfs",
+    )
+}
+
+/// A dense `ttfs` network of the benchmark's kind in any shape: zero-mean
+/// 16-bit weights, 24-bit states, one threshold for every layer.
+pub fn bench_network_shaped(
+    seed: u64,
+    steps: u32,
+    inputs: usize,
+    sizes: &[usize],
+    threshold: i64,
+    name: &str,
+) -> ValidNetwork {
+    let mut shape = Shape::new(inputs, sizes, steps);
+    shape.neuron = Some(Neuron::Ttfs);
+    shape.weight_width = Some(16);
+    shape.max_delay = Some(0);
+    shape.bias = Some(false);
+    shape.decode = Some(Decode::FirstSpike);
+    let mut rng = SplitMix64::new(seed);
+    let mut network = random_network(&mut rng, &shape).into_inner();
+    for layer in &mut network.layers {
+        // Zero-mean weights and 24-bit states, as a trained, quantized TTFS
+        // network has; the threshold lets a few percent of hidden neurons
+        // fire (TTFS training makes hidden layers sparse).
+        for w in layer.weights.iter_mut().flatten() {
+            *w = rng.range(-4096, 4095);
+        }
+        layer.delays = None;
+        layer.widths.membrane = 24;
+        layer.widths.threshold = 24;
+        layer.widths.current = Some(24);
+        layer.threshold = Some(threshold);
+    }
+    network.name = name.to_owned();
+    validate(network).expect("bench network is valid")
+}

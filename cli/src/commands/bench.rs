@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{ensure, Result};
-use spikegate_model::{Decode, Neuron, Spike, ValidNetwork};
-use spikegate_sim::random::{random_latency_input, random_network, Shape};
+use spikegate_model::{Spike, ValidNetwork};
+use spikegate_sim::random::{bench_network, random_latency_input};
 use spikegate_sim::rng::SplitMix64;
 use spikegate_sim::simd::{best_simd, Simd};
 use spikegate_sim::Reference;
@@ -37,53 +37,6 @@ pub struct Args {
     /// Seed of the random network and inputs.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-}
-
-/// The benchmark network: 784-400-10 `ttfs`, 16-bit weights.
-pub fn bench_network(seed: u64, steps: u32) -> ValidNetwork {
-    bench_network_shaped(
-        seed,
-        steps,
-        784,
-        &[400, 10],
-        300_000,
-        "bench-784-400-10-ttfs",
-    )
-}
-
-/// A dense `ttfs` network of the benchmark's kind in any shape: zero-mean
-/// 16-bit weights, 24-bit states, one threshold for every layer.
-pub fn bench_network_shaped(
-    seed: u64,
-    steps: u32,
-    inputs: usize,
-    sizes: &[usize],
-    threshold: i64,
-    name: &str,
-) -> ValidNetwork {
-    let mut shape = Shape::new(inputs, sizes, steps);
-    shape.neuron = Some(Neuron::Ttfs);
-    shape.weight_width = Some(16);
-    shape.max_delay = Some(0);
-    shape.bias = Some(false);
-    shape.decode = Some(Decode::FirstSpike);
-    let mut rng = SplitMix64::new(seed);
-    let mut network = random_network(&mut rng, &shape).into_inner();
-    for layer in &mut network.layers {
-        // Zero-mean weights and 24-bit states, as a trained, quantized TTFS
-        // network has; the threshold lets a few percent of hidden neurons
-        // fire (TTFS training makes hidden layers sparse).
-        for w in layer.weights.iter_mut().flatten() {
-            *w = rng.range(-4096, 4095);
-        }
-        layer.delays = None;
-        layer.widths.membrane = 24;
-        layer.widths.threshold = 24;
-        layer.widths.current = Some(24);
-        layer.threshold = Some(threshold);
-    }
-    network.name = name.to_owned();
-    spikegate_model::validate(network).expect("bench network is valid")
 }
 
 struct Measure {

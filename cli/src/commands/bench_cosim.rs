@@ -10,8 +10,8 @@ use spikegate_model::{Spike, ValidNetwork};
 use spikegate_sim::random::random_latency_input;
 use spikegate_sim::rng::SplitMix64;
 
-use crate::commands::bench::{bench_network, bench_network_shaped};
 use spikegate_cosim::run::{prepare, run_all, BackendChoice, CosimOptions, Prepared};
+use spikegate_sim::random::{bench_network, bench_network_shaped};
 
 /// Measure the co-simulator: simulated cycles per second and samples per
 /// second on the `verilator` and `rusthdl` back ends, and their ratio.

@@ -15,9 +15,9 @@ use spikegate_sim::random::random_latency_input;
 use spikegate_sim::rng::SplitMix64;
 use spikegate_sim::Reference;
 
-use crate::commands::bench::bench_network;
 use spikegate_fpga::yosys::ecp5_report;
 use spikegate_gen::generate::generate;
+use spikegate_sim::random::bench_network;
 
 use spikegate_gen::workdir::WorkDir;
 

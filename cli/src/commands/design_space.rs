@@ -13,12 +13,12 @@ use spikegate_model::{Decay, Decode, Neuron, Reset, Spike, ValidNetwork};
 use spikegate_sim::random::{random_input, random_latency_input};
 use spikegate_sim::rng::SplitMix64;
 
-use crate::commands::bench::bench_network_shaped;
-use crate::commands::synth::formula_cycles_on;
 use spikegate_fpga::synth::synthesize;
 use spikegate_fpga::targets;
 use spikegate_gen::generate::generate;
 use spikegate_gen::workdir::WorkDir;
+use spikegate_hdl::cycles::mean_lower_bound;
+use spikegate_sim::random::bench_network_shaped;
 
 /// Spiker+'s MNIST figures (Carpegna et al., 784-128-10 on an Artix-7).
 const SPIKER_CELLS: u64 = 7_612;
@@ -152,7 +152,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                     e.to_string().split(". ").next().unwrap_or_default()
                 ),
                 Ok(output) => {
-                    let cycles = formula_cycles_on(&case.network, &output.plan, &case.inputs)?;
+                    let cycles = mean_lower_bound(&case.network, &output.plan, &case.inputs)?;
                     let tag = format!("ds-{name}-p{pe}");
                     let work = WorkDir::new(None, &tag, &output.files)?;
                     let r = synthesize(&output.plan, target, work.tools(), Some(cycles))?;

@@ -5,10 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use spikegate_hdl::cycles::{activity, estimate};
+use spikegate_hdl::cycles::mean_lower_bound;
 use spikegate_hdl::{BuildOptions, HardwarePlan};
-use spikegate_model::{load_network, load_spikes, Spike, ValidNetwork};
-use spikegate_sim::Reference;
+use spikegate_model::{load_network, load_spikes, ValidNetwork};
 
 use spikegate_fpga::synth::{synthesize, BITSTREAM_NOTE};
 use spikegate_fpga::targets;
@@ -57,22 +56,7 @@ pub struct Args {
 /// the reference model's spikes give it.
 pub fn formula_cycles(network: &ValidNetwork, plan: &HardwarePlan, input: &Path) -> Result<f64> {
     let spikes = load_spikes(input, network)?;
-    formula_cycles_on(network, plan, &spikes.event_lists())
-}
-
-/// The cycle formula's count a sample, averaged over `samples`.
-pub fn formula_cycles_on(
-    network: &ValidNetwork,
-    plan: &HardwarePlan,
-    samples: &[Vec<Spike>],
-) -> Result<f64> {
-    let mut reference = Reference::new(network);
-    let mut total = 0u64;
-    for events in samples {
-        let run = reference.run(events)?;
-        total += estimate(plan, &activity(events, &run.layers, plan.time_steps)).lower_bound;
-    }
-    Ok(total as f64 / samples.len().max(1) as f64)
+    Ok(mean_lower_bound(network, plan, &spikes.event_lists())?)
 }
 
 /// Runs the command.
