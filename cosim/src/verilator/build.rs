@@ -18,12 +18,13 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use spikegate_hdl::verilog::{TOP_MODULE, VERILOG_FILE as VERILOG};
+
 use super::pgo::{self, Profile, Training};
 use super::{cache, child, harness, shim};
 
 /// File name of the built library in a cache entry.
 pub const LIBRARY: &str = "libspikegate_cosim.so";
-const VERILOG: &str = "spikegate_top.v";
 /// The harness's file in a cache entry (ordinary builds; [`harness`]).
 const HARNESS: &str = "sg_harness.v";
 
@@ -196,7 +197,7 @@ fn verilator_flags(trace: bool, profile: Profile) -> Vec<String> {
     }
     // Waveform builds show the design's own hierarchy; the others run it
     // under the harness (one evaluation a cycle).
-    let top = if trace { "spikegate_top" } else { "sg_harness" };
+    let top = if trace { TOP_MODULE } else { "sg_harness" };
     flags.extend(["--top-module".into(), top.into()]);
     if trace {
         flags.push("--trace".into());
