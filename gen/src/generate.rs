@@ -4,7 +4,8 @@
 
 use anyhow::Result;
 use serde::Serialize;
-use spikegate_hdl::plan::{CorePlan, NEURON_BITS};
+use spikegate_hdl::interface;
+use spikegate_hdl::plan::CorePlan;
 use spikegate_hdl::verilog::{emit, TOP_MODULE};
 use spikegate_hdl::{plan, BuildOptions, HardwarePlan};
 use spikegate_model::ValidNetwork;
@@ -71,7 +72,7 @@ pub struct Port {
     /// Name.
     pub name: String,
     /// `in` or `out`.
-    pub direction: &'static str,
+    pub direction: interface::Direction,
     /// Bits.
     pub width: usize,
     /// What it carries.
@@ -120,58 +121,18 @@ pub struct Memory {
 const CYCLE_FORMULA: &str = "cycles >= max_l(C_l) + max over layers l of sum over steps t of \
     (S_in(l,t) * C_l + C_l + S_out(l,t)), C_l = ceil(N_l / P_l)";
 
+/// The top's ports, as the port table declares them
+/// ([`spikegate_hdl::interface`]).
 fn ports(plan: &HardwarePlan) -> Vec<Port> {
-    let p = |name: &str, direction, width, meaning: &str| Port {
-        name: name.into(),
-        direction,
-        width,
-        meaning: meaning.into(),
-    };
-    let mut ports = vec![
-        p("clock", "in", 1, "rising-edge clock"),
-        p("reset", "in", 1, "synchronous reset, active high"),
-        p(
-            "start",
-            "in",
-            1,
-            "one-cycle pulse: clear all state and begin a sample",
-        ),
-        p("in_valid", "in", 1, "an input beat is offered"),
-        p("in_ready", "out", 1, "the accelerator takes the input beat"),
-        p("in_neuron", "in", NEURON_BITS, "input spike: neuron index"),
-        p("in_eos", "in", 1, "the input beat ends the current step"),
-        p("out_valid", "out", 1, "an output beat is offered"),
-        p("out_ready", "in", 1, "the consumer takes the output beat"),
-        p(
-            "out_neuron",
-            "out",
-            NEURON_BITS,
-            "output spike: neuron index",
-        ),
-        p("out_eos", "out", 1, "the output beat ends the current step"),
-        p(
-            "out_value",
-            "out",
-            32,
-            "readout networks: the neuron's final membrane (two's complement); otherwise 0",
-        ),
-        p("busy", "out", 1, "a sample is running"),
-        p(
-            "done",
-            "out",
-            1,
-            "the last sample has finished (until the next start)",
-        ),
-    ];
-    if plan.options.taps {
-        for l in 0..plan.cores.len() - 1 {
-            let m = format!("layer {l}'s output stream (observed)");
-            ports.push(p(&format!("tap{l}_valid"), "out", 1, &m));
-            ports.push(p(&format!("tap{l}_neuron"), "out", NEURON_BITS, &m));
-            ports.push(p(&format!("tap{l}_eos"), "out", 1, &m));
-        }
-    }
-    ports
+    interface::ports(interface::tap_count(plan))
+        .iter()
+        .map(|port| Port {
+            name: port.name(),
+            direction: port.direction(),
+            width: port.width(),
+            meaning: port.meaning(),
+        })
+        .collect()
 }
 
 fn core_entry(core: &CorePlan, kind: &'static str) -> CoreEntry {

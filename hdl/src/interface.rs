@@ -19,8 +19,12 @@ use crate::plan::{HardwarePlan, NEURON_BITS};
 /// Width of `out_value`: a readout neuron's membrane, sign-extended.
 pub const VALUE_BITS: usize = 32;
 
-/// Which way a port carries its signal, seen from the accelerator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Which way a port carries its signal, seen from the accelerator
+/// (serialized as [`Direction::name`]).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Direction {
     /// Driven by the host.
     In,
