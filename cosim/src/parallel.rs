@@ -11,6 +11,7 @@ use crate::backend::Backend;
 use crate::design::DesignInfo;
 use crate::driver::Pacing;
 use crate::session::{SampleRun, Session, SessionError};
+use crate::verilator::LoadError;
 
 /// Runs every sample of `samples` on up to `threads` threads, each with a
 /// back end from `make`. `progress` is called after each finished sample
@@ -25,7 +26,7 @@ pub fn run_samples<B, F>(
 ) -> Vec<Result<SampleRun, SessionError>>
 where
     B: Backend,
-    F: Fn() -> Result<B, String> + Sync,
+    F: Fn() -> Result<B, LoadError> + Sync,
 {
     let next = AtomicUsize::new(0);
     let finished = AtomicUsize::new(0);
@@ -74,6 +75,6 @@ where
         .into_inner()
         .expect("no thread panicked")
         .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(SessionError::Create("the sample was not run".into()))))
+        .map(|r| r.unwrap_or(Err(SessionError::NotRun)))
         .collect()
 }

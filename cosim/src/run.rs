@@ -356,7 +356,7 @@ pub fn run_all(
     let runs = match (prepared.backend, &prepared.library) {
         (BackendChoice::Verilator, Some(lib)) if prepared.lockstep => run_samples(
             || {
-                let v = lib.instantiate(None).map_err(|e| e.to_string())?;
+                let v = lib.instantiate(None)?;
                 Ok(Lockstep::new(v, RustHdl::new(&prepared.plan)))
             },
             &prepared.info,
@@ -366,7 +366,7 @@ pub fn run_all(
             progress,
         ),
         (BackendChoice::Verilator, Some(lib)) => run_samples(
-            || lib.instantiate(None).map_err(|e| e.to_string()),
+            || lib.instantiate(None),
             &prepared.info,
             samples,
             &prepared.pacing,

@@ -41,8 +41,11 @@ pub enum SessionError {
     #[error("the design did not raise `done` within {0} cycles")]
     Timeout(u64),
     /// The back end could not be created.
-    #[error("{0}")]
-    Create(String),
+    #[error(transparent)]
+    Create(#[from] crate::verilator::LoadError),
+    /// The sample was never run (its thread ended first).
+    #[error("the sample was not run")]
+    NotRun,
 }
 
 /// Called on every cycle with the cycle (from `start`), the inputs and the

@@ -62,7 +62,7 @@ pub struct VerilatorLibrary {
 }
 
 /// A library that cannot be used.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{path}: {message}")]
 pub struct LoadError {
     /// The library.
