@@ -58,26 +58,47 @@ fn announced(work: ToolDir, program: &str, args: &[&str], log: &str) -> Result<(
 }
 
 /// Synthesises (and on Lattice parts places and routes) the design of
-/// `plan`, whose files (as `spikegate gen` writes them)
-/// must have been generated for `target` into the folder `work`. `cycles` is the cycle
-/// formula's count a sample, if known; the latency is it over Fmax.
+/// `plan`, whose files (as `spikegate gen` writes them, generated for
+/// `target`) are in the folder `work`. `cycles` is the cycle formula's
+/// count a sample, if known; the latency is it over Fmax.
 pub fn synthesize(
     plan: &HardwarePlan,
     target: &Target,
     work: ToolDir,
     cycles: Option<f64>,
 ) -> Result<SynthReport> {
-    let dir = work.path;
     if !which("yosys") {
         bail!("yosys not found on PATH: install it with .ci/install-tools");
     }
-    let family = target.family;
-    let place_and_route = !target.nextpnr_device.is_empty();
-    let nextpnr = if place_and_route {
-        Some(nextpnr_program(family)?)
-    } else {
+    let nextpnr = if target.nextpnr_device.is_empty() {
         None
+    } else {
+        Some(nextpnr_program(target.family)?)
     };
+    let mut report = run_yosys(plan, target, work, cycles)?;
+    let Some(nextpnr) = nextpnr else {
+        report.flow = format!("yosys synth_{} -abc9 estimate", target.family.yosys_name());
+        report.notes.push(format!(
+            "no open place-and-route for {} here: the counts are yosys's synthesis \
+             estimate before packing, and there is no Fmax or latency (use Vivado \
+             with constraints/{} for those)",
+            target.part, target.constraint_file
+        ));
+        return Ok(report);
+    };
+    place_and_route(plan, target, work, &nextpnr, &mut report)?;
+    Ok(report)
+}
+
+/// Synthesises the board top with yosys and reports its counts (before
+/// place and route).
+fn run_yosys(
+    plan: &HardwarePlan,
+    target: &Target,
+    work: ToolDir,
+    cycles: Option<f64>,
+) -> Result<SynthReport> {
+    let family = target.family;
     // `-abc9`: yosys's timing-driven mapping. On this design it gives
     // 1.75x the Fmax on ECP5 (61.6 against 35.2 MHz for golden/ttfs at
     // P = 2) and 1.3x on iCE40, with fewer cells.
@@ -93,9 +114,10 @@ pub fn synthesize(
         crate::board::BOARD_FILE
     );
     announced(work, "yosys", &["-q", "-p", &script], "yosys.log")?;
-    let stat = std::fs::read_to_string(dir.join("stat.txt")).context("yosys wrote no stat")?;
+    let stat =
+        std::fs::read_to_string(work.path.join("stat.txt")).context("yosys wrote no stat")?;
     let (luts, flip_flops, yosys_rams, yosys_dsps) = yosys_counts(&stat, family);
-    let mut report = SynthReport {
+    Ok(SynthReport {
         target: target.name,
         part: target.part,
         model: plan.name.clone(),
@@ -113,18 +135,12 @@ pub fn synthesize(
         cycles_per_sample: cycles,
         latency_us: None,
         notes: Vec::new(),
-    };
-    let Some(nextpnr) = nextpnr else {
-        report.flow = format!("yosys synth_{} -abc9 estimate", family.yosys_name());
-        report.notes.push(format!(
-            "no open place-and-route for {} here: the counts are yosys's synthesis \
-             estimate before packing, and there is no Fmax or latency (use Vivado \
-             with constraints/{} for those)",
-            target.part, target.constraint_file
-        ));
-        return Ok(report);
-    };
-    let constraint_flag = match family {
+    })
+}
+
+/// nextpnr's arguments for `target` (device, constraints, outputs).
+fn nextpnr_args(target: &Target) -> Vec<&'static str> {
+    let constraint_flag = match target.family {
         Family::Ice40 => "--pcf",
         _ => "--lpf",
     };
@@ -140,56 +156,75 @@ pub fn synthesize(
         "--seed",
         "1",
     ]);
-    match family {
+    match target.family {
         Family::Ice40 => args.extend(["--asc", "board.asc"]),
         _ => args.extend(["--textcfg", "board.config"]),
     }
-    if let Err(e) = announced(work, &nextpnr, &args, "nextpnr.log") {
-        let log = std::fs::read_to_string(dir.join("nextpnr.log")).unwrap_or_default();
-        let over = report::overfull(&log);
-        if over.is_empty() {
-            return Err(e);
-        }
-        let needs: Vec<String> = over
-            .iter()
-            .map(|(cell, used, available)| {
-                format!(
-                    "{used} {cell} where the part has {available} ({:.0}%)",
-                    100.0 * *used as f64 / *available as f64
-                )
-            })
-            .collect();
-        bail!(
-            "the design does not fit {} ({}): it needs {}. Use fewer processing elements \
-             (--pe {} now), narrower widths, or a bigger part",
-            target.name,
-            target.part,
-            needs.join(", "),
-            plan.options.pe
-        );
+    args
+}
+
+/// Places and routes the synthesised design with `nextpnr` (and packs the
+/// iCE40 bitstream when icestorm is installed), filling in `report`'s
+/// placed figures, Fmax and latency.
+fn place_and_route(
+    plan: &HardwarePlan,
+    target: &Target,
+    work: ToolDir,
+    nextpnr: &str,
+    report: &mut SynthReport,
+) -> Result<()> {
+    if let Err(e) = announced(work, nextpnr, &nextpnr_args(target), "nextpnr.log") {
+        return Err(explain_overfull(plan, target, work).unwrap_or(e));
     }
-    let json =
-        std::fs::read_to_string(dir.join("report.json")).context("nextpnr wrote no report")?;
+    let json = std::fs::read_to_string(work.path.join("report.json"))
+        .context("nextpnr wrote no report")?;
     // The iCE40 bitstream, ready for iceprog, when icestorm is installed.
-    let bitstream = family == Family::Ice40 && which("icepack");
+    let bitstream = target.family == Family::Ice40 && which("icepack");
     if bitstream {
         announced(work, "icepack", &["board.asc", "board.bin"], "icepack.log")?;
     }
     let (logic, available, rams, dsps, fmax) = nextpnr_figures(&json, target)?;
     report.flow = format!(
         "yosys synth_{} -abc9 + {nextpnr} (placed and routed)",
-        family.yosys_name()
+        target.family.yosys_name()
     );
     report.logic_cells = logic;
     report.logic_cells_available = available;
     report.block_rams = rams;
     report.dsps = dsps;
     report.fmax_mhz = Some(fmax);
-    report.latency_us = cycles.map(|c| c / fmax);
+    report.latency_us = report.cycles_per_sample.map(|c| c / fmax);
     if bitstream {
         report.notes.push(format!(
             "{BITSTREAM_NOTE} (program with `iceprog board.bin`)"
         ));
     }
-    Ok(report)
+    Ok(())
+}
+
+/// When nextpnr failed because the design needs more cells of some kind
+/// than the part has, that in words; `None` when it failed otherwise.
+fn explain_overfull(plan: &HardwarePlan, target: &Target, work: ToolDir) -> Option<anyhow::Error> {
+    let log = std::fs::read_to_string(work.path.join("nextpnr.log")).unwrap_or_default();
+    let over = report::overfull(&log);
+    if over.is_empty() {
+        return None;
+    }
+    let needs: Vec<String> = over
+        .iter()
+        .map(|(cell, used, available)| {
+            format!(
+                "{used} {cell} where the part has {available} ({:.0}%)",
+                100.0 * *used as f64 / *available as f64
+            )
+        })
+        .collect();
+    Some(anyhow::anyhow!(
+        "the design does not fit {} ({}): it needs {}. Use fewer processing elements \
+         (--pe {} now), narrower widths, or a bigger part",
+        target.name,
+        target.part,
+        needs.join(", "),
+        plan.options.pe
+    ))
 }
