@@ -1,11 +1,16 @@
 //! A waveform (VCD) of the top-level ports, written from what the host
-//! drove and saw in each cycle. Back ends without an internal waveform
+//! drove and saw in each cycle: the clock, then the ports of
+//! [`Inputs::named`] and [`Outputs::named`], all as the port table
+//! ([`spikegate_hdl::interface`]) names them. Back ends without an internal waveform
 //! (`rusthdl`) use it; Verilator writes its own, with every signal.
 //!
 //! Each cycle lasts 10 time units: the inputs change with the clock low at
 //! `10 * cycle`, and the rising edge is at `10 * cycle + 5`.
 
 use std::io::{self, Write};
+
+use spikegate_hdl::interface;
+use spikegate_hdl::verilog::TOP_MODULE;
 
 use crate::ports::{Inputs, Outputs};
 
@@ -60,9 +65,16 @@ impl<W: Write> PortVcd<W> {
         if !self.header_done {
             writeln!(
                 self.out,
-                "$timescale 1ns $end\n$scope module spikegate_top $end"
+                "$timescale 1ns $end\n$scope module {TOP_MODULE} $end"
             )?;
-            writeln!(self.out, "$var wire 1 {} clock $end", id(0))?;
+            let clock = interface::clock();
+            writeln!(
+                self.out,
+                "$var wire {} {} {} $end",
+                clock.width(),
+                id(0),
+                clock.name()
+            )?;
             for (i, (name, _, width)) in signals.iter().enumerate() {
                 writeln!(self.out, "$var wire {width} {} {name} $end", id(i + 1))?;
             }

@@ -189,16 +189,22 @@ impl Port {
         self.tap.is_none() && self.spec.name == CLOCK
     }
 
-    /// Its Verilog declaration in a port list, without the direction's
-    /// keyword: `wire [15:0] name` (`wire name` for one bit), with
-    /// `prefix` before the name.
-    pub fn verilog_wire(&self, prefix: &str) -> String {
-        let range = match self.width() {
+    /// Its Verilog range with a space after it (`[15:0] `), or nothing for
+    /// one bit: `wire {range}name`.
+    pub fn verilog_range(&self) -> String {
+        match self.width() {
             1 => String::new(),
             w => format!("[{}:0] ", w - 1),
-        };
-        format!("wire {range}{prefix}{}", self.name())
+        }
     }
+}
+
+/// The clock's port.
+pub fn clock() -> Port {
+    ports(0)
+        .into_iter()
+        .find(Port::is_clock)
+        .expect("the table has a clock")
 }
 
 /// Every port of a design with `taps` tapped layers, in the module's
@@ -236,11 +242,9 @@ mod tests {
             ports(1)[FIXED.len()].meaning(),
             "layer 0's output stream (observed)"
         );
-        assert_eq!(
-            ports(0)[5].verilog_wire("next_"),
-            "wire [15:0] next_in_neuron"
-        );
-        assert_eq!(ports(0)[0].verilog_wire(""), "wire clock");
+        assert_eq!(ports(0)[5].verilog_range(), "[15:0] ");
+        assert_eq!(clock().verilog_range(), "");
+        assert_eq!(clock().name(), CLOCK);
     }
 
     /// docs/hardware.md, section 2, shows the table: the same names,

@@ -16,47 +16,71 @@
 //! block, run by the model's first evaluation), so the first cycle needs no
 //! edge before it.
 
-/// The harness for a design with `taps` tapped layers (ports: see
-/// docs/hardware.md, section 2).
+use spikegate_hdl::interface::{self, Direction, Port};
+use spikegate_hdl::verilog::TOP_MODULE;
+
+/// The name of the harness's port that takes input `port` for the next
+/// cycle.
+fn next(port: &Port) -> String {
+    format!("next_{}", port.name())
+}
+
+/// The harness for a design with `taps` tapped layers: its ports, its
+/// registers and the design's connections all come from the port table
+/// ([`interface::ports`]), the clock passed through, every other input
+/// registered from its `next_*` port, every output passed out.
 pub fn source(taps: usize) -> String {
-    let mut ports = String::new();
-    let mut connect = String::new();
-    for l in 0..taps {
-        ports.push_str(&format!(
-            ",\n    output wire tap{l}_valid, output wire [15:0] tap{l}_neuron, \
-             output wire tap{l}_eos"
-        ));
-        connect.push_str(&format!(
-            ",\n        .tap{l}_valid(tap{l}_valid), .tap{l}_neuron(tap{l}_neuron), \
-             .tap{l}_eos(tap{l}_eos)"
-        ));
-    }
+    let ports = interface::ports(taps);
+    let registered: Vec<&Port> = ports
+        .iter()
+        .filter(|p| p.direction() == Direction::In && !p.is_clock())
+        .collect();
+    let declarations: Vec<String> = ports
+        .iter()
+        .map(|p| {
+            let name = if registered.contains(&p) {
+                next(p)
+            } else {
+                p.name()
+            };
+            format!(
+                "    {} wire {}{name}",
+                p.direction().verilog(),
+                p.verilog_range()
+            )
+        })
+        .collect();
+    let lines = |f: &dyn Fn(&Port) -> String| -> String {
+        registered
+            .iter()
+            .map(|p| format!("        {}\n", f(p)))
+            .collect()
+    };
+    let regs: String = registered
+        .iter()
+        .map(|p| format!("    reg {}{};\n", p.verilog_range(), p.name()))
+        .collect();
+    let initial = lines(&|p| format!("{} = {};", p.name(), next(p)));
+    let edge = lines(&|p| format!("{} <= {};", p.name(), next(p)));
+    let connections: Vec<String> = ports
+        .iter()
+        .map(|p| format!("        .{0}({0})", p.name()))
+        .collect();
     format!(
         "// spikegate co-simulation harness: the accelerator's inputs, registered.
 module sg_harness(
-    input wire clock,
-    input wire next_reset, input wire next_start, input wire next_in_valid,
-    input wire [15:0] next_in_neuron, input wire next_in_eos, input wire next_out_ready,
-    output wire in_ready, output wire out_valid, output wire [15:0] out_neuron,
-    output wire out_eos, output wire [31:0] out_value, output wire busy,
-    output wire done{ports});
-    reg reset, start, in_valid, in_eos, out_ready;
-    reg [15:0] in_neuron;
-    initial begin
-        reset = next_reset; start = next_start; in_valid = next_in_valid;
-        in_neuron = next_in_neuron; in_eos = next_in_eos; out_ready = next_out_ready;
-    end
-    always @(posedge clock) begin
-        reset <= next_reset; start <= next_start; in_valid <= next_in_valid;
-        in_neuron <= next_in_neuron; in_eos <= next_in_eos; out_ready <= next_out_ready;
-    end
-    spikegate_top dut(
-        .clock(clock), .reset(reset), .start(start), .in_valid(in_valid),
-        .in_ready(in_ready), .in_neuron(in_neuron), .in_eos(in_eos),
-        .out_valid(out_valid), .out_ready(out_ready), .out_neuron(out_neuron),
-        .out_eos(out_eos), .out_value(out_value), .busy(busy), .done(done){connect});
+{declarations});
+{regs}    initial begin
+{initial}    end
+    always @(posedge {clock}) begin
+{edge}    end
+    {TOP_MODULE} dut(
+{connections});
 endmodule
-"
+",
+        clock = interface::CLOCK,
+        declarations = declarations.join(",\n"),
+        connections = connections.join(",\n"),
     )
 }
 

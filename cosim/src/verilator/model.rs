@@ -13,6 +13,9 @@ use super::shim::SHIM_ABI;
 use crate::backend::{Backend, BackendError};
 use crate::ports::{Inputs, Outputs, TapBeat};
 
+/// The shim's `SgInputs`, which `shim.rs` generates from the port table:
+/// the same fields in the same order and sizes (a test below checks the
+/// layout against [`super::shim::c_fields`]).
 #[repr(C)]
 #[derive(Default)]
 struct SgInputs {
@@ -21,10 +24,10 @@ struct SgInputs {
     in_valid: u8,
     in_eos: u8,
     out_ready: u8,
-    pad: u8,
     in_neuron: u16,
 }
 
+/// The shim's `SgOutputs`, likewise.
 #[repr(C)]
 #[derive(Default)]
 struct SgOutputs {
@@ -33,7 +36,6 @@ struct SgOutputs {
     out_eos: u8,
     busy: u8,
     done: u8,
-    pad: u8,
     out_neuron: u16,
     out_value: u32,
 }
@@ -236,7 +238,6 @@ impl Verilator {
             in_valid: inputs.in_valid.into(),
             in_eos: inputs.in_eos.into(),
             out_ready: inputs.out_ready.into(),
-            pad: 0,
             in_neuron: inputs.in_neuron,
         };
     }
@@ -307,5 +308,71 @@ impl Backend for Verilator {
         self.read(outputs);
         self.cycle += u64::from(ran);
         Ok(u64::from(ran))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::mem::{offset_of, size_of};
+
+    use spikegate_hdl::interface::Direction;
+
+    use super::*;
+    use crate::verilator::shim::c_fields;
+
+    /// Name, offset and size of a field of a Rust struct.
+    macro_rules! field {
+        ($t:ty, $f:ident) => {
+            (
+                stringify!($f).to_string(),
+                offset_of!($t, $f),
+                size_of_val(&<$t>::default().$f),
+            )
+        };
+    }
+
+    /// The layout C gives the shim's struct for `direction`: each field at
+    /// the next multiple of its size, and the struct's size a multiple of
+    /// its widest field.
+    fn c_layout(direction: Direction) -> (Vec<(String, usize, usize)>, usize) {
+        let mut end = 0usize;
+        let mut widest = 1usize;
+        let fields = c_fields(direction)
+            .into_iter()
+            .map(|(port, bytes)| {
+                let at = end.next_multiple_of(bytes);
+                end = at + bytes;
+                widest = widest.max(bytes);
+                (port.name(), at, bytes)
+            })
+            .collect();
+        (fields, end.next_multiple_of(widest))
+    }
+
+    #[test]
+    fn the_structs_are_the_shims() {
+        let inputs = vec![
+            field!(SgInputs, reset),
+            field!(SgInputs, start),
+            field!(SgInputs, in_valid),
+            field!(SgInputs, in_eos),
+            field!(SgInputs, out_ready),
+            field!(SgInputs, in_neuron),
+        ];
+        let (expected, size) = c_layout(Direction::In);
+        assert_eq!(inputs, expected);
+        assert_eq!(size_of::<SgInputs>(), size);
+        let outputs = vec![
+            field!(SgOutputs, in_ready),
+            field!(SgOutputs, out_valid),
+            field!(SgOutputs, out_eos),
+            field!(SgOutputs, busy),
+            field!(SgOutputs, done),
+            field!(SgOutputs, out_neuron),
+            field!(SgOutputs, out_value),
+        ];
+        let (expected, size) = c_layout(Direction::Out);
+        assert_eq!(outputs, expected);
+        assert_eq!(size_of::<SgOutputs>(), size);
     }
 }

@@ -1,6 +1,9 @@
 // spikegate co-simulation shim: a C ABI over one Verilated accelerator.
-// shim.rs prepends SG_ABI, SG_TAPS, SG_TRACE and SG_READ_TAPS (one line per
-// tapped layer); everything else is this file as it stands.
+// shim.rs prepends SG_ABI, SG_TAPS, SG_TRACE and the port code it generates
+// from the port table: the structs SgInputs and SgOutputs (SG_PORT_STRUCTS,
+// expanded after the includes), SG_DRIVE (the inputs onto the model),
+// SG_READ (the outputs off it) and SG_READ_TAPS (one line per tapped
+// layer); everything else is this file as it stands.
 //
 // Two ways to run a cycle:
 // - Harness builds (SG_TRACE 0): the model's top is sg_harness
@@ -37,8 +40,7 @@ typedef Vsg_harness___024root SgRoot;
 void Vsg_harness___024root___eval(SgRoot *) __attribute__((weak));
 #endif
 
-struct SgInputs { uint8_t reset, start, in_valid, in_eos, out_ready, pad; uint16_t in_neuron; };
-struct SgOutputs { uint8_t in_ready, out_valid, out_eos, busy, done, pad; uint16_t out_neuron; uint32_t out_value; };
+SG_PORT_STRUCTS
 
 // Verilator finds a rising edge by comparing the clock with the value it
 // had at the previous eval. SgEdge tells it "the clock was low" without an
@@ -72,25 +74,12 @@ struct SgModel {
 };
 
 static inline void sg_read(const SgTop *t, SgOutputs *out, uint32_t *taps) {
-    out->in_ready = t->in_ready;
-    out->out_valid = t->out_valid;
-    out->out_eos = t->out_eos;
-    out->out_neuron = t->out_neuron;
-    out->busy = t->busy;
-    out->done = t->done;
-    out->out_value = t->out_value;
+    SG_READ(t, out)
     (void)taps;
     SG_READ_TAPS(t, taps)
 }
 
-static inline void sg_drive(SgTop *t, const SgInputs *in) {
-    t->SG_IN(reset) = in->reset;
-    t->SG_IN(start) = in->start;
-    t->SG_IN(in_valid) = in->in_valid;
-    t->SG_IN(in_eos) = in->in_eos;
-    t->SG_IN(in_neuron) = in->in_neuron;
-    t->SG_IN(out_ready) = in->out_ready;
-}
+static inline void sg_drive(SgTop *t, const SgInputs *in) { SG_DRIVE(t, in) }
 
 #define SG_EXPORT __attribute__((visibility("default")))
 extern "C" {
