@@ -1,38 +1,22 @@
 //! The `spikegate` binary as a user runs it: exit codes, messages, files.
 
+mod common;
+
+use common::{golden, root, spikegate};
+
+/// A fresh folder of this file's own.
+fn scratch(name: &str) -> std::path::PathBuf {
+    common::scratch("cli", name)
+}
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn golden(case: &str, file: &str) -> PathBuf {
-    root().join("golden").join(case).join(file)
-}
-
-fn spikegate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_spikegate"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
 
 fn text(out: &Output) -> (String, String) {
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("spikegate-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[test]

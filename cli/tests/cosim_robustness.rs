@@ -6,27 +6,18 @@
 //! Tests that run the real Verilator skip with a loud message when it is
 //! missing, and fail in CI (CI=true). The others use a stand-in script.
 
+mod common;
+
+use common::{golden, s};
+
+/// A fresh folder of this file's own.
+fn scratch(name: &str) -> std::path::PathBuf {
+    common::scratch("robust", name)
+}
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn golden(case: &str, file: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../golden")
-        .join(case)
-        .join(file)
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("spikegate-robust-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 /// Whether Verilator can be run; in CI its absence fails the test.
 fn verilator_present(test: &str) -> bool {

@@ -2,31 +2,19 @@
 //! decimals read exactly, special files refused, memory bounded by the
 //! file, messages that name what is wrong.
 
+mod common;
+
+use common::{spikegate, stderr};
+
+/// A fresh folder of this file's own.
+fn scratch(name: &str) -> std::path::PathBuf {
+    common::scratch("model-inputs", name)
+}
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn spikegate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_spikegate"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "spikegate-model-inputs-{}-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// A one-input, one-neuron `if` model running `steps` steps.
 fn one_input_model(path: &Path, steps: u32) {

@@ -3,42 +3,22 @@
 //! string break out of the text it is placed in (issue 15, items 6, 7, 12
 //! and 13).
 
+mod common;
+
+use common::{root, spikegate, stderr, stdout};
+
+/// A fresh folder of this file's own.
+fn scratch(name: &str) -> std::path::PathBuf {
+    common::scratch("safety", name)
+}
+
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
+/// Golden case `case`'s model.
 fn golden(case: &str) -> PathBuf {
-    root().join("golden").join(case).join("model.json")
-}
-
-fn spikegate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_spikegate"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// A fresh folder of this test's own.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("spikegate-safety-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::golden(case, "model.json")
 }
 
 fn gen(model: &Path, out: &Path, extra: &[&str]) -> Output {

@@ -4,24 +4,19 @@
 //! comparison is an error, never a pass. Everything here runs on the
 //! rusthdl back end, which needs no external tool.
 
+mod common;
+
+use common::{golden, s, spikegate};
+
+/// A fresh folder of this file's own.
+fn scratch(name: &str) -> std::path::PathBuf {
+    common::scratch("proof", name)
+}
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::{json, Value};
-
-fn golden(case: &str, file: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../golden")
-        .join(case)
-        .join(file)
-}
-
-fn spikegate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_spikegate"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
 
 /// Exit code, stdout and stderr.
 fn run(args: &[&str]) -> (Option<i32>, String, String) {
@@ -31,17 +26,6 @@ fn run(args: &[&str]) -> (Option<i32>, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("spikegate-proof-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 fn read_json(p: &Path) -> Value {
