@@ -211,7 +211,7 @@ pub fn prepare(network: &ValidNetwork, options: &CosimOptions) -> Result<Prepare
         ));
     }
     if options.lockstep && backend != BackendChoice::Verilator {
-        bail!("--lockstep runs Verilator beside rust-hdl: it needs `--backend verilator`");
+        bail!("lockstep runs Verilator beside rust-hdl: it needs the Verilator back end");
     }
     let started = Instant::now();
     let library = if backend == BackendChoice::Verilator {

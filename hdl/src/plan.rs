@@ -57,6 +57,12 @@ pub enum PlanError {
     /// A build option out of range.
     #[error("{0}")]
     Option(String),
+    /// Processing elements per core out of `1..=MAX_PE`.
+    #[error("{pe} processing elements per core: the hardware takes 1..={MAX_PE}")]
+    ProcessingElements {
+        /// The number asked for.
+        pe: usize,
+    },
 }
 
 /// The neuron update a core's processing elements perform at the end of a
@@ -333,10 +339,7 @@ pub fn plan(network: &ValidNetwork, options: BuildOptions) -> Result<HardwarePla
 
 fn check_options(options: &BuildOptions) -> Result<(), PlanError> {
     if !(1..=MAX_PE).contains(&options.pe) {
-        return Err(PlanError::Option(format!(
-            "--pe {}: processing elements per core must be 1..={MAX_PE}",
-            options.pe
-        )));
+        return Err(PlanError::ProcessingElements { pe: options.pe });
     }
     let depth = options.fifo_depth;
     if !(2..=256).contains(&depth) || !depth.is_power_of_two() {

@@ -143,7 +143,11 @@ type Outcomes = [Result<SampleOutcome, SessionError>];
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<ExitCode> {
+    super::check_pe(args.pe)?;
     check_probability("gaps", args.gaps)?;
+    if args.lockstep && args.backend == Some(BackendArg::Rusthdl) {
+        bail!("--lockstep runs Verilator beside rust-hdl: it needs `--backend verilator`");
+    }
     check_probability("stalls", args.stalls)?;
     let network = load_network(&args.model)?;
     let input = load_spikes(&args.input, &network)?;

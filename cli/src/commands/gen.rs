@@ -49,6 +49,7 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<ExitCode> {
+    super::check_pe(args.pe)?;
     let network = load_network(&args.model)?;
     let target = args
         .target

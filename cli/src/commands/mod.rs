@@ -13,3 +13,14 @@ pub mod gen;
 pub mod import;
 pub mod sim;
 pub mod synth;
+
+use spikegate_hdl::plan::MAX_PE;
+
+/// Refuses a `--pe` the hardware cannot take, naming the flag (the
+/// library's own error names no flag).
+pub fn check_pe(pe: usize) -> anyhow::Result<()> {
+    if !(1..=MAX_PE).contains(&pe) {
+        anyhow::bail!("--pe {pe}: processing elements per core must be 1..={MAX_PE}");
+    }
+    Ok(())
+}

@@ -61,6 +61,7 @@ pub fn formula_cycles(network: &ValidNetwork, plan: &HardwarePlan, input: &Path)
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<ExitCode> {
+    super::check_pe(args.pe)?;
     let network = load_network(&args.model)?;
     let target = targets::find(&args.target).map_err(anyhow::Error::msg)?;
     let options = BuildOptions {
