@@ -1,6 +1,12 @@
 //! The `rusthdl` back end: rust-hdl's own simulation of the accelerator's
 //! module tree, built from the same plan as the Verilog. It needs no
 //! external tool, and it is slow (about 1e5 cycles a second).
+//!
+//! The copies between [`Inputs`]/[`Outputs`] and the accelerator's signals
+//! are written by hand, field by field, because both sides are typed
+//! structs; both are checked against the port table (`ports.rs`, and the
+//! generated `spikegate_top` in tests/tests/cosim.rs), and the lockstep
+//! tests compare every output with Verilator's on every cycle.
 
 use rust_hdl::prelude::*;
 use spikegate_hdl::top::Accelerator;

@@ -34,7 +34,6 @@
 //!
 //! (Chunk 1's lanes 0 and 2, neurons 4 and 6, fire; the sweep resumes in
 //! the cycle the last of them leaves.)
-//! ```
 
 use std::sync::Arc;
 

@@ -7,6 +7,12 @@
 //! [`sample_control::SampleControl`]), and [`verilog::emit`] writes it out as
 //! Verilog-2005. The co-simulator (crate `spikegate-cosim`) drives the
 //! rust-hdl simulation of any design through its fixed top-level ports.
+//!
+//! Two declarations are shared by everything that names them: the top's
+//! port table ([`interface`]: names, directions, widths, meanings, read by
+//! the manifest, the co-simulator's harness, shim and waveforms) and the
+//! AER stream's beat layout ([`stream`], used by the FIFO, the cores and
+//! the top).
 
 #![warn(missing_docs)]
 

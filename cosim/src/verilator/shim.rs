@@ -34,10 +34,10 @@
 //! The port code is generated from the port table
 //! ([`spikegate_hdl::interface`]): the structs `SgInputs` and `SgOutputs`
 //! (one field a port but the clock and the taps, narrowest first, see
-//! [`c_fields`]), the copies between them and the model (`SG_DRIVE`,
+//! `c_fields`), the copies between them and the model (`SG_DRIVE`,
 //! `SG_READ`) and the packing of the tap words (`SG_READ_TAPS`, as
 //! [`crate::ports::TapBeat::pack`]). The Rust mirror of the structs (`model.rs`) is
-//! checked against [`c_fields`] by a test there.
+//! checked against `c_fields` by a test there.
 
 use spikegate_hdl::interface::{self, Direction, Port};
 use spikegate_hdl::stream::EOS_BIT;
