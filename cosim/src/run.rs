@@ -24,7 +24,7 @@ use spikegate_sim::{Reference, Run};
 
 use spikegate_gen::generate::{design_hash, generate, write_folder, MANIFEST_FORMAT};
 
-use crate::design::Manifest;
+use spikegate_gen::manifest::Manifest;
 
 /// Which simulation runs the hardware.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! file and `manifest.json` — written completely or not at all.
 
 use anyhow::Result;
-use serde::Serialize;
+
 use spikegate_hdl::interface;
 use spikegate_hdl::plan::CorePlan;
 use spikegate_hdl::verilog::{emit, TOP_MODULE};
@@ -13,8 +13,8 @@ use spikegate_model::ValidNetwork;
 use spikegate_fpga::board::{clocks_per_bit, wrapper_verilog, BOARD_FILE};
 use spikegate_fpga::targets::Target;
 
-/// Format identifier of `manifest.json`.
-pub const MANIFEST_FORMAT: &str = "spikegate-manifest/1";
+pub use crate::manifest::MANIFEST_FORMAT;
+use crate::manifest::{CoreEntry, Manifest, Memory, Port, MANIFEST_FILE};
 /// File name of the generated Verilog.
 pub use spikegate_hdl::verilog::VERILOG_FILE;
 
@@ -25,97 +25,6 @@ pub struct Output {
     pub files: Vec<(String, String)>,
     /// The plan the files were generated from.
     pub plan: HardwarePlan,
-}
-
-/// The manifest: what a harness or a build script needs to know.
-#[derive(Debug, Serialize)]
-pub struct Manifest {
-    /// [`MANIFEST_FORMAT`].
-    pub format: &'static str,
-    /// Generator name and version.
-    pub generator: String,
-    /// Model name.
-    pub model: String,
-    /// [`design_hash`] of the model and options the design was generated
-    /// from: `cosim --design` refuses a folder whose hash is not the
-    /// model's.
-    pub model_hash: String,
-    /// Top-level module.
-    pub top: &'static str,
-    /// Time steps per sample.
-    pub time_steps: u32,
-    /// Input neurons.
-    pub inputs: usize,
-    /// Processing elements asked for (`--pe`).
-    pub pe: usize,
-    /// Depth of each AER FIFO.
-    pub fifo_depth: usize,
-    /// Whether hidden layers have tap ports.
-    pub taps: bool,
-    /// The board, if one was chosen.
-    pub target: Option<&'static str>,
-    /// Top-level ports.
-    pub ports: Vec<Port>,
-    /// One entry per core.
-    pub cores: Vec<CoreEntry>,
-    /// Block RAM bits of all memories together.
-    pub memory_bits: usize,
-    /// The cycle formula (docs/hardware.md).
-    pub cycle_formula: &'static str,
-    /// Files written.
-    pub files: Vec<String>,
-}
-
-/// One top-level port.
-#[derive(Debug, Serialize)]
-pub struct Port {
-    /// Name.
-    pub name: String,
-    /// `in` or `out`.
-    pub direction: interface::Direction,
-    /// Bits.
-    pub width: usize,
-    /// What it carries.
-    pub meaning: String,
-}
-
-/// One core in the manifest.
-#[derive(Debug, Serialize)]
-pub struct CoreEntry {
-    /// Layer index.
-    pub layer: usize,
-    /// Layer name.
-    pub name: String,
-    /// Core module name.
-    pub module: String,
-    /// Neuron kind.
-    pub kind: &'static str,
-    /// Neurons.
-    pub neurons: usize,
-    /// Presynaptic neurons.
-    pub fan_in: usize,
-    /// Processing elements of this core.
-    pub pe: usize,
-    /// Neuron chunks (`ceil(neurons / pe)`).
-    pub chunks: usize,
-    /// Weight memory: rows, bits a row, bits in all, image file.
-    pub weight_memory: Memory,
-    /// Neuron memory.
-    pub state_memory: Memory,
-}
-
-/// A memory's size.
-#[derive(Debug, Serialize)]
-pub struct Memory {
-    /// Words.
-    pub words: usize,
-    /// Bits a word.
-    pub word_bits: usize,
-    /// Bits in all.
-    pub bits: usize,
-    /// `$readmemh` image, if the memory is initialised.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub file: Option<String>,
 }
 
 const CYCLE_FORMULA: &str = "cycles >= max_l(C_l) + max over layers l of sum over steps t of \
@@ -135,12 +44,12 @@ fn ports(plan: &HardwarePlan) -> Vec<Port> {
         .collect()
 }
 
-fn core_entry(core: &CorePlan, kind: &'static str) -> CoreEntry {
+fn core_entry(core: &CorePlan, kind: &str) -> CoreEntry {
     CoreEntry {
         layer: core.index,
         name: core.name.clone(),
         module: format!("{}_core", core.module_stem()),
-        kind,
+        kind: kind.to_owned(),
         neurons: core.neurons,
         fan_in: core.fan_in,
         pe: core.lanes,
@@ -187,17 +96,17 @@ pub fn generate(
     }
     let net = network.network();
     let manifest = Manifest {
-        format: MANIFEST_FORMAT,
+        format: MANIFEST_FORMAT.to_owned(),
         generator: format!("spikegate {}", env!("CARGO_PKG_VERSION")),
         model: plan.name.clone(),
-        model_hash: design_hash(network, options, target)?,
-        top: TOP_MODULE,
+        model_hash: Some(design_hash(network, options, target)?),
+        top: TOP_MODULE.to_owned(),
         time_steps: plan.time_steps,
         inputs: plan.inputs,
         pe: options.pe,
         fifo_depth: options.fifo_depth,
         taps: options.taps,
-        target: target.map(|t| t.name),
+        target: target.map(|t| t.name.to_owned()),
         ports: ports(&plan),
         cores: plan
             .cores
@@ -206,15 +115,15 @@ pub fn generate(
             .map(|(c, l)| core_entry(c, l.neuron.kind_name()))
             .collect(),
         memory_bits,
-        cycle_formula: CYCLE_FORMULA,
+        cycle_formula: CYCLE_FORMULA.to_owned(),
         files: files
             .iter()
             .map(|(n, _)| n.clone())
-            .chain(["manifest.json".to_string()])
+            .chain([MANIFEST_FILE.to_string()])
             .collect(),
     };
     let text = spikegate_model::json_text::to_text(&manifest)?;
-    files.push(("manifest.json".into(), text));
+    files.push((MANIFEST_FILE.into(), text));
     Ok(Output { files, plan })
 }
 

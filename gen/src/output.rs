@@ -164,8 +164,7 @@ pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
     write_atomically(path, text.as_bytes())
 }
 
-/// The file that names a spikegate output folder's files.
-pub const MANIFEST_FILE: &str = "manifest.json";
+pub use crate::manifest::MANIFEST_FILE;
 
 /// What every spikegate manifest's `format` starts with (any version: a
 /// folder an older spikegate wrote is still spikegate's own).
