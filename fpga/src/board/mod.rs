@@ -63,4 +63,26 @@ mod tests {
         }
         assert_eq!(clocks_per_bit(&TARGETS[0]), 104);
     }
+
+    /// The wrapper's instance of `spikegate_top` is written by hand: it
+    /// must connect exactly the port table's ports (a design without
+    /// taps), each once.
+    #[test]
+    fn the_wrapper_connects_every_port_of_the_table() {
+        let instance = TEMPLATE
+            .split("spikegate_top accelerator (")
+            .nth(1)
+            .and_then(|rest| rest.split(");").next())
+            .expect("the wrapper instantiates spikegate_top");
+        let connected: Vec<&str> = instance
+            .split('.')
+            .skip(1)
+            .map(|c| c.split('(').next().unwrap_or_default().trim())
+            .collect();
+        let table: Vec<String> = spikegate_hdl::interface::ports(0)
+            .iter()
+            .map(|p| p.name())
+            .collect();
+        assert_eq!(connected, table);
+    }
 }

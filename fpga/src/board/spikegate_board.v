@@ -1,8 +1,8 @@
 // spikegate_board: the board-level wrapper around spikegate_top.
 //
-// Written by spikegate (gen/src/board/spikegate_board.v); the parameter
+// Written by spikegate (fpga/src/board/spikegate_board.v); the parameter
 // defaults below are filled in per board by `spikegate gen --target`.
-// The UART protocol is docs/board.md; gen/src/board/protocol.rs is its
+// The UART protocol is docs/board.md; fpga/src/board/protocol.rs is its
 // host side.
 //
 // Ports are the ones the files in constraints/ pin: the board oscillator,
