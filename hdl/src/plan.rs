@@ -7,7 +7,7 @@
 //! the modules need is computed here once, so that the modules only build.
 
 use spikegate_model::width::width_for_range;
-use spikegate_model::{Decay, Decode, ModelError, Neuron, Reset, ValidNetwork};
+use spikegate_model::{Decay, Decode, Matrix, ModelError, Neuron, Reset, ValidNetwork};
 
 /// Width of a neuron index on every spike stream (`in_neuron`,
 /// `out_neuron`, taps): layers and inputs may have up to `2^16` neurons.
@@ -184,10 +184,10 @@ pub struct CorePlan {
     /// Reset after a spike.
     pub reset: Reset,
     /// Weights as fan-out rows, `weights[j][i]`.
-    pub weights: Vec<Vec<i64>>,
+    pub weights: Matrix<i64>,
     /// Synaptic delays as fan-out rows, `delays[j][i]`, if the layer has
     /// delay slots.
-    pub delays: Option<Vec<Vec<u32>>>,
+    pub delays: Option<Matrix<u32>>,
     /// Per-neuron bias, if the layer has one.
     pub bias: Option<Vec<i64>>,
 }
@@ -474,7 +474,7 @@ fn net_readout(network: &ValidNetwork, index: usize) -> bool {
 /// arrive: between the sum of the negative and of the positive weights into
 /// a neuron); the bias is added only at the end of the step, in wider
 /// arithmetic.
-fn accumulator_width(weights: &[Vec<i64>], size: usize) -> u32 {
+fn accumulator_width(weights: &Matrix<i64>, size: usize) -> u32 {
     let mut lo = vec![0i64; size];
     let mut hi = vec![0i64; size];
     for row in weights {

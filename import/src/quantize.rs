@@ -5,7 +5,9 @@
 
 use serde::Serialize;
 use spikegate_model::width::range_of;
-use spikegate_model::{Decay, Delays, Layer, Network, Neuron, Output, Widths, MODEL_FORMAT};
+use spikegate_model::{
+    Decay, Delays, Layer, Matrix, Network, Neuron, Output, Widths, MODEL_FORMAT,
+};
 
 use crate::float::{FloatKind, FloatLayer, FloatNetwork};
 use crate::ImportOptions;
@@ -169,16 +171,18 @@ fn quantize_layer(
     let (neuron, decays) = integer_neuron(layer, options, warnings);
     let scaling = Scaling::of(layer, options);
     let mut rounder = Rounder::new(b);
-    let weights: Vec<Vec<i64>> = layer
-        .weights
-        .iter()
-        .map(|row| {
-            row.iter()
-                .enumerate()
-                .map(|(i, &w)| rounder.round(w, scaling.neuron_scale[i]))
-                .collect()
-        })
-        .collect();
+    // Every float row has one value per neuron (the importers build them
+    // so), which `from_flat` checks.
+    let weights = Matrix::from_flat(
+        layer.weights.len(),
+        n,
+        layer
+            .weights
+            .iter()
+            .flat_map(|row| row.iter().enumerate())
+            .map(|(i, &w)| rounder.round(w, scaling.neuron_scale[i]))
+            .collect(),
+    );
     let bias: Vec<i64> = (0..n)
         .map(|i| rounder.round(layer.bias[i], scaling.neuron_scale[i]))
         .collect();
@@ -227,7 +231,7 @@ fn quantize_layer(
         bias: bias.iter().any(|&x| x != 0).then_some(bias),
         delays: layer.delays.as_ref().map(|values| Delays {
             max: values.iter().flatten().copied().max().unwrap_or(0),
-            values: values.clone(),
+            values: Matrix::from_flat(values.len(), n, values.iter().flatten().copied().collect()),
         }),
     };
     (model, report)

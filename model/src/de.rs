@@ -9,8 +9,8 @@
 //!   own enum reader says only "expected value".
 //! - A decay says what it must look like instead of "expected map with a
 //!   single key".
-//! - Lists are read with bounded growth and matrix rows at their exact
-//!   size, so that reading a file takes memory proportional to the file
+//! - Lists are read with bounded growth and a matrix into one buffer of
+//!   equal rows, so that reading a file takes memory proportional to the file
 //!   (`docs/model-format.md` section 4, "Reading rules"), and a list
 //!   longer than any valid file can hold is refused while it is read.
 
@@ -20,6 +20,7 @@ use std::marker::PhantomData;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
+use crate::matrix::Matrix;
 use crate::network::{Decay, Neuron};
 
 /// Reads a string that must be one of `names`, giving its index. A value of
@@ -389,38 +390,63 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for BoundedVec<T> {
     }
 }
 
-/// Reads a matrix (`weights`, `delays.values`) of at most `max` rows of at
-/// most `max` values each. Each row is collected in one reused buffer and
-/// stored at its exact length, so the matrix costs what its values cost
-/// (8 bytes a weight) plus one row, whatever the row lengths.
-pub(crate) fn matrix<'de, D, T>(d: D, max: usize) -> Result<Vec<Vec<T>>, D::Error>
+/// The largest number of rows or of values in one row of any matrix: no
+/// layer has more neurons, nor more presynaptic neurons.
+const MAX_ROW: usize = crate::validate::limits::MAX_LAYER_SIZE;
+
+/// Most bytes a matrix's buffer grows by at once. The values of a matrix
+/// of one-digit weights (`0,`: two bytes of file, eight in memory) alone
+/// take four times the file, leaving no room for slack in proportion to
+/// the matrix: a quarter more (as [`grow`] gives) would take five times.
+/// So the slack is at most this constant. The many steps of a large
+/// matrix cost no copying where the allocator moves large blocks by
+/// remapping their pages (glibc's `realloc` does, through `mremap`).
+const MAX_MATRIX_STEP: usize = 4 << 20;
+
+/// Capacity growth of a matrix's buffer: a quarter more, at least 16
+/// values, at most [`MAX_MATRIX_STEP`] bytes.
+fn grow_matrix<T>(v: &mut Vec<T>) {
+    if v.len() == v.capacity() {
+        let most = (MAX_MATRIX_STEP / std::mem::size_of::<T>().max(1)).max(16);
+        v.reserve_exact((v.len() / 4).clamp(16, most));
+    }
+}
+
+/// Reads a matrix (`weights`, `delays.values`) of at most [`MAX_ROW`] rows
+/// of at most [`MAX_ROW`] values each, every row as long as row 0. The
+/// values go straight into the matrix's one buffer, so the matrix costs
+/// what its values cost (8 bytes a weight, 4 a delay) whatever the row
+/// lengths; a ragged row is refused as it is read, naming the row.
+pub(crate) fn matrix<'de, D, T>(d: D) -> Result<Matrix<T>, D::Error>
 where
     D: Deserializer<'de>,
-    T: Deserialize<'de> + Clone,
+    T: Deserialize<'de>,
 {
-    d.deserialize_seq(Matrix {
-        max,
+    d.deserialize_seq(MatrixVisitor {
+        max: MAX_ROW,
         item: PhantomData,
     })
 }
 
-struct Matrix<T> {
+struct MatrixVisitor<T> {
     max: usize,
     item: PhantomData<T>,
 }
 
-impl<'de, T: Deserialize<'de> + Clone> Visitor<'de> for Matrix<T> {
-    type Value = Vec<Vec<T>>;
+impl<'de, T: Deserialize<'de>> Visitor<'de> for MatrixVisitor<T> {
+    type Value = Matrix<T>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an array of rows, each an array of integers")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Vec<T>>, A::Error> {
-        let mut rows: Vec<Vec<T>> = Vec::new();
-        let mut buffer: Vec<T> = Vec::new();
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Matrix<T>, A::Error> {
+        let mut values: Vec<T> = Vec::new();
+        let mut rows = 0;
+        // Row 0's length, once it is read: every other row must match it.
+        let mut row_len = None;
         loop {
-            if rows.len() == self.max {
+            if rows == self.max {
                 if seq.next_element::<IgnoredAny>()?.is_some() {
                     return Err(de::Error::custom(format!(
                         "more than {} rows; no layer has that many presynaptic neurons",
@@ -429,69 +455,84 @@ impl<'de, T: Deserialize<'de> + Clone> Visitor<'de> for Matrix<T> {
                 }
                 break;
             }
-            grow(&mut rows);
             let row = Row {
                 max: self.max,
-                buffer: &mut buffer,
+                expected: row_len,
+                values: &mut values,
             };
             match seq.next_element_seed(row)? {
-                Some(()) => rows.push(buffer.as_slice().to_vec()),
+                Some(len) => {
+                    row_len = Some(len);
+                    rows += 1;
+                }
                 None => break,
             }
         }
-        rows.shrink_to_fit();
-        Ok(rows)
+        values.shrink_to_fit();
+        Ok(Matrix::from_parts(values, rows, row_len.unwrap_or(0)))
     }
 }
 
-/// One matrix row, read into the matrix's reused buffer.
+/// One matrix row, appended to the matrix's buffer; gives its length.
 struct Row<'b, T> {
     max: usize,
-    buffer: &'b mut Vec<T>,
+    /// Row 0's length, for every row after it.
+    expected: Option<usize>,
+    values: &'b mut Vec<T>,
 }
 
 impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for Row<'_, T> {
-    type Value = ();
+    type Value = usize;
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
         d.deserialize_seq(self)
     }
 }
 
+/// The message for a row of `found` values in a matrix whose row 0 has
+/// `expected`.
+fn ragged(expected: usize, found: usize) -> String {
+    format!("expected {expected} values (as row 0 has), found {found}")
+}
+
 impl<'de, T: Deserialize<'de>> Visitor<'de> for Row<'_, T> {
-    type Value = ();
+    type Value = usize;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a row, an array of integers")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        self.buffer.clear();
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+        let start = self.values.len();
         while let Some(value) = seq.next_element()? {
-            if self.buffer.len() == self.max {
-                return Err(de::Error::custom(format!(
-                    "a row of more than {} values; no layer has that many neurons",
-                    self.max
-                )));
+            let len = self.values.len() - start;
+            match self.expected {
+                Some(expected) if len == expected => {
+                    // Too long: the rest is read (each value still checked
+                    // to be an integer) but not kept, to say how long.
+                    let mut found = len + 1;
+                    while seq.next_element::<T>()?.is_some() {
+                        found += 1;
+                    }
+                    return Err(de::Error::custom(ragged(expected, found)));
+                }
+                None if len == self.max => {
+                    return Err(de::Error::custom(format!(
+                        "a row of more than {} values; no layer has that many neurons",
+                        self.max
+                    )));
+                }
+                _ => {}
             }
-            self.buffer.push(value);
+            grow_matrix(self.values);
+            self.values.push(value);
         }
-        Ok(())
+        let len = self.values.len() - start;
+        match self.expected {
+            Some(expected) if len != expected => Err(de::Error::custom(ragged(expected, len))),
+            _ => Ok(len),
+        }
     }
-}
-
-/// The largest number of rows or of values in one row of any matrix: no
-/// layer has more neurons, nor more presynaptic neurons.
-const MAX_ROW: usize = crate::validate::limits::MAX_LAYER_SIZE;
-
-/// `weights`: a matrix of at most [`MAX_ROW`] rows of [`MAX_ROW`] values.
-pub(crate) fn weights<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<i64>>, D::Error> {
-    matrix(d, MAX_ROW)
-}
-
-/// `delays.values`: like [`weights`].
-pub(crate) fn delay_values<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<u32>>, D::Error> {
-    matrix(d, MAX_ROW)
 }
 
 /// `layers` of a model, or of a result sample: at most as many as

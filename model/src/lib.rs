@@ -13,6 +13,7 @@ mod de;
 pub mod error;
 pub mod json_text;
 pub mod load;
+pub mod matrix;
 pub mod network;
 pub mod spikes;
 pub mod summary;
@@ -22,6 +23,7 @@ pub mod width;
 use std::path::Path;
 
 pub use error::{Location, ModelError};
+pub use matrix::Matrix;
 pub use network::{
     Decay, Decode, Delays, Layer, Network, Neuron, Output, Reset, Widths, MODEL_FORMAT,
 };

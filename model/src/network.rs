@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::matrix::Matrix;
+
 /// The identifier every model file carries in its `format` field.
 pub const MODEL_FORMAT: &str = "spikegate-model/1";
 
@@ -52,8 +54,7 @@ pub struct Layer {
     pub reset: Option<Reset>,
     /// Weights as fan-out rows: `weights[j][i]` connects presynaptic neuron
     /// `j` (previous layer, or input) to neuron `i` of this layer.
-    #[serde(deserialize_with = "crate::de::weights")]
-    pub weights: Vec<Vec<i64>>,
+    pub weights: Matrix<i64>,
     /// Per-neuron bias added to the synaptic input every step.
     #[serde(
         default,
@@ -75,8 +76,7 @@ pub struct Delays {
     pub max: u32,
     /// `values[j][i]`: delay of the synapse from `j` to `i`, same shape as
     /// the weights.
-    #[serde(deserialize_with = "crate::de::delay_values")]
-    pub values: Vec<Vec<u32>>,
+    pub values: Matrix<u32>,
 }
 
 /// Bit widths (two's complement, sign included) of a layer's values.

@@ -5,6 +5,7 @@
 //! layers in order, each layer's fields in the order of the format page.
 
 use crate::error::ModelError;
+use crate::matrix::Matrix;
 use crate::network::{Decay, Decode, Layer, Network, Neuron, MODEL_FORMAT};
 use crate::width::{fits, range_of, width_for_range};
 
@@ -432,12 +433,8 @@ impl LayerCheck<'_> {
         Ok(())
     }
 
-    fn check_matrix_shape(
-        &self,
-        field: &str,
-        rows: usize,
-        row_len: impl Fn(usize) -> usize,
-    ) -> Result<(), ModelError> {
+    fn check_matrix_shape<T>(&self, field: &str, matrix: &Matrix<T>) -> Result<(), ModelError> {
+        let rows = matrix.len();
         if rows != self.fan_in {
             return Err(self.err(
                 field,
@@ -447,24 +444,24 @@ impl LayerCheck<'_> {
                 ),
             ));
         }
-        for j in 0..rows {
-            let len = row_len(j);
-            if len != self.layer.size {
-                return Err(self.err(
-                    format!("{field}[{j}]"),
-                    format!(
-                        "expected {} values (one per neuron of this layer), found {len}",
-                        self.layer.size
-                    ),
-                ));
-            }
+        // Every row is as long as row 0 (the reader refuses a ragged row),
+        // so row 0 stands for all: a wrong length is found there first.
+        let len = matrix.row_len();
+        if rows > 0 && len != self.layer.size {
+            return Err(self.err(
+                format!("{field}[0]"),
+                format!(
+                    "expected {} values (one per neuron of this layer), found {len}",
+                    self.layer.size
+                ),
+            ));
         }
         Ok(())
     }
 
     fn check_weights(&self) -> Result<(), ModelError> {
         let l = self.layer;
-        self.check_matrix_shape("weights", l.weights.len(), |j| l.weights[j].len())?;
+        self.check_matrix_shape("weights", &l.weights)?;
         let ww = l.widths.weight;
         for (j, row) in l.weights.iter().enumerate() {
             if let Some(i) = row.iter().position(|&w| !fits(w, ww)) {
@@ -534,9 +531,8 @@ impl LayerCheck<'_> {
                 ),
             ));
         }
-        let values = &delays.values;
-        self.check_matrix_shape("delays.values", values.len(), |j| values[j].len())?;
-        for (j, row) in values.iter().enumerate() {
+        self.check_matrix_shape("delays.values", &delays.values)?;
+        for (j, row) in delays.values.iter().enumerate() {
             if let Some(i) = row.iter().position(|&d| d > delays.max) {
                 return Err(self.err(
                     format!("delays.values[{j}][{i}]"),

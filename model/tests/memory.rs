@@ -160,6 +160,65 @@ fn a_model_of_zeros_is_read_in_at_most_four_times_its_size() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A valid model of `rows` inputs and one `if` layer of a single neuron,
+/// with delays: `rows` weight rows and `rows` delay rows of one value each
+/// (four bytes of file a value, `[0],`: the shape that costs most memory
+/// per byte when each row is a list of its own).
+fn one_value_rows_model(path: &Path, rows: usize) {
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let column = |f: &mut std::io::BufWriter<std::fs::File>| {
+        for j in 0..rows {
+            f.write_all(if j == 0 { b"[0]" } else { b",[0]" }).unwrap();
+        }
+    };
+    write!(
+        f,
+        r#"{{"format":"spikegate-model/1","name":"column","time_steps":4,"inputs":{rows},"layers":[{{"size":1,"neuron":{{"kind":"if"}},"widths":{{"weight":8,"membrane":16,"threshold":16}},"threshold":1,"reset":"zero","weights":["#
+    )
+    .unwrap();
+    column(&mut f);
+    f.write_all(br#"],"delays":{"max":1,"values":["#).unwrap();
+    column(&mut f);
+    write!(f, r#"]}}}}],"output":{{"decode":"spike_count"}}}}"#).unwrap();
+    f.flush().unwrap();
+}
+
+#[test]
+fn a_model_of_one_value_rows_is_read_in_at_most_four_times_its_size() {
+    if std::env::var_os(FILE_VAR).is_some() {
+        return;
+    }
+    if !Path::new("/proc/self/status").exists() {
+        return;
+    }
+    let dir = scratch("column");
+    let tiny = dir.join("tiny.json");
+    one_value_rows_model(&tiny, 2);
+    let (outcome, baseline) = run_child(&tiny, "model", None);
+    assert_eq!(outcome, "ok");
+    // 2^20 rows (as many as any layer may have) of weights and as many of
+    // delays: 8 MiB of file. A list per row costs a 24-byte header and a
+    // heap chunk of at least 32 bytes for each, about 14 times the file.
+    let big = dir.join("column.json");
+    one_value_rows_model(&big, 1 << 20);
+    let size = std::fs::metadata(&big).unwrap().len();
+    let limit = baseline + 4 * size + CONSTANT;
+    let (outcome, peak) = run_child(&big, "model", Some(limit));
+    assert_eq!(
+        outcome, "ok",
+        "a {size}-byte model under a limit of {limit} bytes (baseline {baseline})"
+    );
+    assert!(
+        peak <= limit,
+        "peak {peak}, limit {limit}, baseline {baseline}"
+    );
+    eprintln!(
+        "a {size}-byte model of one-value rows: peak {peak} bytes, {:.2} times the file above the baseline",
+        (peak - baseline) as f64 / size as f64
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn a_row_longer_than_any_layer_is_refused_while_it_is_read() {
     if std::env::var_os(FILE_VAR).is_some() {

@@ -98,16 +98,40 @@ fn layer_shape_rules() {
         "layer 0 (hidden): field `weights`: expected 3 rows (one per presynaptic neuron), found 2"
     );
     assert_eq!(
-        broken(|m| m["layers"][1]["weights"][2] = json!([1])),
-        "layer 1: field `weights[2]`: expected 2 values (one per neuron of this layer), found 1"
+        broken(|m| m["layers"][1]["weights"] = json!([[1], [2], [3], [4]])),
+        "layer 1: field `weights[0]`: expected 2 values (one per neuron of this layer), found 1"
     );
     assert_eq!(
         broken(|m| m["layers"][0]["bias"] = json!([1, 2])),
         "layer 0 (hidden): field `bias`: expected 4 values (one per neuron), found 2"
     );
     assert_eq!(
+        broken(|m| m["layers"][0]["delays"]["values"] = json!([[0, 0], [0, 0], [0, 0]])),
+        "layer 0 (hidden): field `delays.values[0]`: expected 4 values (one per neuron of this layer), found 2"
+    );
+}
+
+/// A matrix's rows all have one length (it is stored as one buffer), so a
+/// row unlike row 0 is refused while it is read, before validation.
+#[test]
+fn a_ragged_row_is_refused_while_it_is_read() {
+    let starts = |e: String, head: &str| assert!(e.starts_with(head), "{e}");
+    starts(
+        broken(|m| m["layers"][1]["weights"][2] = json!([1])),
+        "layer 1: field `weights[2]`: expected 2 values (as row 0 has), found 1 at line 1 column ",
+    );
+    starts(
+        broken(|m| m["layers"][1]["weights"][3] = json!([1, 2, 3])),
+        "layer 1: field `weights[3]`: expected 2 values (as row 0 has), found 3 at line 1 column ",
+    );
+    starts(
         broken(|m| m["layers"][0]["delays"]["values"][1] = json!([0, 0])),
-        "layer 0 (hidden): field `delays.values[1]`: expected 4 values (one per neuron of this layer), found 2"
+        "layer 0: field `delays.values[1]`: expected 4 values (as row 0 has), found 2 at line 1 column ",
+    );
+    // The values past the expected length are still read as integers.
+    starts(
+        broken(|m| m["layers"][1]["weights"][1] = json!([1, 2, "x"])),
+        "layer 1: field `weights[1][2]`: invalid type: string \"x\", expected i64",
     );
 }
 

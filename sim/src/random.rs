@@ -7,8 +7,8 @@
 
 use spikegate_model::width::range_of;
 use spikegate_model::{
-    validate, Decay, Decode, Delays, Layer, Network, Neuron, Output, Reset, Spike, ValidNetwork,
-    Widths, MODEL_FORMAT,
+    validate, Decay, Decode, Delays, Layer, Matrix, Network, Neuron, Output, Reset, Spike,
+    ValidNetwork, Widths, MODEL_FORMAT,
 };
 
 use crate::rng::SplitMix64;
@@ -150,29 +150,23 @@ fn random_layer(
     }
 }
 
-/// A `fan_in x size` matrix of integers uniform in `lo..=hi`.
+/// A `fan_in x size` matrix of integers uniform in `lo..=hi`, drawn row
+/// by row.
 pub fn uniform_matrix(
     rng: &mut SplitMix64,
     fan_in: usize,
     size: usize,
     (lo, hi): (i64, i64),
-) -> Vec<Vec<i64>> {
-    (0..fan_in)
-        .map(|_| (0..size).map(|_| rng.range(lo, hi)).collect())
-        .collect()
+) -> Matrix<i64> {
+    Matrix::from_fn(fan_in, size, |_, _| rng.range(lo, hi))
 }
 
-/// Delays uniform in `0..=max` for a `fan_in x size` layer.
+/// Delays uniform in `0..=max` for a `fan_in x size` layer, drawn row by
+/// row.
 pub fn random_delays(rng: &mut SplitMix64, fan_in: usize, size: usize, max: u32) -> Delays {
     Delays {
         max,
-        values: (0..fan_in)
-            .map(|_| {
-                (0..size)
-                    .map(|_| rng.range(0, i64::from(max)) as u32)
-                    .collect()
-            })
-            .collect(),
+        values: Matrix::from_fn(fan_in, size, |_, _| rng.range(0, i64::from(max)) as u32),
     }
 }
 

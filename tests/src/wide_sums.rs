@@ -32,7 +32,7 @@ pub fn wide_sum_case(
             neuron: Neuron::If,
             threshold: Some(threshold),
             reset: Some(Reset::Zero),
-            weights,
+            weights: weights.into(),
             bias: Some(bias),
             delays: None,
         }],

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use spikegate_model::width::range_of;
-use spikegate_model::{validate, Delays, Neuron, Reset, Spike, ValidNetwork};
+use spikegate_model::{validate, Delays, Matrix, Neuron, Reset, Spike, ValidNetwork};
 use spikegate_sim::random::{random_input, random_network, Shape};
 use spikegate_sim::rng::SplitMix64;
 use spikegate_sim::{Reference, Run};
@@ -54,12 +54,12 @@ proptest! {
         let layer0 = &mut renumbered.layers[0];
         let old_w = layer0.weights.clone();
         for j in 0..n {
-            layer0.weights[perm[j]] = old_w[j].clone();
+            layer0.weights[perm[j]].copy_from_slice(&old_w[j]);
         }
         if let Some(d) = &mut layer0.delays {
             let old_d = d.values.clone();
             for j in 0..n {
-                d.values[perm[j]] = old_d[j].clone();
+                d.values[perm[j]].copy_from_slice(&old_d[j]);
             }
         }
         let renumbered = validate(renumbered).unwrap();
@@ -173,7 +173,7 @@ proptest! {
             total += d;
             shifts.push(total);
             let rows = layer.weights.len();
-            layer.delays = Some(Delays { max: d, values: vec![vec![d; layer.size]; rows] });
+            layer.delays = Some(Delays { max: d, values: Matrix::from_fn(rows, layer.size, |_, _| d) });
         }
         let delayed = validate(delayed).unwrap();
         let shifted = run(&delayed, &input);
