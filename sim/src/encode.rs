@@ -2,11 +2,13 @@
 //!
 //! Both are deterministic: the same values always give the same spikes.
 
-use spikegate_model::Spike;
+use serde::Deserialize;
+use spikegate_model::{InputSample, Spike, ValidNetwork};
 
-/// A value an encoder cannot take.
+/// A value an encoder cannot take. (`{:?}` prints a huge value compactly,
+/// as `1e308`, where `{}` would print all 309 digits.)
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("input value {index} is {value}; encoders take values from 0 to 1")]
+#[error("input value {index} is {value:?}; encoders take values from 0 to 1")]
 pub struct EncodeError {
     /// Position of the value.
     pub index: usize,
@@ -54,6 +56,90 @@ pub fn rate(values: &[f64], steps: u32) -> Result<Vec<Spike>, EncodeError> {
         }
     }
     Ok(spikes)
+}
+
+/// Which code turns values into spikes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    /// [`ttfs_latency`].
+    Ttfs,
+    /// [`rate`].
+    Rate,
+}
+
+/// A values file, as `spikegate encode` reads it: samples of dense input
+/// values in `0..=1`, one per input neuron, with an optional label.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValuesFile {
+    /// The samples, in order.
+    pub samples: Vec<ValueSample>,
+}
+
+/// One sample of a [`ValuesFile`].
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValueSample {
+    /// One value a input neuron.
+    pub values: Vec<f64>,
+    /// The class the sample belongs to, if known.
+    #[serde(default)]
+    pub label: Option<u32>,
+}
+
+/// A sample that cannot be encoded for the model.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SampleError {
+    /// It has another number of values than the model has inputs.
+    #[error("sample {sample}: {found} values, but the model has {inputs} inputs")]
+    Count {
+        /// The sample.
+        sample: usize,
+        /// Its values.
+        found: usize,
+        /// The model's inputs.
+        inputs: usize,
+    },
+    /// A value outside `0..=1`.
+    #[error("sample {sample}: {error}")]
+    Value {
+        /// The sample.
+        sample: usize,
+        /// What is wrong with the value.
+        error: EncodeError,
+    },
+}
+
+/// Encodes every sample of `file` with `code` for `network`'s inputs and
+/// time steps, keeping each sample's label.
+pub fn encode_samples(
+    file: &ValuesFile,
+    network: &ValidNetwork,
+    code: Code,
+) -> Result<Vec<InputSample>, SampleError> {
+    let (inputs, steps) = (network.network().inputs, network.network().time_steps);
+    file.samples
+        .iter()
+        .enumerate()
+        .map(|(sample, s)| {
+            if s.values.len() != inputs {
+                return Err(SampleError::Count {
+                    sample,
+                    found: s.values.len(),
+                    inputs,
+                });
+            }
+            let events = match code {
+                Code::Ttfs => ttfs_latency(&s.values, steps),
+                Code::Rate => rate(&s.values, steps),
+            }
+            .map_err(|error| SampleError::Value { sample, error })?;
+            Ok(InputSample {
+                label: s.label,
+                events,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -3,17 +3,16 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
-use serde::Deserialize;
+use anyhow::Result;
 use spikegate_model::load::read_json;
-use spikegate_model::{load_network, InputSample, SpikeFile};
-use spikegate_sim::encode::{rate, ttfs_latency};
+use spikegate_model::{load_network, SpikeFile};
+use spikegate_sim::encode::{encode_samples, Code, ValuesFile};
 
 use spikegate_gen::output::write_json;
 
 /// The spike code to use.
 #[derive(Clone, Copy, clap::ValueEnum)]
-pub enum Code {
+pub enum CodeArg {
     /// One spike per input at step round((1 - x) * (T - 1)); 0 gives none.
     Ttfs,
     /// floor(T * x) spikes spread evenly over the sample.
@@ -34,59 +33,22 @@ pub struct Args {
     pub values: PathBuf,
     /// Which code.
     #[arg(long, value_enum, default_value = "ttfs")]
-    pub code: Code,
+    pub code: CodeArg,
     /// Where to write the spike file.
     #[arg(long, short)]
     pub out: PathBuf,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Values {
-    samples: Vec<ValueSample>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ValueSample {
-    values: Vec<f64>,
-    #[serde(default)]
-    label: Option<u32>,
-}
-
 /// Runs the command.
 pub fn run(args: &Args) -> Result<ExitCode> {
     let network = load_network(&args.model)?;
-    let values: Values = read_json(&args.values)?;
-    let (inputs, steps) = (network.network().inputs, network.network().time_steps);
-    let mut samples = Vec::with_capacity(values.samples.len());
-    for (k, sample) in values.samples.iter().enumerate() {
-        if sample.values.len() != inputs {
-            bail!(
-                "{}: sample {k}: {} values, but the model has {inputs} inputs",
-                args.values.display(),
-                sample.values.len()
-            );
-        }
-        // Checked here as well as by the encoders so that the value is
-        // printed compactly: `{:?}` gives 1e308 where `{}` gives 309 digits.
-        if let Some(n) = sample.values.iter().position(|x| !(0.0..=1.0).contains(x)) {
-            bail!(
-                "{}: sample {k}: input value {n} is {:?}; encoders take values from 0 to 1",
-                args.values.display(),
-                sample.values[n]
-            );
-        }
-        let events = match args.code {
-            Code::Ttfs => ttfs_latency(&sample.values, steps),
-            Code::Rate => rate(&sample.values, steps),
-        }
-        .with_context(|| format!("{}: sample {k}", args.values.display()))?;
-        samples.push(InputSample {
-            label: sample.label,
-            events,
-        });
-    }
+    let values: ValuesFile = read_json(&args.values)?;
+    let code = match args.code {
+        CodeArg::Ttfs => Code::Ttfs,
+        CodeArg::Rate => Code::Rate,
+    };
+    let samples = encode_samples(&values, &network, code)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.values.display()))?;
     let file = SpikeFile::new(&network, samples);
     // A label that is no output neuron is refused before anything is
     // written, as `sim` would refuse the file.
