@@ -12,9 +12,12 @@
 mod de;
 pub mod error;
 pub mod json_text;
+pub mod limits;
 pub mod load;
 pub mod matrix;
 pub mod network;
+mod neuron_de;
+mod spike_de;
 pub mod spikes;
 pub mod summary;
 pub mod validate;

@@ -12,7 +12,7 @@
 use std::fmt;
 use std::ops::{Index, IndexMut};
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 
 /// A matrix of rows that all have the same length, stored row after row in
 /// one buffer. `m[j]` is row `j` as a slice, so `m[j][i]` reads as it would
@@ -344,15 +344,6 @@ impl<T> ExactSizeIterator for RowsMut<'_, T> {}
 impl<T: Serialize> Serialize for Matrix<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(self.iter())
-    }
-}
-
-/// Read by the streaming matrix reader of `crate::de`, which refuses more
-/// than [`crate::validate::limits::MAX_LAYER_SIZE`] rows or values in a
-/// row (no layer has more) and a row whose length differs from row 0's.
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Matrix<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::de::matrix(d)
     }
 }
 
