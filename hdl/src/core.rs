@@ -160,22 +160,9 @@ impl Core {
 impl Logic for Core {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(
-            self,
-            clock,
-            mode,
-            chunk,
-            weight_addr,
-            accumulating,
-            in_flight,
-            flight_base,
-            issue_base,
-            pending,
-            pending_base,
-            eos_pending,
-            step,
-            slot
-        );
+        #[rustfmt::skip] // One line a flip-flop would make the kernel long.
+        dff_setup!(self, clock, mode, chunk, weight_addr, accumulating, in_flight, flight_base,
+            issue_base, pending, pending_base, eos_pending, step, slot);
         self.datapath.clock.next = self.clock.val();
         self.datapath.op.next = 0.into(); // Op::Idle
         self.datapath.chunk.next = self.chunk.q.val();
