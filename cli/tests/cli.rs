@@ -479,7 +479,7 @@ fn gen_refuses_before_writing_anything() {
             "82 block RAMs of 4096 bits as synthesis would lay them out; icebreaker \
              (iCE40UP5K-SG48) has 122880 bits in 30 block RAMs. The largest memory is layer 0 \
              (layer0) weights: 7500 words of 32 bits in 60 block RAMs. To fit, use fewer \
-             processing elements (--pe 4 now",
+             processing elements (P = 4 now",
         ),
     ];
     for (case, extra, message) in cases {

@@ -96,7 +96,7 @@ pub fn check(plan: &HardwarePlan, target: &Target) -> Result<()> {
         .expect("a design has memories");
     let fewer_pe = if plan.options.pe > 1 {
         format!(
-            "fewer processing elements (--pe {} now: fewer lanes make words narrower and \
+            "fewer processing elements (P = {} now: fewer lanes make words narrower and \
              deeper, wasting less of each block), ",
             plan.options.pe
         )

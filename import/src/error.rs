@@ -15,6 +15,16 @@ pub struct ImportError {
     pub field: Option<String>,
     /// What is wrong, in words a user can act on.
     pub message: String,
+    /// The import option that fixes it, when one does (a front end names
+    /// it in its own terms, e.g. the command line's `--dt`).
+    pub remedy: Option<Remedy>,
+}
+
+/// An import option that fixes an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remedy {
+    /// Give (another) time step, [`crate::ImportOptions::dt`].
+    TimeStep,
 }
 
 impl ImportError {
@@ -25,7 +35,14 @@ impl ImportError {
             place: None,
             field: None,
             message: message.into(),
+            remedy: None,
         }
+    }
+
+    /// The same error, fixed by `remedy`.
+    pub fn fixed_by(mut self, remedy: Remedy) -> Self {
+        self.remedy = Some(remedy);
+        self
     }
 
     /// An error at `place` (a node or layer), optionally at one of its fields.
@@ -40,6 +57,7 @@ impl ImportError {
             place: Some(place.into()),
             field: field.map(str::to_owned),
             message: message.into(),
+            remedy: None,
         }
     }
 
@@ -50,6 +68,7 @@ impl ImportError {
             place: None,
             field: Some(field.to_owned()),
             message: message.into(),
+            remedy: None,
         }
     }
 }

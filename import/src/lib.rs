@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 
 use spikegate_model::{Decode, Spike, ValidNetwork};
 
-pub use error::ImportError;
+pub use error::{ImportError, Remedy};
 pub use float::FloatNetwork;
 pub use report::Report;
 

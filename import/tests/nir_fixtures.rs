@@ -206,7 +206,7 @@ fn missing_dt_asks_for_it() {
     assert_eq!(
         e.to_string(),
         format!(
-            "{}: node `1` (LIF): the node has time constants but the NIR file stores no time step; pass --dt SECONDS (the NIR paper's examples and snnTorch exports use 1e-4)",
+            "{}: node `1` (LIF): the node has time constants but the NIR file stores no time step; give one (dt, in seconds; the NIR paper's examples and snnTorch exports use 1e-4)",
             fixture("lif_norse.nir").display()
         )
     );
@@ -264,7 +264,7 @@ fn options_out_of_range_name_the_flag() {
     // dt above tau: forward Euler would be unstable.
     let e = error("lif_norse.nir", &options(0.005, 100));
     assert!(
-        e.to_string().ends_with("node `1` (LIF): field `tau`: value 0: dt / tau = 0.005 / 0.0024999999441206455 = 2.0000 > 1, where forward Euler is unstable; choose a --dt below the time constant"),
+        e.to_string().ends_with("node `1` (LIF): field `tau`: value 0: dt / tau = 0.005 / 0.0024999999441206455 = 2.0000 > 1, where forward Euler is unstable; choose a time step dt below the time constant"),
         "{e}"
     );
 }

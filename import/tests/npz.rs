@@ -269,7 +269,7 @@ fn time_constants_need_dt() {
     let e = import_npz(&npz, &spec_path, &options()).expect_err("no dt");
     assert_eq!(
         e.to_string(),
-        format!("{}: layer 0 (hidden): field `tau`: a time constant needs a time step: give `dt` in the spec or pass --dt SECONDS", spec_path.display())
+        format!("{}: layer 0 (hidden): field `tau`: a time constant needs a time step: give `dt` in the spec or as an import option (seconds)", spec_path.display())
     );
     let o = ImportOptions {
         dt: Some(1e-3),

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
-use spikegate_import::{import_npz, ImportOptions, ReportInputs, ResetRule};
+use spikegate_import::{import_npz, ImportError, ImportOptions, Remedy, ReportInputs, ResetRule};
 use spikegate_model::Decode;
 
 use spikegate_gen::output::{check_writable, write_all_atomically};
@@ -126,6 +126,15 @@ fn options(args: &Args) -> ImportOptions {
     }
 }
 
+/// The import error, with the flag that fixes it named as this command
+/// line spells it.
+fn with_flag(e: ImportError) -> anyhow::Error {
+    match e.remedy {
+        Some(Remedy::TimeStep) => anyhow::anyhow!("{e} (pass --dt SECONDS)"),
+        None => e.into(),
+    }
+}
+
 /// Runs the command.
 pub fn run(args: &Args) -> Result<ExitCode> {
     // Every output is checked before the import runs and written only when
@@ -143,12 +152,12 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let options = options(args);
     let is_npz = args.file.extension().is_some_and(|e| e == "npz");
     let imported = match (is_npz, &args.spec) {
-        (true, Some(spec)) => import_npz(&args.file, spec, &options)?,
+        (true, Some(spec)) => import_npz(&args.file, spec, &options).map_err(with_flag)?,
         (true, None) => bail!(
             "{}: an .npz archive needs its spec: pass --spec SPEC.json (docs/import.md)",
             args.file.display()
         ),
-        (false, _) => spikegate_import::import_nir(&args.file, &options)?,
+        (false, _) => spikegate_import::import_nir(&args.file, &options).map_err(with_flag)?,
     };
     let model = imported.model_json();
     let report = args.report.as_ref().map(|r| (r, imported.report_json()));

@@ -221,7 +221,7 @@ fn explain_overfull(plan: &HardwarePlan, target: &Target, work: ToolDir) -> Opti
         .collect();
     Some(anyhow::anyhow!(
         "the design does not fit {} ({}): it needs {}. Use fewer processing elements \
-         (--pe {} now), narrower widths, or a bigger part",
+         (P = {} now), narrower widths, or a bigger part",
         target.name,
         target.part,
         needs.join(", "),

@@ -110,7 +110,10 @@ impl fmt::Display for SynthReport {
                 "  latency       {l:>8.1} us a sample ({c:.0} cycles, cycle formula, at Fmax)"
             )?,
             (Some(c), None) => writeln!(f, "  cycles        {c:>8.0} a sample (cycle formula)")?,
-            _ => writeln!(f, "  latency           n/a (give --input to count cycles)")?,
+            _ => writeln!(
+                f,
+                "  latency           n/a (no input spikes to count cycles with)"
+            )?,
         }
         for note in &self.notes {
             writeln!(f, "  note: {note}")?;

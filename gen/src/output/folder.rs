@@ -292,13 +292,13 @@ fn resolve_out(out: &Path) -> Result<PathBuf> {
             match std::fs::canonicalize(out) {
                 Ok(real) if real.is_dir() => Ok(real),
                 Ok(real) => bail!(
-                    "{} is a symbolic link to {}, which is not a folder; choose another --out",
+                    "{} is a symbolic link to {}, which is not a folder; choose another output folder",
                     out.display(),
                     real.display()
                 ),
                 Err(_) => bail!(
                     "{} is a symbolic link to {}, which does not exist; create that folder \
-                     or choose another --out",
+                     or choose another output folder",
                     out.display(),
                     link.display()
                 ),
@@ -306,7 +306,7 @@ fn resolve_out(out: &Path) -> Result<PathBuf> {
         }
         Ok(m) if m.is_dir() => Ok(out.to_path_buf()),
         Ok(_) => bail!(
-            "{} exists and is a file, not a folder; choose another --out",
+            "{} exists and is a file, not a folder; choose another output folder",
             out.display()
         ),
     }
@@ -349,7 +349,7 @@ pub fn write_folder(out: &Path, files: &[(String, String)]) -> Result<()> {
         if let Err(why) = owned_entries(&target, false) {
             bail!(
                 "{} exists and is not a spikegate output folder: it {why}; spikegate replaces \
-                 only a folder it wrote, so choose another --out or move that folder away",
+                 only a folder it wrote, so choose another output folder or move that folder away",
                 display_target(out, &target)
             );
         }

@@ -8,7 +8,7 @@ use spikegate_model::Reset;
 use super::is_readout;
 use super::params::NodeParams;
 use super::synapses::Segment;
-use crate::error::ImportError;
+use crate::error::{ImportError, Remedy};
 use crate::float::{FloatKind, FloatLayer};
 use crate::{ImportOptions, ResetRule};
 
@@ -152,8 +152,8 @@ fn decay_of(p: &NodeParams, field: &str, tau: &[f64], dt: f64) -> Result<Vec<f64
             if a > 1.0 {
                 return Err(p.err(
                     Some(field),
-                    format!("value {k}: dt / tau = {dt} / {t} = {a:.4} > 1, where forward Euler is unstable; choose a --dt below the time constant"),
-                ));
+                    format!("value {k}: dt / tau = {dt} / {t} = {a:.4} > 1, where forward Euler is unstable; choose a time step dt below the time constant"),
+                ).fixed_by(Remedy::TimeStep));
             }
             Ok(1.0 - a)
         })

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::error::ImportError;
+use crate::error::{ImportError, Remedy};
 use crate::nir::{NirNode, Param};
 
 /// Parameter access with errors naming the file, node and field.
@@ -25,8 +25,9 @@ impl<'a> NodeParams<'a> {
         dt.ok_or_else(|| {
             self.err(
                 None,
-                "the node has time constants but the NIR file stores no time step; pass --dt SECONDS (the NIR paper's examples and snnTorch exports use 1e-4)",
+                "the node has time constants but the NIR file stores no time step; give one (dt, in seconds; the NIR paper's examples and snnTorch exports use 1e-4)",
             )
+            .fixed_by(Remedy::TimeStep)
         })
     }
 

@@ -10,7 +10,7 @@ use spikegate_model::Reset;
 
 use super::npy::NpyArray;
 use super::spec::{Spec, SpecLayer, Value};
-use crate::error::ImportError;
+use crate::error::{ImportError, Remedy};
 use crate::float::{FloatKind, FloatLayer};
 use crate::{ImportOptions, ResetRule};
 
@@ -122,7 +122,8 @@ impl LayerReader<'_> {
             (Some(v), None) => self.vector(factor.0, v, n)?,
             (None, Some(v)) => {
                 let dt = dt.ok_or_else(|| {
-                    self.err(tau.0, "a time constant needs a time step: give `dt` in the spec or pass --dt SECONDS")
+                    self.err(tau.0, "a time constant needs a time step: give `dt` in the spec or as an import option (seconds)")
+                        .fixed_by(Remedy::TimeStep)
                 })?;
                 let taus = self.vector(tau.0, v, n)?;
                 if let Some(k) = taus.iter().position(|&t| t <= 0.0 || dt / t > 1.0) {
