@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{golden, root, spikegate};
+use common::{gen_into, golden, root, spikegate};
 
 /// A fresh folder of this file's own.
 fn scratch(name: &str) -> std::path::PathBuf {
@@ -363,17 +363,6 @@ fn encode_writes_a_spike_file_the_model_accepts() {
         "{}",
         text(&out).1
     );
-}
-
-fn gen_into(model: &Path, out: &Path, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "gen",
-        model.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    spikegate(&args)
 }
 
 fn folder_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {

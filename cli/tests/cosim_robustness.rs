@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{golden, s};
+use common::{golden, named_log, s};
 
 /// A fresh folder of this file's own.
 fn scratch(name: &str) -> std::path::PathBuf {
@@ -215,15 +215,10 @@ fn a_failed_build_keeps_its_log_where_the_message_says() {
     c.env("SPIKEGATE_VERILATOR", failing_verilator(&dir));
     let (code, out, err) = finish(c.output().unwrap());
     assert_eq!(code, Some(1), "{out}{err}");
-    let log = err
-        .split("(log: ")
-        .nth(1)
-        .and_then(|rest| rest.split(')').next())
-        .unwrap_or_else(|| panic!("the message names a log: {err}"));
-    let text = std::fs::read_to_string(log).unwrap_or_else(|e| panic!("{log}: {e}"));
+    let (log, text) = named_log(&err);
     assert!(text.contains("the stand-in always fails"), "{text}");
     assert!(
-        Path::new(log).starts_with(&cache),
+        Path::new(&log).starts_with(&cache),
         "{log} is kept in the cache"
     );
 }

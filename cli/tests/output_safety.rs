@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{root, spikegate, stderr, stdout};
+use common::{gen_into, named_log, root, spikegate, stderr, stdout};
 
 /// A fresh folder of this file's own.
 fn scratch(name: &str) -> std::path::PathBuf {
@@ -19,17 +19,6 @@ use std::process::{Command, Output};
 /// Golden case `case`'s model.
 fn golden(case: &str) -> PathBuf {
     common::golden(case, "model.json")
-}
-
-fn gen(model: &Path, out: &Path, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "gen",
-        model.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    spikegate(&args)
 }
 
 /// Every file below `dir` (relative path and contents), sorted.
@@ -80,7 +69,7 @@ fn gen_refuses_a_web_project_whose_manifest_json_is_not_spikegates() {
     std::fs::write(web.join("index.html"), "<html></html>").unwrap();
     std::fs::write(web.join("src/app.js"), "console.log(1)").unwrap();
     let before = snapshot(&web);
-    let out = gen(&golden("ttfs"), &web, &[]);
+    let out = gen_into(&golden("ttfs"), &web, &[]);
     assert_refused(&out, &web, "is not a spikegate output folder");
     assert!(stderr(&out).contains("manifest.json that is not spikegate's"));
     assert_eq!(snapshot(&web), before, "the web project changed");
@@ -93,7 +82,7 @@ fn gen_refuses_a_web_project_whose_manifest_json_is_not_spikegates() {
     )
     .unwrap();
     let before = snapshot(&web);
-    let out = gen(&golden("ttfs"), &web, &[]);
+    let out = gen_into(&golden("ttfs"), &web, &[]);
     assert_refused(&out, &web, "`src`, which is not a plain file");
     assert_eq!(snapshot(&web), before);
     assert_eq!(
@@ -108,23 +97,23 @@ fn gen_refuses_its_own_output_once_it_holds_a_file_spikegate_did_not_write() {
     let dir = scratch("own-plus");
     let out_dir = dir.join("design");
     let model = golden("ttfs");
-    assert!(gen(&model, &out_dir, &[]).status.success());
+    assert!(gen_into(&model, &out_dir, &[]).status.success());
     std::fs::write(out_dir.join("notes.txt"), "my notes").unwrap();
     let before = snapshot(&out_dir);
-    let out = gen(&model, &out_dir, &[]);
+    let out = gen_into(&model, &out_dir, &[]);
     assert_refused(&out, &out_dir, "`notes.txt`, which spikegate did not write");
     assert_eq!(snapshot(&out_dir), before);
     // A sub-folder is not spikegate's either.
     std::fs::remove_file(out_dir.join("notes.txt")).unwrap();
     std::fs::create_dir(out_dir.join("build")).unwrap();
     std::fs::write(out_dir.join("build/a.o"), "object").unwrap();
-    let out = gen(&model, &out_dir, &[]);
+    let out = gen_into(&model, &out_dir, &[]);
     assert_refused(&out, &out_dir, "`build`, which spikegate did not write");
     assert_eq!(std::fs::read(out_dir.join("build/a.o")).unwrap(), b"object");
     // A plain file is no folder at all.
     let file = dir.join("file");
     std::fs::write(&file, "text").unwrap();
-    let out = gen(&model, &file, &[]);
+    let out = gen_into(&model, &file, &[]);
     assert_refused(&out, &file, "is a file, not a folder");
     assert_eq!(std::fs::read(&file).unwrap(), b"text");
 }
@@ -135,10 +124,10 @@ fn gen_replaces_its_own_output_an_empty_folder_and_a_synthesis_folder() {
     let out_dir = dir.join("design");
     // An empty folder holds nothing to lose.
     std::fs::create_dir(&out_dir).unwrap();
-    let out = gen(&golden("ttfs"), &out_dir, &[]);
+    let out = gen_into(&golden("ttfs"), &out_dir, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     // Its own output, even from another model, is replaced whole.
-    let out = gen(&golden("delays"), &out_dir, &[]);
+    let out = gen_into(&golden("delays"), &out_dir, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out_dir.join("manifest.json")).unwrap()).unwrap();
@@ -153,11 +142,11 @@ fn gen_replaces_its_own_output_an_empty_folder_and_a_synthesis_folder() {
     assert_eq!(names(&out_dir), sorted, "only the new model's files");
     // A board folder may hold what `synth --out` adds.
     let board = dir.join("board");
-    let out = gen(&golden("ttfs"), &board, &["--target", "icebreaker"]);
+    let out = gen_into(&golden("ttfs"), &board, &["--target", "icebreaker"]);
     assert!(out.status.success(), "{}", stderr(&out));
     std::fs::write(board.join("yosys.log"), "log").unwrap();
     std::fs::write(board.join("board.bin"), "bits").unwrap();
-    let out = gen(&golden("ttfs"), &board, &["--target", "icebreaker"]);
+    let out = gen_into(&golden("ttfs"), &board, &["--target", "icebreaker"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!board.join("yosys.log").exists());
     assert_eq!(
@@ -176,7 +165,7 @@ fn gen_writes_through_a_symlinked_out_and_keeps_the_link() {
     let link = dir.join("link");
     symlink(&real, &link).unwrap();
     for _ in 0..2 {
-        let out = gen(&golden("ttfs"), &link, &[]);
+        let out = gen_into(&golden("ttfs"), &link, &[]);
         assert!(out.status.success(), "{}", stderr(&out));
         assert!(std::fs::symlink_metadata(&link)
             .unwrap()
@@ -191,14 +180,14 @@ fn gen_writes_through_a_symlinked_out_and_keeps_the_link() {
     std::fs::write(foreign.join("index.html"), "<html>").unwrap();
     let to_foreign = dir.join("to-foreign");
     symlink(&foreign, &to_foreign).unwrap();
-    let out = gen(&golden("ttfs"), &to_foreign, &[]);
+    let out = gen_into(&golden("ttfs"), &to_foreign, &[]);
     assert_refused(&out, &to_foreign, "it has no manifest.json");
     assert!(stderr(&out).contains(&foreign.display().to_string()));
     assert_eq!(names(&foreign), ["index.html"]);
     // A dangling link and a link to a file: refused, the link stays.
     let dangling = dir.join("dangling");
     symlink(dir.join("nowhere"), &dangling).unwrap();
-    let out = gen(&golden("ttfs"), &dangling, &[]);
+    let out = gen_into(&golden("ttfs"), &dangling, &[]);
     assert_refused(&out, &dangling, "which does not exist");
     assert!(std::fs::symlink_metadata(&dangling)
         .unwrap()
@@ -209,7 +198,7 @@ fn gen_writes_through_a_symlinked_out_and_keeps_the_link() {
     std::fs::write(&file, "text").unwrap();
     let to_file = dir.join("to-file");
     symlink(&file, &to_file).unwrap();
-    let out = gen(&golden("ttfs"), &to_file, &[]);
+    let out = gen_into(&golden("ttfs"), &to_file, &[]);
     assert_refused(&out, &to_file, "which is not a folder");
     assert_eq!(std::fs::read(&file).unwrap(), b"text");
 }
@@ -230,7 +219,7 @@ fn gen_removes_the_leftovers_of_killed_runs_and_only_those() {
     // A complete earlier output, copied as a kill -9 between the renames
     // (set aside) or during the writes (staging) would leave it.
     let sample = dir.join("sample");
-    assert!(gen(&model, &sample, &[]).status.success());
+    assert!(gen_into(&model, &sample, &[]).status.success());
     let dead = dead_pid();
     let copy = |to: &Path, files: &[&str]| {
         std::fs::create_dir(to).unwrap();
@@ -287,7 +276,7 @@ fn gen_removes_the_leftovers_of_killed_runs_and_only_those() {
     let other = dir.join(format!(".other.partial-{dead}"));
     copy(&other, &["manifest.json"]);
 
-    let out = gen(&model, &out_dir, &[]);
+    let out = gen_into(&model, &out_dir, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stderr(&out).contains(&format!("warning: leaving {}", foreign_dir.display())),
@@ -352,7 +341,7 @@ fn hostile_model_and_layer_names_stay_inside_the_verilog_comment() {
         let plain = dir.join(format!("{case}-plain"));
         let bad = dir.join(format!("{case}-hostile"));
         let model = hostile_model(&dir, case, HOSTILE, true);
-        let out = gen(&model, &bad, extra);
+        let out = gen_into(&model, &bad, extra);
         assert!(out.status.success(), "{}", stderr(&out));
         // Nothing raw reaches the terminal either.
         assert!(
@@ -360,7 +349,7 @@ fn hostile_model_and_layer_names_stay_inside_the_verilog_comment() {
             "{:?}",
             stdout(&out)
         );
-        let out = gen(&hostile_model(&dir, case, "net", false), &plain, extra);
+        let out = gen_into(&hostile_model(&dir, case, "net", false), &plain, extra);
         assert!(out.status.success(), "{}", stderr(&out));
         let plain_files = snapshot(&plain);
         let bad_files = snapshot(&bad);
@@ -520,9 +509,11 @@ fn synth_names_the_bitstream_only_where_it_is_kept() {
     std::fs::create_dir(&temp).unwrap();
     let dead = dead_pid();
     let stale = temp.join(format!("spikegate-synth-icebreaker-{dead}-0"));
-    assert!(gen(&golden("ttfs"), &stale, &["--target", "icebreaker"])
-        .status
-        .success());
+    assert!(
+        gen_into(&golden("ttfs"), &stale, &["--target", "icebreaker"])
+            .status
+            .success()
+    );
     std::fs::write(stale.join("yosys.log"), "half a log").unwrap();
     let strange = temp.join(format!("spikegate-synth-icebreaker-{dead}-1"));
     std::fs::create_dir(&strange).unwrap();
@@ -588,7 +579,7 @@ fn gen_killed_in_its_write_phase_leaves_nothing_the_next_run_does_not_remove() {
     let dir = scratch("kill");
     let out_dir = dir.join("out");
     let model = big_model(&dir);
-    assert!(gen(&model, &out_dir, &[]).status.success());
+    assert!(gen_into(&model, &out_dir, &[]).status.success());
     let leftover = |dir: &Path| {
         names(dir)
             .iter()
@@ -615,7 +606,7 @@ fn gen_killed_in_its_write_phase_leaves_nothing_the_next_run_does_not_remove() {
             killed_with_leftovers += 1;
         }
         // The next run cleans up (and this loop's next kill starts clean).
-        let out = gen(&model, &out_dir, &[]);
+        let out = gen_into(&model, &out_dir, &[]);
         assert!(out.status.success(), "{}", stderr(&out));
         assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
         assert_eq!(
@@ -653,11 +644,6 @@ fn a_failed_synthesis_without_out_names_a_log_that_still_exists() {
         .unwrap();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    let log = err
-        .split("(log: ")
-        .nth(1)
-        .and_then(|rest| rest.split(')').next())
-        .unwrap_or_else(|| panic!("the message names a log: {err}"));
-    let text = std::fs::read_to_string(log).unwrap_or_else(|e| panic!("{log}: {e}"));
+    let (_, text) = named_log(&err);
     assert!(text.contains("the stand-in yosys always fails"), "{text}");
 }

@@ -50,3 +50,22 @@ pub fn scratch(suite: &str, name: &str) -> PathBuf {
 pub fn s(p: &Path) -> &str {
     p.to_str().expect("test paths are UTF-8")
 }
+
+/// `spikegate gen MODEL --out OUT` with `extra` arguments.
+pub fn gen_into(model: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["gen", s(model), "--out", s(out)];
+    args.extend_from_slice(extra);
+    spikegate(&args)
+}
+
+/// The log a failure message names as `(log: PATH)`, read; fails the test
+/// when there is none or it cannot be read.
+pub fn named_log(message: &str) -> (String, String) {
+    let log = message
+        .split("(log: ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .unwrap_or_else(|| panic!("the message names a log: {message}"));
+    let text = std::fs::read_to_string(log).unwrap_or_else(|e| panic!("{log}: {e}"));
+    (log.to_owned(), text)
+}
