@@ -702,7 +702,13 @@ fn import_refuses_what_it_cannot_carry_and_writes_nothing() {
             &["--dt", "1e-3"],
             "lif1.w_rec",
         ),
-        ("lif_norse.nir", &[], "--dt"),
+        ("lif_norse.nir", &[], "(pass --dt SECONDS)"),
+        // The library names the option; the command line names its flag.
+        (
+            "lif_norse.nir",
+            &["--weight-bits", "1"],
+            "field `--weight-bits`: must be between 2 and 32, not 1",
+        ),
     ];
     for (file, extra, message) in cases {
         let model = dir.join(format!("{file}.json"));

@@ -159,14 +159,7 @@ pub fn prepare(network: &ValidNetwork, options: &CosimOptions) -> Result<Prepare
             let (plan, edited) = verify_design(dir, &manifest, network)?;
             if let Some(file) = edited {
                 if !options.allow_edited {
-                    bail!(
-                        "{}: differs from what spikegate gen writes for this model (edited or \
-                         damaged); regenerate the folder from this model with `spikegate gen \
-                         MODEL --out {}`, or pass --allow-edited-design to co-simulate it as it \
-                         is on Verilator",
-                        file.display(),
-                        dir.display()
-                    );
+                    return Err(DesignError::Edited { file }.into());
                 }
                 manifest.check_images(dir)?;
                 edited_design = Some(file);
@@ -197,12 +190,7 @@ pub fn prepare(network: &ValidNetwork, options: &CosimOptions) -> Result<Prepare
     };
     if let Some(file) = edited_design {
         if backend != BackendChoice::Verilator {
-            bail!(
-                "{}: differs from what spikegate gen writes for this model, and the rusthdl back \
-                 end simulates the generated design, not the folder: an edited design needs \
-                 `--backend verilator`",
-                file.display()
-            );
+            return Err(DesignError::EditedNeedsVerilator { file }.into());
         }
         notes.push(format!(
             "{} differs from what spikegate gen writes for this model; co-simulating the folder \
@@ -244,6 +232,64 @@ pub fn prepare(network: &ValidNetwork, options: &CosimOptions) -> Result<Prepare
     })
 }
 
+/// Why a design folder cannot be co-simulated for a model. A front end
+/// adds how to regenerate it in its own terms.
+#[derive(Debug, thiserror::Error)]
+pub enum DesignError {
+    /// The manifest predates the recorded model hash.
+    #[error(
+        "{}: the manifest records no model hash (an older spikegate wrote it), so nothing \
+         proves the design belongs to this model; regenerate it from this model",
+        dir.display()
+    )]
+    NoModelHash {
+        /// The design folder.
+        dir: PathBuf,
+    },
+    /// The folder was generated from another model or other options.
+    #[error(
+        "{}: the design was generated from another model or with other options (its model \
+         hash is {recorded}; this model with P = {}, FIFO depth {}{} gives {hash}); \
+         regenerate it from this model",
+        dir.display(),
+        options.pe,
+        options.fifo_depth,
+        if options.taps { ", taps" } else { "" }
+    )]
+    OtherModel {
+        /// The design folder.
+        dir: PathBuf,
+        /// The hash its manifest records.
+        recorded: String,
+        /// The hash of the model with the manifest's options.
+        hash: String,
+        /// The manifest's options.
+        options: BuildOptions,
+    },
+    /// A file differs from the generated one and edits were not allowed.
+    #[error(
+        "{}: differs from what spikegate gen writes for this model (edited or damaged); \
+         regenerate the folder from this model, or allow an edited design to co-simulate it \
+         as it is on Verilator",
+        file.display()
+    )]
+    Edited {
+        /// The first differing file.
+        file: PathBuf,
+    },
+    /// An edited folder on a back end that does not read the folder.
+    #[error(
+        "{}: differs from what spikegate gen writes for this model, and the rusthdl back end \
+         simulates the generated design, not the folder: an edited design needs the Verilator \
+         back end",
+        file.display()
+    )]
+    EditedNeedsVerilator {
+        /// The first differing file.
+        file: PathBuf,
+    },
+}
+
 /// Proves that the folder `dir` was generated for `network` with the
 /// manifest's options (its recorded model hash is the model's), and finds
 /// the first of its files that is not byte for byte the one `spikegate gen`
@@ -253,10 +299,6 @@ pub fn verify_design(
     manifest: &Manifest,
     network: &ValidNetwork,
 ) -> Result<(HardwarePlan, Option<PathBuf>)> {
-    let regenerate = format!(
-        "regenerate it from this model with `spikegate gen MODEL --out {}`",
-        dir.display()
-    );
     let target = match &manifest.target {
         Some(name) => Some(
             spikegate_fpga::targets::find(name)
@@ -266,23 +308,20 @@ pub fn verify_design(
     };
     let options = manifest.options();
     let Some(recorded) = &manifest.model_hash else {
-        bail!(
-            "{}: the manifest records no model hash (an older spikegate wrote it), so nothing \
-             proves the design belongs to this model; {regenerate}",
-            dir.display()
-        );
+        return Err(DesignError::NoModelHash {
+            dir: dir.to_path_buf(),
+        }
+        .into());
     };
     let hash = design_hash(network, options, target)?;
     if *recorded != hash {
-        bail!(
-            "{}: the design was generated from another model or with other options (its model \
-             hash is {recorded}; this model with --pe {} --fifo-depth {}{} gives {hash}); \
-             {regenerate}",
-            dir.display(),
-            options.pe,
-            options.fifo_depth,
-            if options.taps { " --taps" } else { "" },
-        );
+        return Err(DesignError::OtherModel {
+            dir: dir.to_path_buf(),
+            recorded: recorded.clone(),
+            hash,
+            options,
+        }
+        .into());
     }
     let output = generate(network, options, target)?;
     let mut edited = None;

@@ -20,11 +20,12 @@ pub struct ImportError {
     pub remedy: Option<Remedy>,
 }
 
-/// An import option that fixes an error.
+/// What fixes an import error, when an import option does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Remedy {
-    /// Give (another) time step, [`crate::ImportOptions::dt`].
-    TimeStep,
+    /// Set (another value of) the [`crate::ImportOptions`] field of this
+    /// name (`dt` for a missing or too long time step).
+    Option(&'static str),
 }
 
 impl ImportError {

@@ -157,57 +157,60 @@ impl Imported {
     }
 }
 
-/// Checks the numeric options, naming the command-line flag at fault.
+/// Checks the numeric options; an error names the [`ImportOptions`] field
+/// at fault (a front end names it in its own terms, [`Remedy::Option`]).
 fn check_options(file: &Path, o: &ImportOptions) -> Result<(), ImportError> {
-    let bad = |flag: &str, msg: String| Err(ImportError::field(file, flag, msg));
+    let bad = |option: &'static str, msg: String| {
+        Err(ImportError::field(file, option, msg).fixed_by(Remedy::Option(option)))
+    };
     if !(2..=32).contains(&o.weight_bits) {
         return bad(
-            "--weight-bits",
+            "weight_bits",
             format!("must be between 2 and 32, not {}", o.weight_bits),
         );
     }
     if !(3..=32).contains(&o.state_bits) {
         return bad(
-            "--state-bits",
+            "state_bits",
             format!("must be between 3 and 32, not {}", o.state_bits),
         );
     }
     if o.time_steps == 0 || o.time_steps > spikegate_model::validate::limits::MAX_TIME_STEPS {
         return bad(
-            "--time-steps",
+            "time_steps",
             format!("must be between 1 and 1000000, not {}", o.time_steps),
         );
     }
     if let Some(dt) = o.dt {
         if !(dt.is_finite() && dt > 0.0) {
             return bad(
-                "--dt",
+                "dt",
                 format!("must be a positive number of seconds, not {dt}"),
             );
         }
     }
     if !(1..=16).contains(&o.decay_frac_bits) {
         return bad(
-            "--decay-frac-bits",
+            "decay_frac_bits",
             format!("must be between 1 and 16, not {}", o.decay_frac_bits),
         );
     }
     if !(o.shift_tolerance.is_finite() && o.shift_tolerance >= 0.0) {
         return bad(
-            "--shift-tolerance",
+            "shift_tolerance",
             format!("must be a non-negative number, not {}", o.shift_tolerance),
         );
     }
     if !(o.weight_clip > 0.0 && o.weight_clip <= 1.0) {
         return bad(
-            "--weight-clip",
+            "weight_clip",
             format!("must be in (0, 1], not {}", o.weight_clip),
         );
     }
     if let ReportInputs::Bernoulli { rate, .. } = o.report_inputs {
         if !(0.0..=1.0).contains(&rate) {
             return bad(
-                "--input-rate",
+                "report_inputs",
                 format!("must be a probability in [0, 1], not {rate}"),
             );
         }

@@ -251,7 +251,7 @@ fn options_out_of_range_name_the_flag() {
     let e = error("lif_norse.nir", &o);
     assert!(
         e.to_string()
-            .ends_with("field `--weight-bits`: must be between 2 and 32, not 1"),
+            .ends_with("field `weight_bits`: must be between 2 and 32, not 1"),
         "{e}"
     );
     let o = ImportOptions {
@@ -260,7 +260,7 @@ fn options_out_of_range_name_the_flag() {
     };
     assert!(error("lif_norse.nir", &o)
         .to_string()
-        .contains("field `--dt`: must be a positive number of seconds, not NaN"));
+        .contains("field `dt`: must be a positive number of seconds, not NaN"));
     // dt above tau: forward Euler would be unstable.
     let e = error("lif_norse.nir", &options(0.005, 100));
     assert!(

@@ -11,7 +11,8 @@ use spikegate_cosim::report::{
     SampleStatus, Tally,
 };
 use spikegate_cosim::run::{
-    prepare, run_all, write_waveform, BackendChoice, CosimOptions, Prepared, SampleOutcome,
+    prepare, run_all, write_waveform, BackendChoice, CosimOptions, DesignError, Prepared,
+    SampleOutcome,
 };
 use spikegate_cosim::{Pacing, SessionError};
 use spikegate_hdl::plan::DEFAULT_FIFO_DEPTH;
@@ -173,6 +174,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let labels: Vec<Option<u32>> = input.samples.iter().map(|s| s.label).collect();
     let options = options(args, &samples);
     let prepared = prepare(&network, &options)
+        .map_err(|e| with_design_hint(e, args))
         .with_context(|| format!("{}: cannot prepare the co-simulation", args.model.display()))?;
     print_start(args, &network, &prepared, samples.len(), options.threads);
     let started = Instant::now();
@@ -205,6 +207,26 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// A design folder refused by the run, with what to type to fix it.
+fn with_design_hint(e: anyhow::Error, args: &Args) -> anyhow::Error {
+    let Some(design) = e.downcast_ref::<DesignError>() else {
+        return e;
+    };
+    let regenerate = format!(
+        "`spikegate gen {} --out {}`",
+        args.model.display(),
+        args.design.as_deref().unwrap_or(Path::new("DIR")).display()
+    );
+    let hint = match design {
+        DesignError::NoModelHash { .. } | DesignError::OtherModel { .. } => regenerate,
+        DesignError::Edited { .. } => format!("{regenerate}, or pass --allow-edited-design"),
+        DesignError::EditedNeedsVerilator { .. } => {
+            "an edited design needs `--backend verilator`".to_owned()
+        }
+    };
+    anyhow!("{e} ({hint})")
 }
 
 /// The expected result file at `path`, checked against the model.

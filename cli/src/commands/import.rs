@@ -126,13 +126,23 @@ fn options(args: &Args) -> ImportOptions {
     }
 }
 
-/// The import error, with the flag that fixes it named as this command
-/// line spells it.
-fn with_flag(e: ImportError) -> anyhow::Error {
-    match e.remedy {
-        Some(Remedy::TimeStep) => anyhow::anyhow!("{e} (pass --dt SECONDS)"),
-        None => e.into(),
+/// The import error, with the option that fixes it named by its flag: an
+/// error in the option itself names the flag as its field, another one
+/// says which flag to set.
+fn with_flag(mut e: ImportError) -> anyhow::Error {
+    let Some(Remedy::Option(option)) = e.remedy else {
+        return e.into();
+    };
+    let flag = match option {
+        "report_inputs" => "--input-rate".to_owned(),
+        "dt" => "--dt SECONDS".to_owned(),
+        _ => format!("--{}", option.replace('_', "-")),
+    };
+    if e.place.is_none() && e.field.as_deref() == Some(option) {
+        e.field = Some(flag.split(' ').next().unwrap_or_default().to_owned());
+        return e.into();
     }
+    anyhow::anyhow!("{e} (pass {flag})")
 }
 
 /// Runs the command.

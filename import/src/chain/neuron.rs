@@ -153,7 +153,7 @@ fn decay_of(p: &NodeParams, field: &str, tau: &[f64], dt: f64) -> Result<Vec<f64
                 return Err(p.err(
                     Some(field),
                     format!("value {k}: dt / tau = {dt} / {t} = {a:.4} > 1, where forward Euler is unstable; choose a time step dt below the time constant"),
-                ).fixed_by(Remedy::TimeStep));
+                ).fixed_by(Remedy::Option("dt")));
             }
             Ok(1.0 - a)
         })

@@ -27,7 +27,7 @@ impl<'a> NodeParams<'a> {
                 None,
                 "the node has time constants but the NIR file stores no time step; give one (dt, in seconds; the NIR paper's examples and snnTorch exports use 1e-4)",
             )
-            .fixed_by(Remedy::TimeStep)
+            .fixed_by(Remedy::Option("dt"))
         })
     }
 

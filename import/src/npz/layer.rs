@@ -123,7 +123,7 @@ impl LayerReader<'_> {
             (None, Some(v)) => {
                 let dt = dt.ok_or_else(|| {
                     self.err(tau.0, "a time constant needs a time step: give `dt` in the spec or as an import option (seconds)")
-                        .fixed_by(Remedy::TimeStep)
+                        .fixed_by(Remedy::Option("dt"))
                 })?;
                 let taus = self.vector(tau.0, v, n)?;
                 if let Some(k) = taus.iter().position(|&t| t <= 0.0 || dt / t > 1.0) {
