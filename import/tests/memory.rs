@@ -134,17 +134,24 @@ fn bounded_read(kind: &str, path: &Path) -> String {
         MEMORY_CONSTANT >> 20,
         SLACK >> 20
     );
-    // The inputs are megabytes each; nothing else reads them.
-    if path.starts_with(std::env::temp_dir()) {
+    // The inputs this file wrote are megabytes each; nothing else reads
+    // them. Only those go: a fixture stays even when the repository itself
+    // lies in the temporary folder (a CI clone in /tmp).
+    if path.parent() == Some(scratch_dir().as_path()) {
         let _ = std::fs::remove_file(path);
     }
     run.result
 }
 
-fn scratch(name: &str) -> PathBuf {
+/// This test binary's own folder for the inputs it writes.
+fn scratch_dir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("spikegate-import-memory-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    dir.join(name)
+    dir
+}
+
+fn scratch(name: &str) -> PathBuf {
+    scratch_dir().join(name)
 }
 
 fn fixture(name: &str) -> PathBuf {
