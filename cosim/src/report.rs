@@ -7,8 +7,9 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 use serde::Serialize;
-use spikegate_model::{LayerSpikes, ResultFile, SampleResult, Spike, ValidNetwork, RESULT_FORMAT};
+use spikegate_model::{ResultFile, Spike, ValidNetwork, RESULT_FORMAT};
 use spikegate_sim::compare::first_difference_in;
+use spikegate_sim::sample_result;
 
 use crate::run::{mismatch_window, Prepared, SampleOutcome};
 use crate::SessionError;
@@ -173,14 +174,15 @@ pub struct RunReport {
 }
 
 impl RunReport {
-    /// The report of `samples` on `prepared`, which took `wall` seconds.
+    /// The report of `samples` on `prepared`, counted in `tally`
+    /// ([`Tally::of`] them), which took `wall` seconds.
     pub fn new(
         network: &ValidNetwork,
         prepared: &Prepared,
         samples: Vec<SampleReport>,
+        tally: &Tally,
         wall: f64,
     ) -> Self {
-        let tally = Tally::of(&samples);
         let count = samples.len();
         RunReport {
             format: "spikegate-cosim-report/1",
@@ -247,17 +249,11 @@ pub fn compare_expected(
         let Ok(o) = outcome else {
             return Some(format!("sample {i} did not run"));
         };
-        let layers = (0..net.layers.len())
-            .map(|l| LayerSpikes {
-                name: network.layer_name(l),
-                neurons: net.layers[l].size,
-                events: o.hardware.layers[l].clone(),
-            })
-            .collect();
-        samples.push(SampleResult {
-            layers,
-            output: o.hardware_output(network),
-        });
+        samples.push(sample_result(
+            network,
+            o.hardware.layers.clone(),
+            o.hardware_output(network),
+        ));
     }
     let actual = ResultFile {
         format: RESULT_FORMAT.to_owned(),

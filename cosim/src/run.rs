@@ -22,7 +22,8 @@ use spikegate_model::{DecodedOutput, Spike, ValidNetwork};
 use spikegate_sim::decode::decode;
 use spikegate_sim::{Reference, Run};
 
-use spikegate_gen::generate::{design_hash, generate, write_folder, MANIFEST_FORMAT};
+use spikegate_gen::generate::{design_hash, generate, write_folder};
+use spikegate_gen::output::remove_if_stale;
 
 use spikegate_gen::manifest::Manifest;
 
@@ -94,8 +95,8 @@ fn temp_design_folder() -> PathBuf {
 }
 
 /// Removes `temp`'s design folders whose process is gone: only folders
-/// named as this module names them that hold a spikegate manifest (or
-/// nothing, if the kill came before the first file).
+/// named as this module names them, and only if they are spikegate's own
+/// output ([`spikegate_gen::output::remove_if_stale`]).
 fn remove_stale_temp_designs(temp: &Path) {
     let Ok(entries) = std::fs::read_dir(temp) else {
         return;
@@ -111,13 +112,7 @@ fn remove_stale_temp_designs(temp: &Path) {
         else {
             continue;
         };
-        let path = entry.path();
-        let ours = std::fs::read_to_string(path.join("manifest.json"))
-            .map(|m| m.contains(MANIFEST_FORMAT))
-            .unwrap_or_else(|_| std::fs::read_dir(&path).is_ok_and(|mut d| d.next().is_none()));
-        if ours && !spikegate_gen::process::process_is_alive(pid) {
-            let _ = std::fs::remove_dir_all(&path);
-        }
+        remove_if_stale(&entry.path(), pid);
     }
 }
 

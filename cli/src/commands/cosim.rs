@@ -199,7 +199,10 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     print_accuracy(&network, &labels, &samples, &outcomes);
     print_summary(&tally, samples.len(), wall);
     if let Some(path) = &args.report {
-        write_json(path, &RunReport::new(&network, &prepared, reports, wall))?;
+        write_json(
+            path,
+            &RunReport::new(&network, &prepared, reports, &tally, wall),
+        )?;
         println!("wrote {}", path.display());
     }
     Ok(if tally.all_matched() && !expect_failed {
