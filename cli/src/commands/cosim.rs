@@ -144,7 +144,6 @@ type Outcomes = [Result<SampleOutcome, SessionError>];
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<ExitCode> {
-    super::check_pe(args.pe)?;
     check_probability("gaps", args.gaps)?;
     if args.lockstep && args.backend == Some(BackendArg::Rusthdl) {
         bail!("--lockstep runs Verilator beside rust-hdl: it needs `--backend verilator`");
@@ -174,7 +173,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let labels: Vec<Option<u32>> = input.samples.iter().map(|s| s.label).collect();
     let options = options(args, &samples);
     let prepared = prepare(&network, &options)
-        .map_err(|e| with_design_hint(e, args))
+        .map_err(|e| with_design_hint(super::with_pe_flag(e), args))
         .with_context(|| format!("{}: cannot prepare the co-simulation", args.model.display()))?;
     print_start(args, &network, &prepared, samples.len(), options.threads);
     let started = Instant::now();

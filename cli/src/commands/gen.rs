@@ -49,7 +49,6 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<ExitCode> {
-    super::check_pe(args.pe)?;
     let network = load_network(&args.model)?;
     let target = args
         .target
@@ -63,7 +62,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         fifo_depth: args.fifo_depth,
     };
     let output = generate(&network, options, target).map_err(|e| {
-        e.context(format!(
+        super::with_pe_flag(e).context(format!(
             "{}: cannot generate hardware",
             args.model.display()
         ))

@@ -14,13 +14,15 @@ pub mod import;
 pub mod sim;
 pub mod synth;
 
-use spikegate_hdl::plan::MAX_PE;
+use spikegate_hdl::plan::{PlanError, MAX_PE};
 
-/// Refuses a `--pe` the hardware cannot take, naming the flag (the
-/// library's own error names no flag).
-pub fn check_pe(pe: usize) -> anyhow::Result<()> {
-    if !(1..=MAX_PE).contains(&pe) {
-        anyhow::bail!("--pe {pe}: processing elements per core must be 1..={MAX_PE}");
+/// The library's error, with a processing-element count it refused named
+/// by this command line's flag (the library names no flag).
+pub fn with_pe_flag(e: anyhow::Error) -> anyhow::Error {
+    match e.downcast_ref::<PlanError>() {
+        Some(PlanError::ProcessingElements { pe }) => {
+            anyhow::anyhow!("--pe {pe}: processing elements per core must be 1..={MAX_PE}")
+        }
+        _ => e,
     }
-    Ok(())
 }

@@ -61,7 +61,6 @@ pub fn formula_cycles(network: &ValidNetwork, plan: &HardwarePlan, input: &Path)
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<ExitCode> {
-    super::check_pe(args.pe)?;
     let network = load_network(&args.model)?;
     let target = targets::find(&args.target).map_err(anyhow::Error::msg)?;
     let options = BuildOptions {
@@ -69,7 +68,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         ..BuildOptions::default()
     };
     let output = generate(&network, options, Some(target)).map_err(|e| {
-        e.context(format!(
+        super::with_pe_flag(e).context(format!(
             "{}: cannot generate hardware",
             args.model.display()
         ))
