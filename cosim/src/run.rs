@@ -24,6 +24,7 @@ use spikegate_sim::{Reference, Run};
 
 use spikegate_gen::generate::{design_hash, generate, write_folder};
 use spikegate_gen::output::remove_if_stale;
+use spikegate_gen::process::owner_of;
 
 use spikegate_gen::manifest::Manifest;
 
@@ -106,9 +107,7 @@ fn remove_stale_temp_designs(temp: &Path) {
         let Some(pid) = name
             .to_str()
             .and_then(|n| n.strip_prefix(TEMP_PREFIX))
-            .and_then(|rest| rest.split_once('-'))
-            .filter(|(_, n)| n.parse::<u64>().is_ok())
-            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+            .and_then(owner_of)
         else {
             continue;
         };

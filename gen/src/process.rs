@@ -14,10 +14,29 @@ pub fn process_is_alive(pid: u32) -> bool {
     answer == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
+/// The process id in a name that ends in `PID-N`, as spikegate names the
+/// folders one run makes (its process id, then a counter):
+/// `spikegate-cosim-PID-N`, `spikegate-synth-TAG-PID-N`,
+/// `KEY.partial-PID-N`. The caller strips its own prefix first.
+pub fn owner_of(name: &str) -> Option<u32> {
+    let mut parts = name.rsplit('-');
+    parts.next()?.parse::<u64>().ok()?;
+    parts.next()?.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::process::Command;
+
+    #[test]
+    fn the_owner_is_the_number_before_the_counter() {
+        assert_eq!(owner_of("42-0"), Some(42));
+        assert_eq!(owner_of("bench-hw-p4-42-3"), Some(42));
+        assert_eq!(owner_of("42"), None);
+        assert_eq!(owner_of("x-1"), None);
+        assert_eq!(owner_of("42-x"), None);
+    }
 
     #[test]
     fn this_process_is_alive_and_a_reaped_child_is_not() {

@@ -79,11 +79,7 @@ fn remove_stale_temp(temp: &Path) {
             continue;
         };
         // `TAG-PID-N`, where the tag may hold dashes itself.
-        let mut parts = rest.rsplitn(3, '-');
-        let (Some(n), Some(pid), Some(_tag)) = (parts.next(), parts.next(), parts.next()) else {
-            continue;
-        };
-        if let (Ok(_), Ok(pid)) = (n.parse::<u32>(), pid.parse::<u32>()) {
+        if let Some(pid) = crate::process::owner_of(rest) {
             crate::output::remove_if_stale(&entry.path(), pid);
         }
     }

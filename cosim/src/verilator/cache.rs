@@ -15,7 +15,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use spikegate_gen::process::process_is_alive;
+use spikegate_gen::process::{owner_of, process_is_alive};
 
 /// The record's file name in a cache entry.
 pub const RECORD: &str = "library.sha256";
@@ -66,9 +66,7 @@ pub fn staging_owner(name: &str) -> Option<u32> {
     if key.len() != 16 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
-    let (pid, number) = rest.split_once('-')?;
-    number.parse::<u64>().ok()?;
-    pid.parse().ok()
+    owner_of(rest)
 }
 
 #[cfg(test)]
