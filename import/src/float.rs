@@ -18,7 +18,7 @@
 use std::path::Path;
 
 use serde::Serialize;
-use spikegate_model::{Decode, Reset, Spike};
+use spikegate_model::{Decode, Reset, ResetTiming, Spike};
 
 /// The neuron dynamics of one layer, with per-neuron decay factors.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -61,6 +61,9 @@ pub struct FloatLayer {
     pub threshold: Vec<f64>,
     /// Reset mode of a spiking layer.
     pub reset: Reset,
+    /// When the reset acts: in the step of the spike, or in the next step
+    /// after the update (docs/semantics.md section 4).
+    pub timing: ResetTiming,
     /// Whether the layer spikes (false only for a final readout layer).
     pub spiking: bool,
     /// Per-synapse delays in steps, `delays[j][i]`; `None` when all are 0.
@@ -96,6 +99,15 @@ pub struct FloatRun {
     pub membranes: Vec<f64>,
 }
 
+/// Applies the reset `rule` of a neuron with threshold `theta`.
+fn reset(v: &mut f64, rule: Reset, theta: f64) {
+    match rule {
+        Reset::Zero => *v = 0.0,
+        Reset::Subtract => *v -= theta,
+        Reset::None => {}
+    }
+}
+
 /// Runs one sample of `steps` steps from the zero state.
 pub fn simulate(net: &FloatNetwork, steps: u32, input: &[Spike]) -> FloatRun {
     let steps = steps as usize;
@@ -119,6 +131,9 @@ pub fn simulate(net: &FloatNetwork, steps: u32, input: &[Spike]) -> FloatRun {
         let mut pending = vec![vec![0.0f64; n]; slots];
         let mut v = vec![0.0f64; n];
         let mut cur = vec![0.0f64; n];
+        // Deferred reset: did the neuron spike in the previous step?
+        let mut owed = vec![false; n];
+        let deferred = layer.timing == ResetTiming::Deferred;
         let mut spikes = Vec::new();
         let mut out: Vec<Vec<u32>> = vec![Vec::new(); steps];
         for t in 0..steps {
@@ -143,15 +158,18 @@ pub fn simulate(net: &FloatNetwork, steps: u32, input: &[Spike]) -> FloatRun {
                         v[i] = membrane[i] * v[i] + cur[i];
                     }
                 }
-                if layer.spiking && v[i] > layer.threshold[i] {
+                if deferred && owed[i] {
+                    reset(&mut v[i], layer.reset, layer.threshold[i]);
+                }
+                let fires = layer.spiking && v[i] > layer.threshold[i];
+                if fires {
                     spikes.push(Spike::new(t as u32, i as u32));
                     out[t].push(i as u32);
-                    match layer.reset {
-                        Reset::Zero => v[i] = 0.0,
-                        Reset::Subtract => v[i] -= layer.threshold[i],
-                        Reset::None => {}
+                    if !deferred {
+                        reset(&mut v[i], layer.reset, layer.threshold[i]);
                     }
                 }
+                owed[i] = fires;
             }
         }
         all.push(spikes);

@@ -29,7 +29,7 @@ pub mod report;
 
 use std::path::{Path, PathBuf};
 
-use spikegate_model::{Decode, Spike, ValidNetwork};
+use spikegate_model::{Decode, ResetTiming, Spike, ValidNetwork};
 
 pub use error::{ImportError, Remedy};
 pub use float::FloatNetwork;
@@ -105,6 +105,9 @@ pub struct ImportOptions {
     pub weight_clip: f64,
     /// Reset override (default: as the file says).
     pub reset: ResetRule,
+    /// When spiking layers reset: in the step of the spike (NIR's rule,
+    /// the default) or in the next step after the update (snnTorch).
+    pub reset_timing: ResetTiming,
     /// Output decoding; default: `readout` when the last layer is a leaky
     /// integrator (LI, I, CubaLI), else `spike_count`.
     pub decode: Option<Decode>,
@@ -125,6 +128,7 @@ impl Default for ImportOptions {
             shift_tolerance: 1e-6,
             weight_clip: 1.0,
             reset: ResetRule::Nir,
+            reset_timing: ResetTiming::Immediate,
             decode: None,
             name: None,
             report_inputs: ReportInputs::default(),

@@ -6,7 +6,7 @@
 use serde::Serialize;
 use spikegate_model::width::range_of;
 use spikegate_model::{
-    Decay, Delays, Layer, Matrix, Network, Neuron, Output, Widths, MODEL_FORMAT,
+    Decay, Delays, Layer, Matrix, Network, Neuron, Output, ResetTiming, Widths, MODEL_FORMAT,
 };
 
 use crate::float::{FloatKind, FloatLayer, FloatNetwork};
@@ -227,6 +227,8 @@ fn quantize_layer(
         neuron,
         threshold: scaling.threshold_int,
         reset: layer.spiking.then_some(layer.reset),
+        reset_timing: (layer.spiking && layer.timing == ResetTiming::Deferred)
+            .then_some(ResetTiming::Deferred),
         weights,
         bias: bias.iter().any(|&x| x != 0).then_some(bias),
         delays: layer.delays.as_ref().map(|values| Delays {

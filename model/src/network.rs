@@ -52,6 +52,11 @@ pub struct Layer {
     /// Absent only in a readout layer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reset: Option<Reset>,
+    /// When the reset of a spike acts: in the step of the spike (absent,
+    /// `immediate`) or in the next step, after the update (`deferred`, the
+    /// order of snnTorch). Absent in a readout layer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset_timing: Option<ResetTiming>,
     /// Weights as fan-out rows: `weights[j][i]` connects presynaptic neuron
     /// `j` (previous layer, or input) to neuron `i` of this layer.
     pub weights: Matrix<i64>,
@@ -138,6 +143,13 @@ pub enum Neuron {
     },
 }
 
+impl Layer {
+    /// The layer's reset timing (`immediate` when the field is absent).
+    pub fn timing(&self) -> ResetTiming {
+        self.reset_timing.unwrap_or_default()
+    }
+}
+
 impl Neuron {
     /// The name used for this kind in model files (`if`, `lif`, ...).
     pub fn kind_name(&self) -> &'static str {
@@ -190,6 +202,18 @@ pub enum Reset {
     None,
 }
 
+/// When the reset of a spike acts (docs/semantics.md section 4).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResetTiming {
+    /// In the step of the spike, right after the threshold test.
+    #[default]
+    Immediate,
+    /// In the step after the spike, folded into that step's membrane
+    /// update (subtract: `v = sat(U - theta)`; zero: `v = 0`).
+    Deferred,
+}
+
 /// How the network's answer is read from its last layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -218,6 +242,10 @@ crate::de::deserialize_by_name!(Reset, [
     "subtract" => Reset::Subtract,
     "zero" => Reset::Zero,
     "none" => Reset::None,
+]);
+crate::de::deserialize_by_name!(ResetTiming, [
+    "immediate" => ResetTiming::Immediate,
+    "deferred" => ResetTiming::Deferred,
 ]);
 crate::de::deserialize_by_name!(Decode, [
     "first_spike" => Decode::FirstSpike,

@@ -6,7 +6,7 @@
 
 use crate::error::ModelError;
 use crate::matrix::Matrix;
-use crate::network::{Decay, Decode, Layer, Network, Neuron, MODEL_FORMAT};
+use crate::network::{Decay, Decode, Layer, Network, Neuron, Reset, ResetTiming, MODEL_FORMAT};
 use crate::width::{fits, range_of, width_for_range};
 
 pub use crate::limits;
@@ -372,6 +372,12 @@ impl LayerCheck<'_> {
             if l.reset.is_some() {
                 return Err(self.err("reset", "a readout layer does not spike; remove its reset"));
             }
+            if l.reset_timing.is_some() {
+                return Err(self.err(
+                    "reset_timing",
+                    "a readout layer does not spike; remove its reset_timing",
+                ));
+            }
             return Ok(());
         }
         let Some(theta) = l.threshold else {
@@ -381,6 +387,12 @@ impl LayerCheck<'_> {
             return Err(self.err(
                 "reset",
                 "a spiking layer needs a reset mode: \"subtract\", \"zero\" or \"none\"",
+            ));
+        }
+        if l.reset == Some(Reset::None) && l.timing() == ResetTiming::Deferred {
+            return Err(self.err(
+                "reset_timing",
+                "reset \"none\" has nothing to defer; use \"immediate\" or leave reset_timing out",
             ));
         }
         let tw = l.widths.threshold;

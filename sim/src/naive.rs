@@ -11,7 +11,9 @@
 // Index loops are the point here: each line reads like the page's equations.
 #![allow(clippy::needless_range_loop)]
 
-use spikegate_model::{Decay, Decode, DecodedOutput, Neuron, Reset, Spike, ValidNetwork};
+use spikegate_model::{
+    Decay, Decode, DecodedOutput, Neuron, Reset, ResetTiming, Spike, ValidNetwork,
+};
 
 fn clamp_to(width: u32, z: i128) -> i128 {
     let lo = -(1i128 << (width - 1));
@@ -72,22 +74,21 @@ pub fn run_naive(network: &ValidNetwork, input: &[Spike]) -> (Vec<Vec<Spike>>, D
                         x += i128::from(layer.weights[j][i]);
                     }
                 }
-                match &layer.neuron {
-                    Neuron::If => v[i] = clamp_to(w.membrane, v[i] + x),
-                    Neuron::Lif { leak } => {
-                        v[i] = clamp_to(w.membrane, apply_decay(v[i], Some(*leak)) + x)
-                    }
+                // The membrane's new value before saturation.
+                let unclamped = match &layer.neuron {
+                    Neuron::If => v[i] + x,
+                    Neuron::Lif { leak } => apply_decay(v[i], Some(*leak)) + x,
                     Neuron::Cuba {
                         current_decay,
                         membrane_decay,
                     } => {
                         cur[i] =
                             clamp_to(w.current.unwrap(), apply_decay(cur[i], *current_decay) + x);
-                        v[i] = clamp_to(w.membrane, apply_decay(v[i], *membrane_decay) + cur[i]);
+                        apply_decay(v[i], *membrane_decay) + cur[i]
                     }
                     Neuron::Ttfs => {
                         cur[i] = clamp_to(w.current.unwrap(), cur[i] + x);
-                        v[i] = clamp_to(w.membrane, v[i] + cur[i]);
+                        v[i] + cur[i]
                     }
                     Neuron::Adlif {
                         alpha,
@@ -102,24 +103,37 @@ pub fn run_naive(network: &ValidNetwork, input: &[Spike]) -> (Vec<Vec<Spike>>, D
                             *frac_bits,
                         ) + i128::from(*b) * s_prev;
                         adapt[i] = clamp_to(w.adaptation.unwrap(), new_w);
-                        let new_v =
-                            floor_div_pow2(i128::from(*alpha) * v[i], *frac_bits) + x - adapt[i];
-                        v[i] = clamp_to(w.membrane, new_v);
+                        floor_div_pow2(i128::from(*alpha) * v[i], *frac_bits) + x - adapt[i]
                     }
-                }
+                };
                 if !spiking {
+                    v[i] = clamp_to(w.membrane, unclamped);
                     continue;
                 }
                 let theta = i128::from(layer.threshold.unwrap());
+                let reset = layer.reset.unwrap();
+                let deferred = layer.timing() == ResetTiming::Deferred;
+                // A deferred reset: the spike of step t - 1 is paid now,
+                // subtracting before saturation or zeroing after it.
+                let owes = deferred && t > 0 && spiked[t - 1][i];
+                v[i] = if owes && reset == Reset::Subtract {
+                    clamp_to(w.membrane, unclamped - theta)
+                } else if owes && reset == Reset::Zero {
+                    0
+                } else {
+                    clamp_to(w.membrane, unclamped)
+                };
                 let fire_once = matches!(layer.neuron, Neuron::Ttfs);
                 let fires = v[i] >= theta && !(fire_once && flag[i]);
                 if fires {
                     spiked[t][i] = true;
                     events.push(Spike::new(t as u32, i as u32));
-                    match layer.reset.unwrap() {
-                        Reset::Subtract => v[i] -= theta,
-                        Reset::Zero => v[i] = 0,
-                        Reset::None => {}
+                    if !deferred {
+                        match reset {
+                            Reset::Subtract => v[i] -= theta,
+                            Reset::Zero => v[i] = 0,
+                            Reset::None => {}
+                        }
                     }
                 }
                 match layer.neuron {

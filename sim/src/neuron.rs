@@ -7,7 +7,7 @@
 //! page gives; the page's worked examples are checked against this code.
 
 use spikegate_model::width::range_of;
-use spikegate_model::{Decay, Neuron, Reset};
+use spikegate_model::{Decay, Neuron, Reset, ResetTiming};
 
 use crate::lane::Lane;
 
@@ -67,6 +67,9 @@ pub struct LayerState<S> {
     /// `ttfs`: has fired. `adlif`: spiked in the previous step (`s`).
     /// 1 or 0, in the lane type so the sweep needs no conversions.
     pub flag: Vec<S>,
+    /// Deferred reset: 1 when the neuron spiked in the previous step and
+    /// owes its reset to this one (always 0 for an immediate reset).
+    pub owed: Vec<S>,
 }
 
 impl<S: Lane> LayerState<S> {
@@ -84,6 +87,7 @@ impl<S: Lane> LayerState<S> {
             current: sized(neuron.has_current()),
             adaptation: sized(neuron.has_adaptation()),
             flag: vec![S::default(); size],
+            owed: vec![S::default(); size],
         }
     }
 
@@ -93,6 +97,7 @@ impl<S: Lane> LayerState<S> {
         self.current.fill(S::default());
         self.adaptation.fill(S::default());
         self.flag.fill(S::default());
+        self.owed.fill(S::default());
     }
 }
 
@@ -107,8 +112,9 @@ pub struct Dynamics<S> {
     pub current: Bounds<S>,
     /// Saturation of `w`.
     pub adaptation: Bounds<S>,
-    /// `Some((theta, reset))` for a spiking layer, `None` for a readout.
-    pub firing: Option<(S, Reset)>,
+    /// `Some((theta, reset, timing))` for a spiking layer, `None` for a
+    /// readout.
+    pub firing: Option<(S, Reset, ResetTiming)>,
 }
 
 impl<S: Lane> Dynamics<S> {
@@ -119,35 +125,37 @@ impl<S: Lane> Dynamics<S> {
     #[inline(always)]
     pub fn step(&self, s: &mut LayerState<S>, xs: &[S], spiked: &mut [u8]) -> bool {
         let (bv, bi, bw) = (self.membrane, self.current, self.adaptation);
-        let f = FireRule::new(self.firing, &self.neuron);
+        let f = FireRule::new(self.firing, &self.neuron, bv);
         let mut any = S::default();
         let v = s.membrane.iter_mut();
-        let each = v.zip(xs).zip(s.flag.iter_mut().zip(spiked.iter_mut()));
+        let marks = s.flag.iter_mut().zip(s.owed.iter_mut());
+        let each = v.zip(xs).zip(marks.zip(spiked.iter_mut()));
+        // Each arm computes the membrane update `U` unsaturated; `apply`
+        // folds in a deferred reset, saturates, and fires.
         match self.neuron {
             Neuron::If => {
-                for ((v, &x), (flag, spike)) in each {
-                    *v = f.apply(bv.sat(*v + x), flag, spike, &mut any);
+                for ((v, &x), m) in each {
+                    *v = f.apply(*v + x, m, &mut any);
                 }
             }
             Neuron::Lif { leak } => {
-                for ((v, &x), (flag, spike)) in each {
-                    *v = f.apply(bv.sat(decay(*v, leak) + x), flag, spike, &mut any);
+                for ((v, &x), m) in each {
+                    *v = f.apply(decay(*v, leak) + x, m, &mut any);
                 }
             }
             Neuron::Ttfs => {
-                for (((v, &x), (flag, spike)), c) in each.zip(&mut s.current) {
+                for (((v, &x), m), c) in each.zip(&mut s.current) {
                     *c = bi.sat(*c + x);
-                    *v = f.apply(bv.sat(*v + *c), flag, spike, &mut any);
+                    *v = f.apply(*v + *c, m, &mut any);
                 }
             }
             Neuron::Cuba {
                 current_decay,
                 membrane_decay,
             } => {
-                for (((v, &x), (flag, spike)), c) in each.zip(&mut s.current) {
+                for (((v, &x), m), c) in each.zip(&mut s.current) {
                     *c = bi.sat(decay_opt(*c, current_decay) + x);
-                    let new_v = bv.sat(decay_opt(*v, membrane_decay) + *c);
-                    *v = f.apply(new_v, flag, spike, &mut any);
+                    *v = f.apply(decay_opt(*v, membrane_decay) + *c, m, &mut any);
                 }
             }
             Neuron::Adlif {
@@ -164,13 +172,13 @@ impl<S: Lane> Dynamics<S> {
                     S::from_i64(b),
                 );
                 let zero = S::default();
-                for (((v, &x), (flag, spike)), w) in each.zip(&mut s.adaptation) {
+                for (((v, &x), m), w) in each.zip(&mut s.adaptation) {
                     // w first, from the previous v and spike s (the flag);
                     // then v from the new w.
-                    let kick = if *flag != zero { b } else { zero };
+                    let kick = if *m.0 .0 != zero { b } else { zero };
                     *w = bw.sat(((beta * *w + a * *v) >> frac_bits) + kick);
-                    let new_v = bv.sat(((alpha * *v) >> frac_bits) + x - *w);
-                    *v = f.apply(new_v, flag, spike, &mut any);
+                    let u = ((alpha * *v) >> frac_bits) + x - *w;
+                    *v = f.apply(u, m, &mut any);
                 }
             }
         }
@@ -178,46 +186,77 @@ impl<S: Lane> Dynamics<S> {
     }
 }
 
-/// Steps 3 and 4 (threshold, reset) as branch-free arithmetic, so that the
-/// sweep stays one vectorisable loop. A readout layer gets a threshold no
-/// membrane can reach (membranes are at most 32 bits, lanes wider).
+/// Saturation and steps 3 and 4 (threshold, reset) as branch-free
+/// arithmetic, so that the sweep stays one vectorisable loop. A readout
+/// layer gets a threshold no membrane can reach (membranes are at most 32
+/// bits, lanes wider).
 #[derive(Clone, Copy)]
 struct FireRule<S> {
+    /// Saturation of the membrane.
+    bounds: Bounds<S>,
     theta: S,
     /// `ttfs`: a neuron that has fired never fires again.
     once: bool,
-    /// All ones where the reset keeps `v` (subtract, none), else zero.
+    /// All ones where an immediate reset keeps `v` (subtract, none, and
+    /// every deferred reset), else zero.
     keep: S,
-    /// What the reset subtracts from the kept `v` (theta, or zero).
+    /// What an immediate reset subtracts from the kept `v` (theta, or zero).
     minus: S,
+    /// What a deferred subtract takes from the update of the next step
+    /// (theta, or zero).
+    owed_minus: S,
+    /// All ones where a deferred reset zeroes the next step's membrane.
+    owed_zero: S,
+    /// 1 where the reset is deferred (the spike is remembered), else 0.
+    defers: S,
 }
 
 impl<S: Lane> FireRule<S> {
-    fn new(firing: Option<(S, Reset)>, neuron: &Neuron) -> Self {
+    fn new(firing: Option<(S, Reset, ResetTiming)>, neuron: &Neuron, bounds: Bounds<S>) -> Self {
         let (zero, ones) = (S::default(), S::from_i64(-1));
-        let (theta, keep, minus) = match firing {
-            None => (S::MAX, ones, zero),
-            Some((theta, Reset::Subtract)) => (theta, ones, theta),
-            Some((theta, Reset::Zero)) => (theta, zero, zero),
-            Some((theta, Reset::None)) => (theta, ones, zero),
-        };
-        FireRule {
-            theta,
+        let mut rule = FireRule {
+            bounds,
+            theta: S::MAX,
             once: matches!(neuron, Neuron::Ttfs),
-            keep,
-            minus,
+            keep: ones,
+            minus: zero,
+            owed_minus: zero,
+            owed_zero: zero,
+            defers: zero,
+        };
+        let Some((theta, reset, timing)) = firing else {
+            return rule;
+        };
+        rule.theta = theta;
+        match (timing, reset) {
+            (ResetTiming::Immediate, Reset::Subtract) => rule.minus = theta,
+            (ResetTiming::Immediate, Reset::Zero) => rule.keep = zero,
+            (_, Reset::None) => {}
+            (ResetTiming::Deferred, Reset::Subtract) => rule.owed_minus = theta,
+            (ResetTiming::Deferred, Reset::Zero) => rule.owed_zero = ones,
         }
+        if timing == ResetTiming::Deferred {
+            rule.defers = S::from_i64(1);
+        }
+        rule
     }
 
-    /// The membrane after threshold and reset, given the updated `v`;
-    /// records the spike in `spike` and `any`, and in `flag` (ttfs: has
-    /// fired; adlif: fired in this step).
+    /// The membrane after saturation, threshold and reset, given the
+    /// unsaturated update `u`; records the spike in `spike` and `any`, in
+    /// `flag` (ttfs: has fired; adlif: fired in this step) and in `owed`
+    /// (deferred reset: fired in this step).
     #[inline(always)]
-    fn apply(self, v: S, flag: &mut S, spike: &mut u8, any: &mut S) -> S {
+    fn apply(self, u: S, ((flag, owed), spike): ((&mut S, &mut S), &mut u8), any: &mut S) -> S {
         let (zero, one) = (S::default(), S::from_i64(1));
+        // The reset owed by the previous step's spike: subtract theta
+        // before saturating, or zero the saturated value.
+        let owed_mask = zero - *owed;
+        let v = self.bounds.sat(u - (self.owed_minus & owed_mask));
+        let v = v - (v & (owed_mask & self.owed_zero));
         let fires = (v >= self.theta) & !(self.once & (*flag != zero));
         let bit = if fires { one } else { zero };
         *flag = if self.once { *flag | bit } else { bit };
+        *owed = bit & self.defers;
         *spike = u8::from(fires);
         *any = *any | bit;
         // fires ? reset(v) : v, on all-ones / all-zeros masks (a conditional

@@ -7,7 +7,7 @@
 
 use spikegate_model::width::range_of;
 use spikegate_model::{
-    validate, Decay, Decode, Delays, Layer, Matrix, Network, Neuron, Output, Reset, Spike,
+    validate, Decay, Decode, Delays, Layer, Matrix, Network, Neuron, Output, Reset, ResetTiming, Spike,
     ValidNetwork, Widths, MODEL_FORMAT,
 };
 
@@ -125,11 +125,15 @@ fn random_layer(
     .map(|max| random_delays(rng, fan_in, size, max));
     let vmax = range_of(membrane).1;
     let theta_max = vmax.min(whi * 3).max(1);
-    let (threshold, reset) = if readout {
-        (None, None)
+    let (threshold, reset, reset_timing) = if readout {
+        (None, None, None)
     } else {
         let reset = [Reset::Subtract, Reset::Zero, Reset::None][rng.below(3)];
-        (Some(rng.range(1, theta_max)), Some(reset))
+        let threshold = rng.range(1, theta_max);
+        // A deferred reset (snnTorch's order) for a third of the layers that reset.
+        let deferred = reset != Reset::None && rng.chance(0.35);
+        let timing = deferred.then_some(ResetTiming::Deferred);
+        (Some(threshold), Some(reset), timing)
     };
     Layer {
         name: None,
@@ -144,6 +148,7 @@ fn random_layer(
         neuron,
         threshold,
         reset,
+        reset_timing,
         weights,
         bias,
         delays,

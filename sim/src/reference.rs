@@ -107,6 +107,7 @@ impl<S: Lane> Engine<S> {
                         .expect("validated: spiking layers have a threshold"),
                 ),
                 layer.reset.expect("validated: spiking layers have a reset"),
+                layer.timing(),
             )
         });
         Engine {

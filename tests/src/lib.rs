@@ -36,6 +36,8 @@ pub const HARDWARE_CASES: &[&str] = &[
     "saturation",
     "bias",
     "large_ttfs",
+    "lif_deferred",
+    "cuba_deferred_zero",
     "digits_ttfs",
     "digits_if",
 ];

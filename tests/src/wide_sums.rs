@@ -32,6 +32,7 @@ pub fn wide_sum_case(
             neuron: Neuron::If,
             threshold: Some(threshold),
             reset: Some(Reset::Zero),
+            reset_timing: None,
             weights: weights.into(),
             bias: Some(bias),
             delays: None,

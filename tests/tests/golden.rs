@@ -20,6 +20,8 @@ const REQUIRED: &[&str] = &[
     "saturation",
     "bias",
     "readout",
+    "lif_deferred",
+    "cuba_deferred_zero",
     "large_ttfs",
     "large_mixed_delays",
 ];

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Result};
 use spikegate_import::{import_npz, ImportError, ImportOptions, Remedy, ReportInputs, ResetRule};
-use spikegate_model::Decode;
+use spikegate_model::{Decode, ResetTiming};
 
 use spikegate_gen::output::{check_writable, write_all_atomically};
 
@@ -60,6 +60,11 @@ pub struct Args {
     /// record).
     #[arg(long, value_parser = ["zero", "subtract"])]
     pub reset: Option<String>,
+    /// When spiking layers reset: `immediate` (in the step of the spike,
+    /// NIR's rule) or `deferred` (in the next step, after the leak:
+    /// snnTorch's order). docs/semantics.md section 4.
+    #[arg(long, value_parser = ["immediate", "deferred"], default_value = "immediate")]
+    pub reset_timing: String,
     /// Output decoding (default: readout when the last node is a leaky
     /// integrator, else spike_count).
     #[arg(long, value_parser = ["first_spike", "spike_count", "readout"])]
@@ -108,6 +113,10 @@ fn options(args: &Args) -> ImportOptions {
             Some("zero") => ResetRule::Zero,
             Some("subtract") => ResetRule::Subtract,
             _ => ResetRule::Nir,
+        },
+        reset_timing: match args.reset_timing.as_str() {
+            "deferred" => ResetTiming::Deferred,
+            _ => ResetTiming::Immediate,
         },
         decode: args.decode.as_deref().map(|d| match d {
             "first_spike" => Decode::FirstSpike,

@@ -59,6 +59,7 @@ pub(super) fn neuron_layer(
         bias,
         threshold: dynamics.threshold,
         reset: reset_of(options.reset),
+        timing: options.reset_timing,
         spiking,
         delays,
     })

@@ -195,6 +195,7 @@ impl LayerReader<'_> {
             bias,
             threshold,
             reset,
+            timing: options.reset_timing,
             spiking,
             delays,
         })

@@ -38,6 +38,7 @@ fn dense(
         widths,
         threshold,
         reset,
+        reset_timing: None,
         weights: uniform_matrix(rng, fan_in, size, (lo, hi)),
         bias: None,
         delays: max_delay.map(|max| random_delays(rng, fan_in, size, max)),
