@@ -18,7 +18,7 @@
 //! the reference in `sim/` and both are checked against it.
 
 use spikegate_model::width::{range_of, saturate};
-use spikegate_model::{Decay, Reset};
+use spikegate_model::{Decay, Reset, ResetTiming};
 
 use crate::plan::{CorePlan, Update};
 
@@ -84,6 +84,9 @@ pub struct LaneState {
     /// `ttfs`: fired before in this sample; `adlif`: spiked in the
     /// previous step.
     pub flag: bool,
+    /// Deferred reset: spiked in the previous step, so this step's update
+    /// pays the reset (`r` of docs/semantics.md section 4).
+    pub owed: bool,
 }
 
 impl LaneState {
@@ -191,10 +194,17 @@ fn sweep(core: &CorePlan, s: &LaneState, input: LaneInput) -> (LaneState, bool) 
             (0, w, ((alpha * s.v) >> frac_bits) + x - w)
         }
     };
-    let v = saturate(v_sum, membrane);
+    let deferred = core.timing == ResetTiming::Deferred;
+    // A deferred reset owed by the previous step's spike: theta comes off
+    // the exact sum before saturation, or the membrane is zeroed.
+    let v = match (deferred && s.owed, core.reset) {
+        (true, Reset::Subtract) => saturate(v_sum - core.threshold, membrane),
+        (true, Reset::Zero) => 0,
+        _ => saturate(v_sum, membrane),
+    };
     let once = core.update == Update::Ttfs;
     let spike = !core.readout && v >= core.threshold && !(once && s.flag);
-    let v = match (spike, core.reset) {
+    let v = match (spike && !deferred, core.reset) {
         (true, Reset::Subtract) => v - core.threshold,
         (true, Reset::Zero) => 0,
         _ => v,
@@ -204,7 +214,18 @@ fn sweep(core: &CorePlan, s: &LaneState, input: LaneInput) -> (LaneState, bool) 
         Update::Adlif { .. } => spike,
         _ => false,
     };
-    (LaneState { acc, v, i, w, flag }, spike)
+    let owed = deferred && spike;
+    (
+        LaneState {
+            acc,
+            v,
+            i,
+            w,
+            flag,
+            owed,
+        },
+        spike,
+    )
 }
 
 /// Name of the PE module of `core`.
@@ -321,6 +342,38 @@ fn saturate_expr(z: &str, width: u32, wi: u32) -> String {
     )
 }
 
+/// Declares `v_new`, the saturated membrane update from `v_sum`, with a
+/// deferred reset owed by the previous step's spike folded in: theta off
+/// the exact sum before saturation (subtract), or zero.
+fn deferred_reset_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) {
+    let v = core.lane.membrane;
+    let saturated = |z: &str| saturate_expr(z, v, wi);
+    match (core.lane.owed, core.reset) {
+        (true, Reset::Subtract) => {
+            line(format!(
+                "wire signed [{}:0] v_owed = owed ? v_sum - {} : v_sum;",
+                wi - 1,
+                lit(wi, core.threshold)
+            ));
+            line(format!(
+                "wire [{}:0] v_new = {};",
+                v - 1,
+                saturated("v_owed")
+            ));
+        }
+        (true, Reset::Zero) => line(format!(
+            "wire [{}:0] v_new = owed ? {v}'d0 : {};",
+            v - 1,
+            saturated("v_sum")
+        )),
+        _ => line(format!(
+            "wire [{}:0] v_new = {};",
+            v - 1,
+            saturated("v_sum")
+        )),
+    }
+}
+
 /// The PE module of `core`: combinational, ports `op`, `weight`,
 /// `state_in`, `state_out`, `fire`.
 pub fn verilog(core: &CorePlan) -> String {
@@ -361,8 +414,14 @@ pub fn verilog(core: &CorePlan) -> String {
         wi - 1,
         sext("v", v, wi)
     ));
+    if l.owed {
+        line(format!("wire owed = state_in[{}];", lb - 1));
+    }
     if l.flag {
-        line(format!("wire flag = state_in[{}];", lb - 1));
+        line(format!(
+            "wire flag = state_in[{}];",
+            lb - 1 - u32::from(l.owed)
+        ));
     }
     line(format!(
         "wire signed [{}:0] weight_x = {};",
@@ -493,11 +552,7 @@ pub fn verilog(core: &CorePlan) -> String {
             rest_fields.push("w_new".to_string());
         }
     }
-    line(format!(
-        "wire [{}:0] v_new = {};",
-        v - 1,
-        saturate_expr("v_sum", v, wi)
-    ));
+    deferred_reset_wires(&mut line, core, wi);
     let once = core.update == Update::Ttfs;
     let not_fired = if once { " && !flag" } else { "" };
     if core.readout {
@@ -514,7 +569,11 @@ pub fn verilog(core: &CorePlan) -> String {
             lit(wi, core.threshold)
         ));
     }
-    let v_after = match core.reset {
+    let immediate = match core.timing {
+        ResetTiming::Immediate => core.reset,
+        ResetTiming::Deferred => Reset::None,
+    };
+    let v_after = match immediate {
         Reset::Subtract => format!(
             "spike ? v_new - {v}'d{} : v_new",
             core.threshold.rem_euclid(1i64 << v)
@@ -526,7 +585,10 @@ pub fn verilog(core: &CorePlan) -> String {
     if l.flag {
         rest_fields.push(if once { "flag | spike" } else { "spike" }.to_string());
     }
-    // Fields from the most significant: flag, w or i, v, acc.
+    if l.owed {
+        rest_fields.push("spike".to_string());
+    }
+    // Fields from the most significant: owed, flag, w or i, v, acc.
     rest_fields.reverse();
     let mut swept: Vec<String> = rest_fields;
     swept.push("v_reset".into());

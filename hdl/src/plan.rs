@@ -7,7 +7,9 @@
 //! the modules need is computed here once, so that the modules only build.
 
 use spikegate_model::width::width_for_range;
-use spikegate_model::{Decay, Decode, Matrix, ModelError, Neuron, Reset, ValidNetwork};
+use spikegate_model::{
+    Decay, Decode, Matrix, ModelError, Neuron, Reset, ResetTiming, ValidNetwork,
+};
 
 /// Width of a neuron index on every spike stream (`in_neuron`,
 /// `out_neuron`, taps): layers and inputs may have up to `2^16` neurons.
@@ -121,7 +123,8 @@ impl Update {
 /// Bit positions of one lane's fields inside a neuron-memory word, from
 /// the least significant bit: `slots` accumulators of `acc` bits (one per
 /// delay slot, slot `s` at `[s*acc +: acc]`), `v`, then `i` (`cuba`, `ttfs`), `w`
-/// (`adlif`) and the flag (`ttfs`: fired; `adlif`: spiked last step).
+/// (`adlif`), the flag (`ttfs`: fired; `adlif`: spiked last step) and the
+/// owed-reset bit of a deferred reset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LaneLayout {
     /// Width of the synaptic accumulator (of each delay slot).
@@ -138,6 +141,9 @@ pub struct LaneLayout {
     /// Whether the lane keeps a one-bit flag: `ttfs` fired before,
     /// `adlif` spiked in the previous step.
     pub flag: bool,
+    /// Whether the lane keeps the owed-reset bit `r` of a deferred reset
+    /// (spiked in the previous step), the most significant bit.
+    pub owed: bool,
 }
 
 impl LaneLayout {
@@ -148,6 +154,7 @@ impl LaneLayout {
             + self.current.unwrap_or(0)
             + self.adaptation.unwrap_or(0)
             + u32::from(self.flag)
+            + u32::from(self.owed)
     }
 }
 
@@ -183,6 +190,8 @@ pub struct CorePlan {
     pub threshold: i64,
     /// Reset after a spike.
     pub reset: Reset,
+    /// When the reset acts: in the step of the spike, or in the next.
+    pub timing: ResetTiming,
     /// Weights as fan-out rows, `weights[j][i]`.
     pub weights: Matrix<i64>,
     /// Synaptic delays as fan-out rows, `delays[j][i]`, if the layer has
@@ -430,6 +439,8 @@ fn plan_core(
     }
     let lanes = options.pe.min(layer.size);
     let neuron = &layer.neuron;
+    // A readout layer never resets (validation gives it no timing).
+    let timing = layer.timing();
     Ok(CorePlan {
         index,
         name: network.layer_name(index),
@@ -446,6 +457,7 @@ fn plan_core(
             current: layer.widths.current.filter(|_| neuron.has_current()),
             adaptation: layer.widths.adaptation.filter(|_| neuron.has_adaptation()),
             flag: matches!(update, Update::Ttfs | Update::Adlif { .. }),
+            owed: timing == ResetTiming::Deferred,
         },
         readout: net_readout(network, index),
         time_steps: network.network().time_steps,
@@ -453,6 +465,7 @@ fn plan_core(
         // never compares or resets.
         threshold: layer.threshold.unwrap_or(1),
         reset: layer.reset.unwrap_or(Reset::None),
+        timing,
         weights: layer.weights.clone(),
         delays: layer
             .delays

@@ -270,7 +270,8 @@ pub fn finish(
             spikes,
             readout_error,
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let alerts = report::alerts(&float, &layers, &cmp.output, options.time_steps, dt);
     let report = Report {
         format: report::REPORT_FORMAT.to_owned(),
         source: path.display().to_string(),
@@ -282,6 +283,7 @@ pub fn finish(
         layers,
         output: cmp.output,
         warnings,
+        alerts,
     };
     Ok(Imported {
         network,

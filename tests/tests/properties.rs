@@ -114,6 +114,7 @@ proptest! {
         let mut net = random_network(&mut rng, &shape).into_inner();
         let layer = &mut net.layers[0];
         layer.reset = Some(Reset::None);
+        layer.reset_timing = None;
         layer.widths.membrane = layer.widths.weight.max(3);
         layer.widths.threshold = layer.widths.membrane;
         layer.threshold = Some(range_of(layer.widths.membrane).1);

@@ -44,9 +44,7 @@ pub fn compare(
         } else {
             tally.add_decoded(float, steps, &f, &run)
         };
-        if float_class == run.output.class() {
-            tally.class_equal += 1;
-        }
+        tally.add_classes(float_class, &f, &run);
     }
     tally.finish(float, samples.len(), steps)
 }
@@ -65,6 +63,11 @@ struct Tally {
     /// Samples with the same class, and (spiking output) the same values.
     class_equal: usize,
     values_equal: usize,
+    /// Samples with the same class although neither output spiked.
+    silent_equal: usize,
+    /// How often each class won, float and integer side.
+    float_classes: Vec<usize>,
+    int_classes: Vec<usize>,
 }
 
 impl Tally {
@@ -79,6 +82,35 @@ impl Tally {
             readout_n: 0,
             class_equal: 0,
             values_equal: 0,
+            silent_equal: 0,
+            float_classes: Vec::new(),
+            int_classes: Vec::new(),
+        }
+    }
+
+    /// Counts one sample's decoded classes: equal, equal only because
+    /// both spiking outputs are silent, and each side's winner.
+    fn add_classes(&mut self, float_class: u32, f: &FloatRun, run: &Run) {
+        let int_class = run.output.class();
+        if float_class == int_class {
+            self.class_equal += 1;
+            let silent = |spikes: Option<&Vec<Spike>>| spikes.is_some_and(|s| s.is_empty());
+            if run.output.membranes().is_empty()
+                && silent(f.layers.last())
+                && silent(run.layers.last())
+            {
+                self.silent_equal += 1;
+            }
+        }
+        for (counts, class) in [
+            (&mut self.float_classes, float_class),
+            (&mut self.int_classes, int_class),
+        ] {
+            let c = class as usize;
+            if counts.len() <= c {
+                counts.resize(c + 1, 0);
+            }
+            counts[c] += 1;
         }
     }
 
@@ -153,6 +185,9 @@ impl Tally {
                     self.class_equal as f64 / samples as f64
                 },
                 values_equal: (float.decode != Decode::Readout).then_some(self.values_equal),
+                class_equal_both_silent: self.silent_equal,
+                float_classes: self.float_classes,
+                int_classes: self.int_classes,
             },
         }
     }

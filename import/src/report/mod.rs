@@ -3,6 +3,7 @@
 //! module holds the report's data (what `--report FILE` serializes) and
 //! the sample inputs; `compare` measures, `text` prints.
 
+mod alerts;
 mod compare;
 mod text;
 
@@ -12,6 +13,7 @@ use spikegate_sim::rng::SplitMix64;
 
 use crate::quantize::LayerQuant;
 
+pub use alerts::{alerts, Alert, AlertKind};
 pub use compare::{compare, Comparison};
 
 /// Format identifier of the JSON report.
@@ -82,6 +84,13 @@ pub struct OutputAgreement {
     /// are equal too; absent for readout.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub values_equal: Option<usize>,
+    /// Of `class_equal`, the samples where neither spiking output fired a
+    /// spike: they agree only because both answer the tie class 0.
+    pub class_equal_both_silent: usize,
+    /// How many samples each class won on the float side (index = class).
+    pub float_classes: Vec<usize>,
+    /// How many samples each class won on the integer side.
+    pub int_classes: Vec<usize>,
 }
 
 /// The quantization report printed by `spikegate import` and written by
@@ -109,6 +118,11 @@ pub struct Report {
     /// Everything the user should know: per-layer approximations, rounded
     /// delays, saturation.
     pub warnings: Vec<String>,
+    /// Signs that the import, not quantization, went wrong: silent layers,
+    /// agreement between silent outputs, an output that always gives one
+    /// class, time constants a wrong `dt` would give. Printed among the
+    /// warnings.
+    pub alerts: Vec<Alert>,
 }
 
 /// Seeded Bernoulli input spikes: `samples` samples of `steps` steps over

@@ -32,8 +32,11 @@ impl fmt::Display for Report {
         write_table(f, &rows)?;
         writeln!(f)?;
         write_output(f, &self.output)?;
-        if !self.warnings.is_empty() {
+        if !self.warnings.is_empty() || !self.alerts.is_empty() {
             writeln!(f, "warnings:")?;
+            for a in &self.alerts {
+                writeln!(f, "  - {}", a.message)?;
+            }
             for w in &self.warnings {
                 writeln!(f, "  - {w}")?;
             }
@@ -165,6 +168,13 @@ fn write_output(f: &mut fmt::Formatter<'_>, o: &OutputAgreement) -> fmt::Result 
         o.samples,
         100.0 * o.class_agreement
     )?;
+    if o.class_equal_both_silent > 0 {
+        write!(
+            f,
+            " ({} of them with both outputs silent)",
+            o.class_equal_both_silent
+        )?;
+    }
     if let Some(v) = o.values_equal {
         let what = if o.decode == Decode::FirstSpike {
             "first-spike steps"
