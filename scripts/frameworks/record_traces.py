@@ -209,6 +209,15 @@ def finish(case, graph, names, spikes, xte, yte, meta):
 
 # ------------------------------------------------------------ snnTorch ----
 
+def scale_init(layers, factor):
+    """Scale the initial weights and biases (before training) so the first
+    epochs see a useful number of spikes."""
+    with torch.no_grad():
+        for fc in layers:
+            fc.weight.mul_(factor)
+            fc.bias.mul_(factor)
+
+
 def case_snntorch(case, neuron, reset, data):
     import snntorch as snn
     from snntorch.export_nir import export_to_nir
@@ -241,7 +250,14 @@ def case_snntorch(case, neuron, reset, data):
             s2.append(b)
         return [torch.stack(s1, 1), torch.stack(s2, 1)]
 
-    train(run, net.parameters(), xtr, ytr, epochs=6, lr=5e-3)
+    # Synaptic integrates twice (gain ~ 1/(1-alpha) * 1/(1-beta) = 50):
+    # start with smaller weights.
+    if neuron == "Leaky":
+        init, epochs, lr = 1.0, 6, 5e-3
+    else:
+        init, epochs, lr = 0.2, 8, 2e-3
+    scale_init([net.fc1, net.fc2], init)
+    train(run, net.parameters(), xtr, ytr, epochs=epochs, lr=lr)
     spikes = record(run, xte)
     for m in (net.lif1, net.lif2):
         m.reset_mem()
@@ -294,10 +310,9 @@ def case_norse(case, neuron, data):
         torch.nn.Linear(N_IN, N_HID), cell(N_HID),
         torch.nn.Linear(N_HID, N_OUT), cell(N_OUT))
     fc1, c1, fc2, c2 = net[0], net[1], net[2], net[3]
-    with torch.no_grad():  # LIF inputs are scaled by dt/tau = 0.1: start larger
-        for fc in (fc1, fc2):
-            fc.weight.mul_(5.0)
-            fc.bias.mul_(5.0)
+    # the membrane sees dt*tau_mem_inv = 0.1 of its input: start larger
+    init = 10.0 if neuron == "LIFBoxCell" else 2.0
+    scale_init([fc1, fc2], init)
 
     def run(x):
         st1 = st2 = None
@@ -309,7 +324,7 @@ def case_norse(case, neuron, data):
             s2.append(b)
         return [torch.stack(s1, 1), torch.stack(s2, 1)]
 
-    train(run, net.parameters(), xtr, ytr, epochs=6, lr=5e-3)
+    train(run, net.parameters(), xtr, ytr, epochs=12, lr=1e-2)
     spikes = record(run, xte)
     # norse.torch.to_nir writes tau = dt_export / tau_inv.  Exporting with
     # dt=1.0 makes the file's tau the true time constant 1/tau_inv in seconds
