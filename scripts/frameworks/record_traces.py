@@ -459,12 +459,6 @@ def write_tmp(graph):
     return p
 
 
-# ------------------------------------------------------------ Rockpool ----
-
-def case_rockpool(case, data):
-    raise NotImplementedError
-
-
 CASES = OrderedDict([
     ("snntorch_leaky_subtract", lambda d: case_snntorch("snntorch_leaky_subtract", "Leaky", "subtract", d)),
     ("snntorch_leaky_zero", lambda d: case_snntorch("snntorch_leaky_zero", "Leaky", "zero", d)),
