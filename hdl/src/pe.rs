@@ -209,6 +209,7 @@ fn sweep(core: &CorePlan, s: &LaneState, input: LaneInput) -> (LaneState, bool) 
         (true, Reset::Zero) => 0,
         _ => v,
     };
+    let v = core.floor.map_or(v, |floor| v.max(floor));
     let flag = match core.update {
         Update::Ttfs => s.flag || spike,
         Update::Adlif { .. } => spike,
@@ -582,6 +583,18 @@ pub fn verilog(core: &CorePlan) -> String {
         Reset::None => "v_new".to_string(),
     };
     line(format!("wire [{}:0] v_reset = {v_after};", v - 1));
+    let v_final = match core.floor {
+        None => "v_reset",
+        Some(floor) => {
+            line(format!(
+                "wire [{}:0] v_floor = ($signed(v_reset) < {}) ? {} : v_reset;",
+                v - 1,
+                lit(v, floor),
+                lit(v, floor)
+            ));
+            "v_floor"
+        }
+    };
     if l.flag {
         rest_fields.push(if once { "flag | spike" } else { "spike" }.to_string());
     }
@@ -591,7 +604,7 @@ pub fn verilog(core: &CorePlan) -> String {
     // Fields from the most significant: owed, flag, w or i, v, acc.
     rest_fields.reverse();
     let mut swept: Vec<String> = rest_fields;
-    swept.push("v_reset".into());
+    swept.push(v_final.into());
     // Accumulate writes the target slot; the sweep clears this step's.
     let slot_fields = |sel: &str, value: &str| -> String {
         (0..l.slots)

@@ -192,6 +192,8 @@ pub struct CorePlan {
     pub reset: Reset,
     /// When the reset acts: in the step of the spike, or in the next.
     pub timing: ResetTiming,
+    /// The lower bound on the membrane at the end of a sweep, if any.
+    pub floor: Option<i64>,
     /// Weights as fan-out rows, `weights[j][i]`.
     pub weights: Matrix<i64>,
     /// Synaptic delays as fan-out rows, `delays[j][i]`, if the layer has
@@ -368,6 +370,16 @@ fn plan_core(
     let err = |field: &str, message: String| -> PlanError {
         ModelError::layer(index, layer.name.as_deref(), field, message).into()
     };
+    if layer.spikes_per_step() > 1 {
+        return Err(err(
+            "max_spikes",
+            format!(
+                "the hardware fires at most one spike a neuron a step so far, and this layer fires \
+                 up to {}; run it in the reference (`spikegate sim`)",
+                layer.spikes_per_step()
+            ),
+        ));
+    }
     let update = match &layer.neuron {
         Neuron::If => Update::If,
         Neuron::Lif {
@@ -427,7 +439,9 @@ fn plan_core(
             ),
         ));
     }
-    let acc = accumulator_width(&layer.weights, layer.size);
+    let (lo, hi) = network.partial_sum_range(index);
+    // At least 2 bits, the narrowest signed field the PE declares.
+    let acc = width_for_range(lo, hi).max(2);
     if acc > MAX_ACCUMULATOR_WIDTH {
         return Err(err(
             "weights",
@@ -466,6 +480,7 @@ fn plan_core(
         threshold: layer.threshold.unwrap_or(1),
         reset: layer.reset.unwrap_or(Reset::None),
         timing,
+        floor: layer.membrane_floor,
         weights: layer.weights.clone(),
         delays: layer
             .delays
@@ -480,26 +495,4 @@ fn plan_core(
 fn net_readout(network: &ValidNetwork, index: usize) -> bool {
     let net = network.network();
     net.output.decode == Decode::Readout && index + 1 == net.layers.len()
-}
-
-/// Width of a lane's accumulator. It holds the weights of every subset of
-/// synapses that can deliver in one step (the partial sums while spikes
-/// arrive: between the sum of the negative and of the positive weights into
-/// a neuron); the bias is added only at the end of the step, in wider
-/// arithmetic.
-fn accumulator_width(weights: &Matrix<i64>, size: usize) -> u32 {
-    let mut lo = vec![0i64; size];
-    let mut hi = vec![0i64; size];
-    for row in weights {
-        for (i, &w) in row.iter().enumerate() {
-            if w < 0 {
-                lo[i] += w;
-            } else {
-                hi[i] += w;
-            }
-        }
-    }
-    let lo = lo.into_iter().min().unwrap_or(0);
-    let hi = hi.into_iter().max().unwrap_or(0);
-    width_for_range(lo, hi).max(2)
 }

@@ -18,6 +18,7 @@
 use std::path::Path;
 
 use serde::Serialize;
+use spikegate_model::limits::MAX_SPIKES_PER_STEP;
 use spikegate_model::{Decode, Reset, ResetTiming, Spike};
 
 /// The neuron dynamics of one layer, with per-neuron decay factors.
@@ -64,6 +65,15 @@ pub struct FloatLayer {
     /// When the reset acts: in the step of the spike, or in the next step
     /// after the update (docs/semantics.md section 4).
     pub timing: ResetTiming,
+    /// Whether the threshold test includes equality (`v >= threshold`, as
+    /// Sinabs fires) rather than NIR's strict `v > threshold`.
+    pub inclusive: bool,
+    /// Whether a neuron fires `floor(v / threshold)` spikes in a step (as
+    /// Sinabs' multi-spike neurons do, without limit) rather than one.
+    pub multi_spike: bool,
+    /// A lower bound on each neuron's membrane, as a multiple of its
+    /// threshold (Sinabs' `min_v_mem = -threshold`: -1).
+    pub floor: Option<f64>,
     /// Whether the layer spikes (false only for a final readout layer).
     pub spiking: bool,
     /// Per-synapse delays in steps, `delays[j][i]`; `None` when all are 0.
@@ -99,12 +109,30 @@ pub struct FloatRun {
     pub membranes: Vec<f64>,
 }
 
-/// Applies the reset `rule` of a neuron with threshold `theta`.
-fn reset(v: &mut f64, rule: Reset, theta: f64) {
+/// Applies the reset `rule`; `amount` is what a subtraction takes (the
+/// threshold times the spikes).
+fn reset(v: &mut f64, rule: Reset, amount: f64) {
     match rule {
         Reset::Zero => *v = 0.0,
-        Reset::Subtract => *v -= theta,
+        Reset::Subtract => *v -= amount,
         Reset::None => {}
+    }
+}
+
+/// How many spikes a neuron of `layer` at membrane `v` fires.
+fn spike_count(layer: &FloatLayer, v: f64, theta: f64) -> usize {
+    let fires = layer.spiking
+        && if layer.inclusive {
+            v >= theta
+        } else {
+            v > theta
+        };
+    match (fires, layer.multi_spike) {
+        (false, _) => 0,
+        (true, false) => 1,
+        // At most the model's limit, so that no membrane, however large,
+        // makes a step fire without end.
+        (true, true) => ((v / theta).floor() as usize).clamp(1, MAX_SPIKES_PER_STEP as usize),
     }
 }
 
@@ -131,8 +159,8 @@ pub fn simulate(net: &FloatNetwork, steps: u32, input: &[Spike]) -> FloatRun {
         let mut pending = vec![vec![0.0f64; n]; slots];
         let mut v = vec![0.0f64; n];
         let mut cur = vec![0.0f64; n];
-        // Deferred reset: did the neuron spike in the previous step?
-        let mut owed = vec![false; n];
+        // Deferred reset: the spikes the neuron fired in the previous step.
+        let mut owed = vec![0.0f64; n];
         let deferred = layer.timing == ResetTiming::Deferred;
         let mut spikes = Vec::new();
         let mut out: Vec<Vec<u32>> = vec![Vec::new(); steps];
@@ -158,18 +186,22 @@ pub fn simulate(net: &FloatNetwork, steps: u32, input: &[Spike]) -> FloatRun {
                         v[i] = membrane[i] * v[i] + cur[i];
                     }
                 }
-                if deferred && owed[i] {
-                    reset(&mut v[i], layer.reset, layer.threshold[i]);
+                let theta = layer.threshold[i];
+                if deferred && owed[i] > 0.0 {
+                    reset(&mut v[i], layer.reset, owed[i] * theta);
                 }
-                let fires = layer.spiking && v[i] > layer.threshold[i];
-                if fires {
+                let count = spike_count(layer, v[i], theta);
+                for _ in 0..count {
                     spikes.push(Spike::new(t as u32, i as u32));
                     out[t].push(i as u32);
-                    if !deferred {
-                        reset(&mut v[i], layer.reset, layer.threshold[i]);
-                    }
                 }
-                owed[i] = fires;
+                if count > 0 && !deferred {
+                    reset(&mut v[i], layer.reset, count as f64 * theta);
+                }
+                owed[i] = count as f64;
+                if let Some(floor) = layer.floor {
+                    v[i] = v[i].max(floor * theta);
+                }
             }
         }
         all.push(spikes);

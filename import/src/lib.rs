@@ -22,6 +22,7 @@ pub mod budget;
 pub mod chain;
 pub mod error;
 pub mod float;
+pub mod framework;
 pub mod nir;
 pub mod npz;
 pub mod quantize;
@@ -33,6 +34,7 @@ use spikegate_model::{Decode, ResetTiming, Spike, ValidNetwork};
 
 pub use error::{ImportError, Remedy};
 pub use float::FloatNetwork;
+pub use framework::Framework;
 pub use report::Report;
 
 /// How spiking layers reset.
@@ -105,9 +107,13 @@ pub struct ImportOptions {
     pub weight_clip: f64,
     /// Reset override (default: as the file says).
     pub reset: ResetRule,
-    /// When spiking layers reset: in the step of the spike (NIR's rule,
-    /// the default) or in the next step after the update (snnTorch).
-    pub reset_timing: ResetTiming,
+    /// When spiking layers reset: in the step of the spike or in the next
+    /// step after the update; `None` (the default): as the framework does
+    /// (NIR: in the step of the spike).
+    pub reset_timing: Option<ResetTiming>,
+    /// The framework that wrote the NIR file, whose conventions fill in
+    /// what NIR leaves open (default: the NIR specification alone).
+    pub framework: Framework,
     /// Output decoding; default: `readout` when the last layer is a leaky
     /// integrator (LI, I, CubaLI), else `spike_count`.
     pub decode: Option<Decode>,
@@ -128,7 +134,8 @@ impl Default for ImportOptions {
             shift_tolerance: 1e-6,
             weight_clip: 1.0,
             reset: ResetRule::Nir,
-            reset_timing: ResetTiming::Immediate,
+            reset_timing: None,
+            framework: Framework::Nir,
             decode: None,
             name: None,
             report_inputs: ReportInputs::default(),
@@ -225,6 +232,7 @@ fn check_options(file: &Path, o: &ImportOptions) -> Result<(), ImportError> {
 /// Imports the NIR file at `path`.
 pub fn import_nir(path: &Path, options: &ImportOptions) -> Result<Imported, ImportError> {
     check_options(path, options)?;
+    let options = &framework::with_preset(path, options)?;
     let graph = nir::read_nir(path)?;
     let chain = chain::build(path, &graph, options)?;
     finish(path, chain.network, chain.warnings, options.dt, options)
@@ -237,6 +245,18 @@ pub fn import_npz(
     options: &ImportOptions,
 ) -> Result<Imported, ImportError> {
     check_options(npz, options)?;
+    if options.framework != Framework::Nir {
+        return Err(ImportError::field(
+            npz,
+            "framework",
+            format!(
+                "the {} preset describes that framework's NIR export; a .npz spec states its \
+                 own dynamics, so import it without a framework",
+                options.framework.name()
+            ),
+        )
+        .fixed_by(Remedy::Option("framework")));
+    }
     let (float, dt, warnings) = npz::load(npz, spec, options)?;
     finish(npz, float, warnings, dt, options)
 }
@@ -279,6 +299,7 @@ pub fn finish(
         state_bits: options.state_bits,
         time_steps: options.time_steps,
         dt,
+        framework: options.framework.name().to_owned(),
         inputs: source,
         layers,
         output: cmp.output,

@@ -4,9 +4,10 @@
 //! written out in `docs/import.md`.
 
 use serde::Serialize;
+use spikegate_model::limits::MAX_SPIKES_PER_STEP;
 use spikegate_model::width::range_of;
 use spikegate_model::{
-    Decay, Delays, Layer, Matrix, Network, Neuron, Output, ResetTiming, Widths, MODEL_FORMAT,
+    Decay, Delays, Layer, Matrix, Network, Neuron, Output, Reset, ResetTiming, Widths, MODEL_FORMAT,
 };
 
 use crate::float::{FloatKind, FloatLayer, FloatNetwork};
@@ -57,6 +58,9 @@ pub struct LayerQuant {
     pub zeroed: usize,
     /// Largest rounding error of an unsaturated weight, in LSB (at most 0.5).
     pub max_rounding_lsb: f64,
+    /// The reset of a spiking layer and when it acts (`subtract`,
+    /// `zero, deferred`).
+    pub reset: Option<String>,
     /// Per-neuron factor from float membrane units to integer units.
     #[serde(skip)]
     pub neuron_scale: Vec<f64>,
@@ -193,7 +197,7 @@ fn quantize_layer(
             layer.name, rounder.saturated
         ));
     }
-    if layer.spiking && scaling.threshold_int == Some(threshold_cap(s) as i64 + 1) {
+    if layer.spiking && scaling.scale >= threshold_cap(s) {
         warnings.push(format!(
             "layer `{}`: the threshold was capped at half the {s}-bit membrane range, so the weights do not use the whole {b}-bit width; give more state bits",
             layer.name
@@ -212,6 +216,7 @@ fn quantize_layer(
         saturated: rounder.saturated,
         zeroed: rounder.zeroed,
         max_rounding_lsb: rounder.max_error,
+        reset: layer.spiking.then(|| reset_name(layer.reset, layer.timing)),
         neuron_scale: scaling.neuron_scale,
     };
     let model = Layer {
@@ -229,6 +234,11 @@ fn quantize_layer(
         reset: layer.spiking.then_some(layer.reset),
         reset_timing: (layer.spiking && layer.timing == ResetTiming::Deferred)
             .then_some(ResetTiming::Deferred),
+        max_spikes: max_spikes(layer, scaling.threshold_int, s, warnings),
+        membrane_floor: layer
+            .floor
+            .filter(|_| layer.spiking)
+            .map(|ratio| membrane_floor(ratio, scaling.scale, s)),
         weights,
         bias: bias.iter().any(|&x| x != 0).then_some(bias),
         delays: layer.delays.as_ref().map(|values| Delays {
@@ -305,10 +315,18 @@ impl Scaling {
                 .map(|i| peak[i] / layer.threshold[i])
                 .fold(0.0f64, f64::max);
             let t = if m > 0.0 { (full / m).min(cap) } else { cap };
+            // An inclusive test (`v >= T`) is exact on integers only for a
+            // whole `T`; the strict one is `v >= floor(T) + 1` for any `T`.
+            let (t, threshold_int) = if layer.inclusive {
+                let t = t.floor().max(1.0);
+                (t, t as i64)
+            } else {
+                (t, t.floor() as i64 + 1)
+            };
             Scaling {
                 scale: t,
                 neuron_scale: layer.threshold.iter().map(|th| t / th).collect(),
-                threshold_int: Some(t.floor() as i64 + 1),
+                threshold_int: Some(threshold_int),
             }
         } else {
             let m = peak.iter().copied().fold(0.0f64, f64::max);
@@ -362,4 +380,46 @@ impl Rounder {
         }
         v
     }
+}
+
+/// A reset as the report names it: `subtract`, `zero, deferred`.
+fn reset_name(reset: Reset, timing: ResetTiming) -> String {
+    let name = match reset {
+        Reset::Subtract => "subtract",
+        Reset::Zero => "zero",
+        Reset::None => "none",
+    };
+    match timing {
+        ResetTiming::Immediate => name.to_owned(),
+        ResetTiming::Deferred => format!("{name}, deferred"),
+    }
+}
+
+/// `max_spikes` of a multi-spike layer: as many spikes as the membrane
+/// can hold thresholds (so the limit never binds), at most the model's
+/// limit, which a warning then names. `None` for one spike a step.
+fn max_spikes(
+    layer: &FloatLayer,
+    threshold: Option<i64>,
+    state_bits: u32,
+    warnings: &mut Vec<String>,
+) -> Option<u32> {
+    let theta = threshold.filter(|_| layer.multi_spike)?;
+    let fit = range_of(state_bits).1 / theta.max(1);
+    let most = i64::from(MAX_SPIKES_PER_STEP);
+    if fit > most {
+        warnings.push(format!(
+            "layer `{}`: a membrane can hold {fit} thresholds, but a neuron fires at most {most} \
+             spikes a step; spikes beyond that stay in the membrane for the next step",
+            layer.name
+        ));
+    }
+    (fit > 1).then(|| fit.min(most) as u32)
+}
+
+/// The integer membrane floor for a floor of `ratio` thresholds, with the
+/// threshold at `scale` integer units; clamped into the `state_bits` range.
+fn membrane_floor(ratio: f64, scale: f64, state_bits: u32) -> i64 {
+    let (lo, hi) = range_of(state_bits);
+    ((ratio * scale).round() as i64).clamp(lo, hi)
 }

@@ -24,6 +24,9 @@ fn two_paths(theta: f64) -> FloatNetwork {
         threshold: vec![theta; 2],
         reset: Reset::Zero,
         timing: ResetTiming::Immediate,
+        inclusive: false,
+        multi_spike: false,
+        floor: None,
         spiking: true,
         delays: None,
     };

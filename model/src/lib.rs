@@ -28,8 +28,7 @@ use std::path::Path;
 pub use error::{Location, ModelError};
 pub use matrix::Matrix;
 pub use network::{
-    Decay, Decode, Delays, Layer, Network, Neuron, Output, Reset, ResetTiming, Widths,
-    MODEL_FORMAT,
+    Decay, Decode, Delays, Layer, Network, Neuron, Output, Reset, ResetTiming, Widths, MODEL_FORMAT,
 };
 pub use spikes::{
     DecodedOutput, InputSample, LayerSpikes, ResultFile, SampleResult, Spike, SpikeFile,

@@ -16,6 +16,8 @@ pub const MAX_FRAC_BITS: u32 = 16;
 /// Width of the signed coefficient `a` of `adlif` (an 18-bit multiplier
 /// operand, the DSP width of common FPGAs).
 pub const COEFF_WIDTH: u32 = 18;
+/// Most spikes one neuron fires in one step (`max_spikes`).
+pub const MAX_SPIKES_PER_STEP: u32 = 255;
 /// Largest per-synapse delay, in steps.
 pub const MAX_DELAY: u32 = 4096;
 /// Most delay-slot accumulators of one layer, `(D_max + 1) x neurons`:

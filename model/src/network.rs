@@ -57,6 +57,15 @@ pub struct Layer {
     /// order of snnTorch). Absent in a readout layer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reset_timing: Option<ResetTiming>,
+    /// The most spikes a neuron fires in one step (absent: 1). Above 1 a
+    /// neuron at `v >= threshold` fires `min(max_spikes, v / threshold)`
+    /// spikes, as Sinabs' multi-spike neurons do. Absent in a readout layer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_spikes: Option<u32>,
+    /// A lower bound on the membrane, applied at the end of every step
+    /// (absent: none). Sinabs' `min_v_mem`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub membrane_floor: Option<i64>,
     /// Weights as fan-out rows: `weights[j][i]` connects presynaptic neuron
     /// `j` (previous layer, or input) to neuron `i` of this layer.
     pub weights: Matrix<i64>,
@@ -147,6 +156,12 @@ impl Layer {
     /// The layer's reset timing (`immediate` when the field is absent).
     pub fn timing(&self) -> ResetTiming {
         self.reset_timing.unwrap_or_default()
+    }
+
+    /// The most spikes a neuron of the layer fires in one step (1 when
+    /// the field is absent).
+    pub fn spikes_per_step(&self) -> u32 {
+        self.max_spikes.unwrap_or(1)
     }
 }
 

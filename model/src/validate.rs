@@ -65,35 +65,8 @@ impl ValidNetwork {
     /// The partial-sum range and the input range (with bias) of layer
     /// `index`, in one pass over its weights.
     fn sum_ranges(&self, index: usize) -> ((i64, i64), (i64, i64)) {
-        let layer = &self.network.layers[index];
-        // Per neuron: every negative (positive) weight, since each synapse
-        // delivers at most one spike per step. Sums are bounded by
-        // MAX_SYNAPSES * 2^31 < 2^58, so i64 holds them and the bias.
-        let mut neg = vec![0i64; layer.size];
-        let mut pos = vec![0i64; layer.size];
-        for row in &layer.weights {
-            for (i, &w) in row.iter().enumerate() {
-                if w < 0 {
-                    neg[i] += w;
-                } else {
-                    pos[i] += w;
-                }
-            }
-        }
-        let bias = |i: usize| layer.bias.as_ref().map_or(0, |b| b[i]);
-        let mut partial = (0, 0);
-        let mut with_bias = (i64::MAX, i64::MIN);
-        for i in 0..layer.size {
-            partial = (partial.0.min(neg[i]), partial.1.max(pos[i]));
-            with_bias = (
-                with_bias.0.min(neg[i] + bias(i)),
-                with_bias.1.max(pos[i] + bias(i)),
-            );
-        }
-        if layer.size == 0 {
-            with_bias = (0, 0);
-        }
-        (partial, with_bias)
+        sum_ranges(&self.network, index)
+            .expect("validated: the synaptic sums of every layer fit 64 bits")
     }
 
     /// Width of the accumulator that holds layer `index`'s synaptic input
@@ -104,6 +77,59 @@ impl ValidNetwork {
         let ((plo, phi), (lo, hi)) = self.sum_ranges(index);
         width_for_range(plo.min(lo), phi.max(hi))
     }
+}
+
+/// The most spikes one synapse of layer `index` delivers in a step: the
+/// presynaptic layer's `max_spikes` (1 for the inputs).
+fn presynaptic_spikes(network: &Network, index: usize) -> i64 {
+    match index {
+        0 => 1,
+        _ => i64::from(network.layers[index - 1].spikes_per_step()),
+    }
+}
+
+/// The partial-sum and input ranges of layer `index` (see
+/// [`ValidNetwork::partial_sum_range`]), or `None` when they do not fit
+/// 64 bits.
+fn sum_ranges(network: &Network, index: usize) -> Option<((i64, i64), (i64, i64))> {
+    let layer = &network.layers[index];
+    // Per neuron: every negative (positive) weight, each as many times
+    // as its synapse can deliver in a step. Plain weight sums are
+    // bounded by MAX_SYNAPSES * 2^31 < 2^58; times up to 255 spikes a
+    // step they may not fit i64, hence the checked products.
+    let times = presynaptic_spikes(network, index);
+    let mut neg = vec![0i64; layer.size];
+    let mut pos = vec![0i64; layer.size];
+    for row in &layer.weights {
+        for (i, &w) in row.iter().enumerate() {
+            if w < 0 {
+                neg[i] += w;
+            } else {
+                pos[i] += w;
+            }
+        }
+    }
+    for v in neg.iter_mut().chain(pos.iter_mut()) {
+        *v = v.checked_mul(times)?;
+    }
+    let bias = |i: usize| layer.bias.as_ref().map_or(0, |b| b[i]);
+    let mut partial = (0, 0);
+    let mut with_bias = (i64::MAX, i64::MIN);
+    for i in 0..layer.size {
+        partial = (partial.0.min(neg[i]), partial.1.max(pos[i]));
+        with_bias = (
+            with_bias.0.min(neg[i].checked_add(bias(i))?),
+            with_bias.1.max(pos[i].checked_add(bias(i))?),
+        );
+    }
+    if layer.size == 0 {
+        with_bias = (0, 0);
+    }
+    // Within 2^62 either way, so that a state plus an input never
+    // overflows the reference's 64-bit lanes.
+    let limit = 1i64 << 62;
+    let fits = |(lo, hi): (i64, i64)| lo > -limit && hi < limit;
+    (fits(partial) && fits(with_bias)).then_some((partial, with_bias))
 }
 
 fn fan_in(network: &Network, index: usize) -> usize {
@@ -135,6 +161,16 @@ pub fn validate(network: Network) -> Result<ValidNetwork, ModelError> {
                 format!(
                     "the network has more than {} synapses up to this layer; that is more than spikegate accepts",
                     limits::MAX_SYNAPSES
+                ),
+            ));
+        }
+        if sum_ranges(&network, index).is_none() {
+            return Err(check.err(
+                "weights",
+                format!(
+                    "with up to {} spikes a step from each presynaptic neuron, the synaptic sum of \
+                     one step does not fit 63 bits (use narrower weights or a smaller max_spikes)",
+                    presynaptic_spikes(&network, index)
                 ),
             ));
         }
@@ -210,6 +246,7 @@ impl LayerCheck<'_> {
         self.check_widths()?;
         self.check_neuron()?;
         self.check_threshold_and_reset()?;
+        self.check_spikes_and_floor()?;
         self.check_weights()?;
         self.check_bias()?;
         self.check_delays()
@@ -417,6 +454,53 @@ impl LayerCheck<'_> {
                     "{theta} exceeds the largest {}-bit membrane value {vmax}; the neuron could never fire",
                     l.widths.membrane
                 ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// `max_spikes` (1..=255, 1 for `ttfs`, absent in a readout layer) and
+    /// `membrane_floor` (a membrane value below the threshold).
+    fn check_spikes_and_floor(&self) -> Result<(), ModelError> {
+        let l = self.layer;
+        if let Some(m) = l.max_spikes {
+            if self.readout {
+                return Err(self.err(
+                    "max_spikes",
+                    "a readout layer does not spike; remove its max_spikes",
+                ));
+            }
+            if !(1..=limits::MAX_SPIKES_PER_STEP).contains(&m) {
+                return Err(self.err(
+                    "max_spikes",
+                    format!(
+                        "must be between 1 and {}, not {m}",
+                        limits::MAX_SPIKES_PER_STEP
+                    ),
+                ));
+            }
+            if m > 1 && matches!(l.neuron, Neuron::Ttfs) {
+                return Err(self.err(
+                    "max_spikes",
+                    "a ttfs neuron fires at most once a sample, so it cannot fire several spikes a step",
+                ));
+            }
+        }
+        let Some(floor) = l.membrane_floor else {
+            return Ok(());
+        };
+        let mw = l.widths.membrane;
+        if !fits(floor, mw) {
+            let (lo, hi) = range_of(mw);
+            return Err(self.err(
+                "membrane_floor",
+                format!("{floor} does not fit the {mw}-bit membrane width ({lo}..={hi})"),
+            ));
+        }
+        if let Some(theta) = l.threshold.filter(|&t| floor >= t) {
+            return Err(self.err(
+                "membrane_floor",
+                format!("{floor} is not below the threshold {theta}: a neuron held there would fire every step"),
             ));
         }
         Ok(())

@@ -102,19 +102,38 @@ fn layer_difference(e: &LayerSpikes, a: &LayerSpikes, observed: bool) -> Option<
     Some(event_difference(&e.events, &a.events))
 }
 
-/// The earliest event present in one sorted list but not the other.
+/// The earliest difference between two sorted lists: a spike one has
+/// and the other not, or (multi-spike layers, where a neuron is listed
+/// once per spike) a step where a neuron fired a different number of
+/// spikes.
 fn event_difference(expected: &[Spike], actual: &[Spike]) -> String {
-    let missing = expected.iter().find(|x| actual.binary_search(x).is_err());
-    let extra = actual.iter().find(|x| expected.binary_search(x).is_err());
-    match (missing, extra) {
-        (Some(m), Some(x)) if x < m => {
-            format!("unexpected spike at step {}, neuron {}", x.step, x.neuron)
+    let (mut e, mut a) = (expected, actual);
+    loop {
+        match (e.first(), a.first()) {
+            (Some(x), Some(y)) if x == y => {
+                let (n, m) = (run_length(e), run_length(a));
+                if n != m {
+                    return format!(
+                        "{m} spikes at step {}, neuron {}, expected {n}",
+                        x.step, x.neuron
+                    );
+                }
+                (e, a) = (&e[n..], &a[m..]);
+            }
+            (Some(x), y) if y.is_none_or(|y| x < y) => {
+                return format!("missing spike at step {}, neuron {}", x.step, x.neuron)
+            }
+            (_, Some(y)) => {
+                return format!("unexpected spike at step {}, neuron {}", y.step, y.neuron)
+            }
+            _ => return "spike lists differ in order".to_owned(),
         }
-        (Some(m), _) => format!("missing spike at step {}, neuron {}", m.step, m.neuron),
-        (None, Some(x)) => format!("unexpected spike at step {}, neuron {}", x.step, x.neuron),
-        // Both sorted and duplicate-free with the same members: equal.
-        (None, None) => "spike lists differ in order".to_owned(),
     }
+}
+
+/// How many times the first event of `events` repeats at its start.
+fn run_length(events: &[Spike]) -> usize {
+    events.iter().take_while(|s| **s == events[0]).count()
 }
 
 /// Checks that `file` can be compared with results of `network`: its format
@@ -165,16 +184,24 @@ pub fn check_expected(
                     layer.neurons
                 ));
             }
-            check_sorted(&layer.events, size, net.time_steps)
+            let repeats = net.layers[l].spikes_per_step();
+            check_sorted(&layer.events, size, net.time_steps, repeats)
                 .map_err(|e| format!("{at} ({name}): {e}"))?;
         }
     }
     Ok(())
 }
 
-/// Checks that `events` are sorted by `(step, neuron)`, hold no duplicate,
-/// and lie in `0..steps` and `0..neurons`.
-pub fn check_sorted(events: &[Spike], neurons: usize, steps: u32) -> Result<(), String> {
+/// Checks that `events` are sorted by `(step, neuron)`, lie in `0..steps`
+/// and `0..neurons`, and list a neuron at most `max_spikes` times in a
+/// step (once, in a layer that fires one spike a step).
+pub fn check_sorted(
+    events: &[Spike],
+    neurons: usize,
+    steps: u32,
+    max_spikes: u32,
+) -> Result<(), String> {
+    let mut run = 1;
     for (k, e) in events.iter().enumerate() {
         if e.step >= steps || e.neuron as usize >= neurons {
             return Err(format!(
@@ -182,10 +209,21 @@ pub fn check_sorted(events: &[Spike], neurons: usize, steps: u32) -> Result<(), 
                 e.step, e.neuron
             ));
         }
-        if k > 0 && events[k - 1] >= *e {
+        if k == 0 {
+            continue;
+        }
+        run = if events[k - 1] == *e { run + 1 } else { 1 };
+        if events[k - 1] > *e || (max_spikes == 1 && run > 1) {
             return Err(format!(
                 "events {} and {k} are not sorted by step, then neuron, without duplicates",
                 k - 1
+            ));
+        }
+        if run > max_spikes {
+            return Err(format!(
+                "event {k}: neuron {} is listed {run} times at step {}, more than the layer's \
+                 max_spikes {max_spikes}",
+                e.neuron, e.step
             ));
         }
     }

@@ -6,7 +6,7 @@
 //! lanes otherwise. `i32` lanes let the compiler process four to sixteen
 //! neurons per instruction.
 
-use std::ops::{Add, Mul, Shr, Sub};
+use std::ops::{Add, Div, Mul, Shr, Sub};
 
 use spikegate_model::{Decay, Layer, Neuron};
 
@@ -21,6 +21,7 @@ pub trait Lane:
     + Add<Output = Self>
     + Sub<Output = Self>
     + Mul<Output = Self>
+    + Div<Output = Self>
     + Shr<u32, Output = Self>
     + std::ops::BitOr<Output = Self>
     + std::ops::BitAnd<Output = Self>

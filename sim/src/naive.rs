@@ -47,10 +47,11 @@ fn apply_decay(z: i128, d: Option<Decay>) -> i128 {
 pub fn run_naive(network: &ValidNetwork, input: &[Spike]) -> (Vec<Vec<Spike>>, DecodedOutput) {
     let net = network.network();
     let steps = net.time_steps as usize;
-    // spiked[t][j]: did presynaptic neuron j fire at step t (input first).
-    let mut previous: Vec<Vec<bool>> = vec![vec![false; net.inputs]; steps];
+    // previous[t][j]: how many spikes presynaptic neuron j fired at step
+    // t (the input first, 0 or 1).
+    let mut previous: Vec<Vec<i128>> = vec![vec![0; net.inputs]; steps];
     for s in input {
-        previous[s.step as usize][s.neuron as usize] = true;
+        previous[s.step as usize][s.neuron as usize] = 1;
     }
     let mut all_spikes = Vec::new();
     let mut last_membranes = Vec::new();
@@ -63,15 +64,15 @@ pub fn run_naive(network: &ValidNetwork, input: &[Spike]) -> (Vec<Vec<Spike>>, D
         let mut cur = vec![0i128; n];
         let mut adapt = vec![0i128; n];
         let mut flag = vec![false; n];
-        let mut spiked = vec![vec![false; n]; steps];
+        let mut spiked = vec![vec![0i128; n]; steps];
         let mut events = Vec::new();
         for t in 0..steps {
             for i in 0..n {
                 let mut x: i128 = layer.bias.as_ref().map_or(0, |b| i128::from(b[i]));
                 for j in 0..fan_in {
                     let d = layer.delays.as_ref().map_or(0, |d| d.values[j][i] as usize);
-                    if t >= d && previous[t - d][j] {
-                        x += i128::from(layer.weights[j][i]);
+                    if t >= d {
+                        x += previous[t - d][j] * i128::from(layer.weights[j][i]);
                     }
                 }
                 // The membrane's new value before saturation.
@@ -106,36 +107,50 @@ pub fn run_naive(network: &ValidNetwork, input: &[Spike]) -> (Vec<Vec<Spike>>, D
                         floor_div_pow2(i128::from(*alpha) * v[i], *frac_bits) + x - adapt[i]
                     }
                 };
+                let floor = layer.membrane_floor.map_or(i128::MIN, i128::from);
                 if !spiking {
-                    v[i] = clamp_to(w.membrane, unclamped);
+                    v[i] = clamp_to(w.membrane, unclamped).max(floor);
                     continue;
                 }
                 let theta = i128::from(layer.threshold.unwrap());
                 let reset = layer.reset.unwrap();
                 let deferred = layer.timing() == ResetTiming::Deferred;
-                // A deferred reset: the spike of step t - 1 is paid now,
-                // subtracting before saturation or zeroing after it.
-                let owes = deferred && t > 0 && spiked[t - 1][i];
-                v[i] = if owes && reset == Reset::Subtract {
-                    clamp_to(w.membrane, unclamped - theta)
-                } else if owes && reset == Reset::Zero {
+                // A deferred reset: the spikes of step t - 1 are paid now,
+                // theta each before saturation, or by zeroing after it.
+                let owed = if deferred && t > 0 {
+                    spiked[t - 1][i]
+                } else {
+                    0
+                };
+                v[i] = if owed > 0 && reset == Reset::Subtract {
+                    clamp_to(w.membrane, unclamped - owed * theta)
+                } else if owed > 0 && reset == Reset::Zero {
                     0
                 } else {
                     clamp_to(w.membrane, unclamped)
                 };
                 let fire_once = matches!(layer.neuron, Neuron::Ttfs);
                 let fires = v[i] >= theta && !(fire_once && flag[i]);
+                let most = i128::from(layer.max_spikes.unwrap_or(1));
+                let count = if fires {
+                    v[i].div_euclid(theta).min(most)
+                } else {
+                    0
+                };
                 if fires {
-                    spiked[t][i] = true;
-                    events.push(Spike::new(t as u32, i as u32));
+                    spiked[t][i] = count;
+                    for _ in 0..count {
+                        events.push(Spike::new(t as u32, i as u32));
+                    }
                     if !deferred {
                         match reset {
-                            Reset::Subtract => v[i] -= theta,
+                            Reset::Subtract => v[i] -= count * theta,
                             Reset::Zero => v[i] = 0,
                             Reset::None => {}
                         }
                     }
                 }
+                v[i] = v[i].max(floor);
                 match layer.neuron {
                     Neuron::Ttfs => flag[i] = flag[i] || fires,
                     Neuron::Adlif { .. } => flag[i] = fires,

@@ -67,8 +67,8 @@ pub struct LayerState<S> {
     /// `ttfs`: has fired. `adlif`: spiked in the previous step (`s`).
     /// 1 or 0, in the lane type so the sweep needs no conversions.
     pub flag: Vec<S>,
-    /// Deferred reset: 1 when the neuron spiked in the previous step and
-    /// owes its reset to this one (always 0 for an immediate reset).
+    /// Deferred reset: the spikes the neuron fired in the previous step,
+    /// whose reset it owes to this one (always 0 for an immediate reset).
     pub owed: Vec<S>,
 }
 
@@ -112,9 +112,23 @@ pub struct Dynamics<S> {
     pub current: Bounds<S>,
     /// Saturation of `w`.
     pub adaptation: Bounds<S>,
-    /// `Some((theta, reset, timing))` for a spiking layer, `None` for a
-    /// readout.
-    pub firing: Option<(S, Reset, ResetTiming)>,
+    /// How a spiking layer fires and resets; `None` for a readout.
+    pub firing: Option<Firing<S>>,
+    /// The lower bound on the membrane (`membrane_floor`), if any.
+    pub floor: Option<S>,
+}
+
+/// How a spiking layer fires and resets.
+#[derive(Debug, Clone, Copy)]
+pub struct Firing<S> {
+    /// The threshold `theta`.
+    pub theta: S,
+    /// The reset.
+    pub reset: Reset,
+    /// When the reset acts.
+    pub timing: ResetTiming,
+    /// The most spikes a neuron fires in a step (`max_spikes`).
+    pub max_spikes: S,
 }
 
 impl<S: Lane> Dynamics<S> {
@@ -125,7 +139,7 @@ impl<S: Lane> Dynamics<S> {
     #[inline(always)]
     pub fn step(&self, s: &mut LayerState<S>, xs: &[S], spiked: &mut [u8]) -> bool {
         let (bv, bi, bw) = (self.membrane, self.current, self.adaptation);
-        let f = FireRule::new(self.firing, &self.neuron, bv);
+        let f = FireRule::new(self.firing, &self.neuron, bv, self.floor);
         let mut any = S::default();
         let v = s.membrane.iter_mut();
         let marks = s.flag.iter_mut().zip(s.owed.iter_mut());
@@ -186,10 +200,11 @@ impl<S: Lane> Dynamics<S> {
     }
 }
 
-/// Saturation and steps 3 and 4 (threshold, reset) as branch-free
-/// arithmetic, so that the sweep stays one vectorisable loop. A readout
-/// layer gets a threshold no membrane can reach (membranes are at most 32
-/// bits, lanes wider).
+/// Saturation, steps 3 and 4 (threshold, reset) and the membrane floor as
+/// branch-free arithmetic, so that the sweep stays one vectorisable loop
+/// (but for the division of a multi-spike layer). A readout layer gets a
+/// threshold no membrane can reach (membranes are at most 32 bits, lanes
+/// wider).
 #[derive(Clone, Copy)]
 struct FireRule<S> {
     /// Saturation of the membrane.
@@ -197,73 +212,93 @@ struct FireRule<S> {
     theta: S,
     /// `ttfs`: a neuron that has fired never fires again.
     once: bool,
+    /// `max_spikes` above 1: a neuron fires `min(max, v / theta)` spikes.
+    multi: bool,
+    max_spikes: S,
     /// All ones where an immediate reset keeps `v` (subtract, none, and
     /// every deferred reset), else zero.
     keep: S,
-    /// What an immediate reset subtracts from the kept `v` (theta, or zero).
+    /// What an immediate reset subtracts per spike (theta, or zero).
     minus: S,
-    /// What a deferred subtract takes from the update of the next step
-    /// (theta, or zero).
+    /// What a deferred subtract takes per owed spike from the update of
+    /// the next step (theta, or zero).
     owed_minus: S,
     /// All ones where a deferred reset zeroes the next step's membrane.
     owed_zero: S,
-    /// 1 where the reset is deferred (the spike is remembered), else 0.
+    /// 1 where the reset is deferred (the spikes are remembered), else 0.
     defers: S,
+    /// The membrane floor (the bottom of the width when there is none).
+    floor: S,
 }
 
 impl<S: Lane> FireRule<S> {
-    fn new(firing: Option<(S, Reset, ResetTiming)>, neuron: &Neuron, bounds: Bounds<S>) -> Self {
-        let (zero, ones) = (S::default(), S::from_i64(-1));
+    fn new(
+        firing: Option<Firing<S>>,
+        neuron: &Neuron,
+        bounds: Bounds<S>,
+        floor: Option<S>,
+    ) -> Self {
+        let (zero, ones, one) = (S::default(), S::from_i64(-1), S::from_i64(1));
         let mut rule = FireRule {
             bounds,
             theta: S::MAX,
             once: matches!(neuron, Neuron::Ttfs),
+            multi: false,
+            max_spikes: one,
             keep: ones,
             minus: zero,
             owed_minus: zero,
             owed_zero: zero,
             defers: zero,
+            floor: floor.unwrap_or(bounds.lo),
         };
-        let Some((theta, reset, timing)) = firing else {
+        let Some(f) = firing else {
             return rule;
         };
-        rule.theta = theta;
-        match (timing, reset) {
-            (ResetTiming::Immediate, Reset::Subtract) => rule.minus = theta,
+        rule.theta = f.theta;
+        rule.multi = f.max_spikes > one;
+        rule.max_spikes = f.max_spikes;
+        match (f.timing, f.reset) {
+            (ResetTiming::Immediate, Reset::Subtract) => rule.minus = f.theta,
             (ResetTiming::Immediate, Reset::Zero) => rule.keep = zero,
             (_, Reset::None) => {}
-            (ResetTiming::Deferred, Reset::Subtract) => rule.owed_minus = theta,
+            (ResetTiming::Deferred, Reset::Subtract) => rule.owed_minus = f.theta,
             (ResetTiming::Deferred, Reset::Zero) => rule.owed_zero = ones,
         }
-        if timing == ResetTiming::Deferred {
-            rule.defers = S::from_i64(1);
+        if f.timing == ResetTiming::Deferred {
+            rule.defers = one;
         }
         rule
     }
 
-    /// The membrane after saturation, threshold and reset, given the
-    /// unsaturated update `u`; records the spike in `spike` and `any`, in
-    /// `flag` (ttfs: has fired; adlif: fired in this step) and in `owed`
-    /// (deferred reset: fired in this step).
+    /// The membrane after saturation, threshold, reset and floor, given
+    /// the unsaturated update `u`; records the spike count in `spike`, a
+    /// spike in `any` and in `flag` (ttfs: has fired; adlif: fired in this
+    /// step), and the count in `owed` (deferred reset).
     #[inline(always)]
     fn apply(self, u: S, ((flag, owed), spike): ((&mut S, &mut S), &mut u8), any: &mut S) -> S {
         let (zero, one) = (S::default(), S::from_i64(1));
-        // The reset owed by the previous step's spike: subtract theta
-        // before saturating, or zero the saturated value.
-        let owed_mask = zero - *owed;
-        let v = self.bounds.sat(u - (self.owed_minus & owed_mask));
+        // The reset owed by the previous step's spikes: theta per spike off
+        // the sum before saturating, or the saturated value zeroed.
+        let owed_mask = zero - (*owed).min(one);
+        let v = self.bounds.sat(u - self.owed_minus * *owed);
         let v = v - (v & (owed_mask & self.owed_zero));
         let fires = (v >= self.theta) & !(self.once & (*flag != zero));
         let bit = if fires { one } else { zero };
+        let count = if self.multi && fires {
+            (v / self.theta).min(self.max_spikes)
+        } else {
+            bit
+        };
         *flag = if self.once { *flag | bit } else { bit };
-        *owed = bit & self.defers;
-        *spike = u8::from(fires);
+        *owed = count * self.defers;
+        *spike = count.to_i64() as u8;
         *any = *any | bit;
         // fires ? reset(v) : v, on all-ones / all-zeros masks (a conditional
         // store here would compile to a slow masked store).
-        let reset = (v & self.keep) - self.minus;
+        let reset = (v & self.keep) - self.minus * count;
         let mask = zero - bit;
-        v - ((v - reset) & mask)
+        (v - ((v - reset) & mask)).max(self.floor)
     }
 }
 

@@ -7,8 +7,8 @@
 
 use spikegate_model::width::range_of;
 use spikegate_model::{
-    validate, Decay, Decode, Delays, Layer, Matrix, Network, Neuron, Output, Reset, ResetTiming, Spike,
-    ValidNetwork, Widths, MODEL_FORMAT,
+    validate, Decay, Decode, Delays, Layer, Matrix, Network, Neuron, Output, Reset, ResetTiming,
+    Spike, ValidNetwork, Widths, MODEL_FORMAT,
 };
 
 use crate::rng::SplitMix64;
@@ -32,6 +32,9 @@ pub struct Shape {
     pub bias: Option<bool>,
     /// Output decoding; `None` draws one.
     pub decode: Option<Decode>,
+    /// Most spikes a neuron fires in a step; `None` draws per layer (2 to 4
+    /// in about a quarter of the layers that may, else 1).
+    pub max_spikes: Option<u32>,
 }
 
 impl Shape {
@@ -46,6 +49,7 @@ impl Shape {
             max_delay: None,
             bias: None,
             decode: None,
+            max_spikes: None,
         }
     }
 }
@@ -135,6 +139,15 @@ fn random_layer(
         let timing = deferred.then_some(ResetTiming::Deferred);
         (Some(threshold), Some(reset), timing)
     };
+    let max_spikes = match shape.max_spikes {
+        _ if readout || matches!(neuron, Neuron::Ttfs) => None,
+        Some(m) => (m > 1).then_some(m),
+        None => rng.chance(0.25).then(|| rng.range(2, 4) as u32),
+    };
+    // A floor somewhere between -theta and 0 in a quarter of the layers.
+    let membrane_floor = rng
+        .chance(0.25)
+        .then(|| -rng.range(0, threshold.unwrap_or(vmax / 2)));
     Layer {
         name: None,
         size,
@@ -149,6 +162,8 @@ fn random_layer(
         threshold,
         reset,
         reset_timing,
+        max_spikes,
+        membrane_floor,
         weights,
         bias,
         delays,

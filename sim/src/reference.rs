@@ -9,7 +9,7 @@ use spikegate_model::{DecodedOutput, LayerSpikes, SampleResult, Spike, ValidNetw
 
 use crate::decode::decode;
 use crate::lane::{fits_in_i32, Lane};
-use crate::neuron::{Bounds, Dynamics, LayerState};
+use crate::neuron::{Bounds, Dynamics, Firing, LayerState};
 use crate::simd::{best_simd, Simd};
 use crate::synapses::Synapses;
 
@@ -80,8 +80,9 @@ pub struct TraceRow {
     pub adaptation: Option<i64>,
     /// Membrane `v` after the step (after reset).
     pub membrane: i64,
-    /// Whether the neuron fired in this step.
-    pub spike: bool,
+    /// How many spikes the neuron fired in this step (0 or 1 but for a
+    /// layer with `max_spikes` above 1).
+    pub spikes: u32,
 }
 
 /// One layer's neurons, computed in lanes of type `S`.
@@ -99,16 +100,15 @@ impl<S: Lane> Engine<S> {
     fn new(network: &ValidNetwork, index: usize) -> Self {
         let layer = &network.network().layers[index];
         let w = layer.widths;
-        let firing = network.is_spiking(index).then(|| {
-            (
-                S::from_i64(
-                    layer
-                        .threshold
-                        .expect("validated: spiking layers have a threshold"),
-                ),
-                layer.reset.expect("validated: spiking layers have a reset"),
-                layer.timing(),
-            )
+        let firing = network.is_spiking(index).then(|| Firing {
+            theta: S::from_i64(
+                layer
+                    .threshold
+                    .expect("validated: spiking layers have a threshold"),
+            ),
+            reset: layer.reset.expect("validated: spiking layers have a reset"),
+            timing: layer.timing(),
+            max_spikes: S::from_i64(i64::from(layer.spikes_per_step())),
         });
         Engine {
             bias: layer
@@ -123,6 +123,7 @@ impl<S: Lane> Engine<S> {
                 current: Bounds::of(w.current.unwrap_or(32)),
                 adaptation: Bounds::of(w.adaptation.unwrap_or(32)),
                 firing,
+                floor: layer.membrane_floor.map(S::from_i64),
             },
             state: LayerState::new(&layer.neuron, layer.size),
             xs: vec![S::default(); layer.size],
@@ -154,15 +155,20 @@ impl<S: Lane> Engine<S> {
                 current: s.current.get(i).map(|c| c.to_i64()),
                 adaptation: s.adaptation.get(i).map(|w| w.to_i64()),
                 membrane: s.membrane[i].to_i64(),
-                spike: self.dynamics.firing.is_some() && self.spiked[i] != 0,
+                spikes: if self.dynamics.firing.is_some() {
+                    u32::from(self.spiked[i])
+                } else {
+                    0
+                },
             });
         }
     }
 }
 
-/// Appends the index of every non-zero flag in `spiked` to `fired`, in
-/// order. Spikes are sparse: flags are read as 64-bit words, 32 flags
-/// tested at once, and only the set bytes of a word are visited.
+/// Appends the index of every non-zero count in `spiked` to `fired`, in
+/// order, as many times as the count says. Spikes are sparse: counts are
+/// read as 64-bit words, 32 tested at once, and only the set bytes of a
+/// word are visited.
 #[inline(always)]
 fn collect_spiked(spiked: &[u8], fired: &mut Vec<u32>) {
     let word = |bytes: &[u8]| u64::from_le_bytes(bytes.try_into().expect("8 bytes"));
@@ -179,17 +185,18 @@ fn collect_spiked(spiked: &[u8], fired: &mut Vec<u32>) {
             for (k, &w) in words.iter().enumerate() {
                 let mut w = w;
                 while w != 0 {
-                    fired.push(base + 8 * k as u32 + w.trailing_zeros() / 8);
-                    w &= w - 1;
+                    let byte = w.trailing_zeros() / 8;
+                    let neuron = base + 8 * k as u32 + byte;
+                    let count = (w >> (8 * byte)) as u8;
+                    fired.extend(std::iter::repeat_n(neuron, usize::from(count)));
+                    w &= !(0xff << (8 * byte));
                 }
             }
         }
         base += 32;
     }
     for (k, &s) in groups.remainder().iter().enumerate() {
-        if s != 0 {
-            fired.push(base + k as u32);
-        }
+        fired.extend(std::iter::repeat_n(base + k as u32, usize::from(s)));
     }
 }
 

@@ -3,6 +3,7 @@
 
 #![warn(missing_docs)]
 
+pub mod frameworks;
 pub mod wide_sums;
 
 use std::path::{Path, PathBuf};
@@ -188,5 +189,7 @@ pub fn random_hardware_network_up_to(
     // No delays in about half the networks; otherwise up to 1 to 13 steps.
     shape.max_delay = Some([0, 0, 0, 0, 1, 2, 3, 5, 8, 13][rng.below(10)]);
     shape.decode = Some([Decode::FirstSpike, Decode::SpikeCount, Decode::Readout][rng.below(3)]);
+    // The hardware fires one spike a neuron a step so far.
+    shape.max_spikes = Some(1);
     random_network(rng, &shape)
 }

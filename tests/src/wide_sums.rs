@@ -33,6 +33,8 @@ pub fn wide_sum_case(
             threshold: Some(threshold),
             reset: Some(Reset::Zero),
             reset_timing: None,
+            max_spikes: None,
+            membrane_floor: None,
             weights: weights.into(),
             bias: Some(bias),
             delays: None,

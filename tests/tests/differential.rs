@@ -77,7 +77,10 @@ fn assert_step0(network: &spikegate_model::ValidNetwork, input: &[spikegate_mode
     let (run, trace) = Reference::new(network).run_traced(input).unwrap();
     let row = trace.iter().find(|r| r.step == 0 && r.neuron == 0).unwrap();
     assert_eq!(row.input, x, "the synaptic input is the exact sum");
-    assert!(row.spike, "x reaches the threshold, so the neuron fires");
+    assert!(
+        row.spikes == 1,
+        "x reaches the threshold, so the neuron fires"
+    );
     let (spikes, output) = run_naive(network, input);
     assert_eq!(run.layers, spikes);
     assert_eq!(run.output, output);

@@ -22,6 +22,7 @@ const REQUIRED: &[&str] = &[
     "readout",
     "lif_deferred",
     "cuba_deferred_zero",
+    "if_multispike",
     "large_ttfs",
     "large_mixed_delays",
 ];

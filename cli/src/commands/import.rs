@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
-use spikegate_import::{import_npz, ImportError, ImportOptions, Remedy, ReportInputs, ResetRule};
+use spikegate_import::{
+    import_npz, Framework, ImportError, ImportOptions, Remedy, ReportInputs, ResetRule,
+};
 use spikegate_model::{Decode, ResetTiming};
 
 use spikegate_gen::output::{check_writable, write_all_atomically};
@@ -63,8 +65,15 @@ pub struct Args {
     /// When spiking layers reset: `immediate` (in the step of the spike,
     /// NIR's rule) or `deferred` (in the next step, after the leak:
     /// snnTorch's order). docs/semantics.md section 4.
-    #[arg(long, value_parser = ["immediate", "deferred"], default_value = "immediate")]
-    pub reset_timing: String,
+    /// Default: as --framework says (NIR: immediate).
+    #[arg(long, value_parser = ["immediate", "deferred"])]
+    pub reset_timing: Option<String>,
+    /// The framework that exported the NIR file: its preset fills in what
+    /// NIR leaves open (the time step, the reset and when it acts, how
+    /// current-based cells take their input). docs/import.md has a section
+    /// per framework. `nir` (the default): the NIR specification alone.
+    #[arg(long, value_parser = ["nir", "snntorch", "norse", "sinabs", "rockpool"], default_value = "nir")]
+    pub framework: String,
     /// Output decoding (default: readout when the last node is a leaky
     /// integrator, else spike_count).
     #[arg(long, value_parser = ["first_spike", "spike_count", "readout"])]
@@ -114,10 +123,11 @@ fn options(args: &Args) -> ImportOptions {
             Some("subtract") => ResetRule::Subtract,
             _ => ResetRule::Nir,
         },
-        reset_timing: match args.reset_timing.as_str() {
+        reset_timing: args.reset_timing.as_deref().map(|t| match t {
             "deferred" => ResetTiming::Deferred,
             _ => ResetTiming::Immediate,
-        },
+        }),
+        framework: Framework::from_name(&args.framework).unwrap_or_default(),
         decode: args.decode.as_deref().map(|d| match d {
             "first_spike" => Decode::FirstSpike,
             "readout" => Decode::Readout,

@@ -143,7 +143,7 @@ fn print_trace(reference: &mut Reference, events: &[spikegate_model::Spike]) -> 
             opt(r.current),
             opt(r.adaptation),
             r.membrane,
-            u8::from(r.spike)
+            r.spikes
         );
     }
     Ok(())

@@ -39,12 +39,13 @@ pub(super) fn neuron_layer(
     let dynamics = match kind {
         "LIF" | "LI" => leaky(p, n, options.dt)?,
         "IF" | "I" => integrating(p, n)?,
-        "CubaLIF" | "CubaLI" => current_based(p, n, options.dt)?,
+        "CubaLIF" | "CubaLI" => current_based(p, n, options)?,
         "Threshold" => threshold_only(p, n)?,
         other => unreachable!("not a neuron kind: {other}"),
     };
     check_reset_to_zero(p)?;
     let spiking = !is_readout(kind);
+    let reset = reset_of(options.reset);
     if spiking {
         check_thresholds_positive(p, &dynamics.threshold)?;
     }
@@ -58,8 +59,13 @@ pub(super) fn neuron_layer(
         weights,
         bias,
         threshold: dynamics.threshold,
-        reset: reset_of(options.reset),
-        timing: options.reset_timing,
+        reset,
+        timing: options
+            .reset_timing
+            .unwrap_or_else(|| options.framework.timing(kind, reset)),
+        inclusive: options.framework.inclusive_threshold(),
+        multi_spike: options.framework.multi_spike(kind),
+        floor: options.framework.membrane_floor(kind),
         spiking,
         delays,
     })
@@ -92,9 +98,16 @@ fn integrating(p: &NodeParams, n: usize) -> Result<Dynamics, ImportError> {
 }
 
 /// `CubaLIF` and `CubaLI`: a synaptic current with its own time constant
-/// feeding a leaky membrane.
-fn current_based(p: &NodeParams, n: usize, dt: Option<f64>) -> Result<Dynamics, ImportError> {
-    let dt = p.time_step(dt)?;
+/// feeding a leaky membrane. The input enters the current scaled by
+/// `dt / tau_syn` (Euler), or in full where the framework adds it so
+/// (Norse).
+fn current_based(
+    p: &NodeParams,
+    n: usize,
+    options: &ImportOptions,
+) -> Result<Dynamics, ImportError> {
+    let dt = p.time_step(options.dt)?;
+    let euler_input = options.framework.euler_current_input();
     let tau_syn = p.vector("tau_syn", n)?;
     let tau_mem = p.vector("tau_mem", n)?;
     let r = p.optional_vector("r", n, 1.0)?;
@@ -109,7 +122,10 @@ fn current_based(p: &NodeParams, n: usize, dt: Option<f64>) -> Result<Dynamics, 
     let current = decay_of(p, "tau_syn", &tau_syn, dt)?;
     let membrane = decay_of(p, "tau_mem", &tau_mem, dt)?;
     let gain = (0..n)
-        .map(|i| (1.0 - current[i]) * w_in[i] * (1.0 - membrane[i]) * r[i])
+        .map(|i| {
+            let input = if euler_input { 1.0 - current[i] } else { 1.0 };
+            input * w_in[i] * (1.0 - membrane[i]) * r[i]
+        })
         .collect();
     Ok(Dynamics {
         gain,

@@ -195,7 +195,10 @@ impl LayerReader<'_> {
             bias,
             threshold,
             reset,
-            timing: options.reset_timing,
+            timing: options.reset_timing.unwrap_or_default(),
+            inclusive: false,
+            multi_spike: false,
+            floor: None,
             spiking,
             delays,
         })

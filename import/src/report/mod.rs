@@ -109,6 +109,8 @@ pub struct Report {
     pub time_steps: u32,
     /// The time step in seconds, when one was used.
     pub dt: Option<f64>,
+    /// The framework preset (`nir`: the NIR specification alone).
+    pub framework: String,
     /// The sample inputs.
     pub inputs: SampleSource,
     /// Per layer.

@@ -9,13 +9,14 @@ use super::{LayerReport, OutputAgreement, Report, SampleSource};
 use crate::quantize::LayerQuant;
 
 /// The layer table's column headings.
-const COLUMNS: [&str; 11] = [
+const COLUMNS: [&str; 12] = [
     "layer",
     "from",
     "kind",
     "neurons",
     "decay (float -> integer)",
     "threshold (float -> integer)",
+    "reset",
     "weights",
     "saturated",
     "zeroed",
@@ -51,12 +52,17 @@ impl Report {
     fn write_heading(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "quantization report for {}: weights {} bits, state {} bits, T = {}{}",
+            "quantization report for {}: weights {} bits, state {} bits, T = {}{}{}",
             self.source,
             self.weight_bits,
             self.state_bits,
             self.time_steps,
-            self.dt.map_or(String::new(), |dt| format!(", dt = {dt} s"))
+            self.dt.map_or(String::new(), |dt| format!(", dt = {dt} s")),
+            if self.framework == "nir" {
+                String::new()
+            } else {
+                format!(", {} preset", self.framework)
+            }
         )?;
         match &self.inputs {
             SampleSource::Bernoulli { samples, rate, seed } => writeln!(
@@ -99,6 +105,7 @@ fn layer_row(l: &LayerReport) -> Vec<String> {
         q.size.to_string(),
         decay_cell(q),
         threshold_cell(q),
+        q.reset.clone().unwrap_or_else(|| "-".to_owned()),
         q.weights.to_string(),
         q.saturated.to_string(),
         q.zeroed.to_string(),

@@ -39,6 +39,8 @@ fn dense(
         threshold,
         reset,
         reset_timing: None,
+        max_spikes: None,
+        membrane_floor: None,
         weights: uniform_matrix(rng, fan_in, size, (lo, hi)),
         bias: None,
         delays: max_delay.map(|max| random_delays(rng, fan_in, size, max)),
