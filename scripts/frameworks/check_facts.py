@@ -311,6 +311,119 @@ def check_sinabs():
           "spike_fn =", imp.spike_fn.__name__, "reset_fn =", imp.reset_fn)
 
 
+# ------------------------------------------------------------ Rockpool ----
+
+def check_rockpool():
+    if "samna" not in sys.modules:
+        sys.modules["samna"] = None   # see record_traces.import_rockpool
+    import rockpool
+    from rockpool.nn.modules import LinearTorch, LIFTorch, to_nir, from_nir
+    from rockpool.nn.combinators import Sequential
+    from rockpool.parameters import Constant
+    print("\n## Rockpool", rockpool.__version__)
+    dt, tm, ts = 1e-3, 0.02, 0.01
+
+    def lif(bias=0.0, thr=1.0, **kw):
+        return LIFTorch(1, tau_mem=Constant(torch.full((1,), tm)),
+                        tau_syn=Constant(torch.full((1,), ts)),
+                        bias=Constant(torch.full((1,), bias)),
+                        threshold=Constant(torch.full((1,), thr)), dt=dt, **kw)
+
+    def run(m, xs):
+        m.reset_state()
+        out, _, rec = m(torch.tensor(xs, dtype=torch.float32).reshape(1, -1, 1),
+                        record=True)
+        return [(x, float(i), float(v), int(n)) for x, i, v, n in
+                zip(xs, rec["isyn"].reshape(-1), rec["vmem"].reshape(-1),
+                    out.reshape(-1))]
+
+    f32 = np.float32
+    m = lif()
+    a, b = f32(m.alpha.reshape(-1)[0]), f32(m.beta.reshape(-1)[0])
+    print(f"\nLIFTorch dt={dt} tau_mem={tm} tau_syn={ts}: alpha = {float(a)!r}, "
+          f"beta = {float(b)!r}; exp(-dt/tau) = {np.exp(-dt / tm)!r}, "
+          f"{np.exp(-dt / ts)!r}; 1-dt/tau = {1 - dt / tm}, {1 - dt / ts}")
+    agree("rockpool alpha = exp(-dt/tau_mem), beta = exp(-dt/tau_syn)",
+          # Rockpool computes it in float32 torch; here float64 of the
+          # float32 tau, rounded to float32 (equal for these values)
+          [a, b], [f32(np.exp(-dt / np.float64(f32(tm)))),
+                   f32(np.exp(-dt / np.float64(f32(ts))))], tol=0)
+    print("default max_spikes_per_dt:", float(m.max_spikes_per_dt),
+          " default leak_mode:", m.leak_mode, " noise_std:", m.noise_std)
+
+    def ref(xs, bias=0.0, thr=1.0, cap=2.0 ** 16):
+        i = v = f32(0)
+        out = []
+        for x in xs:
+            i = (i + f32(x)) * b                  # add input, then decay
+            v = v * a + i + f32(bias)             # decay, add current + bias
+            n = f32(min(np.floor(v / f32(thr)), cap)) if v >= thr else f32(0)
+            v = v - n * f32(thr)                  # subtract n thresholds
+            out.append((x, float(i), float(v), int(n)))
+        return out
+
+    xs = [1.0, 0.0, 0.0, 0.0, 0.0, 3.0, 0.0, 0.0, 0.0, 0.0, -4.0, 0.0]
+    for kw in ({}, {"bias": 0.25}, {"max_spikes_per_dt": 1}):
+        got = run(lif(**{k: v for k, v in kw.items() if k == "bias"},
+                      **({"max_spikes_per_dt": torch.tensor(1.0)}
+                         if "max_spikes_per_dt" in kw else {})), xs)
+        want = ref(xs, bias=kw.get("bias", 0.0),
+                   cap=float(kw.get("max_spikes_per_dt", 2.0 ** 16)))
+        table(f"rockpool LIFTorch tau_mem=0.02 tau_syn=0.01 dt=1e-3 threshold=1 {kw}",
+              ["t", "input", "isyn", "vmem (after reset)", "spikes",
+               "ref isyn", "ref vmem", "ref spikes"],
+              [(t, *g, *w[1:]) for t, (g, w) in enumerate(zip(got, want))])
+        agree(f"rockpool LIFTorch {kw}", [g[1:] for g in got], [w[1:] for w in want])
+    # inclusive threshold: after one input 1.0 the membrane is exactly beta;
+    # with threshold = beta it spikes once and returns to 0
+    got = run(lif(thr=float(b)), [1.0])
+    agree("rockpool threshold inclusive (v == threshold -> 1 spike, v = 0)",
+          [got[0][2], got[0][3]], [0.0, 1])
+
+    # what to_nir writes; does from_nir read it back the same?
+    net = Sequential(LinearTorch((2, 3), weight=torch.tensor([[1., 2., 3.], [4., 5., 6.]])),
+                     LIFTorch(3, tau_mem=Constant(torch.full((3,), tm)),
+                              tau_syn=Constant(torch.full((3,), ts)),
+                              bias=Constant(torch.full((3,), 0.5)), dt=dt))
+    g = to_nir(net)
+    lin, node = g.nodes["0_LinearTorch"], g.nodes["1_LIFTorch"]
+    print(f"\nrockpool to_nir: input type {g.nodes['input'].input_type['input'].tolist()}, "
+          f"output type {g.nodes['output'].output_type['output'].tolist()}; "
+          f"LinearTorch((2,3)) weight [[1,2,3],[4,5,6]] -> {type(lin).__name__} "
+          f"weight {np.asarray(lin.weight).tolist()}")
+    print(f"LIFTorch(tau_mem={tm}, tau_syn={ts}, bias=0.5, dt={dt}) -> "
+          f"{type(node).__name__} " +
+          ", ".join(f"{k}={np.asarray(getattr(node, k)).ravel()[0]!r}"
+                    for k in ("tau_mem", "tau_syn", "r", "w_in", "v_leak",
+                              "v_threshold", "v_reset")))
+    agree("rockpool to_nir: Linear weight = W.T, r = tau_mem*exp(-dt/tau_mem)/dt, "
+          "v_leak = 0 (bias dropped), w_in = 1, v_reset = 0",
+          [*np.asarray(lin.weight).ravel(), np.asarray(node.r)[0],
+           np.asarray(node.v_leak)[0], np.asarray(node.w_in)[0],
+           np.asarray(node.v_reset)[0]],
+          [1, 4, 2, 5, 3, 6, tm * np.exp(-dt / tm) / dt, 0, 1, 0], tol=1e-5)
+    p = os.path.join(tempfile.mkdtemp(), "m.nir")
+    nir.write(p, g)
+    try:
+        nir.read(p)
+        print("nir.read of the unmodified to_nir file: OK")
+    except Exception as e:
+        print(f"nir.read of the unmodified to_nir file fails: {e}")
+    g.nodes["input"] = nir.Input(np.array([2]))
+    g.nodes["output"] = nir.Output(np.array([3]))
+    nir.write(p, g)
+    back = from_nir(nir.read(p))
+    imp = [mm for _, mm in back.named_modules() if type(mm).__name__ == "LIFTorch"][0]
+    dtb = float(imp.dt)
+    print(f"from_nir: LIFTorch dt = {dtb!r} (= min(tau_mem/(1+r)) = "
+          f"{tm / (1 + tm * np.exp(-dt / tm) / dt)!r}), bias = "
+          f"{imp.bias.reshape(-1).tolist()} (from v_leak), threshold = "
+          f"{imp.threshold.reshape(-1).tolist()}, max_spikes_per_dt = "
+          f"{float(imp.max_spikes_per_dt)}")
+    agree("rockpool from_nir dt = tau_mem/(1+r) != dt", [dtb],
+          [tm / (1 + tm * np.exp(-dt / tm) / dt)], tol=1e-9)
+
+
 # ------------------------------------------------------------ NIR file ----
 
 def check_nir_file():
@@ -329,7 +442,8 @@ def check_nir_file():
 
 
 def main():
-    for f in (check_snntorch, check_norse, check_sinabs, check_nir_file):
+    for f in (check_snntorch, check_norse, check_sinabs, check_rockpool,
+              check_nir_file):
         try:
             f()
         except ImportError as e:

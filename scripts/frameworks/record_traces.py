@@ -459,6 +459,194 @@ def write_tmp(graph):
     return p
 
 
+# ------------------------------------------------------------ Rockpool ----
+
+ROCKPOOL_DT = 1e-3       # Rockpool's default dt (s)
+ROCKPOOL_TAU_MEM = 0.02  # Rockpool's default tau_mem (s)
+ROCKPOOL_TAU_SYN = 0.01  # (Rockpool's default is 0.02; a different value
+                         #  keeps tau_mem and tau_syn apart in the file)
+
+
+def import_rockpool():
+    """Import rockpool without its samna probe.  rockpool's
+    backend_management runs `import samna` at import time; the PyPI `samna`
+    0.48.6 package is a stub whose __init__ runs `pip install
+    --force-reinstall samna==... --index-url=<gitlab>` (a network install).
+    A None entry in sys.modules makes `import samna` raise ImportError, which
+    rockpool treats as "samna backend not available".  Nothing used here
+    needs samna."""
+    if "samna" not in sys.modules:
+        sys.modules["samna"] = None
+    import rockpool
+    from rockpool.nn.modules import LinearTorch, LIFTorch, to_nir, from_nir
+    from rockpool.nn.combinators import Sequential
+    from rockpool.parameters import Constant
+    from rockpool.nn.modules.torch.lif_torch import PeriodicExponential
+    LIFTorch.periodic_exponential = PeriodicExponential
+    return rockpool, LinearTorch, LIFTorch, Sequential, Constant, to_nir, from_nir
+
+
+def rockpool_lif(LIFTorch, Constant, n):
+    """LIFTorch in leak_mode "taus" (the default): the module computes
+    alpha = exp(-dt/tau_mem), beta = exp(-dt/tau_syn) itself.  Time constants,
+    bias (0) and threshold (1) are Constant, i.e. not trained (LIFTorch makes
+    them trainable Parameters otherwise).  max_spikes_per_dt (2**16) and
+    noise_std (0) are left at their defaults.  spike_generation_fn is
+    Rockpool's PeriodicExponential instead of the default StepPWL: its forward
+    pass is the same formula (n = floor(v/thr) if v >= thr, capped at
+    max_spikes_per_dt), only the surrogate gradient differs (StepPWL's
+    window v >= thr - 0.5 left the output layer dead, <= 50% accuracy)."""
+    return LIFTorch(
+        n, leak_mode="taus",
+        spike_generation_fn=LIFTorch.periodic_exponential,
+        tau_mem=Constant(torch.full((n,), ROCKPOOL_TAU_MEM)),
+        tau_syn=Constant(torch.full((n,), ROCKPOOL_TAU_SYN)),
+        bias=Constant(torch.zeros(n)),
+        threshold=Constant(torch.ones(n)),
+        dt=ROCKPOOL_DT)
+
+
+def case_rockpool(case, data):
+    rockpool, LinearTorch, LIFTorch, Sequential, Constant, to_nir, from_nir = \
+        import_rockpool()
+
+    xtr, ytr, xte, yte = data
+    torch.manual_seed(SEED)
+    net = Sequential(
+        LinearTorch((N_IN, N_HID)), rockpool_lif(LIFTorch, Constant, N_HID),
+        LinearTorch((N_HID, N_OUT)), rockpool_lif(LIFTorch, Constant, N_OUT))
+    names = ["1_LIFTorch", "3_LIFTorch"]   # Sequential's names = NIR node names
+    lif1, lif2 = net[1], net[3]
+    assert lif1.leak_mode == "taus"
+    assert float(lif1.max_spikes_per_dt) == 2.0 ** 16   # the default
+    # the synaptic current integrates (gain ~ 1/(1-beta) ~ 10) and the
+    # membrane too (~ 1/(1-alpha) ~ 20): start with small weights
+    with torch.no_grad():
+        for lin, f in zip((net[0], net[2]), ROCKPOOL_INIT):
+            lin.weight.mul_(f)
+
+    def run(x):
+        net.reset_state()   # LIFTorch keeps the state of batch item 0 after a call
+        out, _, rec = net(x, record=True)
+        return [rec["1_LIFTorch_output"], out]
+
+    params = [p for n, p in net.named_parameters()]
+    assert sorted(n for n, _ in net.named_parameters()) == \
+        ["0_LinearTorch.weight", "2_LinearTorch.weight"], "only weights train"
+    train(run, params, xtr, ytr, epochs=ROCKPOOL_EPOCHS, lr=ROCKPOOL_LR)
+    spikes = record(run, xte)
+    net.reset_state()
+    graph = to_nir(net, torch.zeros(1, N_IN))   # = to_nir's default sample
+    net.reset_state()
+    # to_nir (via nirtorch, no ignore_dims) copies the sample's shape into the
+    # Input node ([1, 64]) and the traced output's (batch, time, N) into the
+    # Output node ([1, 1, 10]); nir 1.0.8's nir.read then rejects the file in
+    # infer_types (input.output [1 64] -> 0_LinearTorch.input [64]).  Replace
+    # only those two nodes with the per-step shapes; every other node is
+    # to_nir's.
+    io_types = {"input": graph.nodes["input"].input_type["input"].tolist(),
+                "output": graph.nodes["output"].output_type["output"].tolist()}
+    graph.nodes["input"] = nir.Input(np.array([N_IN]))
+    graph.nodes["output"] = nir.Output(np.array([N_OUT]))
+    roundtrip = rockpool_roundtrip(from_nir, graph, xte, spikes, names)
+    alpha = lif1.alpha.detach().numpy().astype(np.float32)
+    beta = lif1.beta.detach().numpy().astype(np.float32).ravel()
+    multi = {n: int((s > 1).sum()) for n, s in zip(names, spikes)}
+    for n, m in multi.items():
+        print(f"  {n}: {m} entries with more than one spike in a step")
+    meta = {
+        "case": case, "framework": "rockpool",
+        "versions": versions(["rockpool"]),
+        "neuron": "rockpool.nn.modules.LIFTorch",
+        "reset": "subtract (v -= n*threshold, same step)",
+        "spike_fn": ("PeriodicExponential (forward identical to the default "
+                     "StepPWL): n = floor(v/threshold) if v >= threshold "
+                     "else 0, capped at max_spikes_per_dt"),
+        "max_spikes_per_dt": float(lif1.max_spikes_per_dt),
+        "leak_mode": "taus",
+        "dt": ROCKPOOL_DT,
+        "dt_explained": (
+            "LIFTorch(dt=1e-3) in leak_mode 'taus': per step alpha = "
+            "exp(-dt/tau_mem), beta = exp(-dt/tau_syn) (computed by Rockpool in "
+            "float32). The file's tau_mem, tau_syn are the true time constants "
+            "(0.02 s, 0.01 s) and r = tau_mem*exp(-dt/tau_mem)/dt; dt itself is "
+            "not in the file (dt*r/tau_mem = alpha)."),
+        "params": {"tau_mem": ROCKPOOL_TAU_MEM, "tau_syn": ROCKPOOL_TAU_SYN,
+                   "bias": 0.0, "threshold": 1.0, "noise_std": 0.0,
+                   "alpha": float(alpha[0]), "beta": float(beta[0]),
+                   "alpha_hex": float(alpha[0]).hex(),
+                   "beta_hex": float(beta[0]).hex()},
+        "update": ("i = beta*(i + W x); v = alpha*v + i + bias; "
+                   "n = floor(v/threshold) if v >= threshold else 0; "
+                   "v -= n*threshold"),
+        "multi_spike_entries": multi,
+        "from_nir_roundtrip": roundtrip,
+        "io_nodes_replaced": (
+            f"to_nir wrote Input {io_types['input']} and Output "
+            f"{io_types['output']} (sample/trace shapes incl. batch and time); "
+            f"nir.read rejects that, so they were replaced by Input [{N_IN}] "
+            f"and Output [{N_OUT}] before nir.write"),
+        "notes": (
+            "rockpool.nn.modules.to_nir writes Linear (no bias; LinearTorch "
+            "has_bias=False, weight stored as W.T of Rockpool's (Nin, Nout) "
+            "matrix, i.e. NIR's (Nout, Nin)) and CubaLIF(tau_mem, tau_syn, "
+            "r = tau_mem*exp(-dt/tau_mem)/dt, v_leak = 0 always (the bias is "
+            "NOT exported; it is 0 here), v_threshold); w_in and v_reset are "
+            "not written (nir fills w_in = 1, v_reset = 0). Not in the file: "
+            "dt, the subtractive multi-spike reset, the inclusive threshold "
+            "(v >= threshold), and that the input is added to i BEFORE i's "
+            "decay (so it enters v multiplied by beta in its own step) and i "
+            "enters v with gain 1. Spike entries are counts per step. State "
+            "zero at t = 0 (net.reset_state() before every batch)."),
+    }
+    return finish(case, graph, names, spikes, xte, yte, meta)
+
+
+def rockpool_roundtrip(from_nir, graph, xte, spikes, names):
+    """Re-import the written file with rockpool's from_nir and compare every
+    layer's spikes with the recorded ones."""
+    try:
+        g = nir.read(write_tmp(graph))
+        m = from_nir(g)
+        lifs = [mod for n, mod in m.named_modules() if type(mod).__name__ == "LIFTorch"]
+        dts = sorted({float(mod.dt) for mod in lifs})
+        with torch.no_grad():
+            for mod in lifs:
+                mod.reset_state()
+            out = m(torch.from_numpy(xte.astype(np.float32)))
+            if isinstance(out, tuple):
+                out = out[0]
+        out = out.detach().numpy()
+        diff = int((out != spikes[-1]).sum())
+        pdiff = int((decode(out.sum(1)) != decode(spikes[-1].astype(np.int64).sum(1))).sum())
+        # the same imported modules with dt set back to the true step
+        with torch.no_grad():
+            for mod in lifs:
+                mod.dt = ROCKPOOL_DT
+                mod.reset_state()
+            out2 = m(torch.from_numpy(xte.astype(np.float32)))
+            if isinstance(out2, tuple):
+                out2 = out2[0]
+        diff2 = int((out2.detach().numpy() != spikes[-1]).sum())
+        msg = (f"rockpool from_nir builds LIFTorch with dt = {dts} "
+               f"(min(tau_mem/(1+r)), not {ROCKPOOL_DT}); output spikes "
+               + ("identical" if diff == 0 else
+                  f"differ in {diff} of {out.size} entries "
+                  f"({int(out.sum())} vs {int(spikes[-1].sum())} spikes, "
+                  f"{pdiff} of {len(out)} predictions differ)")
+               + f"; with dt set to {ROCKPOOL_DT} after import: "
+               + ("identical" if diff2 == 0 else f"{diff2} entries differ"))
+    except Exception as e:  # report, don't fail the recording
+        msg = f"rockpool from_nir round trip failed: {type(e).__name__}: {e}"
+    print("  " + msg)
+    return msg
+
+
+# initial weight scale of the two LinearTorch layers (Kaiming uniform as
+# LinearTorch draws it, times these), epochs, Adam learning rate
+ROCKPOOL_INIT, ROCKPOOL_EPOCHS, ROCKPOOL_LR = (0.02, 0.6), 10, 2e-3
+
+
 CASES = OrderedDict([
     ("snntorch_leaky_subtract", lambda d: case_snntorch("snntorch_leaky_subtract", "Leaky", "subtract", d)),
     ("snntorch_leaky_zero", lambda d: case_snntorch("snntorch_leaky_zero", "Leaky", "zero", d)),
@@ -467,6 +655,7 @@ CASES = OrderedDict([
     ("norse_lifbox", lambda d: case_norse("norse_lifbox", "LIFBoxCell", d)),
     ("norse_lifcell", lambda d: case_norse("norse_lifcell", "LIFCell", d)),
     ("sinabs_if_multispike", lambda d: case_sinabs("sinabs_if_multispike", d)),
+    ("rockpool_lif", lambda d: case_rockpool("rockpool_lif", d)),
 ])
 
 

@@ -88,6 +88,27 @@ def step_fn(case, node):
             v = np.maximum(v, mn)
             return (v, i), n.astype(f32)
         return f
+    if fw == "rockpool":
+        # LIFTorch: alpha, beta are Rockpool's float32 exp(-dt/tau); the file
+        # gives tau_mem, tau_syn and case.json dt (r, w_in carry no extra
+        # information here: dt*r/tau_mem = alpha, w_in = 1)
+        dt = case["dt"]
+        alpha = f32(float.fromhex(case["params"]["alpha_hex"]))
+        beta = f32(float.fromhex(case["params"]["beta_hex"]))
+        fa = np.exp(-dt / np.asarray(node.tau_mem, np.float64)).astype(f32)
+        fb = np.exp(-dt / np.asarray(node.tau_syn, np.float64)).astype(f32)
+        assert np.all(fa == alpha) and np.all(fb == beta), (fa, fb, alpha, beta)
+        cap = f32(case["max_spikes_per_dt"])
+
+        def f(st, x):
+            v, i = st
+            i = (i + x) * beta                   # input added, then decayed
+            v = v * alpha + i                    # bias 0 (not in the file)
+            n = (v >= thr) * np.floor(v / thr)   # inclusive, several per step
+            n = np.minimum(n, cap).astype(f32)
+            v = v - n * thr                      # subtract n thresholds
+            return (v, i), n
+        return f
     raise ValueError(fw)
 
 
@@ -107,7 +128,9 @@ def replay(d):
     for t in range(T):
         s = x[:, t]
         for k, ((aff, n), f) in enumerate(zip(pairs, fns)):
-            cur = s @ np.asarray(aff.weight, f32).T + np.asarray(aff.bias, f32)
+            cur = s @ np.asarray(aff.weight, f32).T
+            if hasattr(aff, "bias"):             # nir.Affine; nir.Linear has none
+                cur = cur + np.asarray(aff.bias, f32)
             states[k], s = f(states[k], cur.astype(f32))
             outs[k].append(s)
     res = {}
