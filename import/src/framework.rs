@@ -135,6 +135,17 @@ impl Framework {
 /// the preset does not know it either).
 pub fn with_preset(file: &Path, options: &ImportOptions) -> Result<ImportOptions, ImportError> {
     let framework = options.framework;
+    if framework == Framework::Rockpool {
+        return Err(ImportError::field(
+            file,
+            "framework",
+            "there is no Rockpool preset yet: Rockpool's LIFTorch decays by exp(-dt/tau), \
+             adds its input to the current before decaying it and fires several spikes a step, \
+             none of which its NIR export records, and no recorded Rockpool trace checks a preset \
+             yet (docs/import.md, Rockpool); import with the `nir` framework and check the report",
+        )
+        .fixed_by(Remedy::Option("framework")));
+    }
     Ok(ImportOptions {
         dt: options.dt.or(framework.default_dt()),
         reset: match framework.reset(file, options.reset)? {

@@ -11,7 +11,7 @@
 //! `cargo test -p spikegate-tests --test frameworks -- --nocapture`
 //! prints the table of figures.
 
-use spikegate_import::{float::simulate, import_nir, Imported};
+use spikegate_import::{float::simulate, import_nir, Framework, Imported, ResetRule};
 use spikegate_model::Spike;
 use spikegate_sim::Reference;
 use spikegate_tests::frameworks::{
@@ -82,13 +82,32 @@ fn layers_cell(xs: &[f64]) -> String {
         .join(" / ")
 }
 
+/// Per layer, the float network's agreement with the framework when the
+/// file is imported as plain NIR (the reset given where the file cannot
+/// tell, as a user would): what the preset buys.
+fn plain_nir_agreement(case: &FrameworkCase) -> Vec<f64> {
+    let mut options = case.options(16, 24);
+    options.framework = Framework::Nir;
+    options.dt = case.framework.default_dt();
+    if case.framework == Framework::Sinabs {
+        options.reset = ResetRule::Subtract;
+    }
+    let imported = import_nir(&case.nir, &options).unwrap_or_else(|e| panic!("{}: {e}", case.name));
+    let runs: Vec<Vec<Vec<Spike>>> = case
+        .inputs
+        .iter()
+        .map(|input| simulate(&imported.float, case.time_steps, input).layers)
+        .collect();
+    agreement(case, &runs)
+}
+
 #[test]
 fn every_fixture_reproduces_its_framework() {
     let mut failures = Vec::new();
     println!(
-        "\n| case | framework accuracy | float semantics alone | 16/24 bits | 8/16 bits | decisions 8/16 | accuracy 8/16 |"
+        "\n| case | framework accuracy | plain NIR, float | preset, float | 16/24 bits | 8/16 bits | decisions 8/16 | accuracy 8/16 |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     for name in FRAMEWORK_CASES {
         let case = load_framework_case(name);
         let wide = import(&case, 16, 24);
@@ -105,9 +124,21 @@ fn every_fixture_reproduces_its_framework() {
         let narrow_bits = agreement(&case, &narrow_runs);
         let decisions = decision_agreement(&case, &narrow_classes);
         let narrow_accuracy = accuracy(&narrow_classes, &case.labels);
+        let plain = plain_nir_agreement(&case);
+        // Where the framework departs from plain NIR, plain NIR must show
+        // it (else the preset's rule is untested by this fixture).
+        let departs = !matches!(*name, "snntorch_leaky_zero" | "norse_lifbox");
+        let plain_worst = plain.iter().copied().fold(1.0, f64::min);
+        assert_eq!(
+            plain_worst < 0.99,
+            departs,
+            "{name}: plain NIR agrees on {}% of some layer",
+            percent(plain_worst)
+        );
         println!(
-            "| {name} | {} | {} | {} | {} | {} | {} |",
+            "| {name} | {} | {} | {} | {} | {} | {} | {} |",
             percent(case.accuracy()),
+            layers_cell(&plain),
             layers_cell(&float),
             layers_cell(&wide_bits),
             layers_cell(&narrow_bits),

@@ -115,6 +115,7 @@ proptest! {
         let layer = &mut net.layers[0];
         layer.reset = Some(Reset::None);
         layer.reset_timing = None;
+        layer.membrane_floor = None;
         layer.widths.membrane = layer.widths.weight.max(3);
         layer.widths.threshold = layer.widths.membrane;
         layer.threshold = Some(range_of(layer.widths.membrane).1);

@@ -1,0 +1,112 @@
+//! `spikegate import --framework`: a framework's export imports with its
+//! preset and no expert flag, the report names the preset and each
+//! layer's reset, and what a file cannot tell is asked for by name.
+
+mod common;
+
+use common::{root, s, scratch, spikegate, stderr, stdout};
+
+fn fixture(case: &str) -> String {
+    root()
+        .join("tests/fixtures/frameworks")
+        .join(case)
+        .join("model.nir")
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn snntorch_needs_its_reset_named_and_then_resets_deferred() {
+    let dir = scratch("presets", "snntorch");
+    let model = dir.join("model.json");
+    let nir = fixture("snntorch_leaky_subtract");
+    let base = [
+        "import",
+        &nir,
+        "--framework",
+        "snntorch",
+        "--out",
+        s(&model),
+    ];
+    let out = spikegate(&base);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("snnTorch's NIR export does not record reset_mechanism"),
+        "{err}"
+    );
+    assert!(err.contains("field `--reset`"), "{err}");
+    assert!(!model.exists(), "nothing is written on an error");
+
+    let mut args = base.to_vec();
+    args.extend(["--reset", "subtract", "--time-steps", "32"]);
+    let out = spikegate(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    // The preset's dt, named in the heading with the preset.
+    assert!(text.contains("dt = 0.0001 s, snntorch preset"), "{text}");
+    assert!(text.contains("subtract, deferred"), "{text}");
+    let json = std::fs::read_to_string(&model).expect("the model");
+    assert_eq!(
+        json.matches("\"reset_timing\": \"deferred\"").count(),
+        2,
+        "{json}"
+    );
+}
+
+#[test]
+fn norse_lifcell_imports_with_its_preset_alone() {
+    let dir = scratch("presets", "norse");
+    let model = dir.join("model.json");
+    let nir = fixture("norse_lifcell");
+    let args = [
+        "import",
+        &nir,
+        "--framework",
+        "norse",
+        "--time-steps",
+        "32",
+        "--out",
+        s(&model),
+    ];
+    let out = spikegate(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("dt = 0.001 s, norse preset"), "{text}");
+    // Without the preset Norse's LIFCell input is scaled by dt / tau_syn
+    // and the output layer stays silent; with it, neither layer is.
+    assert!(!text.contains("never spikes"), "{text}");
+}
+
+#[test]
+fn a_preset_is_for_nir_files_only() {
+    let dir = scratch("presets", "npz");
+    let model = dir.join("model.json");
+    let npz = dir.join("net.npz");
+    std::fs::write(&npz, b"not read").unwrap();
+    let spec = dir.join("net.json");
+    std::fs::write(&spec, b"{}").unwrap();
+    let out = spikegate(&[
+        "import",
+        s(&npz),
+        "--spec",
+        s(&spec),
+        "--framework",
+        "snntorch",
+        "--out",
+        s(&model),
+    ]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("field `--framework`"), "{err}");
+    assert!(err.contains("a .npz spec states its own dynamics"), "{err}");
+}
+
+#[test]
+fn import_help_explains_the_presets() {
+    let out = spikegate(&["import", "--help"]);
+    let text = stdout(&out);
+    assert!(text.contains("--framework"), "{text}");
+    assert!(text.contains("snntorch"), "{text}");
+    assert!(text.contains("--reset-timing"), "{text}");
+}
