@@ -80,11 +80,9 @@ impl Framework {
                 )
                 .fixed_by(Remedy::Option("reset")))
             }
-            // Sinabs' IAF subtracts by default (MembraneSubtract).
-            (Framework::Sinabs, ResetRule::Nir) => Reset::Subtract,
-            (Framework::Nir | Framework::Norse | Framework::Rockpool, ResetRule::Nir) => {
-                Reset::Zero
-            }
+            // Sinabs' IAF (MembraneSubtract) and Rockpool's LIFTorch subtract.
+            (Framework::Sinabs | Framework::Rockpool, ResetRule::Nir) => Reset::Subtract,
+            (Framework::Nir | Framework::Norse, ResetRule::Nir) => Reset::Zero,
         })
     }
 
@@ -109,17 +107,22 @@ impl Framework {
         self != Framework::Norse
     }
 
-    /// Whether a neuron fires at `v >= threshold` (Sinabs) rather than at
+    /// Whether a neuron fires at `v >= threshold` (Sinabs, Rockpool) rather than at
     /// NIR's strict `v > threshold`.
     pub fn inclusive_threshold(self) -> bool {
-        self == Framework::Sinabs
+        matches!(self, Framework::Sinabs | Framework::Rockpool)
     }
 
     /// Whether a spiking node of NIR type `kind` fires `floor(v /
     /// threshold)` spikes a step: Sinabs' IAF (its default `MultiSpike`,
-    /// which `sinabs.from_nir` rebuilds).
+    /// which `sinabs.from_nir` rebuilds) and Rockpool's `LIFTorch` (up to
+    /// its `max_spikes_per_dt`, 2^16 by default).
     pub fn multi_spike(self, kind: &str) -> bool {
-        self == Framework::Sinabs && kind == "IF"
+        match self {
+            Framework::Sinabs => kind == "IF",
+            Framework::Rockpool => kind == "CubaLIF",
+            _ => false,
+        }
     }
 
     /// The lower bound on a node's membrane as a multiple of its
@@ -135,17 +138,6 @@ impl Framework {
 /// the preset does not know it either).
 pub fn with_preset(file: &Path, options: &ImportOptions) -> Result<ImportOptions, ImportError> {
     let framework = options.framework;
-    if framework == Framework::Rockpool {
-        return Err(ImportError::field(
-            file,
-            "framework",
-            "there is no Rockpool preset yet: Rockpool's LIFTorch decays by exp(-dt/tau), \
-             adds its input to the current before decaying it and fires several spikes a step, \
-             none of which its NIR export records, and no recorded Rockpool trace checks a preset \
-             yet (docs/import.md, Rockpool); import with the `nir` framework and check the report",
-        )
-        .fixed_by(Remedy::Option("framework")));
-    }
     Ok(ImportOptions {
         dt: options.dt.or(framework.default_dt()),
         reset: match framework.reset(file, options.reset)? {

@@ -23,6 +23,7 @@ pub const FRAMEWORK_CASES: &[&str] = &[
     "norse_lifbox",
     "norse_lifcell",
     "sinabs_if_multispike",
+    "rockpool_lif",
 ];
 
 /// One layer's recorded spikes: `counts[sample][step * neurons + neuron]`
@@ -49,6 +50,8 @@ pub struct FrameworkCase {
     pub reset: ResetRule,
     /// Steps per sample.
     pub time_steps: u32,
+    /// The time step the framework ran at, as `case.json` records it.
+    pub dt: Option<f64>,
     /// The input spikes of every sample.
     pub inputs: Vec<Vec<Spike>>,
     /// The true class of every sample.
@@ -148,6 +151,7 @@ pub fn load_framework_case(name: &str) -> FrameworkCase {
             _ => ResetRule::Nir,
         },
         time_steps: steps as u32,
+        dt: case["dt"].as_f64(),
         inputs,
         labels: classes("label"),
         predictions: classes("prediction"),

@@ -60,15 +60,17 @@ fn decision_agreement(case: &FrameworkCase, classes: &[u32]) -> f64 {
 
 /// Targets these fixtures miss today, each with why; the test fails when
 /// one of them is met (so the list is kept true) or another is missed.
-/// At 8-bit weights two single-state LIF networks (snnTorch `Leaky` with
-/// a reset to zero, Norse `LIFBoxCell`) lose a few decisions to weight
-/// rounding: their float semantics and their 16/24-bit models match the
-/// framework to 99.98% or better, and no weight clip (0.4 to 1) or
+/// At 8-bit weights three networks (snnTorch `Leaky` with a reset to
+/// zero, Norse `LIFBoxCell`, Rockpool `LIFTorch`) lose a few decisions to
+/// weight rounding: their float semantics and their 16/24-bit models match
+/// the framework to 99.94% or better, and no weight clip (0.4 to 1) or
 /// rounded decay helps (measured; see the issue notes).
 const KNOWN_GAPS: &[(&str, &str)] = &[
     ("snntorch_leaky_zero", "decisions 8/16"),
     ("snntorch_leaky_zero", "accuracy 8/16"),
     ("norse_lifbox", "decisions 8/16"),
+    ("rockpool_lif", "decisions 8/16"),
+    ("rockpool_lif", "accuracy 8/16"),
 ];
 
 fn percent(x: f64) -> String {
@@ -88,8 +90,8 @@ fn layers_cell(xs: &[f64]) -> String {
 fn plain_nir_agreement(case: &FrameworkCase) -> Vec<f64> {
     let mut options = case.options(16, 24);
     options.framework = Framework::Nir;
-    options.dt = case.framework.default_dt();
-    if case.framework == Framework::Sinabs {
+    options.dt = case.dt;
+    if matches!(case.framework, Framework::Sinabs | Framework::Rockpool) {
         options.reset = ResetRule::Subtract;
     }
     let imported = import_nir(&case.nir, &options).unwrap_or_else(|e| panic!("{}: {e}", case.name));

@@ -10,7 +10,7 @@ use super::params::NodeParams;
 use super::synapses::Segment;
 use crate::error::{ImportError, Remedy};
 use crate::float::{FloatKind, FloatLayer};
-use crate::{ImportOptions, ResetRule};
+use crate::{Framework, ImportOptions, ResetRule};
 
 /// A neuron node's per-step dynamics, before the synapses are folded in.
 struct Dynamics {
@@ -37,6 +37,14 @@ pub(super) fn neuron_layer(
     let node = p.node;
     let kind = node.kind.as_str();
     let dynamics = match kind {
+        "CubaLIF" if options.framework == Framework::Rockpool => rockpool_lif(p, n, options.dt)?,
+        "LIF" | "LI" | "CubaLI" if options.framework == Framework::Rockpool => {
+            return Err(p.err(
+                None,
+                "the rockpool preset is checked on LIFTorch (exported as CubaLIF) only; import \
+                 this node with the `nir` framework and check the report",
+            ))
+        }
         "LIF" | "LI" => leaky(p, n, options.dt)?,
         "IF" | "I" => integrating(p, n)?,
         "CubaLIF" | "CubaLI" => current_based(p, n, options)?,
@@ -135,6 +143,53 @@ fn current_based(
     })
 }
 
+/// Rockpool's `LIFTorch`, exported as `CubaLIF`: `i = beta (i + w_in I)`,
+/// `v = alpha v + i`, with the exact `alpha = exp(-dt / tau_mem)` and
+/// `beta = exp(-dt / tau_syn)`. The export writes no `dt` but `r = tau_mem
+/// alpha / dt`, from which each neuron's `dt` follows (`dt / tau_mem =
+/// W0(1 / r)`, the Lambert function) unless the user gives one.
+fn rockpool_lif(p: &NodeParams, n: usize, dt: Option<f64>) -> Result<Dynamics, ImportError> {
+    let tau_syn = p.vector("tau_syn", n)?;
+    let tau_mem = p.vector("tau_mem", n)?;
+    let r = p.optional_vector("r", n, 1.0)?;
+    let w_in = p.optional_vector("w_in", n, 1.0)?;
+    let positive = |field: &str, values: &[f64]| match values.iter().position(|&x| x <= 0.0) {
+        Some(k) => Err(p.err(
+            Some(field),
+            format!("value {k} is {}; it must be positive", values[k]),
+        )),
+        None => Ok(()),
+    };
+    positive("tau_syn", &tau_syn)?;
+    positive("tau_mem", &tau_mem)?;
+    positive("r", &r)?;
+    let step = |i: usize| dt.unwrap_or_else(|| tau_mem[i] * lambert_w0(1.0 / r[i]));
+    let membrane: Vec<f64> = (0..n).map(|i| (-step(i) / tau_mem[i]).exp()).collect();
+    let current: Vec<f64> = (0..n).map(|i| (-step(i) / tau_syn[i]).exp()).collect();
+    Ok(Dynamics {
+        gain: (0..n).map(|i| current[i] * w_in[i]).collect(),
+        drive: vec![0.0; n],
+        kind: FloatKind::Cuba { current, membrane },
+        threshold: firing_threshold(p, n)?,
+    })
+}
+
+/// The principal branch of the Lambert function for `x > 0`: the `u > 0`
+/// with `u e^u = x`, by Newton's method from `ln(1 + x)` (which is close
+/// for every `x > 0` and converges in a few steps).
+fn lambert_w0(x: f64) -> f64 {
+    let mut u = x.ln_1p();
+    for _ in 0..64 {
+        let e = u.exp();
+        let next = u - (u * e - x) / (e * (u + 1.0));
+        if (next - u).abs() <= 1e-15 * next.abs() {
+            return next;
+        }
+        u = next;
+    }
+    u
+}
+
 /// `Threshold`: a spike whenever this step's input exceeds the threshold,
 /// which is a LIF layer that forgets everything between steps.
 fn threshold_only(p: &NodeParams, n: usize) -> Result<Dynamics, ImportError> {
@@ -213,5 +268,21 @@ fn reset_of(rule: ResetRule) -> Reset {
     match rule {
         ResetRule::Nir | ResetRule::Zero => Reset::Zero,
         ResetRule::Subtract => Reset::Subtract,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lambert_w0;
+
+    #[test]
+    fn lambert_w0_solves_u_exp_u() {
+        // W0(1) is the omega constant; W0(e) = 1; W0(2 e^2) = 2.
+        assert!((lambert_w0(1.0) - 0.567_143_290_409_783_8).abs() < 1e-15);
+        assert!((lambert_w0(std::f64::consts::E) - 1.0).abs() < 1e-15);
+        assert!((lambert_w0(2.0 * 2f64.exp()) - 2.0).abs() < 1e-14);
+        // Rockpool's r for tau_mem = 20 ms at dt = 1 ms: dt / tau = 0.05.
+        let r = 20.0 * (-0.05f64).exp();
+        assert!((lambert_w0(1.0 / r) - 0.05).abs() < 1e-15);
     }
 }
