@@ -168,6 +168,7 @@ mod tests {
             options: BuildOptions::default(),
             beat_cost: 1,
             readout: None,
+            multi_spike: vec![false; 2],
         }
     }
 

@@ -23,6 +23,10 @@ pub struct DesignInfo {
     /// Neurons of the last layer when it is a readout layer (its beats
     /// carry final membranes instead of spikes).
     pub readout: Option<usize>,
+    /// Per layer: whether it fires several spikes a neuron a step, which
+    /// it sends a chunk at a time in rounds (a sweep, then a repeat per
+    /// spike left), not by neuron.
+    pub multi_spike: Vec<bool>,
 }
 
 impl DesignInfo {
@@ -36,6 +40,7 @@ impl DesignInfo {
             options: plan.options,
             beat_cost: spikegate_hdl::cycles::beat_cycle_budget(plan),
             readout: plan.cores.last().filter(|c| c.readout).map(|c| c.neurons),
+            multi_spike: plan.cores.iter().map(|c| c.max_spikes > 1).collect(),
         }
     }
 

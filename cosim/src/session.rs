@@ -12,8 +12,9 @@ use crate::ports::{Inputs, Outputs};
 /// One sample as the hardware ran it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SampleRun {
-    /// Spikes of every layer in arrival order; a layer the host cannot see
-    /// (a hidden layer of a design without taps) is empty.
+    /// Spikes of every layer in arrival order (a multi-spike layer's sorted
+    /// by step, then neuron: it sends them in rounds); a layer the host
+    /// cannot see (a hidden layer of a design without taps) is empty.
     pub layers: Vec<Vec<Spike>>,
     /// Per layer, the cycle (from `start`) at which each step ended.
     pub step_ends: Vec<Vec<u64>>,
@@ -173,8 +174,16 @@ impl<B: Backend> Session<B> {
             }
         }
         self.inputs = Inputs::default();
+        let mut layers = monitor.spikes;
+        // A multi-spike layer's order within a step follows its rounds, not
+        // the semantics: list it by neuron, as the reference does.
+        for (spikes, &multi) in layers.iter_mut().zip(&info.multi_spike) {
+            if multi {
+                spikes.sort_unstable();
+            }
+        }
         Ok(SampleRun {
-            layers: monitor.spikes,
+            layers,
             step_ends: monitor.step_ends,
             cycles: cycle,
             membranes,

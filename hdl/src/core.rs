@@ -88,6 +88,8 @@ pub struct Core {
     weight_addr: DFF<Bits<32>>,
     accumulating: DFF<Bit>,
     in_flight: DFF<Bit>,
+    /// The chunk swept last has spikes left (multi-spike): repeat it next.
+    again: DFF<Bit>,
     flight_base: DFF<Bits<16>>,
     issue_base: DFF<Bits<16>>,
     pending: DFF<Bits<64>>,
@@ -129,6 +131,7 @@ impl Core {
             weight_addr: Default::default(),
             accumulating: Default::default(),
             in_flight: Default::default(),
+            again: Default::default(),
             flight_base: Default::default(),
             issue_base: Default::default(),
             pending: Default::default(),
@@ -161,8 +164,8 @@ impl Logic for Core {
     #[hdl_gen]
     fn update(&mut self) {
         #[rustfmt::skip] // One line a flip-flop would make the kernel long.
-        dff_setup!(self, clock, mode, chunk, weight_addr, accumulating, in_flight, flight_base,
-            issue_base, pending, pending_base, eos_pending, step, slot);
+        dff_setup!(self, clock, mode, chunk, weight_addr, accumulating, in_flight, again,
+            flight_base, issue_base, pending, pending_base, eos_pending, step, slot);
         self.datapath.clock.next = self.clock.val();
         self.datapath.op.next = 0.into(); // Op::Idle
         self.datapath.chunk.next = self.chunk.q.val();
@@ -235,11 +238,22 @@ impl Logic for Core {
             }
             CoreMode::Sweep => {
                 self.datapath.weight_addr.next = self.bias_base.val() + self.chunk.q.val();
+                // A multi-spike chunk with spikes left is repeated (it has
+                // fired, so the first branch takes its spikes now).
+                if self.in_flight.q.val() & self.datapath.more.val() {
+                    self.again.d.next = true;
+                }
                 if self.in_flight.q.val() & self.datapath.fired.val().any() {
                     self.pending.d.next = self.datapath.fired.val();
                     self.pending_base.d.next = self.flight_base.q.val();
                 } else if self.room.val() {
-                    if self.chunk.q.val() == self.chunks.val() {
+                    if self.again.q.val() {
+                        self.datapath.op.next = 4.into(); // Op::Repeat
+                        self.datapath.chunk.next = self.chunk.q.val() - 1;
+                        self.in_flight.d.next = true;
+                        self.flight_base.d.next = self.issue_base.q.val() - self.lanes.val();
+                        self.again.d.next = false;
+                    } else if self.chunk.q.val() == self.chunks.val() {
                         if !self.in_flight.q.val() {
                             self.eos_pending.d.next = true;
                             self.step.d.next = self.step.q.val() + 1;
@@ -270,6 +284,7 @@ impl Logic for Core {
             self.chunk.d.next = 0.into();
             self.accumulating.d.next = false;
             self.in_flight.d.next = false;
+            self.again.d.next = false;
             self.pending.d.next = 0.into();
             self.eos_pending.d.next = false;
             self.step.d.next = 0.into();

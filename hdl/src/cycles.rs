@@ -7,7 +7,13 @@
 //! ```text
 //! work(l,t) = S_in(l,t) * C_l      accumulation: P synapses a cycle
 //!           + C_l + S_out(l,t)     sweep: a chunk a cycle, a spike a cycle
+//!           + R(l,t)               repeats: a cycle per round of a chunk
 //! ```
+//!
+//! Spikes count with their multiplicity; `R(l,t)` (multi-spike layers) is
+//! the sum over chunks of the most spikes a neuron of the chunk fires in
+//! the step, minus one: the chunk is swept once and repeated until its
+//! busiest neuron has fired them all.
 //!
 //! The cores run concurrently (layer `l` accumulates step `t` while layer
 //! `l-1` sweeps it), so a sample takes at least
@@ -29,6 +35,9 @@ pub struct LayerActivity {
     pub spikes_in: Vec<u64>,
     /// Spikes fired in each step.
     pub spikes_out: Vec<u64>,
+    /// The layer's spikes, sorted (a neuron listed once per spike), from
+    /// which a multi-spike layer's repeats are counted.
+    pub spikes: Vec<Spike>,
 }
 
 /// Cycles per sample from the formula.
@@ -65,7 +74,10 @@ pub fn estimate(plan: &HardwarePlan, activity: &[LayerActivity]) -> CycleEstimat
         } else {
             act.spikes_out.iter().sum()
         };
-        let work = spikes_in * c + c * u64::from(plan.time_steps) + spikes_out;
+        let work = spikes_in * c
+            + c * u64::from(plan.time_steps)
+            + spikes_out
+            + repeats(&act.spikes, core.lanes);
         busiest = busiest.max(work);
         serial += work;
         lane_operations += spikes_in * c * core.lanes as u64;
@@ -95,20 +107,44 @@ pub fn activity(input: &[Spike], layers: &[Vec<Spike>], steps: u32) -> Vec<Layer
             LayerActivity {
                 spikes_in: std::mem::replace(&mut incoming, out.clone()),
                 spikes_out: out,
+                spikes: spikes.clone(),
             }
         })
         .collect()
 }
 
+/// The repeats a core of `lanes` lanes issues for `spikes` (sorted): per
+/// step and chunk, the most spikes one of its neurons fires, minus one.
+fn repeats(spikes: &[Spike], lanes: usize) -> u64 {
+    let mut total = 0u64;
+    // (step, chunk) of the group being counted, its largest run so far.
+    let mut group = None;
+    let mut most = 0u64;
+    let mut k = 0;
+    while k < spikes.len() {
+        let run = spikes[k..].iter().take_while(|s| **s == spikes[k]).count();
+        let here = (spikes[k].step, spikes[k].neuron as usize / lanes.max(1));
+        if group != Some(here) {
+            total += most.saturating_sub(1);
+            group = Some(here);
+            most = 0;
+        }
+        most = most.max(run as u64);
+        k += run;
+    }
+    total + most.saturating_sub(1)
+}
+
 /// A generous bound on the cycles one input beat may cost the whole
-/// design: per core `4 (C + N) + 16` (a beat can start a sweep of every
-/// chunk and the emission of every neuron, with slack for the FIFO
+/// design: per core `4 m (C + N) + 16` with `m` its `max_spikes` (a beat
+/// can start a sweep of every chunk, `m - 1` repeats of each and the
+/// emission of `m` spikes of every neuron, with slack for the FIFO
 /// handshakes). The co-simulator's session gives a sample this budget a
 /// beat before it calls the design hung.
 pub fn beat_cycle_budget(plan: &HardwarePlan) -> u64 {
     plan.cores
         .iter()
-        .map(|c| 4 * (c.chunks + c.neurons) as u64 + 16)
+        .map(|c| 4 * u64::from(c.max_spikes) * (c.chunks + c.neurons) as u64 + 16)
         .sum()
 }
 
@@ -127,4 +163,27 @@ pub fn mean_lower_bound(
         total += estimate(plan, &activity(events, &run.layers, plan.time_steps)).lower_bound;
     }
     Ok(total as f64 / samples.len().max(1) as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::repeats;
+    use spikegate_model::Spike;
+
+    #[test]
+    fn a_chunk_repeats_until_its_busiest_neuron_has_fired_every_spike() {
+        let s = |step, neuron, n: usize| std::iter::repeat_n(Spike::new(step, neuron), n);
+        // Four lanes: neurons 0 and 1 share chunk 0, neuron 5 is in chunk 1.
+        let spikes: Vec<Spike> = s(0, 0, 3)
+            .chain(s(0, 1, 2))
+            .chain(s(0, 5, 1))
+            .chain(s(1, 0, 2))
+            .collect();
+        // Step 0: chunk 0 twice more (neuron 0's 3 spikes), chunk 1 never;
+        // step 1: chunk 0 once more.
+        assert_eq!(repeats(&spikes, 4), 3);
+        // One lane a chunk: every neuron its own chunk.
+        assert_eq!(repeats(&spikes, 1), 2 + 1 + 1);
+        assert_eq!(repeats(&[], 4), 0);
+    }
 }

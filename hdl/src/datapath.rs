@@ -57,6 +57,10 @@ pub struct Datapath {
     /// lane `k`); zero otherwise. A readout core never spikes: in its last
     /// step every lane of the swept chunk that holds a neuron is set.
     pub fired: Signal<Out, Bits<64>>,
+    /// In the cycle after a sweep or a repeat was issued: some lane of the
+    /// chunk still has spikes to fire in this step (multi-spike layers),
+    /// so the core repeats the chunk.
+    pub more: Signal<Out, Bit>,
     /// Lane whose membrane `value` shows.
     pub value_lane: Signal<In, Bits<16>>,
     /// A readout core: the membrane (sign-extended) of lane `value_lane`
@@ -80,6 +84,8 @@ struct Model {
     s1_slot: u32,
     forward: Option<(usize, Vec<LaneState>)>,
     fired: u64,
+    /// Some lane of the word in stage 1 has spikes left (see `more`).
+    more: bool,
     /// Membranes of the chunk swept last (readout cores).
     values: Vec<i64>,
 }
@@ -149,6 +155,7 @@ impl Datapath {
             s1_slot: 0,
             forward: None,
             fired: 0,
+            more: false,
             values: vec![0; lanes],
         };
         Datapath {
@@ -159,6 +166,7 @@ impl Datapath {
             slot: Default::default(),
             final_step: Default::default(),
             fired: Default::default(),
+            more: Default::default(),
             value_lane: Default::default(),
             value: Default::default(),
             _model: Box::new(model),
@@ -207,13 +215,13 @@ impl Logic for Datapath {
             m.s1_chunk = chunk;
             m.s1_final = self.final_step.val();
             m.s1_slot = self.slot.val().index() as u32;
-            m.fired = if m.s1_op == Op::Sweep {
-                m.stage1().1
-            } else {
-                0
-            };
+            let (word, mask) = m.stage1();
+            let fires = matches!(m.s1_op, Op::Sweep | Op::Repeat);
+            m.fired = if fires { mask } else { 0 };
+            m.more = fires && word.iter().any(|lane| lane.rem > 0);
         }
         self.fired.next = self._model.fired.into();
+        self.more.next = self._model.more;
         let lane = self.value_lane.val().index();
         let value = self._model.values.get(lane).copied().unwrap_or(0);
         self.value.next = (value as u64 & 0xffff_ffff).into();
@@ -221,6 +229,7 @@ impl Logic for Datapath {
 
     fn connect(&mut self) {
         self.fired.connect();
+        self.more.connect();
         self.value.connect();
     }
 
@@ -313,7 +322,7 @@ reg [{cat}:0] forward_chunk;
 reg [{sbt}:0] forward_word;
 wire [{sbt}:0] current = (forward_valid && forward_chunk == s1_chunk) ? forward_word : state_q;
 wire [{sbt}:0] next_word;
-wire [{pt}:0] fire;
+wire [{pt}:0] fire;{more_wires}
 
 genvar k;
 generate
@@ -323,7 +332,7 @@ generate
       .weight(weight_q[k*{lw} +: {ww}]),{delay_ports}
       .state_in(current[k*{lb} +: {lb}]),
       .state_out(next_word[k*{lb} +: {lb}]),
-      .fire(fire[k])
+      .fire(fire[k]){more_port}
     );
   end
 endgenerate
@@ -363,6 +372,19 @@ end
             String::new()
         },
         readout = readout.replace("{fired}", &fired),
+        more_port = if core.lane.rem > 0 {
+            ",\n      .more(more_lanes[k])"
+        } else {
+            ""
+        },
+        more_wires = if core.lane.rem > 0 {
+            format!(
+                "\nwire [{}:0] more_lanes;\nassign more = |more_lanes;",
+                p - 1
+            )
+        } else {
+            "\nassign more = 1'b0;".to_string()
+        },
         delay_ports = if db > 0 {
             format!("\n      .delay(weight_q[k*{lw} + {ww} +: {db}]),\n      .slot(s1_slot),")
         } else {

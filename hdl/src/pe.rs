@@ -11,6 +11,7 @@
 //! | 1 | accumulate | `acc + weight`, the rest unchanged |
 //! | 2 | sweep | the neuron update of docs/semantics.md §4 with `x = acc + bias`; `acc = 0` |
 //! | 3 | clear | all zero (start of a sample) |
+//! | 4 | repeat | a multi-spike lane with spikes left in this step fires one more (`rem - 1`), the rest unchanged |
 //!
 //! The Verilog is generated with the layer's exact widths (rust-hdl's
 //! compile-time widths cannot follow a model's), so the arithmetic is as
@@ -23,7 +24,7 @@ use spikegate_model::{Decay, Reset, ResetTiming};
 use crate::plan::{CorePlan, Update};
 
 /// Width of the `op` input of the datapath and the PEs.
-pub const OP_BITS: usize = 2;
+pub const OP_BITS: usize = 3;
 
 /// A datapath operation: the `op` input of the datapath and the PEs, with
 /// its encoding as the discriminant (the table above).
@@ -43,17 +44,20 @@ pub enum Op {
     Sweep = 2,
     /// Zero the lane (start of a sample).
     Clear = 3,
+    /// Fire one more of the spikes the sweep counted (multi-spike layers).
+    Repeat = 4,
 }
 
 impl Op {
     /// The operation of the `op` signal's value `code` (its low
-    /// [`OP_BITS`] bits: every 2-bit value is an operation).
+    /// [`OP_BITS`] bits; the codes no operation has do nothing).
     pub fn from_code(code: u64) -> Op {
         match code & ((1 << OP_BITS) - 1) {
-            0 => Op::Idle,
             1 => Op::Accumulate,
             2 => Op::Sweep,
-            _ => Op::Clear,
+            3 => Op::Clear,
+            4 => Op::Repeat,
+            _ => Op::Idle,
         }
     }
 
@@ -84,9 +88,12 @@ pub struct LaneState {
     /// `ttfs`: fired before in this sample; `adlif`: spiked in the
     /// previous step.
     pub flag: bool,
-    /// Deferred reset: spiked in the previous step, so this step's update
-    /// pays the reset (`r` of docs/semantics.md section 4).
-    pub owed: bool,
+    /// Deferred reset: the spikes of the previous step, whose reset this
+    /// step's update pays (`r` of docs/semantics.md section 4).
+    pub owed: u32,
+    /// Multi-spike layers: spikes the sweep counted that repeats have yet
+    /// to fire in this step.
+    pub rem: u32,
 }
 
 impl LaneState {
@@ -130,6 +137,14 @@ pub fn apply(core: &CorePlan, op: Op, s: &LaneState, input: LaneInput) -> (LaneS
             (next, false)
         }
         Op::Sweep => sweep(core, s, input),
+        Op::Repeat if s.rem > 0 => (
+            LaneState {
+                rem: s.rem - 1,
+                ..s.clone()
+            },
+            true,
+        ),
+        Op::Repeat => (s.clone(), false),
         Op::Clear => (LaneState::zero(slots), false),
         Op::Idle => (s.clone(), false),
     }
@@ -195,17 +210,23 @@ fn sweep(core: &CorePlan, s: &LaneState, input: LaneInput) -> (LaneState, bool) 
         }
     };
     let deferred = core.timing == ResetTiming::Deferred;
-    // A deferred reset owed by the previous step's spike: theta comes off
-    // the exact sum before saturation, or the membrane is zeroed.
-    let v = match (deferred && s.owed, core.reset) {
-        (true, Reset::Subtract) => saturate(v_sum - core.threshold, membrane),
+    // A reset owed by the previous step's spikes: theta each comes off the
+    // exact sum before saturation, or the membrane is zeroed.
+    let owed = i64::from(if deferred { s.owed } else { 0 });
+    let v = match (owed > 0, core.reset) {
+        (true, Reset::Subtract) => saturate(v_sum - owed * core.threshold, membrane),
         (true, Reset::Zero) => 0,
         _ => saturate(v_sum, membrane),
     };
     let once = core.update == Update::Ttfs;
     let spike = !core.readout && v >= core.threshold && !(once && s.flag);
+    let count = if spike {
+        (v / core.threshold).min(i64::from(core.max_spikes))
+    } else {
+        0
+    };
     let v = match (spike && !deferred, core.reset) {
-        (true, Reset::Subtract) => v - core.threshold,
+        (true, Reset::Subtract) => v - count * core.threshold,
         (true, Reset::Zero) => 0,
         _ => v,
     };
@@ -215,7 +236,8 @@ fn sweep(core: &CorePlan, s: &LaneState, input: LaneInput) -> (LaneState, bool) 
         Update::Adlif { .. } => spike,
         _ => false,
     };
-    let owed = deferred && spike;
+    let owed = if deferred { count as u32 } else { 0 };
+    let rem = (count as u32).saturating_sub(1);
     (
         LaneState {
             acc,
@@ -224,6 +246,7 @@ fn sweep(core: &CorePlan, s: &LaneState, input: LaneInput) -> (LaneState, bool) 
             w,
             flag,
             owed,
+            rem,
         },
         spike,
     )
@@ -343,14 +366,43 @@ fn saturate_expr(z: &str, width: u32, wi: u32) -> String {
     )
 }
 
+/// Bits of a spike count `0..=max_spikes` of `core`.
+fn count_bits(core: &CorePlan) -> u32 {
+    u32::BITS - core.max_spikes.leading_zeros()
+}
+
+/// Declares `count`, the spikes a multi-spike lane fires in this step,
+/// `min(max_spikes, floor(v / theta))` when it spikes, by comparing the
+/// membrane with each multiple of the threshold, and `rem_new`, those the
+/// repeats of the step still fire.
+fn count_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) {
+    let c = count_bits(core);
+    let mut chain = String::new();
+    for k in (2..=core.max_spikes).rev() {
+        chain.push_str(&format!(
+            "(v_new_x >= {}) ? {c}'d{k} : ",
+            lit(wi, i64::from(k) * core.threshold)
+        ));
+    }
+    line(format!(
+        "wire [{}:0] count = !spike ? {c}'d0 : {chain}{c}'d1;",
+        c - 1
+    ));
+    line(format!(
+        "wire [{}:0] rem_new = spike ? count - {c}'d1 : {c}'d0;",
+        c - 1
+    ));
+}
+
 /// Declares `v_new`, the saturated membrane update from `v_sum`, with a
 /// deferred reset owed by the previous step's spike folded in: theta off
 /// the exact sum before saturation (subtract), or zero.
 fn deferred_reset_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) {
     let v = core.lane.membrane;
     let saturated = |z: &str| saturate_expr(z, v, wi);
-    match (core.lane.owed, core.reset) {
-        (true, Reset::Subtract) => {
+    let ob = core.lane.owed;
+    match (ob, core.reset) {
+        (1, Reset::Subtract) => {
             line(format!(
                 "wire signed [{}:0] v_owed = owed ? v_sum - {} : v_sum;",
                 wi - 1,
@@ -362,8 +414,27 @@ fn deferred_reset_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) 
                 saturated("v_owed")
             ));
         }
-        (true, Reset::Zero) => line(format!(
+        (2.., Reset::Subtract) => {
+            // Theta once per owed spike, off the exact sum.
+            line(format!(
+                "wire signed [{}:0] v_owed = v_sum - {{{}'d0, owed}} * {};",
+                wi - 1,
+                wi - ob,
+                lit(wi, core.threshold)
+            ));
+            line(format!(
+                "wire [{}:0] v_new = {};",
+                v - 1,
+                saturated("v_owed")
+            ));
+        }
+        (1, Reset::Zero) => line(format!(
             "wire [{}:0] v_new = owed ? {v}'d0 : {};",
+            v - 1,
+            saturated("v_sum")
+        )),
+        (2.., Reset::Zero) => line(format!(
+            "wire [{}:0] v_new = (owed != {ob}'d0) ? {v}'d0 : {};",
             v - 1,
             saturated("v_sum")
         )),
@@ -415,13 +486,32 @@ pub fn verilog(core: &CorePlan) -> String {
         wi - 1,
         sext("v", v, wi)
     ));
-    if l.owed {
-        line(format!("wire owed = state_in[{}];", lb - 1));
+    // The fields at the top of the lane, from the most significant: rem,
+    // owed, flag.
+    if l.rem > 0 {
+        line(format!(
+            "wire [{}:0] rem = state_in[{}:{}];",
+            l.rem - 1,
+            lb - 1,
+            lb - l.rem
+        ));
+    }
+    if l.owed > 0 {
+        let top = lb - 1 - l.rem;
+        line(if l.owed == 1 {
+            format!("wire owed = state_in[{top}];")
+        } else {
+            format!(
+                "wire [{}:0] owed = state_in[{top}:{}];",
+                l.owed - 1,
+                top + 1 - l.owed
+            )
+        });
     }
     if l.flag {
         line(format!(
             "wire flag = state_in[{}];",
-            lb - 1 - u32::from(l.owed)
+            lb - 1 - l.rem - l.owed
         ));
     }
     line(format!(
@@ -569,12 +659,24 @@ pub fn verilog(core: &CorePlan) -> String {
             "wire spike = (v_new_x >= {}){not_fired};",
             lit(wi, core.threshold)
         ));
+        if core.max_spikes > 1 {
+            count_wires(&mut line, core, wi);
+        }
     }
     let immediate = match core.timing {
         ResetTiming::Immediate => core.reset,
         ResetTiming::Deferred => Reset::None,
     };
     let v_after = match immediate {
+        Reset::Subtract if core.max_spikes > 1 => {
+            line(format!(
+                "wire signed [{}:0] v_less = v_new_x - {{{}'d0, count}} * {};",
+                wi - 1,
+                wi - count_bits(core),
+                lit(wi, core.threshold)
+            ));
+            format!("spike ? v_less[{}:0] : v_new", v - 1)
+        }
         Reset::Subtract => format!(
             "spike ? v_new - {v}'d{} : v_new",
             core.threshold.rem_euclid(1i64 << v)
@@ -598,10 +700,13 @@ pub fn verilog(core: &CorePlan) -> String {
     if l.flag {
         rest_fields.push(if once { "flag | spike" } else { "spike" }.to_string());
     }
-    if l.owed {
-        rest_fields.push("spike".to_string());
+    if l.owed > 0 {
+        rest_fields.push(if l.owed == 1 { "spike" } else { "count" }.to_string());
     }
-    // Fields from the most significant: owed, flag, w or i, v, acc.
+    if l.rem > 0 {
+        rest_fields.push("rem_new".to_string());
+    }
+    // Fields from the most significant: rem, owed, flag, w or i, v, acc.
     rest_fields.reverse();
     let mut swept: Vec<String> = rest_fields;
     swept.push(v_final.into());
@@ -635,25 +740,62 @@ pub fn verilog(core: &CorePlan) -> String {
         swept.join(", ")
     ));
     line(format!("    {}: state_out = {lb}'d0;", Op::Clear.verilog()));
+    if l.rem > 0 {
+        line(format!(
+            "    {}: state_out = (rem != {c}'d0) ? {{rem - {c}'d1, state_in[{}:0]}} : state_in;",
+            Op::Repeat.verilog(),
+            lb - 1 - l.rem,
+            c = l.rem
+        ));
+    }
     line("    default: state_out = state_in;".into());
     line("  endcase".into());
     line("end".into());
-    line(format!(
-        "assign fire = (op == {}) && spike;",
-        Op::Sweep.verilog()
-    ));
-    // The accumulate sum's top bits and, without a bias, the weight port
+    if l.rem > 0 {
+        // A repeat fires a lane with spikes left; `more` says some lane
+        // still has spikes left after this operation.
+        line(format!(
+            "assign fire = ((op == {s}) && spike) || ((op == {r}) && (rem != {c}'d0));",
+            s = Op::Sweep.verilog(),
+            r = Op::Repeat.verilog(),
+            c = l.rem
+        ));
+        line(format!(
+            "assign more = ((op == {s}) && (rem_new != {c}'d0)) || ((op == {r}) && (rem > {c}'d1));",
+            s = Op::Sweep.verilog(),
+            r = Op::Repeat.verilog(),
+            c = l.rem
+        ));
+    } else {
+        line(format!(
+            "assign fire = (op == {}) && spike;",
+            Op::Sweep.verilog()
+        ));
+    }
+    // The accumulate sum's top bits, a multi-spike subtraction's top bits
+    // (the result fits the membrane) and, without a bias, the weight port
     // during a sweep are unused by construction.
+    let less = if core.max_spikes > 1 && immediate == Reset::Subtract {
+        format!("v_less[{}:{v}], ", wi - 1)
+    } else {
+        String::new()
+    };
     line(format!(
-        "wire unused_pe = &{{1'b0, acc_sum[{}:{}], 1'b0}};",
+        "wire unused_pe = &{{1'b0, {less}acc_sum[{}:{}], 1'b0}};",
         wi - 1,
         a
     ));
     format!(
-        "\n// One lane of layer {layer} ({kind}): accumulate, sweep or clear.\n\
+        "\n// One lane of layer {layer} ({kind}): accumulate, sweep{repeat} or clear.\n\
          module {name} (\n  input wire [{opt}:0] op,\n  input wire [{wt}:0] weight,\n  {delay_ports}\
-         input wire [{lbt}:0] state_in,\n  output reg [{lbt}:0] state_out,\n  output wire fire\n);\n\
+         input wire [{lbt}:0] state_in,\n  output reg [{lbt}:0] state_out,\n  output wire fire{more_port}\n);\n\
          {body}endmodule\n",
+        repeat = if l.rem > 0 { ", repeat" } else { "" },
+        more_port = if l.rem > 0 {
+            ",\n  output wire more"
+        } else {
+            ""
+        },
         delay_ports = if l.slots > 1 {
             let db = core.delay_bits();
             format!(

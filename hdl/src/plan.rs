@@ -24,6 +24,9 @@ pub const MAX_ACCUMULATOR_WIDTH: u32 = 40;
 /// Most delay slots (`D_max + 1`) of a layer: each neuron keeps one
 /// accumulator a slot in its neuron-memory lane.
 pub const MAX_DELAY_SLOTS: u32 = 64;
+/// Most spikes a hardware neuron fires in a step (`max_spikes`): the PE
+/// counts them with one comparison against each multiple of the threshold.
+pub const MAX_SPIKES: u32 = 15;
 /// Depth of the AER FIFO in front of every core (a power of two, at most
 /// 256: the FIFO's pointers are 9 bits).
 pub const DEFAULT_FIFO_DEPTH: usize = 16;
@@ -123,8 +126,9 @@ impl Update {
 /// Bit positions of one lane's fields inside a neuron-memory word, from
 /// the least significant bit: `slots` accumulators of `acc` bits (one per
 /// delay slot, slot `s` at `[s*acc +: acc]`), `v`, then `i` (`cuba`, `ttfs`), `w`
-/// (`adlif`), the flag (`ttfs`: fired; `adlif`: spiked last step) and the
-/// owed-reset bit of a deferred reset.
+/// (`adlif`), the flag (`ttfs`: fired; `adlif`: spiked last step), the
+/// owed-reset count of a deferred reset and the spikes still to fire of a
+/// multi-spike layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LaneLayout {
     /// Width of the synaptic accumulator (of each delay slot).
@@ -141,9 +145,13 @@ pub struct LaneLayout {
     /// Whether the lane keeps a one-bit flag: `ttfs` fired before,
     /// `adlif` spiked in the previous step.
     pub flag: bool,
-    /// Whether the lane keeps the owed-reset bit `r` of a deferred reset
-    /// (spiked in the previous step), the most significant bit.
-    pub owed: bool,
+    /// Width of the owed-reset count `r` of a deferred reset (the spikes
+    /// of the previous step; 0: the layer resets immediately).
+    pub owed: u32,
+    /// Width of the count of spikes a multi-spike neuron still fires in
+    /// this step, one per repeat of the sweep (0: one spike a step), the
+    /// most significant field.
+    pub rem: u32,
 }
 
 impl LaneLayout {
@@ -154,7 +162,8 @@ impl LaneLayout {
             + self.current.unwrap_or(0)
             + self.adaptation.unwrap_or(0)
             + u32::from(self.flag)
-            + u32::from(self.owed)
+            + self.owed
+            + self.rem
     }
 }
 
@@ -192,6 +201,9 @@ pub struct CorePlan {
     pub reset: Reset,
     /// When the reset acts: in the step of the spike, or in the next.
     pub timing: ResetTiming,
+    /// The most spikes a neuron fires in a step (`max_spikes`): the sweep
+    /// fires the first, and each repeat of the chunk one more.
+    pub max_spikes: u32,
     /// The lower bound on the membrane at the end of a sweep, if any.
     pub floor: Option<i64>,
     /// Weights as fan-out rows, `weights[j][i]`.
@@ -370,16 +382,19 @@ fn plan_core(
     let err = |field: &str, message: String| -> PlanError {
         ModelError::layer(index, layer.name.as_deref(), field, message).into()
     };
-    if layer.spikes_per_step() > 1 {
+    let max_spikes = layer.spikes_per_step();
+    if max_spikes > MAX_SPIKES {
         return Err(err(
             "max_spikes",
             format!(
-                "the hardware fires at most one spike a neuron a step so far, and this layer fires \
-                 up to {}; run it in the reference (`spikegate sim`)",
-                layer.spikes_per_step()
+                "the hardware fires at most {MAX_SPIKES} spikes a neuron a step (a chain of \
+                 comparisons counts them), and this layer fires up to {max_spikes}; give a \
+                 smaller max_spikes, or run it in the reference (`spikegate sim`)"
             ),
         ));
     }
+    // Bits of a spike count 0..=max_spikes.
+    let count_bits = u32::BITS - max_spikes.leading_zeros();
     let update = match &layer.neuron {
         Neuron::If => Update::If,
         Neuron::Lif {
@@ -471,7 +486,12 @@ fn plan_core(
             current: layer.widths.current.filter(|_| neuron.has_current()),
             adaptation: layer.widths.adaptation.filter(|_| neuron.has_adaptation()),
             flag: matches!(update, Update::Ttfs | Update::Adlif { .. }),
-            owed: timing == ResetTiming::Deferred,
+            owed: if timing == ResetTiming::Deferred {
+                count_bits
+            } else {
+                0
+            },
+            rem: if max_spikes > 1 { count_bits } else { 0 },
         },
         readout: net_readout(network, index),
         time_steps: network.network().time_steps,
@@ -480,6 +500,7 @@ fn plan_core(
         threshold: layer.threshold.unwrap_or(1),
         reset: layer.reset.unwrap_or(Reset::None),
         timing,
+        max_spikes,
         floor: layer.membrane_floor,
         weights: layer.weights.clone(),
         delays: layer

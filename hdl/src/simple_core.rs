@@ -67,6 +67,11 @@ pub enum SimpleState {
     SweepResult,
     /// Offering the current chunk's spike until it is taken.
     EmitSpike,
+    /// Issuing a repeat of the current chunk: a multi-spike neuron has
+    /// spikes left in this step.
+    RepeatIssue,
+    /// The repeat's result cycle (it fires).
+    RepeatResult,
     /// Offering the end-of-step beat until it is taken.
     EmitEos,
 }
@@ -94,6 +99,8 @@ pub struct SimpleCore {
     pub out_data: Signal<Out, Bits<BEAT_BITS>>,
     datapath: Datapath,
     state: DFF<SimpleState>,
+    /// The neuron offered has spikes left in this step: repeat its chunk.
+    again: DFF<Bit>,
     chunk: DFF<Bits<32>>,
     weight_addr: DFF<Bits<32>>,
     last_chunk: Constant<Bits<32>>,
@@ -126,6 +133,7 @@ impl SimpleCore {
             out_ready: Default::default(),
             out_data: Default::default(),
             state: Default::default(),
+            again: Default::default(),
             chunk: Default::default(),
             weight_addr: Default::default(),
             last_chunk: c(plan.chunks - 1),
@@ -145,7 +153,7 @@ impl SimpleCore {
 impl Logic for SimpleCore {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, state, chunk, weight_addr);
+        dff_setup!(self, clock, state, again, chunk, weight_addr);
         self.datapath.clock.next = self.clock.val();
         // Idle unless a state below issues an operation.
         self.datapath.op.next = 0.into(); // Op::Idle
@@ -212,6 +220,7 @@ impl Logic for SimpleCore {
                 self.state.d.next = SimpleState::SweepResult;
             }
             SimpleState::SweepResult => {
+                self.again.d.next = self.datapath.more.val();
                 if self.datapath.fired.val().get_bit(0) {
                     self.state.d.next = SimpleState::EmitSpike;
                 } else if self.chunk.q.val() == self.last_chunk.val() {
@@ -222,10 +231,20 @@ impl Logic for SimpleCore {
                     self.state.d.next = SimpleState::SweepIssue;
                 }
             }
+            SimpleState::RepeatIssue => {
+                self.datapath.op.next = 4.into(); // Op::Repeat
+                self.state.d.next = SimpleState::RepeatResult;
+            }
+            SimpleState::RepeatResult => {
+                self.again.d.next = self.datapath.more.val();
+                self.state.d.next = SimpleState::EmitSpike;
+            }
             SimpleState::EmitSpike => {
                 self.out_valid.next = true;
                 if self.out_ready.val() {
-                    if self.chunk.q.val() == self.last_chunk.val() {
+                    if self.again.q.val() {
+                        self.state.d.next = SimpleState::RepeatIssue;
+                    } else if self.chunk.q.val() == self.last_chunk.val() {
                         self.chunk.d.next = 0.into();
                         self.state.d.next = SimpleState::EmitEos;
                     } else {

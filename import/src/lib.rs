@@ -114,6 +114,10 @@ pub struct ImportOptions {
     /// The framework that wrote the NIR file, whose conventions fill in
     /// what NIR leaves open (default: the NIR specification alone).
     pub framework: Framework,
+    /// The most spikes a multi-spike neuron may fire in a step, 1..=255
+    /// (default: as many as its membrane can hold thresholds, at most 255;
+    /// the hardware takes at most 15).
+    pub max_spikes: Option<u32>,
     /// Output decoding; default: `readout` when the last layer is a leaky
     /// integrator (LI, I, CubaLI), else `spike_count`.
     pub decode: Option<Decode>,
@@ -136,6 +140,7 @@ impl Default for ImportOptions {
             reset: ResetRule::Nir,
             reset_timing: None,
             framework: Framework::Nir,
+            max_spikes: None,
             decode: None,
             name: None,
             report_inputs: ReportInputs::default(),
@@ -197,6 +202,15 @@ fn check_options(file: &Path, o: &ImportOptions) -> Result<(), ImportError> {
             return bad(
                 "dt",
                 format!("must be a positive number of seconds, not {dt}"),
+            );
+        }
+    }
+    if let Some(m) = o.max_spikes {
+        let most = spikegate_model::validate::limits::MAX_SPIKES_PER_STEP;
+        if !(1..=most).contains(&m) {
+            return bad(
+                "max_spikes",
+                format!("must be between 1 and {most}, not {m}"),
             );
         }
     }

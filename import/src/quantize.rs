@@ -234,7 +234,7 @@ fn quantize_layer(
         reset: layer.spiking.then_some(layer.reset),
         reset_timing: (layer.spiking && layer.timing == ResetTiming::Deferred)
             .then_some(ResetTiming::Deferred),
-        max_spikes: max_spikes(layer, scaling.threshold_int, s, warnings),
+        max_spikes: max_spikes(layer, scaling.threshold_int, options, warnings),
         membrane_floor: layer
             .floor
             .filter(|_| layer.spiking)
@@ -396,17 +396,18 @@ fn reset_name(reset: Reset, timing: ResetTiming) -> String {
 }
 
 /// `max_spikes` of a multi-spike layer: as many spikes as the membrane
-/// can hold thresholds (so the limit never binds), at most the model's
-/// limit, which a warning then names. `None` for one spike a step.
+/// can hold thresholds (so the limit never binds), at most the user's
+/// limit (`options.max_spikes`) or the model's, which a warning then names.
+/// `None` for one spike a step.
 fn max_spikes(
     layer: &FloatLayer,
     threshold: Option<i64>,
-    state_bits: u32,
+    options: &ImportOptions,
     warnings: &mut Vec<String>,
 ) -> Option<u32> {
     let theta = threshold.filter(|_| layer.multi_spike)?;
-    let fit = range_of(state_bits).1 / theta.max(1);
-    let most = i64::from(MAX_SPIKES_PER_STEP);
+    let fit = range_of(options.state_bits).1 / theta.max(1);
+    let most = i64::from(options.max_spikes.unwrap_or(MAX_SPIKES_PER_STEP));
     if fit > most {
         warnings.push(format!(
             "layer `{}`: a membrane can hold {fit} thresholds, but a neuron fires at most {most} \

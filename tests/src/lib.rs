@@ -39,14 +39,10 @@ pub const HARDWARE_CASES: &[&str] = &[
     "large_ttfs",
     "lif_deferred",
     "cuba_deferred_zero",
+    "if_multispike",
     "digits_ttfs",
     "digits_if",
 ];
-
-/// Golden cases the hardware cannot hold yet, each refused by the plan with
-/// an error naming the layer and field: several spikes a neuron a step
-/// (`max_spikes`) run in the reference and the naive model only.
-pub const SOFTWARE_ONLY_CASES: &[&str] = &["if_multispike"];
 
 /// Whether golden case `name` is a large one (many neurons or samples):
 /// tests run it at one large P, and on rust-hdl's slow simulation only a
@@ -153,18 +149,27 @@ pub fn generate_case(
     options: spikegate_hdl::BuildOptions,
     tag: &str,
 ) -> PathBuf {
+    generate_network(&case.name, &case.network, options, tag)
+}
+
+/// Generates `network`'s hardware (named `name` in the folder's name and
+/// in errors) into a fresh temporary folder and returns the folder.
+pub fn generate_network(
+    name: &str,
+    network: &ValidNetwork,
+    options: spikegate_hdl::BuildOptions,
+    tag: &str,
+) -> PathBuf {
     let out = std::env::temp_dir().join(format!(
-        "spikegate-{}-{}-p{}-{}",
-        case.name,
-        tag,
+        "spikegate-{name}-{tag}-p{}-{}",
         options.pe,
         std::process::id()
     ));
     let _ = std::fs::remove_dir_all(&out);
-    let output = spikegate_gen::generate::generate(&case.network, options, None)
-        .unwrap_or_else(|e| panic!("golden/{}: {e:#}", case.name));
+    let output = spikegate_gen::generate::generate(network, options, None)
+        .unwrap_or_else(|e| panic!("{name}: {e:#}"));
     spikegate_gen::generate::write_folder(&out, &output.files)
-        .unwrap_or_else(|e| panic!("golden/{}: {e:#}", case.name));
+        .unwrap_or_else(|e| panic!("{name}: {e:#}"));
     out
 }
 
@@ -194,7 +199,5 @@ pub fn random_hardware_network_up_to(
     // No delays in about half the networks; otherwise up to 1 to 13 steps.
     shape.max_delay = Some([0, 0, 0, 0, 1, 2, 3, 5, 8, 13][rng.below(10)]);
     shape.decode = Some([Decode::FirstSpike, Decode::SpikeCount, Decode::Readout][rng.below(3)]);
-    // The hardware fires one spike a neuron a step so far.
-    shape.max_spikes = Some(1);
     random_network(rng, &shape)
 }

@@ -31,4 +31,9 @@ fn snapshots_of_the_small_golden_designs() {
     insta::assert_snapshot!("cuba_p2", verilog_of("cuba", 2, false));
     insta::assert_snapshot!("adlif_p1", verilog_of("adlif", 1, false));
     insta::assert_snapshot!("delays_p2", verilog_of("delays", 2, false));
+    insta::assert_snapshot!("lif_deferred_p2", verilog_of("lif_deferred", 2, false));
+    insta::assert_snapshot!(
+        "if_multispike_p2_taps",
+        verilog_of("if_multispike", 2, true)
+    );
 }

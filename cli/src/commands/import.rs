@@ -74,6 +74,11 @@ pub struct Args {
     /// per framework. `nir` (the default): the NIR specification alone.
     #[arg(long, value_parser = ["nir", "snntorch", "norse", "sinabs", "rockpool"], default_value = "nir")]
     pub framework: String,
+    /// The most spikes a multi-spike neuron (Sinabs, Rockpool) fires in a
+    /// step, 1..=255; default: as many as its membrane can hold thresholds
+    /// (at most 255). The hardware (`gen`) takes at most 15.
+    #[arg(long)]
+    pub max_spikes: Option<u32>,
     /// Output decoding (default: readout when the last node is a leaky
     /// integrator, else spike_count).
     #[arg(long, value_parser = ["first_spike", "spike_count", "readout"])]
@@ -128,6 +133,7 @@ fn options(args: &Args) -> ImportOptions {
             _ => ResetTiming::Immediate,
         }),
         framework: Framework::from_name(&args.framework).unwrap_or_default(),
+        max_spikes: args.max_spikes,
         decode: args.decode.as_deref().map(|d| match d {
             "first_spike" => Decode::FirstSpike,
             "readout" => Decode::Readout,
