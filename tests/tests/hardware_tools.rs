@@ -16,6 +16,22 @@ fn options(pe: usize, taps: bool) -> BuildOptions {
     }
 }
 
+/// Verilator's linter, every warning class on, over the design in `dir`:
+/// whether it passed, and what it printed.
+fn lint(dir: &std::path::Path) -> (bool, String) {
+    run_in(
+        dir,
+        "verilator",
+        &[
+            "--lint-only",
+            "-Wall",
+            "--top-module",
+            "spikegate_top",
+            "spikegate_top.v",
+        ],
+    )
+}
+
 #[test]
 fn verilator_lint_is_clean_on_every_hardware_golden_case() {
     if !require_tool("verilator", "verilator lint") {
@@ -25,17 +41,7 @@ fn verilator_lint_is_clean_on_every_hardware_golden_case() {
         let case = load_golden(name);
         for (pe, taps) in [(1, false), (3, true)] {
             let dir = generate_case(&case, options(pe, taps), "lint");
-            let (ok, text) = run_in(
-                &dir,
-                "verilator",
-                &[
-                    "--lint-only",
-                    "-Wall",
-                    "--top-module",
-                    "spikegate_top",
-                    "spikegate_top.v",
-                ],
-            );
+            let (ok, text) = lint(&dir);
             assert!(
                 ok && text.trim().is_empty(),
                 "golden/{name}, P = {pe}, taps {taps}: verilator -Wall reports:\n{text}"
@@ -179,17 +185,7 @@ fn verilator_lint_is_clean_on_random_designs() {
             .filter(|l| l.spikes_per_step() > 1)
             .count();
         let dir = generate_network(&format!("random{seed}"), &network, options(2, true), "lint");
-        let (ok, text) = run_in(
-            &dir,
-            "verilator",
-            &[
-                "--lint-only",
-                "-Wall",
-                "--top-module",
-                "spikegate_top",
-                "spikegate_top.v",
-            ],
-        );
+        let (ok, text) = lint(&dir);
         assert!(
             ok && text.trim().is_empty(),
             "random design {seed}: verilator -Wall reports:\n{text}"
