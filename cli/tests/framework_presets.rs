@@ -110,3 +110,31 @@ fn import_help_explains_the_presets() {
     assert!(text.contains("snntorch"), "{text}");
     assert!(text.contains("--reset-timing"), "{text}");
 }
+
+#[test]
+fn a_norse_time_constant_below_dt_names_the_export_quirk() {
+    // A Norse file whose tau is below dt is what `to_nir` writes when it is
+    // not called with dt = 1 (tau = dt / tau_inv); here dt is set too large
+    // for the file's 2.5 ms instead.
+    let dir = scratch("presets", "norse-tau");
+    let model = dir.join("model.json");
+    let nir = root().join("tests/fixtures/nir/lif_norse.nir");
+    let out = spikegate(&[
+        "import",
+        s(&nir),
+        "--framework",
+        "norse",
+        "--dt",
+        "0.01",
+        "--out",
+        s(&model),
+    ]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("forward Euler is unstable"), "{err}");
+    assert!(
+        err.contains("export with norse.torch.to_nir(model, sample, dt=1)"),
+        "{err}"
+    );
+    assert!(!model.exists());
+}

@@ -36,21 +36,7 @@ pub(super) fn neuron_layer(
 ) -> Result<FloatLayer, ImportError> {
     let node = p.node;
     let kind = node.kind.as_str();
-    let dynamics = match kind {
-        "CubaLIF" if options.framework == Framework::Rockpool => rockpool_lif(p, n, options.dt)?,
-        "LIF" | "LI" | "CubaLI" if options.framework == Framework::Rockpool => {
-            return Err(p.err(
-                None,
-                "the rockpool preset is checked on LIFTorch (exported as CubaLIF) only; import \
-                 this node with the `nir` framework and check the report",
-            ))
-        }
-        "LIF" | "LI" => leaky(p, n, options.dt)?,
-        "IF" | "I" => integrating(p, n)?,
-        "CubaLIF" | "CubaLI" => current_based(p, n, options)?,
-        "Threshold" => threshold_only(p, n)?,
-        other => unreachable!("not a neuron kind: {other}"),
-    };
+    let dynamics = dynamics_of(p, n, kind, options).map_err(|e| with_norse_hint(e, options))?;
     check_reset_to_zero(p)?;
     let spiking = !is_readout(kind);
     let reset = reset_of(options.reset);
@@ -77,6 +63,44 @@ pub(super) fn neuron_layer(
         spiking,
         delays,
     })
+}
+
+/// The per-step dynamics of neuron node `p` of NIR type `kind`, read by
+/// the function of its type (and of the framework, where it departs).
+fn dynamics_of(
+    p: &NodeParams,
+    n: usize,
+    kind: &str,
+    options: &ImportOptions,
+) -> Result<Dynamics, ImportError> {
+    Ok(match kind {
+        "CubaLIF" if options.framework == Framework::Rockpool => rockpool_lif(p, n, options.dt)?,
+        "LIF" | "LI" | "CubaLI" if options.framework == Framework::Rockpool => {
+            return Err(p.err(
+                None,
+                "the rockpool preset is checked on LIFTorch (exported as CubaLIF) only; import \
+                 this node with the `nir` framework and check the report",
+            ))
+        }
+        "LIF" | "LI" => leaky(p, n, options.dt)?,
+        "IF" | "I" => integrating(p, n)?,
+        "CubaLIF" | "CubaLI" => current_based(p, n, options)?,
+        "Threshold" => threshold_only(p, n)?,
+        other => unreachable!("not a neuron kind: {other}"),
+    })
+}
+
+/// A time constant below `dt` from a Norse file is Norse's export quirk
+/// (`tau = dt / tau_inv`, the real constant only when exported with
+/// `dt = 1`): say so on the error.
+fn with_norse_hint(mut e: ImportError, options: &ImportOptions) -> ImportError {
+    if options.framework == Framework::Norse && e.message.contains("forward Euler is unstable") {
+        e.message.push_str(
+            "; Norse's to_nir writes tau = dt / tau_inv, the real time constant only when \
+             it is called with dt = 1: export with norse.torch.to_nir(model, sample, dt=1)",
+        );
+    }
+    e
 }
 
 /// `LIF` and `LI`: `tau * dv/dt = (v_leak - v) + r * I`, by forward Euler.
