@@ -134,10 +134,36 @@ pub struct Firing<S> {
 impl<S: Lane> Dynamics<S> {
     /// Semantics steps 2 (state update), 3 (threshold) and 4 (reset) for
     /// every neuron, in one pass, given each neuron's synaptic input `xs`
-    /// (bias included). Sets `spiked[i]` to 1 if neuron `i` fires, else 0;
-    /// returns whether any did.
+    /// (bias included). Sets `spiked[i]` to the spikes neuron `i` fires (0
+    /// or 1 but in a multi-spike layer); returns whether any did.
     #[inline(always)]
     pub fn step(&self, s: &mut LayerState<S>, xs: &[S], spiked: &mut [u8]) -> bool {
+        // The count of a multi-spike layer needs a division; a layer of one
+        // spike a step gets a loop without it, which vectorises.
+        // A layer that resets immediately never reads or writes `owed`.
+        let one = S::from_i64(1);
+        let multi = self.firing.is_some_and(|f| f.max_spikes > one);
+        let deferred = self
+            .firing
+            .is_some_and(|f| f.timing == ResetTiming::Deferred);
+        match (multi, deferred) {
+            (false, false) => self.sweep::<false, false>(s, xs, spiked),
+            (false, true) => self.sweep::<false, true>(s, xs, spiked),
+            (true, false) => self.sweep::<true, false>(s, xs, spiked),
+            (true, true) => self.sweep::<true, true>(s, xs, spiked),
+        }
+    }
+
+    /// [`Dynamics::step`] for a layer that fires several spikes a step
+    /// (`MULTI`) or one, and resets in the next step (`DEFERRED`) or in
+    /// the step of the spike.
+    #[inline(always)]
+    fn sweep<const MULTI: bool, const DEFERRED: bool>(
+        &self,
+        s: &mut LayerState<S>,
+        xs: &[S],
+        spiked: &mut [u8],
+    ) -> bool {
         let (bv, bi, bw) = (self.membrane, self.current, self.adaptation);
         let f = FireRule::new(self.firing, &self.neuron, bv, self.floor);
         let mut any = S::default();
@@ -149,18 +175,18 @@ impl<S: Lane> Dynamics<S> {
         match self.neuron {
             Neuron::If => {
                 for ((v, &x), m) in each {
-                    *v = f.apply(*v + x, m, &mut any);
+                    *v = f.apply::<MULTI, DEFERRED>(*v + x, m, &mut any);
                 }
             }
             Neuron::Lif { leak } => {
                 for ((v, &x), m) in each {
-                    *v = f.apply(decay(*v, leak) + x, m, &mut any);
+                    *v = f.apply::<MULTI, DEFERRED>(decay(*v, leak) + x, m, &mut any);
                 }
             }
             Neuron::Ttfs => {
                 for (((v, &x), m), c) in each.zip(&mut s.current) {
                     *c = bi.sat(*c + x);
-                    *v = f.apply(*v + *c, m, &mut any);
+                    *v = f.apply::<MULTI, DEFERRED>(*v + *c, m, &mut any);
                 }
             }
             Neuron::Cuba {
@@ -169,7 +195,8 @@ impl<S: Lane> Dynamics<S> {
             } => {
                 for (((v, &x), m), c) in each.zip(&mut s.current) {
                     *c = bi.sat(decay_opt(*c, current_decay) + x);
-                    *v = f.apply(decay_opt(*v, membrane_decay) + *c, m, &mut any);
+                    *v =
+                        f.apply::<MULTI, DEFERRED>(decay_opt(*v, membrane_decay) + *c, m, &mut any);
                 }
             }
             Neuron::Adlif {
@@ -192,7 +219,7 @@ impl<S: Lane> Dynamics<S> {
                     let kick = if *m.0 .0 != zero { b } else { zero };
                     *w = bw.sat(((beta * *w + a * *v) >> frac_bits) + kick);
                     let u = ((alpha * *v) >> frac_bits) + x - *w;
-                    *v = f.apply(u, m, &mut any);
+                    *v = f.apply::<MULTI, DEFERRED>(u, m, &mut any);
                 }
             }
         }
@@ -212,8 +239,7 @@ struct FireRule<S> {
     theta: S,
     /// `ttfs`: a neuron that has fired never fires again.
     once: bool,
-    /// `max_spikes` above 1: a neuron fires `min(max, v / theta)` spikes.
-    multi: bool,
+    /// `max_spikes`: a neuron fires `min(max_spikes, v / theta)` spikes.
     max_spikes: S,
     /// All ones where an immediate reset keeps `v` (subtract, none, and
     /// every deferred reset), else zero.
@@ -225,8 +251,6 @@ struct FireRule<S> {
     owed_minus: S,
     /// All ones where a deferred reset zeroes the next step's membrane.
     owed_zero: S,
-    /// 1 where the reset is deferred (the spikes are remembered), else 0.
-    defers: S,
     /// The membrane floor (the bottom of the width when there is none).
     floor: S,
 }
@@ -243,20 +267,17 @@ impl<S: Lane> FireRule<S> {
             bounds,
             theta: S::MAX,
             once: matches!(neuron, Neuron::Ttfs),
-            multi: false,
             max_spikes: one,
             keep: ones,
             minus: zero,
             owed_minus: zero,
             owed_zero: zero,
-            defers: zero,
             floor: floor.unwrap_or(bounds.lo),
         };
         let Some(f) = firing else {
             return rule;
         };
         rule.theta = f.theta;
-        rule.multi = f.max_spikes > one;
         rule.max_spikes = f.max_spikes;
         match (f.timing, f.reset) {
             (ResetTiming::Immediate, Reset::Subtract) => rule.minus = f.theta,
@@ -265,9 +286,6 @@ impl<S: Lane> FireRule<S> {
             (ResetTiming::Deferred, Reset::Subtract) => rule.owed_minus = f.theta,
             (ResetTiming::Deferred, Reset::Zero) => rule.owed_zero = ones,
         }
-        if f.timing == ResetTiming::Deferred {
-            rule.defers = one;
-        }
         rule
     }
 
@@ -275,29 +293,61 @@ impl<S: Lane> FireRule<S> {
     /// the unsaturated update `u`; records the spike count in `spike`, a
     /// spike in `any` and in `flag` (ttfs: has fired; adlif: fired in this
     /// step), and the count in `owed` (deferred reset).
+    /// With `MULTI` false (one spike a step, `owed` 0 or 1) the products
+    /// by a count are masks, and the loop has no division; with `DEFERRED`
+    /// false `owed` is neither read nor written.
     #[inline(always)]
-    fn apply(self, u: S, ((flag, owed), spike): ((&mut S, &mut S), &mut u8), any: &mut S) -> S {
+    fn apply<const MULTI: bool, const DEFERRED: bool>(
+        self,
+        u: S,
+        ((flag, owed), spike): ((&mut S, &mut S), &mut u8),
+        any: &mut S,
+    ) -> S {
         let (zero, one) = (S::default(), S::from_i64(1));
         // The reset owed by the previous step's spikes: theta per spike off
         // the sum before saturating, or the saturated value zeroed.
-        let owed_mask = zero - (*owed).min(one);
-        let v = self.bounds.sat(u - self.owed_minus * *owed);
-        let v = v - (v & (owed_mask & self.owed_zero));
+        let v = if DEFERRED {
+            let owed_mask = if MULTI {
+                zero - (*owed).min(one)
+            } else {
+                zero - *owed
+            };
+            let taken = if MULTI {
+                self.owed_minus * *owed
+            } else {
+                self.owed_minus & owed_mask
+            };
+            let v = self.bounds.sat(u - taken);
+            v - (v & (owed_mask & self.owed_zero))
+        } else {
+            self.bounds.sat(u)
+        };
         let fires = (v >= self.theta) & !(self.once & (*flag != zero));
         let bit = if fires { one } else { zero };
-        let count = if self.multi && fires {
+        let count = if MULTI && fires {
             (v / self.theta).min(self.max_spikes)
         } else {
             bit
         };
         *flag = if self.once { *flag | bit } else { bit };
-        *owed = count * self.defers;
-        *spike = count.to_i64() as u8;
+        if DEFERRED {
+            *owed = count;
+        }
+        *spike = if MULTI {
+            count.to_i64() as u8
+        } else {
+            u8::from(fires)
+        };
         *any = *any | bit;
         // fires ? reset(v) : v, on all-ones / all-zeros masks (a conditional
         // store here would compile to a slow masked store).
-        let reset = (v & self.keep) - self.minus * count;
         let mask = zero - bit;
+        let reset = (v & self.keep)
+            - if MULTI {
+                self.minus * count
+            } else {
+                self.minus & mask
+            };
         (v - ((v - reset) & mask)).max(self.floor)
     }
 }
