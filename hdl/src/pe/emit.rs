@@ -1,0 +1,652 @@
+//! The PE as Verilog: one combinational module per core, generated with
+//! the layer's exact widths. Its pieces, in the module's order: the lane's
+//! fields and the synaptic input (`input_wires`), the update of the kind
+//! (`update_wires`), the threshold, count, reset and floor (`fire_wires`),
+//! the new word of each operation (`state_out_case`) and the outputs.
+
+use spikegate_model::width::range_of;
+use spikegate_model::{Decay, Reset, ResetTiming};
+
+use super::{Op, OP_BITS};
+use crate::plan::{CorePlan, Update};
+
+/// Name of the PE module of `core`.
+pub fn module_name(core: &CorePlan) -> String {
+    format!("{}_pe", core.module_stem())
+}
+
+/// Width of the PE's internal signed arithmetic: room for `v * beta`
+/// (an 18-bit factor) and for every sum; synthesis trims what sign
+/// extension makes redundant.
+fn internal_width(core: &CorePlan) -> u32 {
+    let l = &core.lane;
+    (l.acc + 1)
+        .max(l.membrane)
+        .max(l.current.unwrap_or(0))
+        .max(l.adaptation.unwrap_or(0))
+        .max(core.weight_width)
+        + 20
+}
+
+/// A signed Verilog literal of width `w`.
+fn lit(w: u32, value: i64) -> String {
+    if value < 0 {
+        format!("-{w}'sd{}", value.unsigned_abs())
+    } else {
+        format!("{w}'sd{value}")
+    }
+}
+
+/// Sign-extends the `from`-bit signal `name` to `to` bits.
+fn sext(name: &str, from: u32, to: u32) -> String {
+    if from == to {
+        name.to_string()
+    } else {
+        format!("{{{{{}{{{name}[{}]}}}}, {name}}}", to - from, from - 1)
+    }
+}
+
+/// Declares `<z>_dec`, the decay `d` of the `wi`-bit signal `<z>_x` (an
+/// absent decay holds the value).
+fn decay_wires(line: &mut dyn FnMut(String), z: &str, d: Option<Decay>, wi: u32) {
+    let top = wi - 1;
+    match d {
+        None => line(format!("wire signed [{top}:0] {z}_dec = {z}_x;")),
+        Some(Decay::Shift(k)) => line(format!(
+            "wire signed [{top}:0] {z}_dec = {z}_x - ({z}_x >>> {k});"
+        )),
+        Some(Decay::Multiply { beta, frac_bits }) => {
+            line(format!(
+                "wire signed [{top}:0] {z}_prod = {z}_x * {};",
+                lit(wi, beta)
+            ));
+            line(format!(
+                "wire signed [{top}:0] {z}_dec = {z}_prod >>> {frac_bits};"
+            ));
+        }
+    }
+}
+
+/// The delay slots of a lane: `acc_<m>`, the slot `acc` of this step
+/// (`slot`, swept) and the slot `acc_t` an arriving spike lands in
+/// (`target = (slot + delay) mod S`).
+fn slot_wires(line: &mut dyn FnMut(String), core: &CorePlan) {
+    let (a, slots, db) = (core.lane.acc, core.lane.slots, core.delay_bits());
+    for m in 0..slots {
+        line(format!(
+            "wire signed [{}:0] acc_{m} = state_in[{}:{}];",
+            a - 1,
+            (m + 1) * a - 1,
+            m * a
+        ));
+    }
+    line(format!(
+        "wire [{db}:0] target_sum = {{1'b0, slot}} + {{1'b0, delay}};"
+    ));
+    line(format!(
+        "wire [{}:0] target_wrap = target_sum - {}'d{slots};",
+        db,
+        db + 1
+    ));
+    line(format!(
+        "wire [{}:0] target = (target_sum >= {}'d{slots}) ? target_wrap[{}:0] : target_sum[{}:0];",
+        db - 1,
+        db + 1,
+        db - 1,
+        db - 1
+    ));
+    line(format!(
+        "wire unused_target = &{{1'b0, target_wrap[{db}], 1'b0}};"
+    ));
+    for (name, sel) in [("acc", "slot"), ("acc_t", "target")] {
+        line(format!("reg signed [{}:0] {name};", a - 1));
+        line("always @(*) begin".into());
+        line(format!("  case ({sel})"));
+        for m in 0..slots {
+            line(format!("    {m}: {name} = acc_{m};"));
+        }
+        line(format!("    default: {name} = {a}'d0;"));
+        line("  endcase".into());
+        line("end".into());
+    }
+}
+
+/// `sat_B(z)` of the `wi`-bit signed signal `z`, as a `B`-bit expression.
+fn saturate_expr(z: &str, width: u32, wi: u32) -> String {
+    let (lo, hi) = range_of(width);
+    let min = format!("{{1'b1, {{{}{{1'b0}}}}}}", width - 1);
+    format!(
+        "({z} > {hi}) ? {width}'sd{hv} : ({z} < {lo}) ? {min} : {z}[{top}:0]",
+        hi = lit(wi, hi),
+        lo = lit(wi, lo),
+        hv = hi,
+        top = width - 1,
+    )
+}
+
+/// Bits of a spike count `0..=max_spikes` of `core`.
+fn count_bits(core: &CorePlan) -> u32 {
+    u32::BITS - core.max_spikes.leading_zeros()
+}
+
+/// Declares `count`, the spikes a multi-spike lane fires in this step,
+/// `min(max_spikes, floor(v / theta))` when it spikes, by comparing the
+/// membrane with each multiple of the threshold, and `rem_new`, those the
+/// repeats of the step still fire.
+fn count_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) {
+    let c = count_bits(core);
+    let mut chain = String::new();
+    for k in (2..=core.max_spikes).rev() {
+        chain.push_str(&format!(
+            "(v_new_x >= {}) ? {c}'d{k} : ",
+            lit(wi, i64::from(k) * core.threshold)
+        ));
+    }
+    line(format!(
+        "wire [{}:0] count = !spike ? {c}'d0 : {chain}{c}'d1;",
+        c - 1
+    ));
+    line(format!(
+        "wire [{}:0] rem_new = spike ? count - {c}'d1 : {c}'d0;",
+        c - 1
+    ));
+}
+
+/// Declares `v_new`, the saturated membrane update from `v_sum`, with a
+/// deferred reset owed by the previous step's spike folded in: theta off
+/// the exact sum before saturation (subtract), or zero.
+fn deferred_reset_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) {
+    let v = core.lane.membrane;
+    let saturated = |z: &str| saturate_expr(z, v, wi);
+    let ob = core.lane.owed;
+    match (ob, core.reset) {
+        (1, Reset::Subtract) => {
+            line(format!(
+                "wire signed [{}:0] v_owed = owed ? v_sum - {} : v_sum;",
+                wi - 1,
+                lit(wi, core.threshold)
+            ));
+            line(format!(
+                "wire [{}:0] v_new = {};",
+                v - 1,
+                saturated("v_owed")
+            ));
+        }
+        (2.., Reset::Subtract) => {
+            // Theta once per owed spike, off the exact sum.
+            line(format!(
+                "wire signed [{}:0] v_owed = v_sum - {{{}'d0, owed}} * {};",
+                wi - 1,
+                wi - ob,
+                lit(wi, core.threshold)
+            ));
+            line(format!(
+                "wire [{}:0] v_new = {};",
+                v - 1,
+                saturated("v_owed")
+            ));
+        }
+        (1, Reset::Zero) => line(format!(
+            "wire [{}:0] v_new = owed ? {v}'d0 : {};",
+            v - 1,
+            saturated("v_sum")
+        )),
+        (2.., Reset::Zero) => line(format!(
+            "wire [{}:0] v_new = (owed != {ob}'d0) ? {v}'d0 : {};",
+            v - 1,
+            saturated("v_sum")
+        )),
+        _ => line(format!(
+            "wire [{}:0] v_new = {};",
+            v - 1,
+            saturated("v_sum")
+        )),
+    }
+}
+
+/// The PE module of `core`: combinational, ports `op`, `weight` (and
+/// `delay`, `slot` with delays), `state_in`, `state_out`, `fire` (and
+/// `more` in a multi-spike layer).
+pub fn verilog(core: &CorePlan) -> String {
+    let wi = internal_width(core);
+    let mut body = String::new();
+    let mut line = |s: String| {
+        body.push_str("  ");
+        body.push_str(&s);
+        body.push('\n');
+    };
+    input_wires(&mut line, core, wi);
+    let mut fields = update_wires(&mut line, core, wi);
+    let v_final = fire_wires(&mut line, core, wi);
+    let l = core.lane;
+    let once = core.update == Update::Ttfs;
+    if l.flag {
+        fields.push(if once { "flag | spike" } else { "spike" }.to_string());
+    }
+    if l.owed > 0 {
+        fields.push(if l.owed == 1 { "spike" } else { "count" }.to_string());
+    }
+    if l.rem > 0 {
+        fields.push("rem_new".to_string());
+    }
+    // Fields from the most significant: rem, owed, flag, w or i, v, acc.
+    fields.reverse();
+    fields.push(v_final.into());
+    state_out_case(&mut line, core, fields);
+    output_wires(&mut line, core, wi);
+    module_text(core, &body)
+}
+
+/// The lane's fields below the update: the accumulator slots, `v`, the
+/// flags at the top of the lane (`rem`, `owed`, `flag`), the weight, the
+/// accumulate sum `acc_sum` and the synaptic input `x`.
+fn input_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) {
+    let l = core.lane;
+    let (a, v, ww) = (l.acc, l.membrane, core.weight_width);
+    // All accumulator slots together, below `v`.
+    let ab = l.slots * a;
+    if l.slots == 1 {
+        line(format!(
+            "wire signed [{}:0] acc = state_in[{}:0];",
+            a - 1,
+            a - 1
+        ));
+    } else {
+        slot_wires(line, core);
+    }
+    line(format!(
+        "wire signed [{}:0] v = state_in[{}:{}];",
+        v - 1,
+        ab + v - 1,
+        ab
+    ));
+    line(format!(
+        "wire signed [{}:0] acc_x = {};",
+        wi - 1,
+        sext("acc", a, wi)
+    ));
+    line(format!(
+        "wire signed [{}:0] v_x = {};",
+        wi - 1,
+        sext("v", v, wi)
+    ));
+    top_fields(line, core);
+    line(format!(
+        "wire signed [{}:0] weight_x = {};",
+        wi - 1,
+        sext("weight", ww, wi)
+    ));
+    let acc_in = if l.slots == 1 {
+        "acc_x"
+    } else {
+        line(format!(
+            "wire signed [{}:0] acc_t_x = {};",
+            wi - 1,
+            sext("acc_t", a, wi)
+        ));
+        "acc_t_x"
+    };
+    line(format!(
+        "wire signed [{}:0] acc_sum = {acc_in} + weight_x;",
+        wi - 1
+    ));
+    let x = if core.bias.is_some() {
+        "acc_x + weight_x"
+    } else {
+        "acc_x"
+    };
+    line(format!("wire signed [{}:0] x = {x};", wi - 1));
+}
+
+/// The fields at the top of the lane, from the most significant: `rem`,
+/// `owed`, `flag`.
+fn top_fields(line: &mut dyn FnMut(String), core: &CorePlan) {
+    let l = core.lane;
+    let lb = l.bits();
+    if l.rem > 0 {
+        line(format!(
+            "wire [{}:0] rem = state_in[{}:{}];",
+            l.rem - 1,
+            lb - 1,
+            lb - l.rem
+        ));
+    }
+    if l.owed > 0 {
+        let top = lb - 1 - l.rem;
+        line(if l.owed == 1 {
+            format!("wire owed = state_in[{top}];")
+        } else {
+            format!(
+                "wire [{}:0] owed = state_in[{top}:{}];",
+                l.owed - 1,
+                top + 1 - l.owed
+            )
+        });
+    }
+    if l.flag {
+        line(format!(
+            "wire flag = state_in[{}];",
+            lb - 1 - l.rem - l.owed
+        ));
+    }
+}
+
+/// `<name>` (a state field of `width` bits at `base`, above `v`) and its
+/// sign extension `<name>_x`.
+fn field_wires(line: &mut dyn FnMut(String), name: &str, width: u32, base: u32, wi: u32) {
+    line(format!(
+        "wire signed [{}:0] {name} = state_in[{}:{}];",
+        width - 1,
+        base + width - 1,
+        base
+    ));
+    line(format!(
+        "wire signed [{}:0] {name}_x = {};",
+        wi - 1,
+        sext(name, width, wi)
+    ));
+}
+
+/// The update of the layer's kind up to `v_sum`, the membrane before
+/// saturation; returns the new state fields above `v` (`i_new`, `w_new`).
+fn update_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) -> Vec<String> {
+    let l = core.lane;
+    // The state fields above `v` start here.
+    let base = l.slots * l.acc + l.membrane;
+    match core.update {
+        Update::If => line(format!("wire signed [{}:0] v_sum = v_x + x;", wi - 1)),
+        Update::LifShift(k) => {
+            decay_wires(line, "v", Some(Decay::Shift(k)), wi);
+            line(format!("wire signed [{}:0] v_sum = v_dec + x;", wi - 1));
+        }
+        Update::LifMultiply { beta, frac_bits } => {
+            decay_wires(line, "v", Some(Decay::Multiply { beta, frac_bits }), wi);
+            line(format!("wire signed [{}:0] v_sum = v_dec + x;", wi - 1));
+        }
+        Update::Ttfs => return current_wires(line, core, wi, base, None, None),
+        Update::Cuba { current, membrane } => {
+            return current_wires(line, core, wi, base, current, membrane)
+        }
+        Update::Adlif { .. } => return adaptation_wires(line, core, wi, base),
+    }
+    Vec::new()
+}
+
+/// `cuba` and `ttfs`: the new current `i_new` (saturated), then `v_sum`
+/// from it.
+fn current_wires(
+    line: &mut dyn FnMut(String),
+    core: &CorePlan,
+    wi: u32,
+    base: u32,
+    current: Option<Decay>,
+    membrane: Option<Decay>,
+) -> Vec<String> {
+    let iw = core
+        .lane
+        .current
+        .expect("cuba and ttfs have a current width");
+    field_wires(line, "i", iw, base, wi);
+    decay_wires(line, "i", current, wi);
+    line(format!("wire signed [{}:0] i_sum = i_dec + x;", wi - 1));
+    line(format!(
+        "wire [{}:0] i_new = {};",
+        iw - 1,
+        saturate_expr("i_sum", iw, wi)
+    ));
+    line(format!(
+        "wire signed [{}:0] i_new_x = {};",
+        wi - 1,
+        sext("i_new", iw, wi)
+    ));
+    decay_wires(line, "v", membrane, wi);
+    line(format!(
+        "wire signed [{}:0] v_sum = v_dec + i_new_x;",
+        wi - 1
+    ));
+    vec!["i_new".to_string()]
+}
+
+/// `adlif`: the new adaptation `w_new` from the previous `v` and spike,
+/// then `v_sum` from it.
+fn adaptation_wires(
+    line: &mut dyn FnMut(String),
+    core: &CorePlan,
+    wi: u32,
+    base: u32,
+) -> Vec<String> {
+    let Update::Adlif {
+        alpha,
+        beta,
+        a: coupling,
+        b,
+        frac_bits,
+    } = core.update
+    else {
+        unreachable!("adaptation wires are for adlif")
+    };
+    let aw = core.lane.adaptation.expect("adlif has an adaptation width");
+    field_wires(line, "w", aw, base, wi);
+    // `v` and `s` are the previous step's, after its reset.
+    line(format!(
+        "wire signed [{}:0] w_prod = w_x * {} + v_x * {};",
+        wi - 1,
+        lit(wi, beta),
+        lit(wi, coupling)
+    ));
+    line(format!(
+        "wire signed [{}:0] w_sum = (w_prod >>> {frac_bits}) + (flag ? {} : {});",
+        wi - 1,
+        lit(wi, b),
+        lit(wi, 0)
+    ));
+    line(format!(
+        "wire [{}:0] w_new = {};",
+        aw - 1,
+        saturate_expr("w_sum", aw, wi)
+    ));
+    line(format!(
+        "wire signed [{}:0] w_new_x = {};",
+        wi - 1,
+        sext("w_new", aw, wi)
+    ));
+    line(format!(
+        "wire signed [{}:0] v_prod = v_x * {};",
+        wi - 1,
+        lit(wi, alpha)
+    ));
+    line(format!(
+        "wire signed [{}:0] v_sum = (v_prod >>> {frac_bits}) + x - w_new_x;",
+        wi - 1
+    ));
+    vec!["w_new".to_string()]
+}
+
+/// The reset of the step of a spike: `theta`, or `count` thetas in a
+/// multi-spike layer, off the membrane (subtract), zero, or none; none
+/// when the reset is deferred.
+fn immediate_reset(core: &CorePlan) -> Reset {
+    match core.timing {
+        ResetTiming::Immediate => core.reset,
+        ResetTiming::Deferred => Reset::None,
+    }
+}
+
+/// `v_new` (with a deferred reset folded in), `spike`, the multi-spike
+/// `count`, `v_reset` after the immediate reset and the floor; returns
+/// the name of the membrane to store.
+fn fire_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) -> &'static str {
+    let v = core.lane.membrane;
+    deferred_reset_wires(line, core, wi);
+    let not_fired = if core.update == Update::Ttfs {
+        " && !flag"
+    } else {
+        ""
+    };
+    if core.readout {
+        // A readout layer never spikes (and so never resets).
+        line("wire spike = 1'b0;".into());
+    } else {
+        line(format!(
+            "wire signed [{}:0] v_new_x = {};",
+            wi - 1,
+            sext("v_new", v, wi)
+        ));
+        line(format!(
+            "wire spike = (v_new_x >= {}){not_fired};",
+            lit(wi, core.threshold)
+        ));
+        if core.max_spikes > 1 {
+            count_wires(line, core, wi);
+        }
+    }
+    let v_after = match immediate_reset(core) {
+        Reset::Subtract if core.max_spikes > 1 => {
+            line(format!(
+                "wire signed [{}:0] v_less = v_new_x - {{{}'d0, count}} * {};",
+                wi - 1,
+                wi - count_bits(core),
+                lit(wi, core.threshold)
+            ));
+            format!("spike ? v_less[{}:0] : v_new", v - 1)
+        }
+        Reset::Subtract => format!(
+            "spike ? v_new - {v}'d{} : v_new",
+            core.threshold.rem_euclid(1i64 << v)
+        ),
+        Reset::Zero => format!("spike ? {v}'d0 : v_new"),
+        Reset::None => "v_new".to_string(),
+    };
+    line(format!("wire [{}:0] v_reset = {v_after};", v - 1));
+    let Some(floor) = core.floor else {
+        return "v_reset";
+    };
+    line(format!(
+        "wire [{}:0] v_floor = ($signed(v_reset) < {}) ? {} : v_reset;",
+        v - 1,
+        lit(v, floor),
+        lit(v, floor)
+    ));
+    "v_floor"
+}
+
+/// The new word of each operation; `swept` lists the sweep's fields above
+/// the accumulators, from the most significant.
+fn state_out_case(line: &mut dyn FnMut(String), core: &CorePlan, mut swept: Vec<String>) {
+    let l = core.lane;
+    let a = l.acc;
+    let ab = l.slots * a;
+    let lb = l.bits();
+    // Accumulate writes the target slot; the sweep clears this step's.
+    let slot_fields = |sel: &str, value: &str| -> String {
+        (0..l.slots)
+            .rev()
+            .map(|m| format!("({sel} == {m}) ? {value} : acc_{m}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (accumulated, cleared) = if l.slots == 1 {
+        (format!("acc_sum[{}:0]", a - 1), format!("{a}'d0"))
+    } else {
+        (
+            slot_fields("target", &format!("acc_sum[{}:0]", a - 1)),
+            slot_fields("slot", &format!("{a}'d0")),
+        )
+    };
+    swept.push(cleared);
+    line("always @(*) begin".into());
+    line("  case (op)".into());
+    line(format!(
+        "    {}: state_out = {{state_in[{}:{ab}], {accumulated}}};",
+        Op::Accumulate.verilog(),
+        lb - 1,
+    ));
+    line(format!(
+        "    {}: state_out = {{{}}};",
+        Op::Sweep.verilog(),
+        swept.join(", ")
+    ));
+    line(format!("    {}: state_out = {lb}'d0;", Op::Clear.verilog()));
+    if l.rem > 0 {
+        line(format!(
+            "    {}: state_out = (rem != {c}'d0) ? {{rem - {c}'d1, state_in[{}:0]}} : state_in;",
+            Op::Repeat.verilog(),
+            lb - 1 - l.rem,
+            c = l.rem
+        ));
+    }
+    line("    default: state_out = state_in;".into());
+    line("  endcase".into());
+    line("end".into());
+}
+
+/// `fire` (and `more`), and the bits unused by construction.
+fn output_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) {
+    let l = core.lane;
+    if l.rem > 0 {
+        // A repeat fires a lane with spikes left; `more` says some lane
+        // still has spikes left after this operation.
+        line(format!(
+            "assign fire = ((op == {s}) && spike) || ((op == {r}) && (rem != {c}'d0));",
+            s = Op::Sweep.verilog(),
+            r = Op::Repeat.verilog(),
+            c = l.rem
+        ));
+        line(format!(
+            "assign more = ((op == {s}) && (rem_new != {c}'d0)) || ((op == {r}) && (rem > {c}'d1));",
+            s = Op::Sweep.verilog(),
+            r = Op::Repeat.verilog(),
+            c = l.rem
+        ));
+    } else {
+        line(format!(
+            "assign fire = (op == {}) && spike;",
+            Op::Sweep.verilog()
+        ));
+    }
+    // The accumulate sum's top bits, a multi-spike subtraction's top bits
+    // (the result fits the membrane) and, without a bias, the weight port
+    // during a sweep are unused by construction.
+    let less = if core.max_spikes > 1 && immediate_reset(core) == Reset::Subtract {
+        format!("v_less[{}:{}], ", wi - 1, l.membrane)
+    } else {
+        String::new()
+    };
+    line(format!(
+        "wire unused_pe = &{{1'b0, {less}acc_sum[{}:{}], 1'b0}};",
+        wi - 1,
+        l.acc
+    ));
+}
+
+/// The module around `body`: its header comment and ports.
+fn module_text(core: &CorePlan, body: &str) -> String {
+    let l = core.lane;
+    format!(
+        "\n// One lane of layer {layer} ({kind}): accumulate, sweep{repeat} or clear.\n\
+         module {name} (\n  input wire [{opt}:0] op,\n  input wire [{wt}:0] weight,\n  {delay_ports}\
+         input wire [{lbt}:0] state_in,\n  output reg [{lbt}:0] state_out,\n  output wire fire{more_port}\n);\n\
+         {body}endmodule\n",
+        repeat = if l.rem > 0 { ", repeat" } else { "" },
+        more_port = if l.rem > 0 {
+            ",\n  output wire more"
+        } else {
+            ""
+        },
+        delay_ports = if l.slots > 1 {
+            let db = core.delay_bits();
+            format!(
+                "input wire [{t}:0] delay,\n  input wire [{t}:0] slot,\n  ",
+                t = db - 1
+            )
+        } else {
+            String::new()
+        },
+        opt = OP_BITS - 1,
+        layer = core.index,
+        kind = core.update.tag(),
+        name = module_name(core),
+        wt = core.weight_width - 1,
+        lbt = l.bits() - 1,
+    )
+}
