@@ -373,29 +373,9 @@ fn check_options(options: &BuildOptions) -> Result<(), PlanError> {
     Ok(())
 }
 
-fn plan_core(
-    network: &ValidNetwork,
-    index: usize,
-    options: &BuildOptions,
-) -> Result<CorePlan, PlanError> {
-    let layer = &network.network().layers[index];
-    let err = |field: &str, message: String| -> PlanError {
-        ModelError::layer(index, layer.name.as_deref(), field, message).into()
-    };
-    let max_spikes = layer.spikes_per_step();
-    if max_spikes > MAX_SPIKES {
-        return Err(err(
-            "max_spikes",
-            format!(
-                "the hardware fires at most {MAX_SPIKES} spikes a neuron a step (a chain of \
-                 comparisons counts them), and this layer fires up to {max_spikes}; give a \
-                 smaller max_spikes, or run it in the reference (`spikegate sim`)"
-            ),
-        ));
-    }
-    // Bits of a spike count 0..=max_spikes.
-    let count_bits = u32::BITS - max_spikes.leading_zeros();
-    let update = match &layer.neuron {
+/// The update a core's lanes perform for neuron kind `neuron`.
+fn update_of(neuron: &Neuron) -> Update {
+    match neuron {
         Neuron::If => Update::If,
         Neuron::Lif {
             leak: Decay::Shift(k),
@@ -427,7 +407,32 @@ fn plan_core(
             b: *b,
             frac_bits: *frac_bits,
         },
+    }
+}
+
+fn plan_core(
+    network: &ValidNetwork,
+    index: usize,
+    options: &BuildOptions,
+) -> Result<CorePlan, PlanError> {
+    let layer = &network.network().layers[index];
+    let err = |field: &str, message: String| -> PlanError {
+        ModelError::layer(index, layer.name.as_deref(), field, message).into()
     };
+    let max_spikes = layer.spikes_per_step();
+    if max_spikes > MAX_SPIKES {
+        return Err(err(
+            "max_spikes",
+            format!(
+                "the hardware fires at most {MAX_SPIKES} spikes a neuron a step (a chain of \
+                 comparisons counts them), and this layer fires up to {max_spikes}; give a \
+                 smaller max_spikes, or run it in the reference (`spikegate sim`)"
+            ),
+        ));
+    }
+    // Bits of a spike count 0..=max_spikes.
+    let count_bits = u32::BITS - max_spikes.leading_zeros();
+    let update = update_of(&layer.neuron);
     let slots = match &layer.delays {
         Some(d) if d.max > 0 => d.max + 1,
         _ => 1,

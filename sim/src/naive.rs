@@ -12,7 +12,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use spikegate_model::{
-    Decay, Decode, DecodedOutput, Neuron, Reset, ResetTiming, Spike, ValidNetwork,
+    Decay, Decode, DecodedOutput, Layer, Neuron, Reset, ResetTiming, Spike, ValidNetwork,
 };
 
 fn clamp_to(width: u32, z: i128) -> i128 {
@@ -38,6 +38,48 @@ fn apply_decay(z: i128, d: Option<Decay>) -> i128 {
         Some(Decay::Shift(k)) => z - floor_div_pow2(z, k),
         Some(Decay::Multiply { beta, frac_bits }) => {
             floor_div_pow2(z * i128::from(beta), frac_bits)
+        }
+    }
+}
+
+/// The membrane's new value before saturation, for a neuron of `layer`
+/// with synaptic input `x`, membrane `v`, current `cur` and adaptation
+/// `adapt` (both updated here, saturated) and adlif's spike flag `flag`.
+fn unclamped_membrane(
+    layer: &Layer,
+    x: i128,
+    v: i128,
+    cur: &mut i128,
+    adapt: &mut i128,
+    flag: bool,
+) -> i128 {
+    let w = layer.widths;
+    match &layer.neuron {
+        Neuron::If => v + x,
+        Neuron::Lif { leak } => apply_decay(v, Some(*leak)) + x,
+        Neuron::Cuba {
+            current_decay,
+            membrane_decay,
+        } => {
+            *cur = clamp_to(w.current.unwrap(), apply_decay(*cur, *current_decay) + x);
+            apply_decay(v, *membrane_decay) + *cur
+        }
+        Neuron::Ttfs => {
+            *cur = clamp_to(w.current.unwrap(), *cur + x);
+            v + *cur
+        }
+        Neuron::Adlif {
+            alpha,
+            beta,
+            a,
+            b,
+            frac_bits,
+        } => {
+            let s_prev = if flag { 1 } else { 0 };
+            let new_w = floor_div_pow2(i128::from(*beta) * *adapt + i128::from(*a) * v, *frac_bits)
+                + i128::from(*b) * s_prev;
+            *adapt = clamp_to(w.adaptation.unwrap(), new_w);
+            floor_div_pow2(i128::from(*alpha) * v, *frac_bits) + x - *adapt
         }
     }
 }
@@ -76,37 +118,8 @@ pub fn run_naive(network: &ValidNetwork, input: &[Spike]) -> (Vec<Vec<Spike>>, D
                     }
                 }
                 // The membrane's new value before saturation.
-                let unclamped = match &layer.neuron {
-                    Neuron::If => v[i] + x,
-                    Neuron::Lif { leak } => apply_decay(v[i], Some(*leak)) + x,
-                    Neuron::Cuba {
-                        current_decay,
-                        membrane_decay,
-                    } => {
-                        cur[i] =
-                            clamp_to(w.current.unwrap(), apply_decay(cur[i], *current_decay) + x);
-                        apply_decay(v[i], *membrane_decay) + cur[i]
-                    }
-                    Neuron::Ttfs => {
-                        cur[i] = clamp_to(w.current.unwrap(), cur[i] + x);
-                        v[i] + cur[i]
-                    }
-                    Neuron::Adlif {
-                        alpha,
-                        beta,
-                        a,
-                        b,
-                        frac_bits,
-                    } => {
-                        let s_prev = if flag[i] { 1 } else { 0 };
-                        let new_w = floor_div_pow2(
-                            i128::from(*beta) * adapt[i] + i128::from(*a) * v[i],
-                            *frac_bits,
-                        ) + i128::from(*b) * s_prev;
-                        adapt[i] = clamp_to(w.adaptation.unwrap(), new_w);
-                        floor_div_pow2(i128::from(*alpha) * v[i], *frac_bits) + x - adapt[i]
-                    }
-                };
+                let unclamped =
+                    unclamped_membrane(layer, x, v[i], &mut cur[i], &mut adapt[i], flag[i]);
                 let floor = layer.membrane_floor.map_or(i128::MIN, i128::from);
                 if !spiking {
                     v[i] = clamp_to(w.membrane, unclamped).max(floor);
