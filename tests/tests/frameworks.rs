@@ -223,6 +223,14 @@ fn the_hardware_equals_the_reference_on_every_fixture_sample() {
             let o = outcome.unwrap_or_else(|e| panic!("{name}, sample {s}: {e}"));
             assert_eq!(o.mismatch, None, "{name}, sample {s}");
             assert_eq!(o.hardware.layers, o.reference.layers, "{name}, sample {s}");
+            // The cycle formula (repeats of multi-spike chunks included)
+            // bounds the measured cycles from below.
+            assert!(
+                o.hardware.cycles >= o.estimate.lower_bound,
+                "{name}, sample {s}: {} cycles, below the formula's {}",
+                o.hardware.cycles,
+                o.estimate.lower_bound
+            );
         }
     }
 }
