@@ -113,8 +113,9 @@ fn event_difference(expected: &[Spike], actual: &[Spike]) -> String {
             (Some(x), Some(y)) if x == y => {
                 let (n, m) = (run_length(e), run_length(a));
                 if n != m {
+                    let spikes = if m == 1 { "spike" } else { "spikes" };
                     return format!(
-                        "{m} spikes at step {}, neuron {}, expected {n}",
+                        "{m} {spikes} at step {}, neuron {}, expected {n}",
                         x.step, x.neuron
                     );
                 }
@@ -228,4 +229,48 @@ pub fn check_sorted(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{check_sorted, event_difference};
+    use spikegate_model::Spike;
+
+    fn spikes(pairs: &[(u32, u32)]) -> Vec<Spike> {
+        pairs.iter().map(|&(t, n)| Spike::new(t, n)).collect()
+    }
+
+    #[test]
+    fn a_multi_spike_layer_may_list_a_neuron_up_to_its_limit() {
+        let twice = spikes(&[(0, 1), (0, 1), (1, 0)]);
+        assert!(check_sorted(&twice, 2, 2, 2).is_ok());
+        let err = check_sorted(&twice, 2, 2, 1).unwrap_err();
+        assert!(err.contains("without duplicates"), "{err}");
+        let thrice = spikes(&[(0, 1), (0, 1), (0, 1)]);
+        let err = check_sorted(&thrice, 2, 2, 2).unwrap_err();
+        assert!(
+            err.contains("listed 3 times at step 0, more than the layer's max_spikes 2"),
+            "{err}"
+        );
+        let unsorted = spikes(&[(0, 1), (0, 0)]);
+        assert!(check_sorted(&unsorted, 2, 2, 3).is_err());
+    }
+
+    #[test]
+    fn a_different_spike_count_is_named_with_both_counts() {
+        let want = spikes(&[(0, 1), (0, 1), (2, 0)]);
+        let got = spikes(&[(0, 1), (2, 0)]);
+        assert_eq!(
+            event_difference(&want, &got),
+            "1 spike at step 0, neuron 1, expected 2"
+        );
+        assert_eq!(
+            event_difference(&want, &spikes(&[(0, 1), (0, 1)])),
+            "missing spike at step 2, neuron 0"
+        );
+        assert_eq!(
+            event_difference(&spikes(&[(0, 1)]), &spikes(&[(0, 0), (0, 1)])),
+            "unexpected spike at step 0, neuron 0"
+        );
+    }
 }
