@@ -138,3 +138,45 @@ fn a_norse_time_constant_below_dt_names_the_export_quirk() {
     );
     assert!(!model.exists());
 }
+
+#[test]
+fn max_spikes_out_of_range_names_the_flag() {
+    let dir = scratch("presets", "max-spikes");
+    let model = dir.join("model.json");
+    let nir = fixture("sinabs_if_multispike");
+    for bad in ["0", "256"] {
+        let out = spikegate(&[
+            "import",
+            &nir,
+            "--framework",
+            "sinabs",
+            "--max-spikes",
+            bad,
+            "--out",
+            s(&model),
+        ]);
+        assert!(!out.status.success(), "--max-spikes {bad}");
+        let err = stderr(&out);
+        assert!(err.contains("field `--max-spikes`"), "{err}");
+        assert!(
+            err.contains(&format!("must be between 1 and 255, not {bad}")),
+            "{err}"
+        );
+    }
+    let out = spikegate(&[
+        "import",
+        &nir,
+        "--framework",
+        "sinabs",
+        "--max-spikes",
+        "15",
+        "--time-steps",
+        "32",
+        "--out",
+        s(&model),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json = std::fs::read_to_string(&model).expect("the model");
+    assert_eq!(json.matches("\"max_spikes\": 15").count(), 2, "{json}");
+    assert!(json.contains("\"membrane_floor\": -"), "{json}");
+}
