@@ -470,3 +470,64 @@ fn the_format_page_examples_are_valid() {
     spikes.check_against(&network).unwrap();
     assert_eq!(spikes.samples.len(), 2);
 }
+
+#[test]
+fn reset_timing_rules() {
+    let mut deferred = valid();
+    deferred["layers"][0]["reset_timing"] = json!("deferred");
+    parse_network(&deferred.to_string()).expect("a deferred subtract is valid");
+    assert_eq!(
+        broken(|m| {
+            m["layers"][1]["reset"] = json!("none");
+            m["layers"][1]["reset_timing"] = json!("deferred");
+        }),
+        "layer 1: field `reset_timing`: reset \"none\" has nothing to defer; use \"immediate\" or leave reset_timing out"
+    );
+    assert_eq!(
+        broken(|m| {
+            m["output"]["decode"] = json!("readout");
+            let last = m["layers"][1].as_object_mut().unwrap();
+            last.remove("threshold");
+            last.remove("reset");
+            last.insert("reset_timing".into(), json!("immediate"));
+        }),
+        "layer 1: field `reset_timing`: a readout layer does not spike; remove its reset_timing"
+    );
+    let text = broken(|m| m["layers"][0]["reset_timing"] = json!("later"));
+    assert!(
+        text.contains("`later`") && text.contains("immediate"),
+        "{text}"
+    );
+}
+
+#[test]
+fn max_spikes_and_membrane_floor_rules() {
+    let mut multi = valid();
+    multi["layers"][0]["max_spikes"] = json!(4);
+    multi["layers"][0]["membrane_floor"] = json!(-100);
+    parse_network(&multi.to_string()).expect("four spikes a step and a floor are valid");
+    assert_eq!(
+        broken(|m| m["layers"][1]["max_spikes"] = json!(0)),
+        "layer 1: field `max_spikes`: must be between 1 and 255, not 0"
+    );
+    assert_eq!(
+        broken(|m| m["layers"][1]["max_spikes"] = json!(256)),
+        "layer 1: field `max_spikes`: must be between 1 and 255, not 256"
+    );
+    assert_eq!(
+        broken(|m| {
+            m["layers"][1]["neuron"] = json!({"kind": "ttfs"});
+            m["layers"][1]["widths"]["current"] = json!(8);
+            m["layers"][1]["max_spikes"] = json!(2);
+        }),
+        "layer 1: field `max_spikes`: a ttfs neuron fires at most once a sample, so it cannot fire several spikes a step"
+    );
+    assert_eq!(
+        broken(|m| m["layers"][1]["membrane_floor"] = json!(5)),
+        "layer 1: field `membrane_floor`: 5 is not below the threshold 5: a neuron held there would fire every step"
+    );
+    assert_eq!(
+        broken(|m| m["layers"][1]["membrane_floor"] = json!(-129)),
+        "layer 1: field `membrane_floor`: -129 does not fit the 8-bit membrane width (-128..=127)"
+    );
+}
