@@ -37,6 +37,16 @@ fn lit(w: u32, value: i64) -> String {
     }
 }
 
+/// Declares `<name>_x`, the `from`-bit signal `name` sign-extended to the
+/// `wi`-bit internal width.
+fn sext_wire(line: &mut dyn FnMut(String), name: &str, from: u32, wi: u32) {
+    line(format!(
+        "wire signed [{}:0] {name}_x = {};",
+        wi - 1,
+        sext(name, from, wi)
+    ));
+}
+
 /// Sign-extends the `from`-bit signal `name` to `to` bits.
 fn sext(name: &str, from: u32, to: u32) -> String {
     if from == to {
@@ -124,17 +134,13 @@ fn saturate_expr(z: &str, width: u32, wi: u32) -> String {
     )
 }
 
-/// Bits of a spike count `0..=max_spikes` of `core`.
-fn count_bits(core: &CorePlan) -> u32 {
-    u32::BITS - core.max_spikes.leading_zeros()
-}
-
 /// Declares `count`, the spikes a multi-spike lane fires in this step,
 /// `min(max_spikes, floor(v / theta))` when it spikes, by comparing the
 /// membrane with each multiple of the threshold, and `rem_new`, those the
 /// repeats of the step still fire.
 fn count_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) {
-    let c = count_bits(core);
+    // A count `0..=max_spikes` is as wide as the lane's `rem` field.
+    let c = core.lane.rem;
     let mut chain = String::new();
     for k in (2..=core.max_spikes).rev() {
         chain.push_str(&format!(
@@ -260,30 +266,14 @@ fn input_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) {
         ab + v - 1,
         ab
     ));
-    line(format!(
-        "wire signed [{}:0] acc_x = {};",
-        wi - 1,
-        sext("acc", a, wi)
-    ));
-    line(format!(
-        "wire signed [{}:0] v_x = {};",
-        wi - 1,
-        sext("v", v, wi)
-    ));
+    sext_wire(line, "acc", a, wi);
+    sext_wire(line, "v", v, wi);
     top_fields(line, core);
-    line(format!(
-        "wire signed [{}:0] weight_x = {};",
-        wi - 1,
-        sext("weight", ww, wi)
-    ));
+    sext_wire(line, "weight", ww, wi);
     let acc_in = if l.slots == 1 {
         "acc_x"
     } else {
-        line(format!(
-            "wire signed [{}:0] acc_t_x = {};",
-            wi - 1,
-            sext("acc_t", a, wi)
-        ));
+        sext_wire(line, "acc_t", a, wi);
         "acc_t_x"
     };
     line(format!(
@@ -340,11 +330,7 @@ fn field_wires(line: &mut dyn FnMut(String), name: &str, width: u32, base: u32, 
         base + width - 1,
         base
     ));
-    line(format!(
-        "wire signed [{}:0] {name}_x = {};",
-        wi - 1,
-        sext(name, width, wi)
-    ));
+    sext_wire(line, name, width, wi);
 }
 
 /// The update of the layer's kind up to `v_sum`, the membrane before
@@ -394,11 +380,7 @@ fn current_wires(
         iw - 1,
         saturate_expr("i_sum", iw, wi)
     ));
-    line(format!(
-        "wire signed [{}:0] i_new_x = {};",
-        wi - 1,
-        sext("i_new", iw, wi)
-    ));
+    sext_wire(line, "i_new", iw, wi);
     decay_wires(line, "v", membrane, wi);
     line(format!(
         "wire signed [{}:0] v_sum = v_dec + i_new_x;",
@@ -445,11 +427,7 @@ fn adaptation_wires(
         aw - 1,
         saturate_expr("w_sum", aw, wi)
     ));
-    line(format!(
-        "wire signed [{}:0] w_new_x = {};",
-        wi - 1,
-        sext("w_new", aw, wi)
-    ));
+    sext_wire(line, "w_new", aw, wi);
     line(format!(
         "wire signed [{}:0] v_prod = v_x * {};",
         wi - 1,
@@ -487,11 +465,7 @@ fn fire_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) -> &'stati
         // A readout layer never spikes (and so never resets).
         line("wire spike = 1'b0;".into());
     } else {
-        line(format!(
-            "wire signed [{}:0] v_new_x = {};",
-            wi - 1,
-            sext("v_new", v, wi)
-        ));
+        sext_wire(line, "v_new", v, wi);
         line(format!(
             "wire spike = (v_new_x >= {}){not_fired};",
             lit(wi, core.threshold)
@@ -505,7 +479,7 @@ fn fire_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) -> &'stati
             line(format!(
                 "wire signed [{}:0] v_less = v_new_x - {{{}'d0, count}} * {};",
                 wi - 1,
-                wi - count_bits(core),
+                wi - core.lane.rem,
                 lit(wi, core.threshold)
             ));
             format!("spike ? v_less[{}:0] : v_new", v - 1)
