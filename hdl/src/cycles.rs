@@ -35,9 +35,10 @@ pub struct LayerActivity {
     pub spikes_in: Vec<u64>,
     /// Spikes fired in each step.
     pub spikes_out: Vec<u64>,
-    /// The layer's spikes, sorted (a neuron listed once per spike), from
-    /// which a multi-spike layer's repeats are counted.
-    pub spikes: Vec<Spike>,
+    /// Every `(step, neuron)` that fired more than one spike, with its
+    /// count (multi-spike layers only; empty otherwise), from which the
+    /// repeats are counted.
+    pub multiple: Vec<(Spike, u64)>,
 }
 
 /// Cycles per sample from the formula.
@@ -77,7 +78,7 @@ pub fn estimate(plan: &HardwarePlan, activity: &[LayerActivity]) -> CycleEstimat
         let work = spikes_in * c
             + c * u64::from(plan.time_steps)
             + spikes_out
-            + repeats(&act.spikes, core.lanes);
+            + repeats(&act.multiple, core.lanes);
         busiest = busiest.max(work);
         serial += work;
         lane_operations += spikes_in * c * core.lanes as u64;
@@ -107,32 +108,45 @@ pub fn activity(input: &[Spike], layers: &[Vec<Spike>], steps: u32) -> Vec<Layer
             LayerActivity {
                 spikes_in: std::mem::replace(&mut incoming, out.clone()),
                 spikes_out: out,
-                spikes: spikes.clone(),
+                multiple: multiple_spikes(spikes),
             }
         })
         .collect()
 }
 
-/// The repeats a core of `lanes` lanes issues for `spikes` (sorted): per
-/// step and chunk, the most spikes one of its neurons fires, minus one.
-fn repeats(spikes: &[Spike], lanes: usize) -> u64 {
-    let mut total = 0u64;
-    // (step, chunk) of the group being counted, its largest run so far.
-    let mut group = None;
-    let mut most = 0u64;
+/// The `(step, neuron)` pairs listed more than once in `spikes` (sorted),
+/// with how many times.
+fn multiple_spikes(spikes: &[Spike]) -> Vec<(Spike, u64)> {
+    let mut out = Vec::new();
     let mut k = 0;
     while k < spikes.len() {
         let run = spikes[k..].iter().take_while(|s| **s == spikes[k]).count();
-        let here = (spikes[k].step, spikes[k].neuron as usize / lanes.max(1));
-        if group != Some(here) {
-            total += most.saturating_sub(1);
-            group = Some(here);
-            most = 0;
+        if run > 1 {
+            out.push((spikes[k], run as u64));
         }
-        most = most.max(run as u64);
         k += run;
     }
-    total + most.saturating_sub(1)
+    out
+}
+
+/// The repeats a core of `lanes` lanes issues for the neurons that fire
+/// several spikes a step (`multiple`, sorted): per step and chunk, the
+/// most spikes one of its neurons fires, minus one.
+fn repeats(multiple: &[(Spike, u64)], lanes: usize) -> u64 {
+    let mut total = 0;
+    // (step, chunk) of the group being counted, and its largest count.
+    let mut group = None;
+    let mut most = 1;
+    for &(s, count) in multiple {
+        let here = (s.step, s.neuron as usize / lanes.max(1));
+        if group != Some(here) {
+            total += most - 1;
+            group = Some(here);
+            most = 1;
+        }
+        most = most.max(count);
+    }
+    total + most - 1
 }
 
 /// A generous bound on the cycles one input beat may cost the whole
@@ -167,7 +181,7 @@ pub fn mean_lower_bound(
 
 #[cfg(test)]
 mod tests {
-    use super::repeats;
+    use super::{multiple_spikes, repeats};
     use spikegate_model::Spike;
 
     #[test]
@@ -181,9 +195,15 @@ mod tests {
             .collect();
         // Step 0: chunk 0 twice more (neuron 0's 3 spikes), chunk 1 never;
         // step 1: chunk 0 once more.
-        assert_eq!(repeats(&spikes, 4), 3);
+        let multiple = multiple_spikes(&spikes);
+        assert_eq!(
+            multiple.len(),
+            3,
+            "three neurons fire several spikes a step"
+        );
+        assert_eq!(repeats(&multiple, 4), 3);
         // One lane a chunk: every neuron its own chunk.
-        assert_eq!(repeats(&spikes, 1), 2 + 1 + 1);
+        assert_eq!(repeats(&multiple, 1), 2 + 1 + 1);
         assert_eq!(repeats(&[], 4), 0);
     }
 }

@@ -215,10 +215,14 @@ impl Logic for Datapath {
             m.s1_chunk = chunk;
             m.s1_final = self.final_step.val();
             m.s1_slot = self.slot.val().index() as u32;
-            let (word, mask) = m.stage1();
-            let fires = matches!(m.s1_op, Op::Sweep | Op::Repeat);
-            m.fired = if fires { mask } else { 0 };
-            m.more = fires && word.iter().any(|lane| lane.rem > 0);
+            // Only a sweep or a repeat fires, so only they need stage 1
+            // here (every simulated cycle passes through this edge).
+            (m.fired, m.more) = if matches!(m.s1_op, Op::Sweep | Op::Repeat) {
+                let (word, mask) = m.stage1();
+                (mask, word.iter().any(|lane| lane.rem > 0))
+            } else {
+                (0, false)
+            };
         }
         self.fired.next = self._model.fired.into();
         self.more.next = self._model.more;
