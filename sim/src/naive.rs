@@ -144,7 +144,7 @@ pub fn run_naive(network: &ValidNetwork, input: &[Spike]) -> (Vec<Vec<Spike>>, D
                 };
                 let fire_once = matches!(layer.neuron, Neuron::Ttfs);
                 let fires = v[i] >= theta && !(fire_once && flag[i]);
-                let most = i128::from(layer.max_spikes.unwrap_or(1));
+                let most = i128::from(layer.spikes_per_step());
                 let count = if fires {
                     v[i].div_euclid(theta).min(most)
                 } else {

@@ -32,9 +32,6 @@ pub struct Shape {
     pub bias: Option<bool>,
     /// Output decoding; `None` draws one.
     pub decode: Option<Decode>,
-    /// Most spikes a neuron fires in a step; `None` draws per layer (2 to 4
-    /// in about a quarter of the layers that may, else 1).
-    pub max_spikes: Option<u32>,
 }
 
 impl Shape {
@@ -49,7 +46,6 @@ impl Shape {
             max_delay: None,
             bias: None,
             decode: None,
-            max_spikes: None,
         }
     }
 }
@@ -139,11 +135,10 @@ fn random_layer(
         let timing = deferred.then_some(ResetTiming::Deferred);
         (Some(threshold), Some(reset), timing)
     };
-    let max_spikes = match shape.max_spikes {
-        _ if readout || matches!(neuron, Neuron::Ttfs) => None,
-        Some(m) => (m > 1).then_some(m),
-        None => rng.chance(0.25).then(|| rng.range(2, 4) as u32),
-    };
+    // Several spikes a step (2 to 4) in about a quarter of the layers
+    // that may fire them.
+    let max_spikes = (!readout && !matches!(neuron, Neuron::Ttfs) && rng.chance(0.25))
+        .then(|| rng.range(2, 4) as u32);
     // A floor somewhere between -theta and 0 in a quarter of the layers.
     let membrane_floor = rng
         .chance(0.25)
