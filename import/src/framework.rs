@@ -140,9 +140,10 @@ pub fn with_preset(file: &Path, options: &ImportOptions) -> Result<ImportOptions
     let framework = options.framework;
     Ok(ImportOptions {
         dt: options.dt.or(framework.default_dt()),
+        // NIR files reset to zero unless told otherwise (`ResetRule::Nir`
+        // means more only to a .npz spec, which takes no preset).
         reset: match framework.reset(file, options.reset)? {
             Reset::Subtract => ResetRule::Subtract,
-            _ if options.reset == ResetRule::Nir => ResetRule::Nir,
             _ => ResetRule::Zero,
         },
         ..options.clone()
