@@ -384,11 +384,7 @@ impl Rounder {
 
 /// A reset as the report names it: `subtract`, `zero, deferred`.
 fn reset_name(reset: Reset, timing: ResetTiming) -> String {
-    let name = match reset {
-        Reset::Subtract => "subtract",
-        Reset::Zero => "zero",
-        Reset::None => "none",
-    };
+    let name = reset.name();
     match timing {
         ResetTiming::Immediate => name.to_owned(),
         ResetTiming::Deferred => format!("{name}, deferred"),

@@ -217,6 +217,17 @@ pub enum Reset {
     None,
 }
 
+impl Reset {
+    /// The name used for this reset in model files (`subtract`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Reset::Subtract => "subtract",
+            Reset::Zero => "zero",
+            Reset::None => "none",
+        }
+    }
+}
+
 /// When the reset of a spike acts (docs/semantics.md section 4).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -95,12 +95,15 @@ fn plain_nir_agreement(case: &FrameworkCase) -> Vec<f64> {
         options.reset = ResetRule::Subtract;
     }
     let imported = import_nir(&case.nir, &options).unwrap_or_else(|e| panic!("{}: {e}", case.name));
-    let runs: Vec<Vec<Vec<Spike>>> = case
-        .inputs
+    agreement(case, &float_runs(&imported, case))
+}
+
+/// The float network's spikes on every sample.
+fn float_runs(imported: &Imported, case: &FrameworkCase) -> Vec<Vec<Vec<Spike>>> {
+    case.inputs
         .iter()
         .map(|input| simulate(&imported.float, case.time_steps, input).layers)
-        .collect();
-    agreement(case, &runs)
+        .collect()
 }
 
 #[test]
@@ -113,12 +116,7 @@ fn every_fixture_reproduces_its_framework() {
     for name in FRAMEWORK_CASES {
         let case = load_framework_case(name);
         let wide = import(&case, 16, 24);
-        let float_runs: Vec<Vec<Vec<Spike>>> = case
-            .inputs
-            .iter()
-            .map(|input| simulate(&wide.float, case.time_steps, input).layers)
-            .collect();
-        let float = agreement(&case, &float_runs);
+        let float = agreement(&case, &float_runs(&wide, &case));
         let (wide_runs, _) = reference_runs(&wide, &case);
         let wide_bits = agreement(&case, &wide_runs);
         let narrow = import(&case, 8, 16);
