@@ -94,7 +94,11 @@ fn dynamics_of(
 /// (`tau = dt / tau_inv`, the real constant only when exported with
 /// `dt = 1`): say so on the error.
 fn with_norse_hint(mut e: ImportError, options: &ImportOptions) -> ImportError {
-    if options.framework == Framework::Norse && e.message.contains("forward Euler is unstable") {
+    // A time constant that a (shorter) dt would fix: `decay_of`'s error,
+    // named by its remedy and field rather than by its wording.
+    let tau_too_short = e.remedy == Some(Remedy::Option("dt"))
+        && e.field.as_deref().is_some_and(|f| f.starts_with("tau"));
+    if options.framework == Framework::Norse && tau_too_short {
         e.message.push_str(
             "; Norse's to_nir writes tau = dt / tau_inv, the real time constant only when \
              it is called with dt = 1: export with norse.torch.to_nir(model, sample, dt=1)",
