@@ -4,7 +4,18 @@
 
 mod common;
 
+use std::path::Path;
+use std::process::Output;
+
 use common::{root, s, scratch, spikegate, stderr, stdout};
+
+/// `spikegate import FILE --framework FRAMEWORK --out MODEL` with `extra`
+/// arguments.
+fn import(file: &str, framework: &str, model: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["import", file, "--framework", framework, "--out", s(model)];
+    args.extend_from_slice(extra);
+    spikegate(&args)
+}
 
 fn fixture(case: &str) -> String {
     root()
@@ -20,15 +31,7 @@ fn snntorch_needs_its_reset_named_and_then_resets_deferred() {
     let dir = scratch("presets", "snntorch");
     let model = dir.join("model.json");
     let nir = fixture("snntorch_leaky_subtract");
-    let base = [
-        "import",
-        &nir,
-        "--framework",
-        "snntorch",
-        "--out",
-        s(&model),
-    ];
-    let out = spikegate(&base);
+    let out = import(&nir, "snntorch", &model, &[]);
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(
@@ -38,9 +41,12 @@ fn snntorch_needs_its_reset_named_and_then_resets_deferred() {
     assert!(err.contains("field `--reset`"), "{err}");
     assert!(!model.exists(), "nothing is written on an error");
 
-    let mut args = base.to_vec();
-    args.extend(["--reset", "subtract", "--time-steps", "32"]);
-    let out = spikegate(&args);
+    let out = import(
+        &nir,
+        "snntorch",
+        &model,
+        &["--reset", "subtract", "--time-steps", "32"],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     // The preset's dt, named in the heading with the preset.
@@ -59,17 +65,7 @@ fn norse_lifcell_imports_with_its_preset_alone() {
     let dir = scratch("presets", "norse");
     let model = dir.join("model.json");
     let nir = fixture("norse_lifcell");
-    let args = [
-        "import",
-        &nir,
-        "--framework",
-        "norse",
-        "--time-steps",
-        "32",
-        "--out",
-        s(&model),
-    ];
-    let out = spikegate(&args);
+    let out = import(&nir, "norse", &model, &["--time-steps", "32"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("dt = 0.001 s, norse preset"), "{text}");
@@ -86,16 +82,7 @@ fn a_preset_is_for_nir_files_only() {
     std::fs::write(&npz, b"not read").unwrap();
     let spec = dir.join("net.json");
     std::fs::write(&spec, b"{}").unwrap();
-    let out = spikegate(&[
-        "import",
-        s(&npz),
-        "--spec",
-        s(&spec),
-        "--framework",
-        "snntorch",
-        "--out",
-        s(&model),
-    ]);
+    let out = import(s(&npz), "snntorch", &model, &["--spec", s(&spec)]);
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(err.contains("field `--framework`"), "{err}");
@@ -119,16 +106,7 @@ fn a_norse_time_constant_below_dt_names_the_export_quirk() {
     let dir = scratch("presets", "norse-tau");
     let model = dir.join("model.json");
     let nir = root().join("tests/fixtures/nir/lif_norse.nir");
-    let out = spikegate(&[
-        "import",
-        s(&nir),
-        "--framework",
-        "norse",
-        "--dt",
-        "0.01",
-        "--out",
-        s(&model),
-    ]);
+    let out = import(s(&nir), "norse", &model, &["--dt", "0.01"]);
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(err.contains("forward Euler is unstable"), "{err}");
@@ -145,16 +123,7 @@ fn max_spikes_out_of_range_names_the_flag() {
     let model = dir.join("model.json");
     let nir = fixture("sinabs_if_multispike");
     for bad in ["0", "256"] {
-        let out = spikegate(&[
-            "import",
-            &nir,
-            "--framework",
-            "sinabs",
-            "--max-spikes",
-            bad,
-            "--out",
-            s(&model),
-        ]);
+        let out = import(&nir, "sinabs", &model, &["--max-spikes", bad]);
         assert!(!out.status.success(), "--max-spikes {bad}");
         let err = stderr(&out);
         assert!(err.contains("field `--max-spikes`"), "{err}");
@@ -163,18 +132,12 @@ fn max_spikes_out_of_range_names_the_flag() {
             "{err}"
         );
     }
-    let out = spikegate(&[
-        "import",
+    let out = import(
         &nir,
-        "--framework",
         "sinabs",
-        "--max-spikes",
-        "15",
-        "--time-steps",
-        "32",
-        "--out",
-        s(&model),
-    ]);
+        &model,
+        &["--max-spikes", "15", "--time-steps", "32"],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let json = std::fs::read_to_string(&model).expect("the model");
     assert_eq!(json.matches("\"max_spikes\": 15").count(), 2, "{json}");
