@@ -213,6 +213,9 @@ pub struct CorePlan {
     pub delays: Option<Matrix<u32>>,
     /// Per-neuron bias, if the layer has one.
     pub bias: Option<Vec<i64>>,
+    /// The layer's `weight_shift`: a sweep adds `(acc + bias) << k` to the
+    /// state, so the accumulator holds weight units and stays narrow.
+    pub weight_shift: u32,
 }
 
 impl CorePlan {
@@ -514,6 +517,7 @@ fn plan_core(
             .filter(|_| slots > 1)
             .map(|d| d.values.clone()),
         bias: layer.bias.clone(),
+        weight_shift: layer.shift(),
     })
 }
 

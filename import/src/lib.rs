@@ -118,6 +118,12 @@ pub struct ImportOptions {
     /// (default: as many as its membrane can hold thresholds, at most 255;
     /// the hardware takes at most 15).
     pub max_spikes: Option<u32>,
+    /// State units per weight unit of every spiking layer, as a power of
+    /// two (the model's `weight_shift`); `None` (the default): the largest
+    /// shift that leaves the membrane room for 8 thresholds either way (32
+    /// in a multi-spike layer), so that decays round in fractions of a
+    /// weight's step.
+    pub weight_shift: Option<u32>,
     /// Output decoding; default: `readout` when the last layer is a leaky
     /// integrator (LI, I, CubaLI), else `spike_count`.
     pub decode: Option<Decode>,
@@ -141,6 +147,7 @@ impl Default for ImportOptions {
             reset_timing: None,
             framework: Framework::Nir,
             max_spikes: None,
+            weight_shift: None,
             decode: None,
             name: None,
             report_inputs: ReportInputs::default(),
@@ -211,6 +218,18 @@ fn check_options(file: &Path, o: &ImportOptions) -> Result<(), ImportError> {
             return bad(
                 "max_spikes",
                 format!("must be between 1 and {most}, not {m}"),
+            );
+        }
+    }
+    if let Some(k) = o.weight_shift {
+        let most = spikegate_model::validate::limits::MAX_WEIGHT_SHIFT.min(o.state_bits - 2);
+        if k > most {
+            return bad(
+                "weight_shift",
+                format!(
+                    "must be between 0 and {most} (at most {} state bits less 2), not {k}",
+                    o.state_bits
+                ),
             );
         }
     }

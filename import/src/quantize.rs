@@ -4,7 +4,7 @@
 //! written out in `docs/import.md`.
 
 use serde::Serialize;
-use spikegate_model::limits::MAX_SPIKES_PER_STEP;
+use spikegate_model::limits::{MAX_SPIKES_PER_STEP, MAX_WEIGHT_SHIFT};
 use spikegate_model::width::range_of;
 use spikegate_model::{
     Decay, Delays, Layer, Matrix, Network, Neuron, Output, Reset, ResetTiming, Widths, MODEL_FORMAT,
@@ -40,13 +40,14 @@ pub struct LayerQuant {
     pub kind: String,
     /// Neurons.
     pub size: usize,
-    /// Integer units per unit of threshold: a float threshold `theta_i` is
-    /// the integer `scale`; each neuron's weights are scaled by
-    /// `scale / theta_i` (for a readout, `scale` multiplies every weight).
+    /// Weight units per unit of threshold: each neuron's weights are
+    /// scaled by `scale / theta_i` (for a readout, `scale` multiplies every
+    /// weight); its threshold is `scale * 2^weight_shift` state units.
     pub scale: f64,
     /// Float thresholds (smallest and largest) of a spiking layer.
     pub threshold_float: Option<(f64, f64)>,
-    /// The integer threshold: `floor(scale) + 1`, NIR's `v > theta` as `>=`.
+    /// The integer threshold in state units: `floor(scale * 2^k) + 1`,
+    /// NIR's `v > theta` as `>=` (`scale * 2^k` for an inclusive test).
     pub threshold_int: Option<i64>,
     /// The decays.
     pub decays: Vec<DecayChoice>,
@@ -61,6 +62,13 @@ pub struct LayerQuant {
     /// The reset of a spiking layer and when it acts (`subtract`,
     /// `zero, deferred`).
     pub reset: Option<String>,
+    /// State units per weight unit, as a power of two: the layer's
+    /// `weight_shift` (docs/semantics.md section 3).
+    pub weight_shift: u32,
+    /// When the float weights already lay on a grid (quantization-aware
+    /// training) and the scale keeps it exact: the largest |weight or
+    /// bias| in grid steps. Such weights round without error.
+    pub grid_levels: Option<i64>,
     /// Per-neuron factor from float membrane units to integer units.
     #[serde(skip)]
     pub neuron_scale: Vec<f64>,
@@ -203,6 +211,8 @@ fn quantize_layer(
             layer.name
         ));
     }
+    let gain = (1u64 << scaling.shift) as f64;
+    let state_scale = scaling.scale * gain;
     let report = LayerQuant {
         name: layer.name.clone(),
         sources: layer.sources.clone(),
@@ -217,7 +227,9 @@ fn quantize_layer(
         zeroed: rounder.zeroed,
         max_rounding_lsb: rounder.max_error,
         reset: layer.spiking.then(|| reset_name(layer.reset, layer.timing)),
-        neuron_scale: scaling.neuron_scale,
+        weight_shift: scaling.shift,
+        grid_levels: scaling.grid_levels,
+        neuron_scale: scaling.neuron_scale.iter().map(|k| k * gain).collect(),
     };
     let model = Layer {
         name: Some(layer.name.clone()),
@@ -238,7 +250,8 @@ fn quantize_layer(
         membrane_floor: layer
             .floor
             .filter(|_| layer.spiking)
-            .map(|ratio| membrane_floor(ratio, scaling.scale, s)),
+            .map(|ratio| membrane_floor(ratio, state_scale, s)),
+        weight_shift: (scaling.shift > 0).then_some(scaling.shift),
         weights,
         bias: bias.iter().any(|&x| x != 0).then_some(bias),
         delays: layer.delays.as_ref().map(|values| Delays {
@@ -284,14 +297,31 @@ fn threshold_cap(s: u32) -> f64 {
     (1i64 << (s - 2)) as f64
 }
 
+/// The largest threshold a weight shift may give a layer of an `s`-bit
+/// membrane: the finest state steps that leave the membrane room for 8
+/// thresholds either way (an inhibited membrane in a framework goes well
+/// below `-theta`; measured, room for 2 costs agreement), and for 32 in a
+/// multi-spike layer, so that several spikes a step neither saturate it
+/// nor meet the hardware's limit of 15 before the framework's count does.
+fn shift_cap(s: u32, multi_spike: bool) -> f64 {
+    let room = if multi_spike { 6 } else { 4 };
+    (1i64 << s.saturating_sub(room)) as f64
+}
+
 /// How a layer's float values become integers.
 struct Scaling {
     /// Integer units per unit of threshold (see [`LayerQuant::scale`]).
     scale: f64,
     /// Per neuron: the factor from float membrane units to integer units.
     neuron_scale: Vec<f64>,
-    /// The integer threshold of a spiking layer.
+    /// The integer threshold of a spiking layer, in state units.
     threshold_int: Option<i64>,
+    /// The layer's `weight_shift`: state units are `2^shift` times finer
+    /// than weight units.
+    shift: u32,
+    /// When the weights lay on a grid that the scale keeps exact: its
+    /// largest |value| in steps.
+    grid_levels: Option<i64>,
 }
 
 impl Scaling {
@@ -315,18 +345,39 @@ impl Scaling {
                 .map(|i| peak[i] / layer.threshold[i])
                 .fold(0.0f64, f64::max);
             let t = if m > 0.0 { (full / m).min(cap) } else { cap };
+            // Weights trained on a grid keep it exactly.
+            let grid = on_grid(layer, wmax);
+            let t = grid.map_or(t, |g| g.scale_within(t, layer.inclusive));
             // An inclusive test (`v >= T`) is exact on integers only for a
             // whole `T`; the strict one is `v >= floor(T) + 1` for any `T`.
-            let (t, threshold_int) = if layer.inclusive {
-                let t = t.floor().max(1.0);
-                (t, t as i64)
+            let t = if layer.inclusive {
+                // A hair above, so that an exact ratio (127 / (127 / 13))
+                // rounded just below its integer floors to that integer.
+                (t * (1.0 + 1e-12)).floor().max(1.0)
             } else {
-                (t, t.floor() as i64 + 1)
+                t
             };
+            let threshold_at = |k: u32| {
+                let units = t * (1u64 << k) as f64;
+                if layer.inclusive {
+                    units as i64
+                } else {
+                    units.floor() as i64 + 1
+                }
+            };
+            let shift_cap = shift_cap(options.state_bits, layer.multi_spike);
+            let shift = options.weight_shift.unwrap_or_else(|| {
+                (0..=MAX_WEIGHT_SHIFT.min(options.state_bits - 2))
+                    .take_while(|&k| k == 0 || threshold_at(k) as f64 <= shift_cap)
+                    .last()
+                    .unwrap_or(0)
+            });
             Scaling {
                 scale: t,
                 neuron_scale: layer.threshold.iter().map(|th| t / th).collect(),
-                threshold_int: Some(threshold_int),
+                threshold_int: Some(threshold_at(shift)),
+                shift,
+                grid_levels: grid.filter(|g| g.kept_by(t)).map(|g| g.levels),
             }
         } else {
             let m = peak.iter().copied().fold(0.0f64, f64::max);
@@ -335,9 +386,91 @@ impl Scaling {
                 scale: t,
                 neuron_scale: vec![t; n],
                 threshold_int: None,
+                shift: 0,
+                grid_levels: None,
             }
         }
     }
+}
+
+/// A grid the float weights of a layer already lie on (quantization-aware
+/// training): every weight and bias, in units of its neuron's threshold,
+/// is a whole number of `1 / per_threshold`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Grid {
+    /// Grid steps per threshold.
+    per_threshold: f64,
+    /// The largest |weight or bias| in grid steps.
+    levels: i64,
+}
+
+impl Grid {
+    /// The scale (integer units per threshold) at most `t` that keeps the
+    /// grid exact: the grid's own times the largest power of two that
+    /// fits. An inclusive test needs a whole scale, so there a grid of a
+    /// fractional scale does not count and `t` stays.
+    /// Whether the scale `t` keeps the grid exact: a whole multiple of
+    /// the grid's own scale.
+    fn kept_by(self, t: f64) -> bool {
+        let r = t / self.per_threshold;
+        r >= 1.0 - 1e-9 && (r - r.round()).abs() <= 1e-9 * r
+    }
+
+    fn scale_within(self, t: f64, inclusive: bool) -> f64 {
+        let g = self.per_threshold;
+        let whole = (g - g.round()).abs() <= 1e-6 * g;
+        if g > t * (1.0 + 1e-9) || (inclusive && !whole) {
+            return t;
+        }
+        let doublings = (t / g * (1.0 + 1e-9)).log2().floor().max(0.0);
+        let scaled = g * doublings.exp2();
+        if inclusive {
+            scaled.round()
+        } else {
+            scaled
+        }
+    }
+}
+
+/// The grid `layer`'s weights and biases lie on, if any, with at most
+/// `max_level` steps on either side: the smallest non-zero |value| (in
+/// threshold units) divided by 1 to 8, whichever makes every value a whole
+/// number of steps (within 1e-3 of one, what float32 storage of a whole
+/// number up to a few thousand steps keeps).
+fn on_grid(layer: &FloatLayer, max_level: i64) -> Option<Grid> {
+    let units: Vec<f64> = (0..layer.size)
+        .flat_map(|i| {
+            let th = layer.threshold[i];
+            layer
+                .weights
+                .iter()
+                .map(move |row| row[i] / th)
+                .chain(std::iter::once(layer.bias[i] / th))
+        })
+        .collect();
+    let smallest = units
+        .iter()
+        .map(|u| u.abs())
+        .filter(|&a| a > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    if !smallest.is_finite() {
+        return None;
+    }
+    (1..=8).find_map(|k| {
+        let step = smallest / k as f64;
+        let mut levels = 0i64;
+        for u in &units {
+            let l = u / step;
+            if (l - l.round()).abs() > 1e-3 || l.abs().round() > max_level as f64 {
+                return None;
+            }
+            levels = levels.max(l.abs().round() as i64);
+        }
+        Some(Grid {
+            per_threshold: 1.0 / step,
+            levels,
+        })
+    })
 }
 
 /// Rounds scaled weights and biases into the weight range, counting what

@@ -18,6 +18,8 @@ pub const MAX_FRAC_BITS: u32 = 16;
 pub const COEFF_WIDTH: u32 = 18;
 /// Most spikes one neuron fires in one step (`max_spikes`).
 pub const MAX_SPIKES_PER_STEP: u32 = 255;
+/// Largest `weight_shift`: a weight worth `2^32` state units.
+pub const MAX_WEIGHT_SHIFT: u32 = 32;
 /// Largest per-synapse delay, in steps.
 pub const MAX_DELAY: u32 = 4096;
 /// Most delay-slot accumulators of one layer, `(D_max + 1) x neurons`:

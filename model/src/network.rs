@@ -66,6 +66,13 @@ pub struct Layer {
     /// (absent: none). Sinabs' `min_v_mem`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub membrane_floor: Option<i64>,
+    /// How many state units one weight unit is worth, as a power of two
+    /// (absent: 0): the synaptic input `x` (weights and bias) enters the
+    /// membrane or current as `x * 2^weight_shift`. It gives the state
+    /// finer steps than the weights, so that decays round in fractions
+    /// of a weight's step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_shift: Option<u32>,
     /// Weights as fan-out rows: `weights[j][i]` connects presynaptic neuron
     /// `j` (previous layer, or input) to neuron `i` of this layer.
     pub weights: Matrix<i64>,
@@ -162,6 +169,12 @@ impl Layer {
     /// the field is absent).
     pub fn spikes_per_step(&self) -> u32 {
         self.max_spikes.unwrap_or(1)
+    }
+
+    /// The shift from weight units to state units (0 when the field is
+    /// absent).
+    pub fn shift(&self) -> u32 {
+        self.weight_shift.unwrap_or(0)
     }
 }
 

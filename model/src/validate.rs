@@ -51,7 +51,9 @@ impl ValidNetwork {
     /// layer `index` can take in one step (weights of all synapses that can
     /// deliver together, plus bias).
     pub fn input_range(&self, index: usize) -> (i64, i64) {
-        self.sum_ranges(index).1
+        let (lo, hi) = self.sum_ranges(index).1;
+        let k = self.network.layers[index].shift();
+        (lo << k, hi << k)
     }
 
     /// The smallest and largest partial sum of arriving weights into any
@@ -125,11 +127,16 @@ fn sum_ranges(network: &Network, index: usize) -> Option<((i64, i64), (i64, i64)
     if layer.size == 0 {
         with_bias = (0, 0);
     }
-    // Within 2^62 either way, so that a state plus an input never
-    // overflows the reference's 64-bit lanes.
+    // Within 2^62 either way, also in state units, so that a state plus
+    // an input never overflows the reference's 64-bit lanes.
     let limit = 1i64 << 62;
     let fits = |(lo, hi): (i64, i64)| lo > -limit && hi < limit;
-    (fits(partial) && fits(with_bias)).then_some((partial, with_bias))
+    let shifted = layer.shift().min(limits::MAX_WEIGHT_SHIFT);
+    let in_state_units = (
+        with_bias.0.checked_mul(1 << shifted)?,
+        with_bias.1.checked_mul(1 << shifted)?,
+    );
+    (fits(partial) && fits(with_bias) && fits(in_state_units)).then_some((partial, with_bias))
 }
 
 fn fan_in(network: &Network, index: usize) -> usize {
@@ -168,9 +175,11 @@ pub fn validate(network: Network) -> Result<ValidNetwork, ModelError> {
             return Err(check.err(
                 "weights",
                 format!(
-                    "with up to {} spikes a step from each presynaptic neuron, the synaptic sum of \
-                     one step does not fit 63 bits (use narrower weights or a smaller max_spikes)",
-                    presynaptic_spikes(&network, index)
+                    "with up to {} spikes a step from each presynaptic neuron and a weight_shift of {}, \
+                     the synaptic sum of one step does not fit 63 bits (use narrower weights, a smaller \
+                     max_spikes or a smaller weight_shift)",
+                    presynaptic_spikes(&network, index),
+                    layer.shift()
                 ),
             ));
         }
@@ -247,6 +256,7 @@ impl LayerCheck<'_> {
         self.check_neuron()?;
         self.check_threshold_and_reset()?;
         self.check_spikes_and_floor()?;
+        self.check_weight_shift()?;
         self.check_weights()?;
         self.check_bias()?;
         self.check_delays()
@@ -501,6 +511,37 @@ impl LayerCheck<'_> {
             return Err(self.err(
                 "membrane_floor",
                 format!("{floor} is not below the threshold {theta}: a neuron held there would fire every step"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// `weight_shift` (0..=32, below the width of the state the input
+    /// enters: the current of `cuba` and `ttfs`, else the membrane).
+    fn check_weight_shift(&self) -> Result<(), ModelError> {
+        let l = self.layer;
+        let Some(k) = l.weight_shift else {
+            return Ok(());
+        };
+        if k > limits::MAX_WEIGHT_SHIFT {
+            return Err(self.err(
+                "weight_shift",
+                format!(
+                    "must be between 0 and {}, not {k}",
+                    limits::MAX_WEIGHT_SHIFT
+                ),
+            ));
+        }
+        let (state, width) = match (&l.neuron, l.widths.current) {
+            (Neuron::Cuba { .. } | Neuron::Ttfs, Some(c)) => ("current", c),
+            _ => ("membrane", l.widths.membrane),
+        };
+        if k >= width {
+            return Err(self.err(
+                "weight_shift",
+                format!(
+                    "{k} makes a weight of 1 worth 2^{k}, beyond the {width}-bit {state} it enters"
+                ),
             ));
         }
         Ok(())

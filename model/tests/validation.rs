@@ -531,3 +531,39 @@ fn max_spikes_and_membrane_floor_rules() {
         "layer 1: field `membrane_floor`: -129 does not fit the 8-bit membrane width (-128..=127)"
     );
 }
+
+#[test]
+fn weight_shift_rules() {
+    let mut shifted = valid();
+    shifted["layers"][0]["weight_shift"] = json!(3);
+    let network = parse_network(&shifted.to_string()).expect("a shift of 3 is valid");
+    let plain = parse_network(&valid().to_string()).unwrap();
+    // The input range is in state units, the accumulator in weight units.
+    let (lo, hi) = plain.input_range(0);
+    assert_eq!(network.input_range(0), (lo * 8, hi * 8));
+    assert_eq!(network.accumulator_width(0), plain.accumulator_width(0));
+    assert_eq!(
+        broken(|m| m["layers"][1]["weight_shift"] = json!(33)),
+        "layer 1: field `weight_shift`: must be between 0 and 32, not 33"
+    );
+    assert_eq!(
+        broken(|m| m["layers"][1]["weight_shift"] = json!(8)),
+        "layer 1: field `weight_shift`: 8 makes a weight of 1 worth 2^8, beyond the 8-bit membrane it enters"
+    );
+    assert_eq!(
+        broken(|m| {
+            m["layers"][1]["neuron"] = json!({"kind": "ttfs"});
+            m["layers"][1]["widths"]["current"] = json!(6);
+            m["layers"][1]["weight_shift"] = json!(6);
+        }),
+        "layer 1: field `weight_shift`: 6 makes a weight of 1 worth 2^6, beyond the 6-bit current it enters"
+    );
+    assert_eq!(
+        broken(|m| {
+            m["layers"][1]["widths"] = json!({"weight": 32, "membrane": 32, "threshold": 32});
+            m["layers"][1]["weights"] = json!([[2147483647, 2147483647], [2147483647, 2147483647], [2147483647, 2147483647], [2147483647, 2147483647]]);
+            m["layers"][1]["weight_shift"] = json!(31);
+        }),
+        "layer 1: field `weights`: with up to 1 spikes a step from each presynaptic neuron and a weight_shift of 31, the synaptic sum of one step does not fit 63 bits (use narrower weights, a smaller max_spikes or a smaller weight_shift)"
+    );
+}

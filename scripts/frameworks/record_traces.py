@@ -7,7 +7,11 @@ Writes tests/fixtures/frameworks/<case>/{model.nir, trace.npz, case.json}.
 See scripts/frameworks/README.md (how to rerun) and FACTS.md (the per-step
 update each framework performs).  CI never runs this script.
 
-Usage:  python scripts/frameworks/record_traces.py [case ...]
+Usage:  python scripts/frameworks/record_traces.py [case | float | q8 ...]
+
+A case <case>_q8 starts from the float case's written model.nir and
+fine-tunes it quantization-aware onto spikegate's 8-bit weight grid (see
+"8-bit grid" below).
 """
 
 import os
@@ -159,9 +163,12 @@ def write_case(case, graph, inp, label, pred, spikes, meta):
 
 # ----------------------------------------------------------- training ----
 
-def train(run, params, xtr, ytr, epochs, lr, batch=32, seed=SEED):
+def train(run, params, xtr, ytr, epochs, lr, batch=32, seed=SEED, qat=None):
     """run(x[B,T,64] float) -> list of spike tensors [B,T,N] (last = output).
-    Loss: cross entropy on the output spike counts."""
+    Loss: cross entropy on the output spike counts.  With qat (a Grid8),
+    quantization-aware: every batch runs forward and backward with the
+    weights and biases on the 8-bit grid, and the optimizer step updates the
+    float (latent) values with that gradient (straight-through estimator)."""
     opt = torch.optim.Adam(params, lr=lr)
     rng = np.random.default_rng(seed)
     X = torch.from_numpy(xtr.astype(np.float32))
@@ -171,11 +178,15 @@ def train(run, params, xtr, ytr, epochs, lr, batch=32, seed=SEED):
         tot, correct = 0.0, 0
         for i in range(0, len(X), batch):
             idx = torch.from_numpy(perm[i:i + batch])
+            if qat is not None:
+                latent = qat.fake_quantize()
             out = run(X[idx])[-1]
             counts = out.sum(1)
             loss = torch.nn.functional.cross_entropy(counts, Y[idx])
             opt.zero_grad()
             loss.backward()
+            if qat is not None:
+                qat.restore(latent)
             opt.step()
             tot += loss.item() * len(idx)
             correct += int((counts.argmax(1) == Y[idx]).sum())
@@ -207,6 +218,367 @@ def finish(case, graph, names, spikes, xte, yte, meta):
     return acc
 
 
+# ------------------------------------------------- 8-bit grid (_q8) ----
+#
+# A case `<case>_q8` is the float network of `<case>` (its weights read
+# back from tests/fixtures/frameworks/<case>/model.nir), fine-tuned
+# quantization-aware so that its weights and biases lie on the grid that
+# spikegate's importer uses at 8-bit weights, then recorded and exported
+# like the float cases.  The importer's rule (import/src/quantize.rs,
+# `Scaling::of`, weight clip 1), per layer: with W, b the framework's
+# weights and bias, g the layer's input gain (the factor the import
+# multiplies a framework weight by to get the per-step increment of the
+# membrane or current), theta the threshold, m = g * max(|W|, |b|) / theta:
+#   strict threshold v > theta (snnTorch, Norse):  t = 127 / m, so the
+#     grid step in framework units is max(|W|, |b|) / 127;
+#   inclusive v >= theta (Sinabs, Rockpool):  t = floor(127 / m), step =
+#     theta / (g * t) (t integer, so subtracting n*theta stays exact).
+# Levels are -127..127 (never -128).
+
+Q8_SUFFIX = "_q8"
+Q8_LEVEL = 127              # largest level of an 8-bit weight (range_of(8).1)
+Q8_THRESHOLD_CAP = 2 ** 14  # spikegate caps t at 2^(state_bits - 2); 16 bits
+Q8_EPOCHS = 4               # quantization-aware fine-tuning epochs
+Q8_LR_FACTOR = 0.2          # times the float case's learning rate
+Q8_SEED = SEED + 1          # shuffling of the fine-tuning epochs
+INCLUSIVE = ("sinabs", "rockpool")
+
+
+def lambert_w0(x):
+    """u > 0 with u*exp(u) = x (x > 0), by Newton's method from log1p(x),
+    as spikegate's importer solves Rockpool's r = tau_mem*exp(-dt/tau_mem)/dt
+    for dt / tau_mem."""
+    u = np.log1p(x)
+    for _ in range(64):
+        e = np.exp(u)
+        nxt = u - (u * e - x) / (e * (u + 1.0))
+        if np.all(np.abs(nxt - u) <= 1e-15 * np.abs(nxt)):
+            return nxt
+        u = nxt
+    return u
+
+
+def input_gain(framework, node, dt):
+    """Per neuron: spikegate's input gain of neuron node `node` (float64 from
+    the file's float32 values, in the importer's order of operations; see
+    docs/import.md, import/src/chain/neuron.rs).  dt = the preset's step
+    (snnTorch 1e-4 s, Norse 1e-3 s; Rockpool's follows from r)."""
+    kind = type(node).__name__
+    n = np.asarray(node.v_threshold).size
+
+    def p(k):
+        v = np.asarray(getattr(node, k), np.float64).ravel()
+        return np.full(n, v[0]) if v.size == 1 else v
+
+    if kind == "IF":                                  # Sinabs: g = r = 1
+        return p("r")
+    if kind == "LIF":                                 # (dt/tau) * r
+        a = 1.0 - (1.0 - dt / p("tau"))
+        return a * p("r")
+    if kind == "CubaLIF" and framework == "rockpool":  # beta = exp(-dt/tau_syn)
+        step = p("tau_mem") * lambert_w0(1.0 / p("r"))
+        return np.exp(-step / p("tau_syn")) * p("w_in")
+    if kind == "CubaLIF":
+        current = 1.0 - dt / p("tau_syn")
+        membrane = 1.0 - dt / p("tau_mem")
+        # snnTorch: Euler input dt/tau_syn (its w_in undoes it); Norse: in full
+        inp = 1.0 - current if framework != "norse" else np.ones(n)
+        return inp * p("w_in") * (1.0 - membrane) * p("r")
+    raise ValueError(kind)
+
+
+def grid_rule(peak, gain, theta, inclusive):
+    """(t, step) of spikegate's 8-bit rule for a layer whose largest
+    |weight or bias| (framework units) is `peak`."""
+    m = gain * peak / theta
+    t = min(Q8_LEVEL / m, Q8_THRESHOLD_CAP)
+    assert t < Q8_THRESHOLD_CAP
+    if inclusive:
+        t = max(np.floor(t), 1.0)
+        return t, theta / (gain * t)
+    return t, peak / Q8_LEVEL          # = theta / (g * t)
+
+
+def smallest_top_level(t):
+    """The smallest largest |level| L <= 127 with floor(127 * t / L) == t,
+    i.e. for which the importer, reading the exported weights, finds the
+    same integer t again (levels L*theta/(g*t) give m = L/t)."""
+    return int(np.floor(Q8_LEVEL * t / (t + 1.0))) + 1
+
+
+class Grid8:
+    """The layers' float (latent) weights and biases and their 8-bit grid.
+    layers: [(name, weight Parameter, bias Parameter or None)], one per
+    neuron layer, with the layer's scalar input gain and threshold."""
+
+    def __init__(self, layers, gains, thetas, inclusive):
+        self.layers, self.gains, self.thetas = layers, gains, thetas
+        self.inclusive = inclusive
+
+    def _values(self, k):
+        _, w, b = self.layers[k]
+        return [p.detach().numpy().astype(np.float64) for p in (w, b) if p is not None]
+
+    def rule(self, k):
+        peak = max(float(np.abs(v).max()) for v in self._values(k))
+        return grid_rule(peak, self.gains[k], self.thetas[k], self.inclusive)
+
+    def _params(self, k):
+        _, w, b = self.layers[k]
+        return [p for p in (w, b) if p is not None]
+
+    def fake_quantize(self):
+        """Sets every weight and bias to its nearest grid value; returns the
+        float values for restore()."""
+        latent = []
+        with torch.no_grad():
+            for k in range(len(self.layers)):
+                _, step = self.rule(k)
+                for p, v in zip(self._params(k), self._values(k)):
+                    latent.append(p.detach().clone())
+                    p.copy_(torch.from_numpy((np.round(v / step) * step).astype(np.float32)))
+        return latent
+
+    def restore(self, latent):
+        with torch.no_grad():
+            ps = [p for k in range(len(self.layers)) for p in self._params(k)]
+            for p, v in zip(ps, latent):
+                p.copy_(v)
+
+    def snap(self, dyadic=False):
+        """Puts the network exactly on the grid, self-consistently: the
+        importer recomputes t from the exported weights.  Strict layers: the
+        largest |value| is level 127 by construction.  Inclusive layers: if
+        the largest |level| is below smallest_top_level(t) (then
+        floor(127/m) of the exported weights would exceed t), the entries at
+        that largest level are raised to it; and the entries at the largest
+        level are rounded toward zero to float32, so that the importer's
+        floor(127/m) cannot drop to t-1 by float rounding.
+
+        dyadic (Sinabs' IF, gain 1, no leak): the layer is rescaled so that
+        its step is 2^-e and its threshold t*2^-e (e = round(log2 t)):
+        weights, bias, threshold and min_v_mem (= -threshold) all times the
+        same factor, which leaves every spike unchanged in exact arithmetic;
+        in float32 every membrane value is then a short dyadic, so the
+        framework computes exactly, without rounding at the threshold.  Only
+        where the importer finds t again from those exact values (else the
+        plain rule above).  The new thresholds are returned in the layers'
+        "threshold"; the caller must set them (and min_v_mem).
+
+        Returns per layer what was done."""
+        info = []
+        with torch.no_grad():
+            for k, (name, w, b) in enumerate(self.layers):
+                t, step = self.rule(k)
+                theta = self.thetas[k]
+                vals = self._values(k)
+                levels = [np.round(v / step) for v in vals]
+                top = int(max(np.abs(l).max() for l in levels))
+                raised = 0
+                if self.inclusive and top < smallest_top_level(t):
+                    new = smallest_top_level(t)
+                    for l in levels:
+                        at = np.abs(l) == top
+                        raised += int(at.sum())
+                        l[at] = np.sign(l[at]) * new
+                    top = new
+                assert top <= Q8_LEVEL
+                rescaled = False
+                if dyadic:
+                    assert self.inclusive and self.gains[k] == 1.0
+                    e = int(np.round(np.log2(t)))
+                    d_step, d_theta = 2.0 ** -e, t * 2.0 ** -e
+                    # the importer's t from these values (float64, its order)
+                    m = (top * d_step * 1.0 * 1.0) / d_theta
+                    if max(np.floor(min(Q8_LEVEL / m, Q8_THRESHOLD_CAP)), 1.0) == t:
+                        rescaled, step, theta = True, d_step, d_theta
+                for p, l in zip(self._params(k), levels):
+                    exact = l * step
+                    f = exact.astype(np.float32)
+                    if rescaled:
+                        assert np.all(f.astype(np.float64) == exact)
+                    elif self.inclusive:
+                        over = (np.abs(l) == top) & \
+                            (np.abs(f.astype(np.float64)) > np.abs(exact))
+                        f[over] = np.nextafter(f[over], np.float32(0))
+                    p.copy_(torch.from_numpy(f))
+                info.append({
+                    "layer": name, "gain": float(self.gains[k]),
+                    "threshold": float(theta),
+                    "t": float(t), "step": float(step), "max_level": top,
+                    "raised_to_max_level": raised,
+                    "levels_used": int(len(np.unique(np.concatenate(
+                        [l.ravel() for l in levels])))),
+                })
+                if dyadic:
+                    info[-1]["rescaled_from_threshold"] = \
+                        float(self.thetas[k]) if rescaled else None
+        return info
+
+
+def spikegate_grid_check(graph, framework, names, dt):
+    """Re-does in float64 numpy what spikegate's importer computes from the
+    written file at 8-bit weights (FloatLayer weights = w * g, Scaling::of,
+    Rounder::round) and returns per layer t, the rounding error in LSB (the
+    report's max_rounding_lsb) and the saturated count."""
+    src = {b: a for a, b in graph.edges}
+    out = {}
+    for name in names:
+        node, aff = graph.nodes[name], graph.nodes[src[name]]
+        g = input_gain(framework, node, dt)
+        theta = np.asarray(node.v_threshold, np.float64).ravel()
+        W = np.asarray(aff.weight, np.float64)           # (Nout, Nin)
+        b = np.asarray(aff.bias, np.float64) if hasattr(aff, "bias") \
+            else np.zeros(W.shape[0])
+        x = W * 1.0 * g[:, None]
+        xb = b * g + 0.0
+        peak = np.maximum(np.abs(x).max(1), np.abs(xb))
+        m = float((peak / theta).max())
+        t = min(float(Q8_LEVEL) / m, float(Q8_THRESHOLD_CAP))
+        if framework in INCLUSIVE:
+            t = max(np.floor(t), 1.0)
+        k = t / theta
+        y = np.concatenate([(x * k[:, None]).ravel(), xb * k])
+        r = np.sign(y) * np.floor(np.abs(y) + 0.5)      # Rust's f64::round
+        sat = np.abs(r) > Q8_LEVEL
+        out[name] = {"t": float(t),
+                     "max_rounding_lsb": float(np.abs(y - r)[~sat].max()),
+                     "saturated": int(sat.sum()),
+                     "max_level": int(np.abs(r).max())}
+    return out
+
+
+def q8_finetune(case, framework, run, layers, names, data, lr, dt, dyadic=False):
+    """Loads the float network of the base case from its model.nir into the
+    (freshly built) framework network, checks it reproduces the base case's
+    recorded spikes, fine-tunes it quantization-aware and puts it on the
+    grid (Grid8.snap, with `dyadic`).  layers: [(affine node name, weight
+    Parameter, bias Parameter or None, transposed)] in the order of names
+    (the neuron nodes)."""
+    xtr, ytr, xte, yte = data
+    base = case[:-len(Q8_SUFFIX)]
+    fdir = OUT / base
+    fgraph = nir.read(str(fdir / "model.nir"))
+    with torch.no_grad():
+        for aff, w, b, transposed in layers:
+            node = fgraph.nodes[aff]
+            W = np.asarray(node.weight, np.float32)
+            w.copy_(torch.from_numpy(np.ascontiguousarray(W.T if transposed else W)))
+            if b is not None:
+                b.copy_(torch.from_numpy(np.asarray(node.bias, np.float32)))
+            else:
+                assert not hasattr(node, "bias")
+    trainable = [p for _, w, b, _ in layers for p in (w, b) if p is not None]
+    ftrace = np.load(fdir / "trace.npz")
+    fspikes = record(run, xte)
+    reproduced = {n: int((s != ftrace["spikes_" + n]).sum())
+                  for n, s in zip(names, fspikes)}
+    float_acc = float((decode(fspikes[-1].astype(np.int64).sum(1)) == yte).mean())
+    print(f"  float network of {base}: test accuracy {float_acc:.4f}, "
+          f"spike entries differing from its trace.npz {reproduced}")
+    gains, thetas = [], []
+    for n in names:
+        node = fgraph.nodes[n]
+        g = input_gain(framework, node, dt)
+        th = np.asarray(node.v_threshold, np.float64).ravel()
+        assert np.all(g == g[0]) and np.all(th == th[0]), "per-layer gain/threshold"
+        gains.append(float(g[0]))
+        thetas.append(float(th[0]))
+    grid = Grid8([(n, w, b) for n, (_, w, b, _) in zip(names, layers)], gains,
+                 thetas, framework in INCLUSIVE)
+    latent = grid.fake_quantize()
+    rspikes = record(run, xte)
+    rounded_acc = float((decode(rspikes[-1].astype(np.int64).sum(1)) == yte).mean())
+    grid.restore(latent)
+    print(f"  float network rounded to the grid: test accuracy {rounded_acc:.4f}")
+    train(run, trainable, xtr, ytr, epochs=Q8_EPOCHS, lr=lr, seed=Q8_SEED, qat=grid)
+    snapped = grid.snap(dyadic=dyadic)
+    return {"base": base, "lr": lr, "float_accuracy": float_acc,
+            "rounded_accuracy": rounded_acc, "float_reproduced": reproduced,
+            "layers": snapped, "dt": dt, "framework": framework, "names": names}
+
+
+def q8_meta(q, graph):
+    """case.json's `quantization_aware_training` for the written graph,
+    after checking that the file is on spikegate's grid."""
+    check = spikegate_grid_check(graph, q["framework"], q["names"], q["dt"])
+    layers = {}
+    for info in q["layers"]:
+        c = check[info["layer"]]
+        assert c["saturated"] == 0 and c["max_rounding_lsb"] < 1e-3, (info, c)
+        assert c["max_level"] == info["max_level"], (info, c)
+        if q["framework"] in INCLUSIVE:
+            assert c["t"] == info["t"], (info, c)
+        else:
+            assert abs(c["t"] - info["t"]) <= 1e-9 * info["t"], (info, c)
+        layers[info["layer"]] = dict(
+            {k: v for k, v in info.items() if k != "layer"},
+            max_rounding_lsb=c["max_rounding_lsb"], saturated=c["saturated"])
+        print(f"  {info['layer']}: t {info['t']:.6g}, step {info['step']:.6g}, "
+              f"max level {info['max_level']}, raised {info['raised_to_max_level']}, "
+              f"max rounding {c['max_rounding_lsb']:.2e} LSB")
+    inclusive = q["framework"] in INCLUSIVE
+    return {
+        "base_case": q["base"],
+        "started_from": (
+            f"the float network of {q['base']}: its weights and biases read "
+            f"from {q['base']}/model.nir into the freshly built network "
+            "(spike entries then differing from its trace.npz, per layer: "
+            f"{q['float_reproduced']})"),
+        "float_accuracy": q["float_accuracy"],
+        "rounded_accuracy": q["rounded_accuracy"],
+        "rounded_accuracy_explained": (
+            "the float network with its weights and biases only rounded to "
+            "the grid below, before fine-tuning"),
+        "fine_tuning": {
+            "epochs": Q8_EPOCHS, "optimizer": "Adam", "lr": q["lr"],
+            "batch": 32, "shuffle_seed": Q8_SEED,
+            "loss": "cross entropy on the output spike counts (as the float case)",
+            "method": (
+                "fake quantization with a straight-through estimator: every "
+                "batch runs forward and backward with each Linear layer's "
+                "weights and biases replaced by their nearest grid values "
+                "(grid from the layer's current float values); the Adam step "
+                "updates the float values with that gradient"),
+        },
+        "weight_bits": 8,
+        "threshold_test": "inclusive (v >= theta)" if inclusive else "strict (v > theta)",
+        "grid_rule": (
+            "per layer, levels -127..127: m = g*max(|W|,|b|)/theta with g the "
+            "input gain spikegate's import applies to a framework weight and "
+            "theta the threshold; "
+            + ("t = floor(127/m) (integer), step = theta/(g*t). The exported "
+               "network is self-consistent: the largest |level| L satisfies "
+               "floor(127*t/L) = t (raised_to_max_level counts entries lifted "
+               "to the smallest such L), and the entries at level L are "
+               "rounded toward zero to float32 (where not exact, see below) "
+               "so that the importer's floor(127/m) finds t again"
+               if inclusive else
+               "t = 127/m, step = theta/(g*t) = max(|W|,|b|)/127 (g cancels); "
+               "the largest |value| is level 127")
+            + ". Final weights = float32(level*step); the spikes were recorded "
+            "from exactly this network."
+            + (" Sinabs layers (IF, no leak, gain 1) were then rescaled "
+               "(rescaled_from_threshold): weights, bias, threshold and "
+               "min_v_mem times t*2^-e/theta with e = round(log2 t), so the "
+               "step is 2^-e and the threshold t*2^-e; that leaves every "
+               "spike unchanged in exact arithmetic and makes Sinabs' float32 "
+               "arithmetic exact (every membrane value a short dyadic), so "
+               "the recorded spikes do not depend on float rounding at the "
+               "threshold (with the threshold 1 and step 1/t they did, in a "
+               "few hundred entries, depending on summation order). The grid "
+               "and t are unchanged; the importer's scale t/theta is 2^e."
+               if any(l.get("rescaled_from_threshold") for l in q["layers"])
+               else "")),
+        "layers": layers,
+        "layers_explained": (
+            "gain g, threshold theta, t, step (framework units), max_level, "
+            "levels_used (distinct levels), and max_rounding_lsb / saturated "
+            "as spikegate's import at --weight-bits 8 computes them from "
+            "model.nir (re-done in float64 by record_traces.py)"),
+    }
+
+
 # ------------------------------------------------------------ snnTorch ----
 
 def scale_init(layers, factor):
@@ -219,6 +591,7 @@ def scale_init(layers, factor):
 
 
 def case_snntorch(case, neuron, reset, data):
+    """case may end in _q8 (see q8_finetune)."""
     import snntorch as snn
     from snntorch.export_nir import export_to_nir
 
@@ -257,7 +630,14 @@ def case_snntorch(case, neuron, reset, data):
     else:
         init, epochs, lr = 0.2, 8, 2e-3
     scale_init([net.fc1, net.fc2], init)
-    train(run, net.parameters(), xtr, ytr, epochs=epochs, lr=lr)
+    q8 = case.endswith(Q8_SUFFIX)
+    if q8:
+        q = q8_finetune(case, "snntorch", run,
+                        [("fc1", net.fc1.weight, net.fc1.bias, False),
+                         ("fc2", net.fc2.weight, net.fc2.bias, False)],
+                        ["lif1", "lif2"], data, lr=lr * Q8_LR_FACTOR, dt=1e-4)
+    else:
+        train(run, net.parameters(), xtr, ytr, epochs=epochs, lr=lr)
     spikes = record(run, xte)
     for m in (net.lif1, net.lif2):
         m.reset_mem()
@@ -283,12 +663,15 @@ def case_snntorch(case, neuron, reset, data):
             "(see FACTS.md). Threshold test is strict (mem > threshold). "
             "Spikes recorded with init_hidden=True, state zero at t=0."),
     }
+    if q8:
+        meta["quantization_aware_training"] = q8_meta(q, graph)
     return finish(case, graph, ["lif1", "lif2"], spikes, xte, yte, meta)
 
 
 # --------------------------------------------------------------- Norse ----
 
 def case_norse(case, neuron, data):
+    """case may end in _q8 (see q8_finetune)."""
     import norse.torch as norse
 
     xtr, ytr, xte, yte = data
@@ -324,14 +707,21 @@ def case_norse(case, neuron, data):
             s2.append(b)
         return [torch.stack(s1, 1), torch.stack(s2, 1)]
 
-    train(run, net.parameters(), xtr, ytr, epochs=12, lr=1e-2)
+    names = ["1", "3"]
+    q8 = case.endswith(Q8_SUFFIX)
+    if q8:
+        q = q8_finetune(case, "norse", run,
+                        [("0", fc1.weight, fc1.bias, False),
+                         ("2", fc2.weight, fc2.bias, False)],
+                        names, data, lr=1e-2 * Q8_LR_FACTOR, dt=dt)
+    else:
+        train(run, net.parameters(), xtr, ytr, epochs=12, lr=1e-2)
     spikes = record(run, xte)
     # norse.torch.to_nir writes tau = dt_export / tau_inv.  Exporting with
     # dt=1.0 makes the file's tau the true time constant 1/tau_inv in seconds
     # (0.01 s, 0.005 s); the network is simulated with dt = 1e-3 s.
     export_dt = 1.0
     graph = norse.to_nir(net, torch.zeros(N_IN), dt=export_dt)
-    names = ["1", "3"]
     meta = {
         "case": case, "framework": "norse",
         "versions": versions(["norse"]),
@@ -360,12 +750,15 @@ def case_norse(case, neuron, data):
             + ". Threshold test strict (v > v_th); reset to v_reset in the "
             "same step; the initial v is v_leak = 0."),
     }
+    if q8:
+        meta["quantization_aware_training"] = q8_meta(q, graph)
     return finish(case, graph, names, spikes, xte, yte, meta)
 
 
 # -------------------------------------------------------------- Sinabs ----
 
 def case_sinabs(case, data):
+    """case may end in _q8 (see q8_finetune)."""
     import sinabs
     import sinabs.layers as sl
 
@@ -393,7 +786,21 @@ def case_sinabs(case, data):
         o = net.iaf2(net.fc2(h))
         return [h.reshape(B, T, N_HID), o.reshape(B, T, N_OUT)]
 
-    train(run, net.parameters(), xtr, ytr, epochs=6, lr=2e-3)
+    q8 = case.endswith(Q8_SUFFIX)
+    if q8:
+        q = q8_finetune(case, "sinabs", run,
+                        [("fc1", net.fc1.weight, net.fc1.bias, False),
+                         ("fc2", net.fc2.weight, net.fc2.bias, False)],
+                        ["iaf1", "iaf2"], data, lr=2e-3 * Q8_LR_FACTOR, dt=None,
+                        dyadic=True)
+        new_thr = {l["layer"]: l["threshold"] for l in q["layers"]}
+        with torch.no_grad():
+            for n, th in new_thr.items():
+                m = getattr(net, n)
+                m.spike_threshold.fill_(th)
+                m.min_v_mem.fill_(-th)
+    else:
+        train(run, net.parameters(), xtr, ytr, epochs=6, lr=2e-3)
     spikes = record(run, xte)
     for m in (net.iaf1, net.iaf2):
         m.reset_states()
@@ -427,6 +834,16 @@ def case_sinabs(case, data):
             "Spike entries are counts per step (0..n). fc1's initial weights "
             "were scaled by 3 to get several spikes per step."),
     }
+    if q8:
+        meta["min_v_mem"] = {n: -th for n, th in new_thr.items()}
+        meta["params"] = {"spike_threshold": new_thr,
+                          "min_v_mem": {n: -th for n, th in new_thr.items()}}
+        meta["notes"] += (
+            " _q8: per-layer thresholds (and min_v_mem = -threshold, as "
+            "sinabs.from_nir sets it) after the exact rescale described in "
+            "quantization_aware_training.grid_rule; min_v_mem and params "
+            "are per layer here.")
+        meta["quantization_aware_training"] = q8_meta(q, graph)
     return finish(case, graph, ["iaf1", "iaf2"], spikes, xte, yte, meta)
 
 
@@ -507,6 +924,7 @@ def rockpool_lif(LIFTorch, Constant, n):
 
 
 def case_rockpool(case, data):
+    """case may end in _q8 (see q8_finetune)."""
     rockpool, LinearTorch, LIFTorch, Sequential, Constant, to_nir, from_nir = \
         import_rockpool()
 
@@ -533,7 +951,16 @@ def case_rockpool(case, data):
     params = [p for n, p in net.named_parameters()]
     assert sorted(n for n, _ in net.named_parameters()) == \
         ["0_LinearTorch.weight", "2_LinearTorch.weight"], "only weights train"
-    train(run, params, xtr, ytr, epochs=ROCKPOOL_EPOCHS, lr=ROCKPOOL_LR)
+    q8 = case.endswith(Q8_SUFFIX)
+    if q8:
+        # spikegate's rockpool preset takes dt from the file's r (dt=None)
+        pd = dict(net.named_parameters())
+        q = q8_finetune(case, "rockpool", run,
+                        [("0_LinearTorch", pd["0_LinearTorch.weight"], None, True),
+                         ("2_LinearTorch", pd["2_LinearTorch.weight"], None, True)],
+                        names, data, lr=ROCKPOOL_LR * Q8_LR_FACTOR, dt=None)
+    else:
+        train(run, params, xtr, ytr, epochs=ROCKPOOL_EPOCHS, lr=ROCKPOOL_LR)
     spikes = record(run, xte)
     net.reset_state()
     graph = to_nir(net, torch.zeros(1, N_IN))   # = to_nir's default sample
@@ -599,6 +1026,8 @@ def case_rockpool(case, data):
             "enters v with gain 1. Spike entries are counts per step. State "
             "zero at t = 0 (net.reset_state() before every batch)."),
     }
+    if q8:
+        meta["quantization_aware_training"] = q8_meta(q, graph)
     return finish(case, graph, names, spikes, xte, yte, meta)
 
 
@@ -647,28 +1076,36 @@ def rockpool_roundtrip(from_nir, graph, xte, spikes, names):
 ROCKPOOL_INIT, ROCKPOOL_EPOCHS, ROCKPOOL_LR = (0.02, 0.6), 10, 2e-3
 
 
-CASES = OrderedDict([
-    ("snntorch_leaky_subtract", lambda d: case_snntorch("snntorch_leaky_subtract", "Leaky", "subtract", d)),
-    ("snntorch_leaky_zero", lambda d: case_snntorch("snntorch_leaky_zero", "Leaky", "zero", d)),
-    ("snntorch_synaptic_subtract", lambda d: case_snntorch("snntorch_synaptic_subtract", "Synaptic", "subtract", d)),
-    ("snntorch_synaptic_zero", lambda d: case_snntorch("snntorch_synaptic_zero", "Synaptic", "zero", d)),
-    ("norse_lifbox", lambda d: case_norse("norse_lifbox", "LIFBoxCell", d)),
-    ("norse_lifcell", lambda d: case_norse("norse_lifcell", "LIFCell", d)),
-    ("sinabs_if_multispike", lambda d: case_sinabs("sinabs_if_multispike", d)),
-    ("rockpool_lif", lambda d: case_rockpool("rockpool_lif", d)),
+FLOAT_CASES = OrderedDict([
+    ("snntorch_leaky_subtract", lambda c, d: case_snntorch(c, "Leaky", "subtract", d)),
+    ("snntorch_leaky_zero", lambda c, d: case_snntorch(c, "Leaky", "zero", d)),
+    ("snntorch_synaptic_subtract", lambda c, d: case_snntorch(c, "Synaptic", "subtract", d)),
+    ("snntorch_synaptic_zero", lambda c, d: case_snntorch(c, "Synaptic", "zero", d)),
+    ("norse_lifbox", lambda c, d: case_norse(c, "LIFBoxCell", d)),
+    ("norse_lifcell", lambda c, d: case_norse(c, "LIFCell", d)),
+    ("sinabs_if_multispike", lambda c, d: case_sinabs(c, d)),
+    ("rockpool_lif", lambda c, d: case_rockpool(c, d)),
 ])
+# The float cases first, then their _q8 versions, which start from the float
+# case's model.nir (so a full rerun fine-tunes the networks it just wrote).
+CASES = OrderedDict(
+    [(c, f) for c, f in FLOAT_CASES.items()]
+    + [(c + Q8_SUFFIX, f) for c, f in FLOAT_CASES.items()])
+# Names that select a group of cases on the command line.
+GROUPS = {"float": list(FLOAT_CASES), "q8": [c + Q8_SUFFIX for c in FLOAT_CASES]}
 
 
 def main(argv):
-    wanted = argv or list(CASES)
+    wanted = [c for a in (argv or list(CASES)) for c in GROUPS.get(a, [a])]
     for c in wanted:
         if c not in CASES:
-            sys.exit(f"unknown case {c}; known: {', '.join(CASES)}")
+            sys.exit(f"unknown case {c}; known: {', '.join(CASES)} "
+                     f"(or the groups {', '.join(GROUPS)})")
     data = load_data()
     results = {}
     for c in wanted:
         print(f"== {c}")
-        results[c] = CASES[c](data)
+        results[c] = CASES[c](c, data)
     print("accuracies:", json.dumps(results, indent=1))
 
 

@@ -34,7 +34,7 @@ def chain(graph):
     return pairs
 
 
-def step_fn(case, node):
+def step_fn(case, node, name):
     fw, neuron, reset = case["framework"], case["neuron"], case["reset"]
     thr = np.asarray(node.v_threshold, f32)
     if fw == "snntorch":
@@ -78,7 +78,8 @@ def step_fn(case, node):
             return (v, i), z
         return f
     if fw == "sinabs":
-        mn = f32(case["min_v_mem"])
+        mn = case["min_v_mem"]                   # per layer in the _q8 case
+        mn = f32(mn[name] if isinstance(mn, dict) else mn)
 
         def f(st, x):
             v, i = st
@@ -119,7 +120,7 @@ def replay(d):
     x = tr["input"].astype(f32)                  # [B, T, 64]
     B, T, _ = x.shape
     pairs = chain(g)
-    fns = [step_fn(case, g.nodes[n]) for _, n in pairs]
+    fns = [step_fn(case, g.nodes[n], n) for _, n in pairs]
     states = []
     for aff, n in pairs:
         N = np.asarray(aff.weight).shape[0]

@@ -57,8 +57,9 @@ lane!(i64);
 /// Whether every intermediate value of `layer`'s update fits in `i32`:
 /// states and synaptic input at most 30 bits wide (so the sum of any two
 /// fits in 31), multiplier decays whose product fits, and no `adlif`
-/// (whose products are wider).
-pub fn fits_in_i32(layer: &Layer, accumulator_width: u32) -> bool {
+/// (whose products are wider). `input_width` is the wider of the
+/// accumulator and the synaptic input in state units.
+pub fn fits_in_i32(layer: &Layer, input_width: u32) -> bool {
     let w = layer.widths;
     let widest_state = w.membrane.max(w.current.unwrap_or(0)).max(w.threshold);
     let product_fits = |d: &Option<Decay>, width: u32| match d {
@@ -77,5 +78,5 @@ pub fn fits_in_i32(layer: &Layer, accumulator_width: u32) -> bool {
         }
         Neuron::Adlif { .. } => false,
     };
-    widest_state <= 30 && accumulator_width <= 30 && decays_fit
+    widest_state <= 30 && input_width <= 30 && decays_fit
 }

@@ -117,6 +117,8 @@ pub fn run_naive(network: &ValidNetwork, input: &[Spike]) -> (Vec<Vec<Spike>>, D
                         x += previous[t - d][j] * i128::from(layer.weights[j][i]);
                     }
                 }
+                // Weight units to state units.
+                x *= 1i128 << layer.weight_shift.unwrap_or(0);
                 // The membrane's new value before saturation.
                 let unclamped =
                     unclamped_membrane(layer, x, v[i], &mut cur[i], &mut adapt[i], flag[i]);

@@ -123,8 +123,18 @@ fn random_layer(
         None => rng.chance(0.3).then(|| rng.range(0, 6) as u32),
     }
     .map(|max| random_delays(rng, fan_in, size, max));
+    // Weights worth 2 or 4 state units in a fifth of the layers, where
+    // the state the input enters is wide enough.
+    let entering = match neuron {
+        Neuron::Cuba { .. } | Neuron::Ttfs => current.unwrap_or(membrane),
+        _ => membrane,
+    };
+    let weight_shift = rng
+        .chance(0.2)
+        .then(|| rng.range(1, 2) as u32)
+        .filter(|&k| k + 2 < entering);
     let vmax = range_of(membrane).1;
-    let theta_max = vmax.min(whi * 3).max(1);
+    let theta_max = vmax.min((whi * 3) << weight_shift.unwrap_or(0)).max(1);
     let (threshold, reset, reset_timing) = if readout {
         (None, None, None)
     } else {
@@ -159,6 +169,7 @@ fn random_layer(
         reset_timing,
         max_spikes,
         membrane_floor,
+        weight_shift,
         weights,
         bias,
         delays,

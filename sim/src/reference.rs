@@ -5,6 +5,7 @@
 //! every layer sweeps its neurons (leak, threshold, reset).
 
 use spikegate_model::spikes::check_events;
+use spikegate_model::width::width_for_range;
 use spikegate_model::{DecodedOutput, LayerSpikes, SampleResult, Spike, ValidNetwork};
 
 use crate::decode::decode;
@@ -72,7 +73,8 @@ pub struct TraceRow {
     pub layer: usize,
     /// Neuron index.
     pub neuron: usize,
-    /// Synaptic input `x` (bias included) of this step.
+    /// Synaptic input `x` (bias included) of this step, in state units
+    /// (times `2^weight_shift`).
     pub input: i64,
     /// Synaptic current `i` after the step, if the kind has one.
     pub current: Option<i64>,
@@ -88,6 +90,8 @@ pub struct TraceRow {
 /// One layer's neurons, computed in lanes of type `S`.
 struct Engine<S> {
     bias: Vec<S>,
+    /// `2^weight_shift`: state units per weight unit (1 without a shift).
+    gain: S,
     dynamics: Dynamics<S>,
     state: LayerState<S>,
     /// Synaptic input of the current step.
@@ -111,6 +115,7 @@ impl<S: Lane> Engine<S> {
             max_spikes: S::from_i64(i64::from(layer.spikes_per_step())),
         });
         Engine {
+            gain: S::from_i64(1 << layer.shift()),
             bias: layer
                 .bias
                 .iter()
@@ -136,6 +141,11 @@ impl<S: Lane> Engine<S> {
     #[inline(always)]
     fn step(&mut self, synapses: &mut Synapses, t: usize, fired: &mut Vec<u32>) {
         synapses.take(t, &self.bias, &mut self.xs);
+        if self.gain != S::from_i64(1) {
+            for x in &mut self.xs {
+                *x = *x * self.gain;
+            }
+        }
         if self
             .dynamics
             .step(&mut self.state, &self.xs, &mut self.spiked)
@@ -268,7 +278,9 @@ impl Reference {
             .map(|index| {
                 let layer = &net.layers[index];
                 let acc_width = network.accumulator_width(index);
-                let neurons = if fits_in_i32(layer, acc_width) {
+                let (lo, hi) = network.input_range(index);
+                let input_width = acc_width.max(width_for_range(lo, hi));
+                let neurons = if fits_in_i32(layer, input_width) {
                     Neurons::Narrow(Engine::new(network, index))
                 } else {
                     Neurons::Wide(Engine::new(network, index))

@@ -24,6 +24,14 @@ pub const FRAMEWORK_CASES: &[&str] = &[
     "norse_lifcell",
     "sinabs_if_multispike",
     "rockpool_lif",
+    "snntorch_leaky_subtract_q8",
+    "snntorch_leaky_zero_q8",
+    "snntorch_synaptic_subtract_q8",
+    "snntorch_synaptic_zero_q8",
+    "norse_lifbox_q8",
+    "norse_lifcell_q8",
+    "sinabs_if_multispike_q8",
+    "rockpool_lif_q8",
 ];
 
 /// One layer's recorded spikes: `counts[sample][step * neurons + neuron]`

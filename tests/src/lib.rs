@@ -40,6 +40,7 @@ pub const HARDWARE_CASES: &[&str] = &[
     "lif_deferred",
     "cuba_deferred_zero",
     "if_multispike",
+    "lif_weight_shift",
     "digits_ttfs",
     "digits_if",
 ];

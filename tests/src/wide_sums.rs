@@ -35,6 +35,7 @@ pub fn wide_sum_case(
             reset_timing: None,
             max_spikes: None,
             membrane_floor: None,
+            weight_shift: None,
             weights: weights.into(),
             bias: Some(bias),
             delays: None,

@@ -79,6 +79,14 @@ pub struct Args {
     /// (at most 255). The hardware (`gen`) takes at most 15.
     #[arg(long)]
     pub max_spikes: Option<u32>,
+    /// State units per weight unit of each spiking layer, as a power of
+    /// two (the model's weight_shift, docs/semantics.md section 3): the
+    /// membrane gets finer steps than the weights, so decays round in
+    /// fractions of a weight's step. Default: the largest shift that leaves
+    /// the membrane room for 8 thresholds either way (32 in a multi-spike
+    /// layer); 0 turns it off.
+    #[arg(long)]
+    pub weight_shift: Option<u32>,
     /// Output decoding (default: readout when the last node is a leaky
     /// integrator, else spike_count).
     #[arg(long, value_parser = ["first_spike", "spike_count", "readout"])]
@@ -134,6 +142,7 @@ fn options(args: &Args) -> ImportOptions {
         }),
         framework: Framework::from_name(&args.framework).unwrap_or_default(),
         max_spikes: args.max_spikes,
+        weight_shift: args.weight_shift,
         decode: args.decode.as_deref().map(|d| match d {
             "first_spike" => Decode::FirstSpike,
             "readout" => Decode::Readout,

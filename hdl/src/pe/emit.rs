@@ -20,7 +20,7 @@ pub fn module_name(core: &CorePlan) -> String {
 /// extension makes redundant.
 fn internal_width(core: &CorePlan) -> u32 {
     let l = &core.lane;
-    (l.acc + 1)
+    (l.acc + 1 + core.weight_shift)
         .max(l.membrane)
         .max(l.current.unwrap_or(0))
         .max(l.adaptation.unwrap_or(0))
@@ -284,6 +284,10 @@ fn input_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) {
         "acc_x + weight_x"
     } else {
         "acc_x"
+    };
+    let x = match core.weight_shift {
+        0 => x.to_owned(),
+        k => format!("({x}) <<< {k}"),
     };
     line(format!("wire signed [{}:0] x = {x};", wi - 1));
 }

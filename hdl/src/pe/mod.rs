@@ -9,7 +9,7 @@
 //! |---|---|---|
 //! | 0 | idle | unchanged |
 //! | 1 | accumulate | `acc + weight`, the rest unchanged |
-//! | 2 | sweep | the neuron update of docs/semantics.md §4 with `x = acc + bias`; `acc = 0` |
+//! | 2 | sweep | the neuron update of docs/semantics.md §4 with `x = (acc + bias) << weight_shift`; `acc = 0` |
 //! | 3 | clear | all zero (start of a sample) |
 //! | 4 | repeat | a multi-spike lane with spikes left in this step fires one more (`rem - 1`), the rest unchanged |
 //!
@@ -173,7 +173,7 @@ fn decay(z: i64, d: Option<Decay>) -> i64 {
 fn sweep(core: &CorePlan, s: &LaneState, input: LaneInput) -> (LaneState, bool) {
     let bias = if core.bias.is_some() { input.weight } else { 0 };
     let slot = input.slot as usize;
-    let x = s.acc[slot] + bias;
+    let x = (s.acc[slot] + bias) << core.weight_shift;
     let mut acc = s.acc.clone();
     acc[slot] = 0;
     let l = core.lane;

@@ -41,6 +41,7 @@ fn dense(
         reset_timing: None,
         max_spikes: None,
         membrane_floor: None,
+        weight_shift: None,
         weights: uniform_matrix(rng, fan_in, size, (lo, hi)),
         bias: None,
         delays: max_delay.map(|max| random_delays(rng, fan_in, size, max)),
