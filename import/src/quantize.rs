@@ -393,6 +393,10 @@ impl Scaling {
     }
 }
 
+/// Relative slack when comparing a grid's scale with another: float32
+/// weights carry about 1e-7 of relative error.
+const GRID_TOLERANCE: f64 = 1e-6;
+
 /// A grid the float weights of a layer already lie on (quantization-aware
 /// training): every weight and bias, in units of its neuron's threshold,
 /// is a whole number of `1 / per_threshold`.
@@ -413,16 +417,16 @@ impl Grid {
     /// the grid's own scale.
     fn kept_by(self, t: f64) -> bool {
         let r = t / self.per_threshold;
-        r >= 1.0 - 1e-9 && (r - r.round()).abs() <= 1e-9 * r
+        r >= 1.0 - GRID_TOLERANCE && (r - r.round()).abs() <= GRID_TOLERANCE * r
     }
 
     fn scale_within(self, t: f64, inclusive: bool) -> f64 {
         let g = self.per_threshold;
-        let whole = (g - g.round()).abs() <= 1e-6 * g;
-        if g > t * (1.0 + 1e-9) || (inclusive && !whole) {
+        let whole = (g - g.round()).abs() <= GRID_TOLERANCE * g;
+        if g > t * (1.0 + GRID_TOLERANCE) || (inclusive && !whole) {
             return t;
         }
-        let doublings = (t / g * (1.0 + 1e-9)).log2().floor().max(0.0);
+        let doublings = (t / g * (1.0 + GRID_TOLERANCE)).log2().floor().max(0.0);
         let scaled = g * doublings.exp2();
         if inclusive {
             scaled.round()
@@ -552,4 +556,122 @@ fn max_spikes(
 fn membrane_floor(ratio: f64, scale: f64, state_bits: u32) -> i64 {
     let (lo, hi) = range_of(state_bits);
     ((ratio * scale).round() as i64).clamp(lo, hi)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spikegate_model::Decode;
+
+    /// One strict (`v > 1`) LIF layer of two neurons with the weights
+    /// `weights` from each of their inputs.
+    fn layer(weights: Vec<Vec<f64>>, inclusive: bool, multi_spike: bool) -> FloatNetwork {
+        let size = weights[0].len();
+        FloatNetwork {
+            name: "t".to_owned(),
+            inputs: weights.len(),
+            layers: vec![FloatLayer {
+                name: "l".to_owned(),
+                sources: vec![],
+                size,
+                kind: FloatKind::Lif {
+                    decay: vec![0.9; size],
+                },
+                weights,
+                bias: vec![0.0; size],
+                threshold: vec![1.0; size],
+                reset: Reset::Subtract,
+                timing: ResetTiming::Immediate,
+                inclusive,
+                multi_spike,
+                floor: None,
+                spiking: true,
+                delays: None,
+            }],
+            decode: Decode::SpikeCount,
+        }
+    }
+
+    fn options(weight_bits: u32, state_bits: u32) -> ImportOptions {
+        ImportOptions {
+            weight_bits,
+            state_bits,
+            ..ImportOptions::default()
+        }
+    }
+
+    /// Weights `L / 100` for `L` from -50 to 50: a grid of 100 steps a
+    /// threshold, 50 steps at most.
+    fn on_a_grid() -> Vec<Vec<f64>> {
+        (-50..=50)
+            .map(|l| vec![l as f64 / 100.0, -(l as f64) / 100.0])
+            .collect()
+    }
+
+    #[test]
+    fn weights_on_a_grid_round_without_error_at_every_width() {
+        for (bits, scale) in [(8, 200.0), (12, 3200.0), (16, 51200.0)] {
+            let q = quantize(&layer(on_a_grid(), false, false), &options(bits, 24));
+            let l = &q.layers[0];
+            assert_eq!(l.scale, scale, "{bits} bits");
+            assert_eq!(l.grid_levels, Some(50), "{bits} bits");
+            assert!(
+                l.max_rounding_lsb < 1e-9,
+                "{bits} bits: {}",
+                l.max_rounding_lsb
+            );
+        }
+    }
+
+    #[test]
+    fn weights_off_any_grid_fill_the_width() {
+        let weights = (0..40)
+            .map(|j| vec![(j as f64 * 0.7391).sin(), (j as f64 * 1.3).cos() * 0.5])
+            .collect();
+        let q = quantize(&layer(weights, false, false), &options(8, 16));
+        assert_eq!(q.layers[0].grid_levels, None);
+        let peak = q.network.layers[0]
+            .weights
+            .as_flat()
+            .iter()
+            .map(|w| w.abs())
+            .max();
+        assert_eq!(peak, Some(127));
+    }
+
+    #[test]
+    fn an_inclusive_threshold_keeps_only_a_whole_grid() {
+        // 100.5 steps a threshold: not a whole scale, so the grid is lost
+        // and the scale is the whole floor(127 / 0.4975) = 255.
+        let weights = (-50..=50).map(|l| vec![l as f64 / 100.5, 0.0]).collect();
+        let q = quantize(&layer(weights, true, false), &options(8, 16));
+        assert_eq!(q.layers[0].grid_levels, None);
+        assert_eq!(q.layers[0].scale, 255.0);
+        let q = quantize(&layer(on_a_grid(), true, false), &options(8, 16));
+        assert_eq!(
+            (q.layers[0].scale, q.layers[0].grid_levels),
+            (200.0, Some(50))
+        );
+    }
+
+    #[test]
+    fn the_shift_leaves_the_membrane_room_for_eight_thresholds() {
+        // Largest weight = the threshold: 127 weight units a threshold.
+        let weights = vec![vec![1.0, -0.53], vec![0.27, 0.71]];
+        let q = quantize(&layer(weights.clone(), false, false), &options(8, 16));
+        // floor(127 * 2^5) + 1 = 4065 <= 2^12; 2^6 would give 8129.
+        let l = &q.network.layers[0];
+        assert_eq!((l.weight_shift, l.threshold), (Some(5), Some(4065)));
+        assert_eq!(q.layers[0].weight_shift, 5);
+        // A multi-spike layer keeps room for 32: 127 * 8 = 1016 <= 2^10.
+        let q = quantize(&layer(weights.clone(), true, true), &options(8, 16));
+        let l = &q.network.layers[0];
+        assert_eq!((l.weight_shift, l.threshold), (Some(3), Some(1016)));
+        // The user's shift wins; 0 is none.
+        let mut off = options(8, 16);
+        off.weight_shift = Some(0);
+        let q = quantize(&layer(weights, false, false), &off);
+        let l = &q.network.layers[0];
+        assert_eq!((l.weight_shift, l.threshold), (None, Some(128)));
+    }
 }

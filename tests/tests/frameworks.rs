@@ -11,7 +11,8 @@
 //! `cargo test -p spikegate-tests --test frameworks -- --nocapture`
 //! prints the table of figures.
 
-use spikegate_import::{float::simulate, import_nir, Framework, Imported, ResetRule};
+use spikegate_import::float::{simulate, FloatNetwork};
+use spikegate_import::{import_nir, Framework, Imported, ResetRule};
 use spikegate_model::Spike;
 use spikegate_sim::Reference;
 use spikegate_tests::frameworks::{
@@ -60,11 +61,14 @@ fn decision_agreement(case: &FrameworkCase, classes: &[u32]) -> f64 {
 
 /// Targets these fixtures miss today, each with why; the test fails when
 /// one of them is met (so the list is kept true) or another is missed.
-/// At 8-bit weights three networks (snnTorch `Leaky` with a reset to
-/// zero, Norse `LIFBoxCell`, Rockpool `LIFTorch`) lose a few decisions to
-/// weight rounding: their float semantics and their 16/24-bit models match
-/// the framework to 99.94% or better, and no weight clip (0.4 to 1) or
-/// rounded decay helps (measured; see the issue notes).
+/// At 8-bit weights three networks trained in float (snnTorch `Leaky`
+/// with a reset to zero, Norse `LIFBoxCell`, Rockpool `LIFTorch`) lose a
+/// few decisions to the rounding of their weights alone: the float
+/// network with its weights rounded to the same 8-bit grid loses as many
+/// (the test checks that spikegate loses no more than that), while their
+/// float semantics and 16/24-bit models match the framework to 99.9%.
+/// The same networks fine-tuned for 8-bit weights (`_q8`) meet every
+/// target.
 const KNOWN_GAPS: &[(&str, &str)] = &[
     ("snntorch_leaky_zero", "decisions 8/16"),
     ("snntorch_leaky_zero", "accuracy 8/16"),
@@ -98,11 +102,55 @@ fn plain_nir_agreement(case: &FrameworkCase) -> Vec<f64> {
     agreement(case, &float_runs(&imported, case))
 }
 
+/// The float network of `imported` with each weight and bias replaced by
+/// its integer value in float units: what rounding the weights alone does,
+/// with float arithmetic everywhere else.
+fn weights_rounded(imported: &Imported) -> FloatNetwork {
+    let mut float = imported.float.clone();
+    let integer = imported.network.network();
+    for ((layer, model), report) in float
+        .layers
+        .iter_mut()
+        .zip(&integer.layers)
+        .zip(&imported.report.layers)
+    {
+        // Integer state units per float unit, over 2^k: weight units.
+        let gain = (1u64 << model.shift()) as f64;
+        let per_weight: Vec<f64> = report.quant.neuron_scale.iter().map(|k| k / gain).collect();
+        for (row, int_row) in layer.weights.iter_mut().zip(&model.weights) {
+            for ((w, &q), k) in row.iter_mut().zip(int_row).zip(&per_weight) {
+                *w = q as f64 / k;
+            }
+        }
+        let bias = model.bias.clone().unwrap_or_else(|| vec![0; layer.size]);
+        for ((b, q), k) in layer.bias.iter_mut().zip(bias).zip(&per_weight) {
+            *b = q as f64 / k;
+        }
+    }
+    float
+}
+
+/// The decision of a float run: the output neuron with the most spikes,
+/// ties to the lowest index (the fixtures' decoding).
+fn float_class(layers: &[Vec<Spike>], outputs: usize) -> u32 {
+    let mut counts = vec![0u32; outputs];
+    for s in layers.last().expect("a network has layers") {
+        counts[s.neuron as usize] += 1;
+    }
+    let best = counts.iter().max().copied().unwrap_or(0);
+    counts.iter().position(|&c| c == best).unwrap_or(0) as u32
+}
+
 /// The float network's spikes on every sample.
 fn float_runs(imported: &Imported, case: &FrameworkCase) -> Vec<Vec<Vec<Spike>>> {
+    float_network_runs(&imported.float, case)
+}
+
+/// The spikes of the float network `float` on every sample.
+fn float_network_runs(float: &FloatNetwork, case: &FrameworkCase) -> Vec<Vec<Vec<Spike>>> {
     case.inputs
         .iter()
-        .map(|input| simulate(&imported.float, case.time_steps, input).layers)
+        .map(|input| simulate(float, case.time_steps, input).layers)
         .collect()
 }
 
@@ -110,9 +158,9 @@ fn float_runs(imported: &Imported, case: &FrameworkCase) -> Vec<Vec<Vec<Spike>>>
 fn every_fixture_reproduces_its_framework() {
     let mut failures = Vec::new();
     println!(
-        "\n| case | framework accuracy | plain NIR, float | preset, float | 16/24 bits | 8/16 bits | decisions 8/16 | accuracy 8/16 |"
+        "\n| case | framework accuracy | plain NIR, float | preset, float | 16/24 bits | 8/16 bits | decisions 8/16 | accuracy 8/16 | decisions, float with 8-bit weights |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for name in FRAMEWORK_CASES {
         let case = load_framework_case(name);
         let wide = import(&case, 16, 24);
@@ -123,6 +171,20 @@ fn every_fixture_reproduces_its_framework() {
         let (narrow_runs, narrow_classes) = reference_runs(&narrow, &case);
         let narrow_bits = agreement(&case, &narrow_runs);
         let decisions = decision_agreement(&case, &narrow_classes);
+        let outputs = case.layers.last().expect("a case records layers").neurons;
+        let rounded_classes: Vec<u32> = float_network_runs(&weights_rounded(&narrow), &case)
+            .iter()
+            .map(|layers| float_class(layers, outputs))
+            .collect();
+        let rounded = decision_agreement(&case, &rounded_classes);
+        // Beyond what the 8-bit weights cost in float, the integer
+        // arithmetic (decays, saturation) costs at most half a point.
+        assert!(
+            decisions >= rounded - 0.005,
+            "{name}: {}% of decisions equal at 8/16, the float network with the same weights {}%",
+            percent(decisions),
+            percent(rounded)
+        );
         let narrow_accuracy = accuracy(&narrow_classes, &case.labels);
         let plain = plain_nir_agreement(&case);
         // Where the framework departs from plain NIR, plain NIR must show
@@ -139,7 +201,7 @@ fn every_fixture_reproduces_its_framework() {
             percent(plain_worst)
         );
         println!(
-            "| {name} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} |",
             percent(case.accuracy()),
             layers_cell(&plain),
             layers_cell(&float),
@@ -147,6 +209,7 @@ fn every_fixture_reproduces_its_framework() {
             layers_cell(&narrow_bits),
             percent(decisions),
             percent(narrow_accuracy),
+            percent(rounded),
         );
         for (what, bits) in [("float", &float), ("16/24", &wide_bits)] {
             for (layer, &b) in case.layers.iter().zip(bits.iter()) {
@@ -239,7 +302,7 @@ fn the_hardware_equals_the_reference_on_every_fixture_sample() {
 #[test]
 fn the_hardware_plan_names_a_multi_spike_layer_it_cannot_carry() {
     // Without a limit the Sinabs preset lets a neuron fire as many spikes
-    // as its membrane holds thresholds (131 here); the hardware counts 15.
+    // as its membrane holds thresholds (32 here); the hardware counts 15.
     let case = load_framework_case("sinabs_if_multispike");
     let imported = import(&case, 8, 16);
     let err = spikegate_hdl::plan::plan(&imported.network, spikegate_hdl::BuildOptions::default())

@@ -106,7 +106,7 @@ fn layer_row(l: &LayerReport) -> Vec<String> {
         decay_cell(q),
         threshold_cell(q),
         q.reset.clone().unwrap_or_else(|| "-".to_owned()),
-        q.weights.to_string(),
+        weights_cell(q),
         q.saturated.to_string(),
         q.zeroed.to_string(),
         agree,
@@ -133,14 +133,28 @@ fn decay_cell(q: &LayerQuant) -> String {
         .join("; ")
 }
 
-/// The threshold, float to integer, or the scale of a readout.
+/// The threshold, float to integer, or the scale of a readout; a weight
+/// shift as the state units one weight unit is worth.
 fn threshold_cell(q: &LayerQuant) -> String {
+    let shift = match q.weight_shift {
+        0 => String::new(),
+        k => format!(", a weight unit = 2^{k}"),
+    };
     match (q.threshold_float, q.threshold_int) {
-        (Some((lo, hi)), Some(t)) if lo == hi => format!("{} -> {t} (v >= {t})", num(lo)),
+        (Some((lo, hi)), Some(t)) if lo == hi => format!("{} -> {t} (v >= {t}{shift})", num(lo)),
         (Some((lo, hi)), Some(t)) => {
-            format!("{}..{} -> {t} (per-neuron scale)", num(lo), num(hi))
+            format!("{}..{} -> {t} (per-neuron scale{shift})", num(lo), num(hi))
         }
         _ => format!("readout, scale {}", num(q.scale)),
+    }
+}
+
+/// How many weights and biases were quantized, and whether they lay on a
+/// grid the import kept exact.
+fn weights_cell(q: &LayerQuant) -> String {
+    match q.grid_levels {
+        Some(levels) => format!("{} (on a grid of +-{levels}, exact)", q.weights),
+        None => q.weights.to_string(),
     }
 }
 
