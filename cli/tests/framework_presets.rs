@@ -143,3 +143,35 @@ fn max_spikes_out_of_range_names_the_flag() {
     assert_eq!(json.matches("\"max_spikes\": 15").count(), 2, "{json}");
     assert!(json.contains("\"membrane_floor\": -"), "{json}");
 }
+
+#[test]
+fn weight_shift_is_chosen_shown_and_can_be_set() {
+    let dir = scratch("presets", "weight-shift");
+    let model = dir.join("model.json");
+    let nir = fixture("norse_lifbox_q8");
+    let out = import(&nir, "norse", &model, &["--time-steps", "32"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Thresholds of about 360 and 290 weight units become 8 times finer,
+    // and the fine-tuned weights lie on the grid exactly.
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(report.matches("a weight unit = 2^3").count(), 2, "{report}");
+    assert_eq!(
+        report.matches("(on a grid of +-127, exact)").count(),
+        2,
+        "{report}"
+    );
+    let json = std::fs::read_to_string(&model).expect("the model");
+    assert_eq!(json.matches("\"weight_shift\": 3").count(), 2, "{json}");
+    let out = import(&nir, "norse", &model, &["--weight-shift", "0"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json = std::fs::read_to_string(&model).expect("the model");
+    assert!(!json.contains("weight_shift"), "{json}");
+    let out = import(&nir, "norse", &model, &["--weight-shift", "15"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("field `--weight-shift`"), "{err}");
+    assert!(
+        err.contains("must be between 0 and 14 (at most 16 state bits less 2), not 15"),
+        "{err}"
+    );
+}

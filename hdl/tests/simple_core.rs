@@ -387,13 +387,21 @@ fn simple_core_matches_core_and_reference() {
             "seed {}: SimpleCore cycles differ from its formula",
             c.seed
         );
-        // Without stalls the naive core is never faster than the pipelined one.
+        // Without stalls the naive core is never faster than the pipelined
+        // one, but for a single neuron: there its step of 2 N + 2 = 4
+        // cycles is shorter than the pipelined core's step latency (seed
+        // 1010: one input spike in 6 steps, 29 cycles against 32).
         assert!(
-            c.simple.cycles >= c.core.cycles,
-            "seed {}: SimpleCore {} cycles, Core {}",
+            c.neurons == 1 || c.simple.cycles >= c.core.cycles,
+            "seed {}: SimpleCore {} cycles, Core {} ({} neurons, {} steps, {} spikes in, {} out, {} repeats)",
             c.seed,
             c.simple.cycles,
-            c.core.cycles
+            c.core.cycles,
+            c.neurons,
+            c.steps,
+            c.spikes_in,
+            c.spikes,
+            c.repeats
         );
     }
 }

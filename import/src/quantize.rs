@@ -358,7 +358,15 @@ impl Scaling {
                 t
             };
             let threshold_at = |k: u32| {
+                // A float32 grid's scale comes out a hair off its whole
+                // value; the threshold is that whole value.
                 let units = t * (1u64 << k) as f64;
+                let whole = units.round();
+                let units = if (units - whole).abs() <= GRID_TOLERANCE * units {
+                    whole
+                } else {
+                    units
+                };
                 if layer.inclusive {
                     units as i64
                 } else {

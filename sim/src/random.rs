@@ -291,3 +291,46 @@ pub fn bench_network_shaped(
     network.name = name.to_owned();
     validate(network).expect("bench network is valid")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each optional feature of the semantics appears in a fair share of
+    /// the random layers, so the differential and co-simulation tests that
+    /// draw from here exercise it.
+    #[test]
+    fn random_layers_carry_every_optional_feature() {
+        let mut rng = SplitMix64::new(7);
+        let mut layers = 0;
+        let mut counts = [0usize; 5];
+        for _ in 0..300 {
+            let net = random_network(&mut rng, &Shape::new(5, &[6, 4], 8));
+            for l in &net.network().layers {
+                layers += 1;
+                let features = [
+                    l.reset_timing == Some(ResetTiming::Deferred),
+                    l.max_spikes.is_some(),
+                    l.membrane_floor.is_some(),
+                    l.weight_shift.is_some(),
+                    l.delays.is_some(),
+                ];
+                for (c, f) in counts.iter_mut().zip(features) {
+                    *c += usize::from(f);
+                }
+            }
+        }
+        for (name, c) in [
+            "deferred",
+            "max_spikes",
+            "membrane_floor",
+            "weight_shift",
+            "delays",
+        ]
+        .iter()
+        .zip(counts)
+        {
+            assert!(c * 20 >= layers, "{name}: {c} of {layers} layers");
+        }
+    }
+}

@@ -36,4 +36,8 @@ fn snapshots_of_the_small_golden_designs() {
         "if_multispike_p2_taps",
         verilog_of("if_multispike", 2, true)
     );
+    insta::assert_snapshot!(
+        "lif_weight_shift_p1",
+        verilog_of("lif_weight_shift", 1, false)
+    );
 }
