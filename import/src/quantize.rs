@@ -418,7 +418,7 @@ struct Grid {
 
 impl Grid {
     /// The scale (integer units per threshold) at most `t` that keeps the
-    /// grid exact: the grid's own times the largest power of two that
+    /// grid exact: the grid's own times the largest whole number that
     /// fits. An inclusive test needs a whole scale, so there a grid of a
     /// fractional scale does not count and `t` stays.
     /// Whether the scale `t` keeps the grid exact: a whole multiple of
@@ -434,8 +434,7 @@ impl Grid {
         if g > t * (1.0 + GRID_TOLERANCE) || (inclusive && !whole) {
             return t;
         }
-        let doublings = (t / g * (1.0 + GRID_TOLERANCE)).log2().floor().max(0.0);
-        let scaled = g * doublings.exp2();
+        let scaled = g * (t / g * (1.0 + GRID_TOLERANCE)).floor().max(1.0);
         if inclusive {
             scaled.round()
         } else {
@@ -466,6 +465,13 @@ fn on_grid(layer: &FloatLayer, max_level: i64) -> Option<Grid> {
         .filter(|&a| a > 0.0)
         .fold(f64::INFINITY, f64::min);
     if !smallest.is_finite() {
+        return None;
+    }
+    // One magnitude is no grid: the full-width scale is exact for it.
+    let magnitudes_differ = units
+        .iter()
+        .any(|u| u.abs() > 0.0 && (u.abs() - smallest).abs() > GRID_TOLERANCE * smallest);
+    if !magnitudes_differ {
         return None;
     }
     (1..=8).find_map(|k| {
@@ -618,7 +624,7 @@ mod tests {
 
     #[test]
     fn weights_on_a_grid_round_without_error_at_every_width() {
-        for (bits, scale) in [(8, 200.0), (12, 3200.0), (16, 51200.0)] {
+        for (bits, scale) in [(8, 200.0), (12, 4000.0), (16, 65500.0)] {
             let q = quantize(&layer(on_a_grid(), false, false), &options(bits, 24));
             let l = &q.layers[0];
             assert_eq!(l.scale, scale, "{bits} bits");

@@ -234,12 +234,15 @@ fn the_documented_example_imports() {
             }
         );
         // Per-neuron thresholds (1, 1, 2, 1) share one integer threshold:
-        // the largest weight-to-threshold ratio, 1.0 / 1 of neuron 1, maps
-        // to 127, so the threshold is 127 -> `v >= 128`, and neuron 2's
-        // column is scaled by 127 / 2.
-        assert_eq!(hidden.threshold, Some(128));
-        assert_eq!(hidden.weights[0], vec![64, 127, -32, 32]);
-        assert_eq!(hidden.weights[2], vec![95, 0, 64, 32]);
+        // the largest weight-to-threshold ratio, 1.0 / 1 of neuron 1, would
+        // map to 127, but every value is a whole number of 1/120 of its
+        // threshold (0.05, 0.125, 0.25, ...), so T = 120 keeps them exact;
+        // neuron 2's column is scaled by 120 / 2. A weight unit is 2^5
+        // state units: `v >= floor(120 * 32) + 1 = 3841`.
+        assert_eq!(hidden.weight_shift, Some(5));
+        assert_eq!(hidden.threshold, Some(3841));
+        assert_eq!(hidden.weights[0], vec![60, 120, -30, 30]);
+        assert_eq!(hidden.weights[2], vec![90, 0, 60, 30]);
         assert_eq!(hidden.bias, Some(vec![0, 6, 0, -6]));
         assert_eq!(hidden.reset, Some(spikegate_model::Reset::Subtract));
         let out = &net.layers[1];
@@ -479,7 +482,7 @@ fn unsupported_descrs_are_errors_naming_file_member_and_field() {
         import_npz(&path, &spec_file("spec-big-endian.json"), &options()).expect("imports");
     assert_eq!(
         imported.network.network().layers[0].weights[0],
-        vec![64, 127, -32, 32]
+        vec![60, 120, -30, 30]
     );
 }
 
