@@ -422,6 +422,19 @@ fn plan_core(
     let err = |field: &str, message: String| -> PlanError {
         ModelError::layer(index, layer.name.as_deref(), field, message).into()
     };
+    if layer.conv2d.is_some() || layer.input_pool.is_some() {
+        let field = if layer.conv2d.is_some() {
+            "conv2d"
+        } else {
+            "input_pool"
+        };
+        return Err(err(
+            field,
+            "the hardware has no core for maps yet (convolution and pooling run in the \
+             reference, `spikegate sim`); docs/hardware.md lists what it carries"
+                .to_owned(),
+        ));
+    }
     let max_spikes = layer.spikes_per_step();
     if max_spikes > MAX_SPIKES {
         return Err(err(

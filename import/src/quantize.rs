@@ -252,6 +252,8 @@ fn quantize_layer(
             .filter(|_| layer.spiking)
             .map(|ratio| membrane_floor(ratio, state_scale, s)),
         weight_shift: (scaling.shift > 0).then_some(scaling.shift),
+        input_pool: None,
+        conv2d: None,
         weights,
         bias: bias.iter().any(|&x| x != 0).then_some(bias),
         delays: layer.delays.as_ref().map(|values| Delays {

@@ -73,10 +73,21 @@ pub struct Layer {
     /// of a weight's step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight_shift: Option<u32>,
+    /// The spikes arriving from the previous layer (or the inputs) pass a
+    /// sum pool first (absent: they arrive as they are).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_pool: Option<SumPool>,
+    /// A convolution instead of dense weights: its geometry and its kernel
+    /// weights (absent: a dense layer, whose weights are `weights`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conv2d: Option<Conv2d>,
     /// Weights as fan-out rows: `weights[j][i]` connects presynaptic neuron
-    /// `j` (previous layer, or input) to neuron `i` of this layer.
+    /// `j` (previous layer, or input) to neuron `i` of this layer. Empty
+    /// (and absent from the file) in a `conv2d` layer.
+    #[serde(default, skip_serializing_if = "Matrix::is_empty")]
     pub weights: Matrix<i64>,
-    /// Per-neuron bias added to the synaptic input every step.
+    /// Per-neuron bias added to the synaptic input every step (per output
+    /// channel in a `conv2d` layer).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -86,6 +97,100 @@ pub struct Layer {
     /// Per-synapse delays in steps; absent means every delay is 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delays: Option<Delays>,
+}
+
+/// A map of spikes: channels, rows, columns. Neuron `(c, y, x)` of a map
+/// of `C x H x W` is index `(c * H + y) * W + x` (channel-major, rows
+/// row-major, as NIR and PyTorch flatten).
+pub type Shape3 = [usize; 3];
+
+/// A sum pool between two layers: each spike of neuron `(c, y, x)` of the
+/// map `input` arrives as an event at `(c, y / ky, x / kx)` of the pooled
+/// map `C x H/ky x W/kx` (the windows tile the map; stride = window).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SumPool {
+    /// The map the previous layer's (or the inputs') spikes form.
+    pub input: Shape3,
+    /// Window rows and columns `[ky, kx]`.
+    pub kernel: [usize; 2],
+}
+
+impl SumPool {
+    /// The pooled map `C x H/ky x W/kx`.
+    pub fn output(&self) -> Shape3 {
+        let [c, h, w] = self.input;
+        let [ky, kx] = self.kernel;
+        [c, h / ky.max(1), w / kx.max(1)]
+    }
+
+    /// The pooled index an input index `j` arrives at.
+    pub fn pooled(&self, j: usize) -> usize {
+        let [_, h, w] = self.input;
+        let [ky, kx] = self.kernel;
+        let [_, ph, pw] = self.output();
+        let (c, y, x) = (j / (h * w), j / w % h, j % w);
+        (c * ph + y / ky) * pw + x / kx
+    }
+}
+
+/// A 2-D convolution: output neuron `(o, oy, ox)` receives input `(c, iy,
+/// ix)` with `iy = oy * sy - py + dy`, `ix = ox * sx - px + dx` through
+/// weight `weights[o][c][dy][dx]` (docs/semantics.md section 3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Conv2d {
+    /// The input map `C_in x H x W`.
+    pub input: Shape3,
+    /// Output channels `C_out`.
+    pub out_channels: usize,
+    /// Kernel rows and columns `[kh, kw]`.
+    pub kernel: [usize; 2],
+    /// Row and column stride `[sy, sx]` (absent: 1, 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stride: Option<[usize; 2]>,
+    /// Zero padding `[py, px]` on each side (absent: 0, 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub padding: Option<[usize; 2]>,
+    /// `weights[o][c]` is the `kh x kw` kernel from input channel `c` to
+    /// output channel `o`.
+    pub weights: Vec<Vec<Matrix<i64>>>,
+}
+
+impl Conv2d {
+    /// `[sy, sx]`.
+    pub fn strides(&self) -> [usize; 2] {
+        self.stride.unwrap_or([1, 1])
+    }
+
+    /// `[py, px]`.
+    pub fn pads(&self) -> [usize; 2] {
+        self.padding.unwrap_or([0, 0])
+    }
+
+    /// The output map `C_out x H_out x W_out`, `H_out = (H + 2 py - kh) /
+    /// sy + 1`; `None` when the kernel does not fit the padded input or a
+    /// stride is 0.
+    pub fn output(&self) -> Option<Shape3> {
+        let [_, h, w] = self.input;
+        let [kh, kw] = self.kernel;
+        let [sy, sx] = self.strides();
+        let [py, px] = self.pads();
+        let side = |n: usize, k: usize, s: usize, p: usize| {
+            let padded = n.checked_add(p.checked_mul(2)?)?;
+            (s > 0 && k > 0 && k <= padded).then(|| (padded - k) / s + 1)
+        };
+        Some([
+            self.out_channels,
+            side(h, kh, sy, py)?,
+            side(w, kw, sx, px)?,
+        ])
+    }
+
+    /// Weight `[o][c][dy][dx]`.
+    pub fn weight(&self, o: usize, c: usize, dy: usize, dx: usize) -> i64 {
+        self.weights[o][c][dy][dx]
+    }
 }
 
 /// Per-synapse delays of one layer.
@@ -169,6 +274,23 @@ impl Layer {
     /// the field is absent).
     pub fn spikes_per_step(&self) -> u32 {
         self.max_spikes.unwrap_or(1)
+    }
+
+    /// The bias of each neuron, if the layer has one: a `conv2d` layer's
+    /// per-channel bias repeated over its map.
+    pub fn neuron_bias(&self) -> Option<Vec<i64>> {
+        let bias = self.bias.as_ref()?;
+        match &self.conv2d {
+            None => Some(bias.clone()),
+            Some(conv) => {
+                let per_channel = self.size / conv.out_channels.max(1);
+                Some(
+                    bias.iter()
+                        .flat_map(|&b| std::iter::repeat_n(b, per_channel))
+                        .collect(),
+                )
+            }
+        }
     }
 
     /// The shift from weight units to state units (0 when the field is

@@ -15,7 +15,8 @@ pub struct LayerSummary {
     pub neurons: usize,
     /// Synapses into the layer (fan-in times neurons).
     pub synapses: usize,
-    /// Bits of weight storage: synapses times the weight width.
+    /// Bits of weight storage: the weights (a conv layer's kernels) times
+    /// the weight width.
     pub weight_bits: u64,
     /// Bits of delay storage: synapses times the bits of the largest delay
     /// (0 without delays).
@@ -59,14 +60,23 @@ impl Summary {
             .iter()
             .enumerate()
             .map(|(index, layer)| {
-                let synapses = network.fan_in(index) * layer.size;
+                let inputs = network.synaptic_inputs(index);
+                // A conv layer's neurons share its kernels: its synapses
+                // are every neuron's taps, its weights the kernels.
+                let (synapses, weights) = match &layer.conv2d {
+                    None => (inputs * layer.size, inputs * layer.size),
+                    Some(conv) => {
+                        let taps = conv.input[0] * conv.kernel[0] * conv.kernel[1];
+                        (layer.size * taps, conv.out_channels * taps)
+                    }
+                };
                 let delay_width = layer.delays.as_ref().map_or(0, |d| bits_for(d.max));
                 LayerSummary {
                     name: network.layer_name(index),
                     kind: layer.neuron.kind_name(),
                     neurons: layer.size,
                     synapses,
-                    weight_bits: synapses as u64 * u64::from(layer.widths.weight),
+                    weight_bits: weights as u64 * u64::from(layer.widths.weight),
                     delay_bits: synapses as u64 * u64::from(delay_width),
                     accumulator_width: network.accumulator_width(index),
                     spiking: network.is_spiking(index),

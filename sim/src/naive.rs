@@ -12,7 +12,8 @@
 #![allow(clippy::needless_range_loop)]
 
 use spikegate_model::{
-    Decay, Decode, DecodedOutput, Layer, Neuron, Reset, ResetTiming, Spike, ValidNetwork,
+    Conv2d, Decay, Decode, DecodedOutput, Layer, Neuron, Reset, ResetTiming, Spike, SumPool,
+    ValidNetwork,
 };
 
 fn clamp_to(width: u32, z: i128) -> i128 {
@@ -84,6 +85,56 @@ fn unclamped_membrane(
     }
 }
 
+/// The counts of a pooled map: each output `(c, Y, X)` sums the input
+/// counts of its `ky x kx` window, written out as loops.
+fn sum_pool(pool: &SumPool, counts: &[i128]) -> Vec<i128> {
+    let [channels, h, w] = pool.input;
+    let [ky, kx] = pool.kernel;
+    let (ph, pw) = (h / ky, w / kx);
+    let mut out = vec![0i128; channels * ph * pw];
+    for c in 0..channels {
+        for y in 0..ph {
+            for x in 0..pw {
+                for wy in 0..ky {
+                    for wx in 0..kx {
+                        out[(c * ph + y) * pw + x] +=
+                            counts[(c * h + y * ky + wy) * w + x * kx + wx];
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The synaptic input of conv neuron `i` (channel `o`, row `oy`, column
+/// `ox`) from the arriving `counts`: the dense sum over every tap of its
+/// window, zero outside the map, plus the channel's bias.
+fn convolved(conv: &Conv2d, bias: Option<&[i64]>, counts: &[i128], i: usize) -> i128 {
+    let [c_in, h, w] = conv.input;
+    let [kh, kw] = conv.kernel;
+    let [sy, sx] = conv.stride.unwrap_or([1, 1]);
+    let [py, px] = conv.padding.unwrap_or([0, 0]);
+    let oh = (h + 2 * py - kh) / sy + 1;
+    let ow = (w + 2 * px - kw) / sx + 1;
+    let (o, oy, ox) = (i / (oh * ow), i / ow % oh, i % ow);
+    let mut x = bias.map_or(0, |b| i128::from(b[o]));
+    for c in 0..c_in {
+        for dy in 0..kh {
+            for dx in 0..kw {
+                // Padded coordinates; the padding holds no spikes.
+                let (y, xx) = (oy * sy + dy, ox * sx + dx);
+                if y < py || xx < px || y - py >= h || xx - px >= w {
+                    continue;
+                }
+                let count = counts[(c * h + y - py) * w + xx - px];
+                x += count * i128::from(conv.weights[o][c][dy][dx]);
+            }
+        }
+    }
+    x
+}
+
 /// Runs one sample; returns every layer's spikes (sorted) and the output.
 /// The input must already be valid for the network.
 pub fn run_naive(network: &ValidNetwork, input: &[Spike]) -> (Vec<Vec<Spike>>, DecodedOutput) {
@@ -99,6 +150,15 @@ pub fn run_naive(network: &ValidNetwork, input: &[Spike]) -> (Vec<Vec<Spike>>, D
     let mut last_membranes = Vec::new();
     for (index, layer) in net.layers.iter().enumerate() {
         let n = layer.size;
+        // What the synapses see each step: the spike counts, summed over
+        // each window of a sum pool.
+        let arriving: Vec<Vec<i128>> = match &layer.input_pool {
+            Some(pool) => previous
+                .iter()
+                .map(|counts| sum_pool(pool, counts))
+                .collect(),
+            None => previous.clone(),
+        };
         let fan_in = layer.weights.len();
         let spiking = network.is_spiking(index);
         let w = layer.widths;
@@ -110,11 +170,14 @@ pub fn run_naive(network: &ValidNetwork, input: &[Spike]) -> (Vec<Vec<Spike>>, D
         let mut events = Vec::new();
         for t in 0..steps {
             for i in 0..n {
-                let mut x: i128 = layer.bias.as_ref().map_or(0, |b| i128::from(b[i]));
+                let mut x: i128 = match &layer.conv2d {
+                    Some(conv) => convolved(conv, layer.bias.as_deref(), &arriving[t], i),
+                    None => layer.bias.as_ref().map_or(0, |b| i128::from(b[i])),
+                };
                 for j in 0..fan_in {
                     let d = layer.delays.as_ref().map_or(0, |d| d.values[j][i] as usize);
                     if t >= d {
-                        x += previous[t - d][j] * i128::from(layer.weights[j][i]);
+                        x += arriving[t - d][j] * i128::from(layer.weights[j][i]);
                     }
                 }
                 // Weight units to state units.

@@ -88,7 +88,7 @@ pub fn random_neuron(rng: &mut SplitMix64, width: u32) -> Neuron {
     }
 }
 
-fn random_layer(
+pub(crate) fn random_layer(
     rng: &mut SplitMix64,
     shape: &Shape,
     fan_in: usize,
@@ -170,6 +170,8 @@ fn random_layer(
         max_spikes,
         membrane_floor,
         weight_shift,
+        input_pool: None,
+        conv2d: None,
         weights,
         bias,
         delays,

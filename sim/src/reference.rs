@@ -117,7 +117,7 @@ impl<S: Lane> Engine<S> {
         Engine {
             gain: S::from_i64(1 << layer.shift()),
             bias: layer
-                .bias
+                .neuron_bias()
                 .iter()
                 .flatten()
                 .map(|&b| S::from_i64(b))

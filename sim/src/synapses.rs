@@ -2,9 +2,10 @@
 //! flat fan-out rows in the narrowest integer type that holds them, delays
 //! beside them, and accumulator banks just wide enough for any input.
 
-use spikegate_model::Layer;
+use spikegate_model::{Layer, SumPool};
 
 use crate::lane::Lane;
+use crate::maps::ConvTaps;
 
 /// Weights as fan-out rows, row `j` at `[j * size .. (j + 1) * size]`.
 #[derive(Debug, Clone)]
@@ -27,6 +28,21 @@ enum Banks {
 fn add_row<W: Copy + Into<A>, A: Copy + std::ops::AddAssign>(acc: &mut [A], row: &[W]) {
     for (a, &w) in acc.iter_mut().zip(row) {
         *a += w.into();
+    }
+}
+
+/// Adds the tap row `row` (one weight per output channel) into the
+/// neurons `at`, `at + plane`, `at + 2 plane`, ...: one output position
+/// of every channel of a conv layer.
+#[inline(always)]
+fn add_strided<W: Copy + Into<A>, A: Copy + std::ops::AddAssign>(
+    acc: &mut [A],
+    row: &[W],
+    at: usize,
+    plane: usize,
+) {
+    for (o, &w) in row.iter().enumerate() {
+        acc[o * plane + at] += w.into();
     }
 }
 
@@ -72,6 +88,11 @@ pub struct Synapses {
     /// `(t + d) mod banks`.
     banks: usize,
     acc: Banks,
+    /// The sum pool the arriving spikes pass first, if any.
+    pool: Option<SumPool>,
+    /// A conv layer's geometry; its weights are then tap rows of
+    /// `C_out` values (see [`ConvTaps::tap_rows`]).
+    conv: Option<ConvTaps>,
 }
 
 macro_rules! with_pair {
@@ -92,7 +113,11 @@ impl Synapses {
     /// holds the layer's largest possible input (from validation).
     pub fn new(layer: &Layer, accumulator_width: u32) -> Self {
         let size = layer.size;
-        let flat = || layer.weights.iter().flatten().copied();
+        let values = match &layer.conv2d {
+            Some(conv) => ConvTaps::tap_rows(conv),
+            None => layer.weights.as_flat().to_vec(),
+        };
+        let flat = || values.iter().copied();
         // Validation guarantees every weight fits its declared width (<= 32).
         let weights = match layer.widths.weight {
             0..=8 => Weights::W8(flat().map(|w| w as i8).collect()),
@@ -117,6 +142,8 @@ impl Synapses {
             delays,
             banks,
             acc,
+            pool: layer.input_pool.clone(),
+            conv: layer.conv2d.as_ref().map(ConvTaps::new),
         }
     }
 
@@ -124,6 +151,42 @@ impl Synapses {
     /// `t`, to their arrival steps. Returns the synaptic operations done.
     #[inline(always)]
     pub fn deliver(&mut self, sources: &[u32], t: usize, steps: usize) -> u64 {
+        if self.pool.is_some() || self.conv.is_some() {
+            return self.deliver_mapped(sources, t, steps);
+        }
+        self.deliver_rows(sources, t, steps)
+    }
+
+    /// Spikes through a sum pool, a convolution or both: each spike is an
+    /// event at its pooled position, which a dense layer adds the row of
+    /// and a conv layer scatters through its kernel taps.
+    fn deliver_mapped(&mut self, sources: &[u32], t: usize, steps: usize) -> u64 {
+        let events: Vec<u32> = match &self.pool {
+            Some(pool) => sources
+                .iter()
+                .map(|&j| pool.pooled(j as usize) as u32)
+                .collect(),
+            None => sources.to_vec(),
+        };
+        let Some(conv) = &self.conv else {
+            return self.deliver_rows(&events, t, steps);
+        };
+        let (plane, c_out) = (conv.plane(), conv.out_channels);
+        let mut ops = 0;
+        with_pair!(self, |acc, w| {
+            for &j in &events {
+                conv.for_each_target(j as usize, |tap, at| {
+                    add_strided(acc, &w[tap * c_out..(tap + 1) * c_out], at, plane);
+                    ops += c_out as u64;
+                });
+            }
+        });
+        ops
+    }
+
+    /// Spikes of presynaptic (or pooled) neurons `sources` through the
+    /// dense fan-out rows.
+    fn deliver_rows(&mut self, sources: &[u32], t: usize, steps: usize) -> u64 {
         let size = self.size;
         if self.delays.is_empty() {
             let bank = 0;

@@ -36,6 +36,8 @@ pub fn wide_sum_case(
             max_spikes: None,
             membrane_floor: None,
             weight_shift: None,
+            input_pool: None,
+            conv2d: None,
             weights: weights.into(),
             bias: Some(bias),
             delays: None,

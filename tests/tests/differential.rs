@@ -4,6 +4,7 @@
 
 use spikegate_sim::naive::run_naive;
 use spikegate_sim::random::{random_input, random_network, Shape};
+use spikegate_sim::random_maps::random_map_network;
 use spikegate_sim::rng::SplitMix64;
 use spikegate_sim::Reference;
 use spikegate_tests::wide_sums::{random_wide_sum_network, wide_sum_case};
@@ -32,6 +33,32 @@ fn event_driven_equals_naive_on_random_networks() {
         assert_eq!(run.layers, spikes, "seed {seed}: layer spikes differ");
         assert_eq!(run.output, output, "seed {seed}: decoded output differs");
     }
+}
+
+#[test]
+fn event_driven_convolution_equals_the_dense_one_on_random_map_networks() {
+    // Conv layers (kernels 1 to 7, strides 1 to 3, padding), sum pools and
+    // flatten into a dense layer, every neuron kind: the reference scatters
+    // each spike through its taps, the naive model sums every window.
+    let mut spiking = 0;
+    for seed in 0..cases() {
+        let mut rng = SplitMix64::new(seed ^ 0xC0DE);
+        let steps = 1 + rng.below(12) as u32;
+        let network = random_map_network(&mut rng, steps);
+        let inputs = network.network().inputs;
+        let p = [0.1, 0.3, 0.6][rng.below(3)];
+        let input = random_input(&mut rng, inputs, steps, p);
+        let run = Reference::new(&network).run(&input).unwrap();
+        let (spikes, output) = run_naive(&network, &input);
+        assert_eq!(run.layers, spikes, "seed {seed}: layer spikes differ");
+        assert_eq!(run.output, output, "seed {seed}: decoded output differs");
+        spiking += run.layers.iter().filter(|l| !l.is_empty()).count();
+    }
+    assert!(
+        spiking as u64 * 3 > cases(),
+        "only {spiking} spiking layers in {} map networks",
+        cases()
+    );
 }
 
 #[test]

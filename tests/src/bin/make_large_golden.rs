@@ -42,6 +42,8 @@ fn dense(
         max_spikes: None,
         membrane_floor: None,
         weight_shift: None,
+        input_pool: None,
+        conv2d: None,
         weights: uniform_matrix(rng, fan_in, size, (lo, hi)),
         bias: None,
         delays: max_delay.map(|max| random_delays(rng, fan_in, size, max)),

@@ -34,6 +34,12 @@ impl ValidNetwork {
         fan_in(&self.network, index)
     }
 
+    /// What layer `index`'s synapses see: its presynaptic neurons, or the
+    /// pooled map behind its `input_pool`.
+    pub fn synaptic_inputs(&self, index: usize) -> usize {
+        synaptic_inputs(&self.network.layers[index], self.fan_in(index))
+    }
+
     /// The display name of layer `index`: its own name, or `layer<index>`.
     pub fn layer_name(&self, index: usize) -> String {
         match &self.network.layers[index].name {
@@ -81,8 +87,12 @@ impl ValidNetwork {
     }
 }
 
-/// The most spikes one synapse of layer `index` delivers in a step: the
-/// presynaptic layer's `max_spikes` (1 for the inputs).
+mod maps;
+
+use maps::{synapse_count, synaptic_inputs};
+
+/// The most spikes one presynaptic neuron of layer `index` sends in a
+/// step: the presynaptic layer's `max_spikes` (1 for the inputs).
 fn presynaptic_spikes(network: &Network, index: usize) -> i64 {
     match index {
         0 => 1,
@@ -99,22 +109,13 @@ fn sum_ranges(network: &Network, index: usize) -> Option<((i64, i64), (i64, i64)
     // as its synapse can deliver in a step. Plain weight sums are
     // bounded by MAX_SYNAPSES * 2^31 < 2^58; times up to 255 spikes a
     // step they may not fit i64, hence the checked products.
-    let times = presynaptic_spikes(network, index);
-    let mut neg = vec![0i64; layer.size];
-    let mut pos = vec![0i64; layer.size];
-    for row in &layer.weights {
-        for (i, &w) in row.iter().enumerate() {
-            if w < 0 {
-                neg[i] += w;
-            } else {
-                pos[i] += w;
-            }
-        }
-    }
+    let times = presynaptic_spikes(network, index).checked_mul(maps::pool_window(layer))?;
+    let (mut neg, mut pos) = maps::signed_sums(layer);
     for v in neg.iter_mut().chain(pos.iter_mut()) {
         *v = v.checked_mul(times)?;
     }
-    let bias = |i: usize| layer.bias.as_ref().map_or(0, |b| b[i]);
+    let neuron_bias = layer.neuron_bias();
+    let bias = |i: usize| neuron_bias.as_ref().map_or(0, |b| b[i]);
     let mut partial = (0, 0);
     let mut with_bias = (i64::MAX, i64::MIN);
     for i in 0..layer.size {
@@ -158,10 +159,11 @@ pub fn validate(network: Network) -> Result<ValidNetwork, ModelError> {
             index,
             layer,
             fan_in,
+            inputs: synaptic_inputs(layer, fan_in),
             readout,
         };
         check.run()?;
-        synapses += fan_in * layer.size;
+        synapses = synapses.saturating_add(synapse_count(layer, check.inputs));
         if synapses > limits::MAX_SYNAPSES {
             return Err(check.err(
                 "weights",
@@ -231,7 +233,10 @@ fn check_top(n: &Network) -> Result<(), ModelError> {
 struct LayerCheck<'a> {
     index: usize,
     layer: &'a Layer,
+    /// Presynaptic neurons: the previous layer's, or the inputs.
     fan_in: usize,
+    /// What the synapses see: `fan_in`, or the pooled map's size.
+    inputs: usize,
     readout: bool,
 }
 
@@ -257,7 +262,11 @@ impl LayerCheck<'_> {
         self.check_threshold_and_reset()?;
         self.check_spikes_and_floor()?;
         self.check_weight_shift()?;
-        self.check_weights()?;
+        self.check_pool()?;
+        match &l.conv2d {
+            Some(conv) => self.check_conv(conv)?,
+            None => self.check_weights()?,
+        }
         self.check_bias()?;
         self.check_delays()
     }
@@ -549,12 +558,17 @@ impl LayerCheck<'_> {
 
     fn check_matrix_shape<T>(&self, field: &str, matrix: &Matrix<T>) -> Result<(), ModelError> {
         let rows = matrix.len();
-        if rows != self.fan_in {
+        if rows != self.inputs {
+            let per = if self.layer.input_pool.is_some() {
+                "pooled input"
+            } else {
+                "presynaptic neuron"
+            };
             return Err(self.err(
                 field,
                 format!(
-                    "expected {} rows (one per presynaptic neuron), found {rows}",
-                    self.fan_in
+                    "expected {} rows (one per {per}), found {rows}",
+                    self.inputs
                 ),
             ));
         }
@@ -595,12 +609,15 @@ impl LayerCheck<'_> {
     fn check_bias(&self) -> Result<(), ModelError> {
         let l = self.layer;
         let Some(bias) = &l.bias else { return Ok(()) };
-        if bias.len() != l.size {
+        let (want, per) = match &l.conv2d {
+            Some(conv) => (conv.out_channels, "output channel"),
+            None => (l.size, "neuron"),
+        };
+        if bias.len() != want {
             return Err(self.err(
                 "bias",
                 format!(
-                    "expected {} values (one per neuron), found {}",
-                    l.size,
+                    "expected {want} values (one per {per}), found {}",
                     bias.len()
                 ),
             ));
@@ -623,6 +640,12 @@ impl LayerCheck<'_> {
         let Some(delays) = &self.layer.delays else {
             return Ok(());
         };
+        if self.layer.conv2d.is_some() {
+            return Err(self.err(
+                "delays",
+                "a conv2d layer carries no delays (its synapses share weights)",
+            ));
+        }
         if delays.max > limits::MAX_DELAY {
             return Err(self.err(
                 "delays.max",
