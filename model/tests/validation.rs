@@ -567,3 +567,121 @@ fn weight_shift_rules() {
         "layer 1: field `weights`: with up to 1 spikes a step from each presynaptic neuron and a weight_shift of 31, the synaptic sum of one step does not fit 63 bits (use narrower weights, a smaller max_spikes or a smaller weight_shift)"
     );
 }
+
+/// 1 x 4 x 4 inputs -> conv 2@3x3 (2 x 2 x 2) -> sum pool 2x2 -> dense 3.
+fn conv_net() -> Value {
+    let kernel = json!([[1, 0, -1], [2, 0, -2], [1, 0, -1]]);
+    json!({
+        "format": "spikegate-model/1",
+        "name": "c",
+        "time_steps": 4,
+        "inputs": 16,
+        "layers": [
+            {
+                "size": 8,
+                "neuron": {"kind": "if"},
+                "widths": {"weight": 4, "membrane": 8, "threshold": 8},
+                "threshold": 3,
+                "reset": "subtract",
+                "conv2d": {"input": [1, 4, 4], "out_channels": 2, "kernel": [3, 3],
+                           "weights": [[kernel], [kernel]]},
+                "bias": [1, -1]
+            },
+            {
+                "size": 3,
+                "neuron": {"kind": "if"},
+                "widths": {"weight": 4, "membrane": 8, "threshold": 8},
+                "threshold": 2,
+                "reset": "zero",
+                "input_pool": {"input": [2, 2, 2], "kernel": [2, 2]},
+                "weights": [[1, 2, 3], [-1, 0, 1]]
+            }
+        ],
+        "output": {"decode": "spike_count"}
+    })
+}
+
+fn conv_broken(edit: impl FnOnce(&mut Value)) -> String {
+    let mut m = conv_net();
+    edit(&mut m);
+    err(&m)
+}
+
+#[test]
+fn conv_and_pool_shapes_are_checked_by_name() {
+    let network = parse_network(&conv_net().to_string()).expect("the conv network is valid");
+    // Four pooled spikes can reach one input of layer 1 in a step.
+    assert_eq!(network.input_range(1), (-4, 16));
+    assert_eq!(network.synaptic_inputs(1), 2);
+    let cases: Vec<(Box<dyn FnOnce(&mut Value)>, &str)> = vec![
+        (
+            Box::new(|m| m["layers"][0]["size"] = json!(9)),
+            "layer 0: field `size`: a conv2d of a 4 x 4 input, 3 x 3 kernel, stride 1 x 1 and padding 0 x 0 gives 2 x 2 x 2 = 8 neurons, not 9",
+        ),
+        (
+            Box::new(|m| m["layers"][0]["conv2d"]["input"] = json!([1, 4, 5])),
+            "layer 0: field `conv2d.input`: 1 x 4 x 5 is not a map of the 16 presynaptic neurons",
+        ),
+        (
+            Box::new(|m| m["layers"][0]["conv2d"]["kernel"] = json!([5, 3])),
+            "layer 0: field `conv2d.kernel`: a 5 x 3 kernel does not fit the 4 x 4 input padded by 0 x 0",
+        ),
+        (
+            Box::new(|m| m["layers"][0]["conv2d"]["padding"] = json!([3, 0])),
+            "layer 0: field `conv2d.padding`: padding 3 x 0 must be below the 3 x 3 kernel (a window wholly in the padding sees nothing)",
+        ),
+        (
+            Box::new(|m| m["layers"][0]["conv2d"]["stride"] = json!([0, 1])),
+            "layer 0: field `conv2d.stride`: a stride must be at least 1",
+        ),
+        (
+            Box::new(|m| m["layers"][0]["conv2d"]["out_channels"] = json!(3)),
+            "layer 0: field `size`: a conv2d of a 4 x 4 input, 3 x 3 kernel, stride 1 x 1 and padding 0 x 0 gives 3 x 2 x 2 = 12 neurons, not 8",
+        ),
+        (
+            Box::new(|m| m["layers"][0]["conv2d"]["weights"][1] = json!([])),
+            "layer 0: field `conv2d.weights[1]`: expected 1 kernels (one per input channel), found 0",
+        ),
+        (
+            Box::new(|m| m["layers"][0]["conv2d"]["weights"][0][0] = json!([[1, 2], [3, 4]])),
+            "layer 0: field `conv2d.weights[0][0]`: expected a 3 x 3 kernel, found 2 x 2",
+        ),
+        (
+            Box::new(|m| m["layers"][0]["conv2d"]["weights"][1][0][2][1] = json!(8)),
+            "layer 0: field `conv2d.weights[1][0][2][1]`: 8 does not fit the 4-bit weight width (-8..=7)",
+        ),
+        (
+            Box::new(|m| m["layers"][0]["bias"] = json!([1, 2, 3])),
+            "layer 0: field `bias`: expected 2 values (one per output channel), found 3",
+        ),
+        (
+            Box::new(|m| m["layers"][0]["weights"] = json!([[1]])),
+            "layer 0: field `weights`: a conv2d layer keeps its weights in conv2d.weights; remove the dense weights",
+        ),
+        (
+            Box::new(|m| {
+                m["layers"][0]["delays"] = json!({"max": 1, "values": [[0]]});
+            }),
+            "layer 0: field `delays`: a conv2d layer carries no delays (its synapses share weights)",
+        ),
+        (
+            Box::new(|m| m["layers"][1]["input_pool"]["kernel"] = json!([2, 3])),
+            "layer 1: field `input_pool.kernel`: 2 x 3 windows do not tile the 2 x 2 map (the windows must divide it)",
+        ),
+        (
+            Box::new(|m| m["layers"][1]["input_pool"]["input"] = json!([2, 2, 1])),
+            "layer 1: field `input_pool.input`: 2 x 2 x 1 is not a map of the 8 presynaptic neurons",
+        ),
+        (
+            Box::new(|m| m["layers"][1]["weights"] = json!([[1, 2, 3]])),
+            "layer 1: field `weights`: expected 2 rows (one per pooled input), found 1",
+        ),
+        (
+            Box::new(|m| m["layers"][1]["conv2d"] = json!({"input": [2, 1, 1], "out_channels": 1, "kernel": [1, 2], "weights": [[[[1, 1]], [[1, 1]]]]})),
+            "layer 1: field `weights`: a conv2d layer keeps its weights in conv2d.weights; remove the dense weights",
+        ),
+    ];
+    for (edit, want) in cases {
+        assert_eq!(conv_broken(edit), want);
+    }
+}

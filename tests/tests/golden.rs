@@ -23,6 +23,9 @@ const REQUIRED: &[&str] = &[
     "lif_deferred",
     "cuba_deferred_zero",
     "if_multispike",
+    "lif_weight_shift",
+    "conv_stride_pad_pool",
+    "conv_channels",
     "large_ttfs",
     "large_mixed_delays",
 ];
@@ -106,17 +109,33 @@ fn the_checker_finds_a_changed_spike() {
     );
 }
 
-#[test]
-fn the_format_page_result_example_is_what_the_reference_gives() {
+/// The JSON block after `<!-- example: NAME -->` on docs/model-format.md.
+fn format_page_example(name: &str) -> String {
     let page =
         std::fs::read_to_string(spikegate_tests::workspace_root().join("docs/model-format.md"))
             .unwrap();
-    let example = |name: &str| {
-        let marker = format!("<!-- example: {name} -->");
-        let after = &page[page.find(&marker).unwrap() + marker.len()..];
-        let start = after.find("```json\n").unwrap() + 8;
-        after[start..start + after[start..].find("```").unwrap()].to_owned()
-    };
+    let marker = format!("<!-- example: {name} -->");
+    let after = &page[page.find(&marker).unwrap() + marker.len()..];
+    let start = after.find("```json\n").unwrap() + 8;
+    after[start..start + after[start..].find("```").unwrap()].to_owned()
+}
+
+#[test]
+fn the_format_page_conv_example_is_valid_and_runs() {
+    let network = spikegate_model::parse_network(&format_page_example("conv")).unwrap();
+    assert_eq!(network.synaptic_inputs(1), 2);
+    // Every input every step: the reference and the naive model agree.
+    let input: Vec<spikegate_model::Spike> = (0..4)
+        .flat_map(|t| (0..16).map(move |j| spikegate_model::Spike::new(t, j)))
+        .collect();
+    let run = Reference::new(&network).run(&input).unwrap();
+    assert!(!run.layers[0].is_empty());
+    assert_eq!(run_naive(&network, &input).0, run.layers);
+}
+
+#[test]
+fn the_format_page_result_example_is_what_the_reference_gives() {
+    let example = format_page_example;
     let network = spikegate_model::parse_network(&example("model")).unwrap();
     let spikes: spikegate_model::SpikeFile =
         spikegate_model::load::parse_json(&example("spikes")).unwrap();
@@ -128,4 +147,19 @@ fn the_format_page_result_example_is_what_the_reference_gives() {
         .map(|s| reference.run(&s.events).unwrap().into_sample(&network))
         .collect();
     assert_eq!(expected.samples, samples);
+}
+
+#[test]
+fn the_hardware_plan_refuses_maps_by_name() {
+    for (name, field) in [
+        ("conv_channels", "layer 0: field `conv2d`"),
+        ("conv_stride_pad_pool", "layer 0: field `conv2d`"),
+    ] {
+        let case = load_golden(name);
+        let err = spikegate_hdl::plan::plan(&case.network, spikegate_hdl::BuildOptions::default())
+            .expect_err("no conv core yet");
+        let text = err.to_string();
+        assert!(text.contains(field), "{name}: {text}");
+        assert!(text.contains("no core for maps yet"), "{name}: {text}");
+    }
 }
