@@ -601,6 +601,9 @@ fn conv_net() -> Value {
     })
 }
 
+/// One edit of a model under test.
+type Edit = Box<dyn FnOnce(&mut Value)>;
+
 fn conv_broken(edit: impl FnOnce(&mut Value)) -> String {
     let mut m = conv_net();
     edit(&mut m);
@@ -613,7 +616,7 @@ fn conv_and_pool_shapes_are_checked_by_name() {
     // Four pooled spikes can reach one input of layer 1 in a step.
     assert_eq!(network.input_range(1), (-4, 16));
     assert_eq!(network.synaptic_inputs(1), 2);
-    let cases: Vec<(Box<dyn FnOnce(&mut Value)>, &str)> = vec![
+    let cases: Vec<(Edit, &str)> = vec![
         (
             Box::new(|m| m["layers"][0]["size"] = json!(9)),
             "layer 0: field `size`: a conv2d of a 4 x 4 input, 3 x 3 kernel, stride 1 x 1 and padding 0 x 0 gives 2 x 2 x 2 = 8 neurons, not 9",
