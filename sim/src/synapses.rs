@@ -159,7 +159,9 @@ impl Synapses {
 
     /// Spikes through a sum pool, a convolution or both: each spike is an
     /// event at its pooled position, which a dense layer adds the row of
-    /// and a conv layer scatters through its kernel taps.
+    /// and a conv layer scatters through its kernel taps. Kept out of line
+    /// so that the dense path stays small where it is inlined.
+    #[inline(never)]
     fn deliver_mapped(&mut self, sources: &[u32], t: usize, steps: usize) -> u64 {
         let events: Vec<u32> = match &self.pool {
             Some(pool) => sources
@@ -185,7 +187,9 @@ impl Synapses {
     }
 
     /// Spikes of presynaptic (or pooled) neurons `sources` through the
-    /// dense fan-out rows.
+    /// dense fan-out rows. Inlined, like [`Synapses::deliver`], into the
+    /// vector tier's compiled loop (`crate::simd`).
+    #[inline(always)]
     fn deliver_rows(&mut self, sources: &[u32], t: usize, steps: usize) -> u64 {
         let size = self.size;
         if self.delays.is_empty() {
