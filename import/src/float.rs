@@ -19,7 +19,8 @@ use std::path::Path;
 
 use serde::Serialize;
 use spikegate_model::limits::MAX_SPIKES_PER_STEP;
-use spikegate_model::{Decode, Reset, ResetTiming, Spike};
+use spikegate_model::{Conv2d, Decode, Reset, ResetTiming, Spike, SumPool};
+use spikegate_sim::maps::ConvTaps;
 
 /// The neuron dynamics of one layer, with per-neuron decay factors.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -78,6 +79,31 @@ pub struct FloatLayer {
     pub spiking: bool,
     /// Per-synapse delays in steps, `delays[j][i]`; `None` when all are 0.
     pub delays: Option<Vec<Vec<u32>>>,
+    /// A sum pool the arriving spikes pass first (an average pool's
+    /// `1 / (ky kx)` is already in the weights).
+    pub pool: Option<SumPool>,
+    /// A convolution instead of `weights` (which is then empty).
+    pub conv: Option<FloatConv>,
+}
+
+/// A convolution in real numbers: the geometry of the model's `conv2d`
+/// (its integer `weights` left empty) and the kernels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FloatConv {
+    /// Input map, output channels, kernel, stride and padding.
+    pub geometry: Conv2d,
+    /// `kernels[((o * C_in + c) * kh + dy) * kw + dx]`, per step, with the
+    /// neurons' input gain applied.
+    pub kernels: Vec<f64>,
+}
+
+impl FloatConv {
+    /// Kernel value `[o][c][dy][dx]`.
+    pub fn kernel(&self, o: usize, c: usize, dy: usize, dx: usize) -> f64 {
+        let g = &self.geometry;
+        let [kh, kw] = g.kernel;
+        self.kernels[((o * g.input[0] + c) * kh + dy) * kw + dx]
+    }
 }
 
 /// A discretized network in real numbers.
@@ -136,6 +162,21 @@ fn spike_count(layer: &FloatLayer, v: f64, theta: f64) -> usize {
     }
 }
 
+/// Adds input `j`'s kernel taps into the conv layer's arrivals `pending`.
+fn scatter(conv: &FloatConv, taps: &ConvTaps, j: usize, pending: &mut [f64]) {
+    let g = &conv.geometry;
+    let [_, h, w] = g.input;
+    let c = j / (h * w);
+    let [kh, kw] = g.kernel;
+    let plane = taps.plane();
+    taps.for_each_target(j, |tap, at| {
+        let (dy, dx) = (tap / kw % kh, tap % kw);
+        for o in 0..g.out_channels {
+            pending[o * plane + at] += conv.kernel(o, c, dy, dx);
+        }
+    });
+}
+
 /// Runs one sample of `steps` steps from the zero state.
 pub fn simulate(net: &FloatNetwork, steps: u32, input: &[Spike]) -> FloatRun {
     let steps = steps as usize;
@@ -164,9 +205,17 @@ pub fn simulate(net: &FloatNetwork, steps: u32, input: &[Spike]) -> FloatRun {
         let deferred = layer.timing == ResetTiming::Deferred;
         let mut spikes = Vec::new();
         let mut out: Vec<Vec<u32>> = vec![Vec::new(); steps];
+        let taps = layer.conv.as_ref().map(|c| ConvTaps::new(&c.geometry));
         for t in 0..steps {
             for &j in &incoming[t] {
-                let j = j as usize;
+                let j = layer
+                    .pool
+                    .as_ref()
+                    .map_or(j as usize, |p| p.pooled(j as usize));
+                if let (Some(conv), Some(taps)) = (&layer.conv, &taps) {
+                    scatter(conv, taps, j, &mut pending[t % slots]);
+                    continue;
+                }
                 for i in 0..n {
                     let d = layer.delays.as_ref().map_or(0, |d| d[j][i] as usize);
                     if t + d < steps {

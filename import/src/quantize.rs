@@ -7,10 +7,11 @@ use serde::Serialize;
 use spikegate_model::limits::{MAX_SPIKES_PER_STEP, MAX_WEIGHT_SHIFT};
 use spikegate_model::width::range_of;
 use spikegate_model::{
-    Decay, Delays, Layer, Matrix, Network, Neuron, Output, Reset, ResetTiming, Widths, MODEL_FORMAT,
+    Conv2d, Decay, Delays, Layer, Matrix, Network, Neuron, Output, Reset, ResetTiming, Widths,
+    MODEL_FORMAT,
 };
 
-use crate::float::{FloatKind, FloatLayer, FloatNetwork};
+use crate::float::{FloatConv, FloatKind, FloatLayer, FloatNetwork};
 use crate::ImportOptions;
 
 /// How one decay factor became an integer decay.
@@ -195,10 +196,24 @@ fn quantize_layer(
             .map(|(i, &w)| rounder.round(w, scaling.neuron_scale[i]))
             .collect(),
     );
-    let bias: Vec<i64> = (0..n)
-        .map(|i| rounder.round(layer.bias[i], scaling.neuron_scale[i]))
+    let conv2d = layer
+        .conv
+        .as_ref()
+        .map(|conv| quantize_kernels(conv, &scaling.neuron_scale, &mut rounder));
+    // A conv layer's bias is one per output channel (the importer gives
+    // every neuron of a channel the same).
+    let bias_neurons: Vec<usize> = match &layer.conv {
+        Some(conv) => (0..conv.geometry.out_channels)
+            .map(|o| o * channel_plane(conv))
+            .collect(),
+        None => (0..n).collect(),
+    };
+    let bias: Vec<i64> = bias_neurons
+        .iter()
+        .map(|&i| rounder.round(layer.bias[i], scaling.neuron_scale[i]))
         .collect();
-    let count = layer.weights.len() * n + n;
+    let count =
+        layer.weights.len() * n + layer.conv.as_ref().map_or(0, |c| c.kernels.len()) + bias.len();
     if rounder.saturated > 0 {
         warnings.push(format!(
             "layer `{}`: {} of {count} weights and biases saturated at the {b}-bit weight range",
@@ -252,8 +267,8 @@ fn quantize_layer(
             .filter(|_| layer.spiking)
             .map(|ratio| membrane_floor(ratio, state_scale, s)),
         weight_shift: (scaling.shift > 0).then_some(scaling.shift),
-        input_pool: None,
-        conv2d: None,
+        input_pool: layer.pool.clone(),
+        conv2d,
         weights,
         bias: bias.iter().any(|&x| x != 0).then_some(bias),
         delays: layer.delays.as_ref().map(|values| Delays {
@@ -262,6 +277,39 @@ fn quantize_layer(
         }),
     };
     (model, report)
+}
+
+/// Neurons of one output channel of `conv`.
+fn channel_plane(conv: &FloatConv) -> usize {
+    let [_, oh, ow] = conv
+        .geometry
+        .output()
+        .expect("the importer checks the kernel fits");
+    oh * ow
+}
+
+/// The model's `conv2d`: `conv`'s geometry with its kernels rounded, each
+/// output channel at the scale of its neurons (`neuron_scale`, the same
+/// for every neuron of a channel).
+fn quantize_kernels(conv: &FloatConv, neuron_scale: &[f64], rounder: &mut Rounder) -> Conv2d {
+    let g = &conv.geometry;
+    let [c_in, _, _] = g.input;
+    let [kh, kw] = g.kernel;
+    let plane = channel_plane(conv);
+    let weights = (0..g.out_channels)
+        .map(|o| {
+            let k = neuron_scale[o * plane];
+            (0..c_in)
+                .map(|c| {
+                    Matrix::from_fn(kh, kw, |dy, dx| rounder.round(conv.kernel(o, c, dy, dx), k))
+                })
+                .collect()
+        })
+        .collect();
+    Conv2d {
+        weights,
+        ..g.clone()
+    }
 }
 
 /// The integer neuron kind of `layer` and how each of its decays was
@@ -337,6 +385,16 @@ impl Scaling {
         for row in &layer.weights {
             for (i, w) in row.iter().enumerate() {
                 peak[i] = peak[i].max(w.abs());
+            }
+        }
+        if let Some(conv) = &layer.conv {
+            let plane = channel_plane(conv);
+            let per_channel = conv.kernels.len() / conv.geometry.out_channels.max(1);
+            for (o, kernels) in conv.kernels.chunks(per_channel.max(1)).enumerate() {
+                let m = kernels.iter().fold(0.0f64, |m, w| m.max(w.abs()));
+                for p in &mut peak[o * plane..(o + 1) * plane] {
+                    *p = p.max(m);
+                }
             }
         }
         let (_, wmax) = range_of(options.weight_bits);
@@ -451,7 +509,7 @@ impl Grid {
 /// number of steps (within 1e-3 of one, what float32 storage of a whole
 /// number up to a few thousand steps keeps).
 fn on_grid(layer: &FloatLayer, max_level: i64) -> Option<Grid> {
-    let units: Vec<f64> = (0..layer.size)
+    let mut units: Vec<f64> = (0..layer.size)
         .flat_map(|i| {
             let th = layer.threshold[i];
             layer
@@ -461,6 +519,14 @@ fn on_grid(layer: &FloatLayer, max_level: i64) -> Option<Grid> {
                 .chain(std::iter::once(layer.bias[i] / th))
         })
         .collect();
+    if let Some(conv) = &layer.conv {
+        let plane = channel_plane(conv);
+        let per_channel = conv.kernels.len() / conv.geometry.out_channels.max(1);
+        for (o, kernels) in conv.kernels.chunks(per_channel.max(1)).enumerate() {
+            let th = layer.threshold[o * plane];
+            units.extend(kernels.iter().map(|w| w / th));
+        }
+    }
     let smallest = units
         .iter()
         .map(|u| u.abs())
@@ -603,6 +669,8 @@ mod tests {
                 floor: None,
                 spiking: true,
                 delays: None,
+                pool: None,
+                conv: None,
             }],
             decode: Decode::SpikeCount,
         }

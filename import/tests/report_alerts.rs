@@ -29,6 +29,8 @@ fn two_paths(theta: f64) -> FloatNetwork {
         floor: None,
         spiking: true,
         delays: None,
+        pool: None,
+        conv: None,
     };
     FloatNetwork {
         name: "two_paths".to_owned(),

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use spikegate_model::Decode;
+use spikegate_model::{Decode, Shape3};
 
 use super::neuron::neuron_layer;
 use super::params::NodeParams;
@@ -21,6 +21,7 @@ use crate::ImportOptions;
 pub(super) fn build_layers(
     file: &Path,
     input_size: Option<usize>,
+    input_map: Option<Shape3>,
     chain: &[&NirNode],
     options: &ImportOptions,
 ) -> Result<Chain, ImportError> {
@@ -31,6 +32,7 @@ pub(super) fn build_layers(
         layers: Vec::new(),
         size: input_size,
         inputs: input_size,
+        map: input_map,
         segment: Segment::default(),
     };
     for (pos, &node) in chain.iter().enumerate() {
@@ -52,6 +54,9 @@ struct LayerBuilder<'a> {
     size: Option<usize>,
     /// The network's input size, once known.
     inputs: Option<usize>,
+    /// The map (channels, rows, columns) the last layer or the Input gives,
+    /// when it is one: what a pool or a convolution after it reads.
+    map: Option<Shape3>,
     /// The synapse nodes since the last neuron node.
     segment: Segment,
 }
@@ -74,6 +79,17 @@ impl LayerBuilder<'_> {
                     self.size = Some(fan_in);
                 }
             }
+            "SumPool2d" | "AvgPool2d" => self.segment.add_pool(&p, self.map)?,
+            "Conv2d" => {
+                self.segment.add_conv(&p, self.map)?;
+                if self.inputs.is_none() {
+                    return Err(p.err(
+                        None,
+                        "a Conv2d first needs the Input's size: give the Input node a shape",
+                    ));
+                }
+            }
+            "Flatten" => self.check_flatten(&p)?,
             "Scale" => self.segment.add_scale(&p, self.size)?,
             "Delay" => self.segment.add_delay(&p, self.size, self.options.dt)?,
             _ => {
@@ -120,9 +136,34 @@ impl LayerBuilder<'_> {
         }
         let mut segment = std::mem::take(&mut self.segment);
         segment.sources.push(p.node.place());
+        let map = segment.output_map();
         let layer = neuron_layer(p, n, segment, self.options, &mut self.warnings)?;
+        self.map = map;
         self.size = Some(layer.size);
         self.layers.push(layer);
+        Ok(())
+    }
+
+    /// A `Flatten` is the identity on spikegate's indices (channel, row,
+    /// column); its declared input, if any, must be the map before it.
+    fn check_flatten(&mut self, p: &NodeParams) -> Result<(), ImportError> {
+        let map = self
+            .segment
+            .pool
+            .as_ref()
+            .map(|pool| pool.output())
+            .or(self.map);
+        if let (Some(declared), Some(map)) = (p.optional("input_type")?, map) {
+            let declared: Vec<usize> = declared.values.iter().map(|&v| v as usize).collect();
+            if declared != map {
+                return Err(p.err(
+                    Some("input_type"),
+                    format!(
+                        "the Flatten declares input {declared:?}, but the map before it is {map:?}"
+                    ),
+                ));
+            }
+        }
         Ok(())
     }
 

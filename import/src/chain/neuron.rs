@@ -9,7 +9,7 @@ use super::is_readout;
 use super::params::NodeParams;
 use super::synapses::Segment;
 use crate::error::{ImportError, Remedy};
-use crate::float::{FloatKind, FloatLayer};
+use crate::float::{FloatConv, FloatKind, FloatLayer};
 use crate::{Framework, ImportOptions, ResetRule};
 
 /// A neuron node's per-step dynamics, before the synapses are folded in.
@@ -43,7 +43,17 @@ pub(super) fn neuron_layer(
     if spiking {
         check_thresholds_positive(p, &dynamics.threshold)?;
     }
-    let (weights, bias) = seg.weights_and_bias(n, &dynamics.gain, &dynamics.drive);
+    let conv = seg.conv_layer(p, &dynamics.gain, &dynamics.drive)?;
+    let (weights, bias, conv) = match conv {
+        Some((conv, bias)) => {
+            check_one_threshold_a_channel(p, &conv, &dynamics.threshold)?;
+            (Vec::new(), bias, Some(conv))
+        }
+        None => {
+            let (weights, bias) = seg.weights_and_bias(n, &dynamics.gain, &dynamics.drive);
+            (weights, bias, None)
+        }
+    };
     let delays = seg.delay_steps(p, weights.len(), n, options.dt, warnings)?;
     Ok(FloatLayer {
         name: node.name.clone(),
@@ -62,7 +72,28 @@ pub(super) fn neuron_layer(
         floor: options.framework.membrane_floor(kind),
         spiking,
         delays,
+        pool: seg.pool,
+        conv,
     })
+}
+
+/// Refuses thresholds that differ within an output channel of a conv
+/// layer: its neurons share their kernels, so they share one scale.
+fn check_one_threshold_a_channel(
+    p: &NodeParams,
+    conv: &FloatConv,
+    threshold: &[f64],
+) -> Result<(), ImportError> {
+    let plane = threshold.len() / conv.geometry.out_channels.max(1);
+    for (ch, t) in threshold.chunks(plane.max(1)).enumerate() {
+        if t.iter().any(|&x| x != t[0]) {
+            return Err(p.err(
+                Some("v_threshold"),
+                format!("the thresholds of output channel {ch} differ; the neurons of a channel share their kernels, so spikegate needs one threshold a channel"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The per-step dynamics of neuron node `p` of NIR type `kind`, read by

@@ -103,6 +103,34 @@ impl<'a> NodeParams<'a> {
         }
     }
 
+    /// Two whole numbers (rows, columns: a kernel size, stride or
+    /// padding); one value stands for both.
+    pub(super) fn pair(&self, name: &str) -> Result<[usize; 2], ImportError> {
+        let p = self.get(name)?;
+        let whole = |v: f64| (v >= 0.0 && v.fract() == 0.0 && v <= 1e9).then_some(v as usize);
+        let values: Option<Vec<usize>> = p.values.iter().map(|&v| whole(v)).collect();
+        match values.as_deref() {
+            Some(&[a]) => Ok([a, a]),
+            Some(&[a, b]) => Ok([a, b]),
+            _ => Err(self.err(
+                Some(name),
+                format!(
+                    "expected two whole numbers (rows, columns), found {:?}",
+                    p.values
+                ),
+            )),
+        }
+    }
+
+    /// [`NodeParams::pair`] if the node has the dataset.
+    pub(super) fn optional_pair(&self, name: &str) -> Result<Option<[usize; 2]>, ImportError> {
+        if self.has(name) {
+            self.pair(name).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
     /// A weight matrix stored `[out, in]`.
     pub(super) fn matrix(&self, name: &str) -> Result<(usize, usize, &'a [f64]), ImportError> {
         let p = self.get(name)?;

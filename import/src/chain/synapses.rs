@@ -4,9 +4,11 @@
 //! one weight matrix, so every run of synapse nodes must reduce to one.
 
 use spikegate_model::validate::limits;
+use spikegate_model::{Shape3, SumPool};
 
 use super::params::NodeParams;
 use crate::error::ImportError;
+use crate::float::FloatConv;
 
 /// `x -> rows * x + bias`, with `rows` stored `[out][in]` as NIR does.
 pub(super) struct AffineMap {
@@ -57,16 +59,178 @@ pub(super) struct Segment {
     matrix: Option<AffineMap>,
     /// Per output neuron delay (seconds) after the matrix.
     post_delay: Option<Vec<f64>>,
+    /// A sum or average pool at the segment's start.
+    pub(super) pool: Option<SumPool>,
+    /// `1 / (ky kx)` after an average pool (1 otherwise), folded into the
+    /// weights that follow it.
+    pool_scale: Option<f64>,
+    /// A convolution instead of a matrix: its kernels without the neurons'
+    /// gain, and its bias per output channel.
+    conv: Option<(FloatConv, Vec<f64>)>,
 }
 
 impl Segment {
     /// How many values the segment passes on so far: its matrix's outputs,
     /// or (before any matrix) `size`, what the previous layer gives.
     pub(super) fn outputs(&self, size: Option<usize>) -> Option<usize> {
-        match &self.matrix {
-            Some(m) => Some(m.rows.len()),
-            None => size,
+        if let Some((conv, _)) = &self.conv {
+            return conv.geometry.output().map(|s| s.iter().product());
         }
+        match (&self.matrix, &self.pool) {
+            (Some(m), _) => Some(m.rows.len()),
+            (None, Some(pool)) => Some(pool.output().iter().product()),
+            (None, None) => size,
+        }
+    }
+
+    /// The map a conv layer closed from this segment gives, if it is one.
+    pub(super) fn output_map(&self) -> Option<Shape3> {
+        self.conv.as_ref().and_then(|(c, _)| c.geometry.output())
+    }
+
+    /// Whether the segment pools or convolves, which spikegate does not
+    /// combine with `Scale` or `Delay` nodes or a second matrix.
+    fn has_map(&self) -> bool {
+        self.pool.is_some() || self.conv.is_some()
+    }
+
+    /// Refuses node `p` (a `Scale`, `Delay` or matrix) in a segment that
+    /// pools or convolves.
+    fn refuse_with_map(&self, p: &NodeParams) -> Result<(), ImportError> {
+        if self.conv.is_some()
+            || (self.pool.is_some() && p.node.kind != "Affine" && p.node.kind != "Linear")
+        {
+            return Err(p.err(
+                None,
+                "spikegate does not combine this node with a convolution or a pool in one layer \
+                 yet: a layer is a pool (optional), then one Conv2d or one Affine/Linear, then neurons",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Folds in a `SumPool2d` or `AvgPool2d` node over the map `map` (what
+    /// the previous layer or the Input gives); it must start the segment.
+    pub(super) fn add_pool(
+        &mut self,
+        p: &NodeParams,
+        map: Option<Shape3>,
+    ) -> Result<(), ImportError> {
+        if !self.sources.is_empty() {
+            return Err(p.err(
+                None,
+                "a pool must come right after a neuron node or the Input (spikegate pools spikes)",
+            ));
+        }
+        let Some(map) = map else {
+            return Err(p.err(
+                None,
+                "the map the pool acts on is unknown: it needs a Conv2d layer before it, or an \
+                 Input whose shape is [channels, rows, columns]",
+            ));
+        };
+        let kernel = p.pair("kernel_size")?;
+        let stride = p.optional_pair("stride")?.unwrap_or(kernel);
+        let padding = p.optional_pair("padding")?.unwrap_or([0, 0]);
+        if stride != kernel || padding != [0, 0] {
+            return Err(p.err(
+                Some("stride"),
+                format!(
+                    "spikegate pools with windows that tile the map (stride = kernel, no \
+                     padding); this one has kernel {kernel:?}, stride {stride:?}, padding {padding:?}"
+                ),
+            ));
+        }
+        let [_, h, w] = map;
+        if kernel[0] == 0 || kernel[1] == 0 || h % kernel[0] != 0 || w % kernel[1] != 0 {
+            return Err(p.err(
+                Some("kernel_size"),
+                format!("{kernel:?} windows do not tile the {h} x {w} map"),
+            ));
+        }
+        self.pool = Some(SumPool { input: map, kernel });
+        if p.node.kind == "AvgPool2d" {
+            self.pool_scale = Some(1.0 / (kernel[0] * kernel[1]) as f64);
+        }
+        Ok(())
+    }
+
+    /// Folds in a `Conv2d` node over the map `map` (the pooled map when a
+    /// pool comes first). Dilation and groups other than 1 are refused.
+    pub(super) fn add_conv(
+        &mut self,
+        p: &NodeParams,
+        map: Option<Shape3>,
+    ) -> Result<(), ImportError> {
+        if self.matrix.is_some()
+            || self.conv.is_some()
+            || self.pre_scale.is_some()
+            || self.pre_delay.is_some()
+        {
+            return Err(p.err(
+                None,
+                "spikegate carries one Conv2d per layer, after an optional pool and before the neurons, not composed with other synapse nodes",
+            ));
+        }
+        let w = p.get("weight")?;
+        let [o, c, kh, kw] = w.shape[..] else {
+            return Err(p.err(
+                Some("weight"),
+                format!(
+                    "expected a 4-dimensional [out, in, kh, kw] kernel, found shape {:?}",
+                    w.shape
+                ),
+            ));
+        };
+        for (field, want) in [("dilation", 1.0), ("groups", 1.0)] {
+            if let Some(d) = p.optional(field)? {
+                if d.values.iter().any(|&v| v != want) {
+                    return Err(p.err(
+                        Some(field),
+                        format!("{field} {:?}: spikegate carries {field} 1 only", d.values),
+                    ));
+                }
+            }
+        }
+        let map = self.pool.as_ref().map(SumPool::output).or(map);
+        let map = match (map, p.optional_pair("input_shape")?) {
+            (Some(m), _) => m,
+            (None, Some([h, wd])) => [c, h, wd],
+            (None, None) => {
+                return Err(p.err(
+                    Some("input_shape"),
+                    "the map the convolution reads is unknown: give the Input a [channels, rows, columns] shape or the node an input_shape",
+                ))
+            }
+        };
+        if map[0] != c
+            || p.optional_pair("input_shape")?
+                .is_some_and(|s| s != [map[1], map[2]])
+        {
+            return Err(p.err(
+                Some("weight"),
+                format!("the kernel [out, in, kh, kw] = {:?} does not read the {} x {} x {} map before it", w.shape, map[0], map[1], map[2]),
+            ));
+        }
+        let geometry = spikegate_model::Conv2d {
+            input: map,
+            out_channels: o,
+            kernel: [kh, kw],
+            stride: Some(p.optional_pair("stride")?.unwrap_or([1, 1])),
+            padding: Some(p.optional_pair("padding")?.unwrap_or([0, 0])),
+            weights: Vec::new(),
+        };
+        if geometry.output().is_none() || o == 0 {
+            return Err(p.err(
+                Some("weight"),
+                format!("a {kh} x {kw} kernel with stride {:?} and padding {:?} does not fit the {} x {} map", geometry.strides(), geometry.pads(), map[1], map[2]),
+            ));
+        }
+        let bias = p.optional_vector("bias", o, 0.0)?;
+        let scale = self.pool_scale.unwrap_or(1.0);
+        let kernels = w.values.iter().map(|v| v * scale).collect();
+        self.conv = Some((FloatConv { geometry, kernels }, bias));
+        Ok(())
     }
 
     /// How many values a `Scale` or `Delay` node acts on: the segment's
@@ -85,6 +249,7 @@ impl Segment {
         p: &NodeParams,
         size: Option<usize>,
     ) -> Result<usize, ImportError> {
+        self.refuse_with_map(p)?;
         let (out, inp, w) = p.matrix("weight")?;
         if let Some(n) = self.outputs(size) {
             if n != inp {
@@ -125,6 +290,9 @@ impl Segment {
         p: &NodeParams,
         size: Option<usize>,
     ) -> Result<(), ImportError> {
+        if self.has_map() {
+            self.refuse_with_map(p)?;
+        }
         let n = self.width(size, p, "scale");
         let s = p.vector("scale", n)?;
         match &mut self.matrix {
@@ -155,6 +323,9 @@ impl Segment {
         size: Option<usize>,
         dt: Option<f64>,
     ) -> Result<(), ImportError> {
+        if self.has_map() {
+            self.refuse_with_map(p)?;
+        }
         let n = self.width(size, p, "delay");
         let d = p.vector("delay", n)?;
         if let Some(k) = d.iter().position(|&x| x < 0.0) {
@@ -195,7 +366,8 @@ impl Segment {
             }
         };
         let fan_in = map.rows.first().map_or(0, Vec::len);
-        let pre_scale = |j: usize| self.pre_scale.as_ref().map_or(1.0, |s| s[j]);
+        let pool_scale = self.pool_scale.unwrap_or(1.0);
+        let pre_scale = |j: usize| self.pre_scale.as_ref().map_or(1.0, |s| s[j]) * pool_scale;
         let mut weights = vec![vec![0.0; n]; fan_in];
         for (i, row) in map.rows.iter().enumerate() {
             for (j, &w) in row.iter().enumerate() {
@@ -204,6 +376,53 @@ impl Segment {
         }
         let bias = (0..n).map(|i| map.bias[i] * gain[i] + drive[i]).collect();
         (weights, bias)
+    }
+
+    /// A conv segment as the layer's convolution, each output channel's
+    /// kernels scaled by its neurons' `gain`, and the per-neuron bias
+    /// `bias_o * gain_i + drive_i`; `None` for a dense segment. `p` is the
+    /// layer's neuron node: a gain that differs within a channel is refused
+    /// there (the neurons of a channel share their kernels).
+    pub(super) fn conv_layer(
+        &self,
+        p: &NodeParams,
+        gain: &[f64],
+        drive: &[f64],
+    ) -> Result<Option<(FloatConv, Vec<f64>)>, ImportError> {
+        let Some((conv, bias)) = &self.conv else {
+            return Ok(None);
+        };
+        let [o, oh, ow] = conv
+            .geometry
+            .output()
+            .expect("checked when the Conv2d was read");
+        let plane = oh * ow;
+        let per_channel = conv.kernels.len() / o.max(1);
+        let mut kernels = conv.kernels.clone();
+        for (ch, k) in kernels.chunks_mut(per_channel.max(1)).enumerate() {
+            let g = &gain[ch * plane..(ch + 1) * plane];
+            if g.iter()
+                .any(|&x| (x - g[0]).abs() > 1e-12 * g[0].abs().max(1.0))
+            {
+                return Err(p.err(
+                    None,
+                    format!("the neurons of output channel {ch} take their input with different gains (r, tau); the neurons of a channel share their kernels, so spikegate needs one gain a channel"),
+                ));
+            }
+            for w in k {
+                *w *= g[0];
+            }
+        }
+        let neuron_bias = (0..o * plane)
+            .map(|i| bias[i / plane] * gain[i] + drive[i])
+            .collect();
+        Ok(Some((
+            FloatConv {
+                geometry: conv.geometry.clone(),
+                kernels,
+            },
+            neuron_bias,
+        )))
     }
 
     /// The segment's delays in whole steps per synapse `[in][out]` of a

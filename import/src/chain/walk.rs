@@ -15,6 +15,8 @@ use crate::nir::{NirGraph, NirNode};
 pub(super) struct Walked<'g> {
     /// The Input's size, when its `shape` gives one.
     pub(super) input_size: Option<usize>,
+    /// The Input's map, when its `shape` is `[channels, rows, columns]`.
+    pub(super) input_map: Option<spikegate_model::Shape3>,
     /// The chain's nodes in data-flow order, Input excluded, Output last.
     pub(super) nodes: Vec<&'g NirNode>,
 }
@@ -31,6 +33,7 @@ pub(super) fn walk<'g>(file: &Path, graph: &'g NirGraph) -> Result<Walked<'g>, I
     check_no_strays(file, graph, &visited)?;
     Ok(Walked {
         input_size: input_size(input),
+        input_map: input_map(input),
         nodes,
     })
 }
@@ -281,6 +284,15 @@ fn input_size(input: &NirNode) -> Option<usize> {
         {
             Some(p.values.iter().product::<f64>() as usize)
         }
+        _ => None,
+    }
+}
+
+/// The Input's `shape` as a map, when it has three whole dimensions.
+fn input_map(input: &NirNode) -> Option<spikegate_model::Shape3> {
+    input_size(input)?;
+    match input.params.get("shape")?.values[..] {
+        [c, h, w] => Some([c as usize, h as usize, w as usize]),
         _ => None,
     }
 }

@@ -201,6 +201,8 @@ impl LayerReader<'_> {
             floor: None,
             spiking,
             delays,
+            pool: None,
+            conv: None,
         })
     }
 
