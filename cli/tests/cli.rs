@@ -196,7 +196,14 @@ fn every_command_explains_itself() {
         ("encode", &["MODEL", "VALUES", "--code", "ttfs", "rate"][..]),
         (
             "bench",
-            &["--rates", "--steps", "--samples", "--threads", "floor"][..],
+            &[
+                "--rates",
+                "--steps",
+                "--samples",
+                "--threads",
+                "--model",
+                "floor",
+            ][..],
         ),
         (
             "cosim",
@@ -287,6 +294,34 @@ fn bench_runs_and_prints_its_figures() {
     );
     let out = spikegate(&["bench", "--rates", "1.5"]);
     assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn bench_measures_a_model_file_with_convolutions() {
+    let model = golden("conv_stride_pad_pool", "model.json");
+    let out = spikegate(&[
+        "bench",
+        "--model",
+        model.to_str().unwrap(),
+        "--rates",
+        "0.2,0.8",
+        "--samples",
+        "50",
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    // One line a rate; four times the input spikes give more synaptic work.
+    let ops: Vec<f64> = stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with("0."))
+        .map(|l| l.split_whitespace().nth(3).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(ops.len(), 2, "{stdout}");
+    assert!(ops[1] > 2.0 * ops[0], "{stdout}");
+    let out = spikegate(&["bench", "--model", "/nonexistent/model.json"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("/nonexistent/model.json"), "{stderr}");
 }
 
 #[test]

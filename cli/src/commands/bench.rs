@@ -37,6 +37,11 @@ pub struct Args {
     /// Seed of the random network and inputs.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Benchmark this model file instead of the built-in network, on
+    /// random rate-coded input: each input spikes in each step with
+    /// probability RATE (so try rates such as 0.01,0.02,0.05).
+    #[arg(long)]
+    pub model: Option<std::path::PathBuf>,
 }
 
 struct Measure {
@@ -103,6 +108,9 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         args.rates.iter().all(|r| (0.0..=1.0).contains(r)),
         "--rates must lie between 0 and 1"
     );
+    if let Some(model) = &args.model {
+        return super::bench_model::run(model, &args.rates, args.samples, args.seed);
+    }
     let threads = if args.threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {

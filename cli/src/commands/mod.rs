@@ -5,6 +5,7 @@ pub mod bench;
 pub mod bench_cosim;
 pub mod bench_delays;
 pub mod bench_hw;
+pub mod bench_model;
 pub mod check;
 pub mod cosim;
 pub mod design_space;
