@@ -60,7 +60,9 @@ def rate_code(x):
     return (np.floor((t + 1.0) * xs) > np.floor(t * xs)).astype(np.uint8)
 
 
-def load_data():
+def digits_split():
+    """scikit-learn's 8x8 digits, x = pixel/16 in [0, 1] (float64), split
+    1347 train / 450 test (stratified, random_state 0)."""
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
@@ -71,6 +73,11 @@ def load_data():
         X, y, test_size=0.25, random_state=0, stratify=y
     )
     assert xtr.shape == (1347, 64) and xte.shape == (450, 64)
+    return xtr, ytr, xte, yte
+
+
+def load_data():
+    xtr, ytr, xte, yte = digits_split()
     return rate_code(xtr), ytr, rate_code(xte), yte
 
 
@@ -122,14 +129,21 @@ def node_summary(node):
 NEURON_TYPES = ("LIF", "CubaLIF", "IF", "LI")
 
 
-def write_case(case, graph, inp, label, pred, spikes, meta):
-    """spikes: OrderedDict node name -> uint8 [450, T, N]."""
+def write_case(case, graph, inp, label, pred, spikes, meta, nir_source=None,
+               time_steps=T):
+    """spikes: OrderedDict node name -> uint8 [samples, time_steps, N].
+    nir_source: a NIR file to copy byte for byte as model.nir instead of
+    writing `graph` (then graph is unused)."""
     d = OUT / case
     d.mkdir(parents=True, exist_ok=True)
     path = d / "model.nir"
     if path.exists():
         path.unlink()
-    nir.write(str(path), graph)  # nir's default: HDF5 datasets gzip-compressed
+    if nir_source is None:
+        nir.write(str(path), graph)  # nir's default: HDF5 datasets gzip-compressed
+    else:
+        path.write_bytes(Path(nir_source).read_bytes())
+        assert path.read_bytes() == Path(nir_source).read_bytes()
     back = nir.read(str(path))
     types = {k: type(v).__name__ for k, v in back.nodes.items()}
     for name in spikes:
@@ -142,7 +156,7 @@ def write_case(case, graph, inp, label, pred, spikes, meta):
         arrays["spikes_" + name] = s.astype(np.uint8)
     savez_deterministic(d / "trace.npz", **arrays)
     meta = dict(meta)
-    meta["time_steps"] = T
+    meta["time_steps"] = time_steps
     meta["layers"] = list(spikes)
     meta["decode"] = "spike_count"
     meta["nir_nodes"] = dict(sorted(types.items()))
@@ -204,14 +218,14 @@ def record(run, xte):
     return [a.astype(np.uint8) for a in arr]
 
 
-def finish(case, graph, names, spikes, xte, yte, meta):
+def finish(case, graph, names, spikes, xte, yte, meta, **write_kw):
     counts = spikes[-1].astype(np.int64).sum(1)
     pred = decode(counts)
     acc = float((pred == yte).mean())
     meta["framework_accuracy"] = acc
     print(f"  test accuracy {acc:.4f}")
     sp = OrderedDict(zip(names, spikes))
-    write_case(case, graph, xte, yte, pred, sp, meta)
+    write_case(case, graph, xte, yte, pred, sp, meta, **write_kw)
     for n, s in sp.items():
         print(f"  {n}: {s.sum() / s.shape[0]:.1f} spikes/sample, "
               f"max {s.max()} per step")
@@ -1076,6 +1090,312 @@ def rockpool_roundtrip(from_nir, graph, xte, spikes, names):
 ROCKPOOL_INIT, ROCKPOOL_EPOCHS, ROCKPOOL_LR = (0.02, 0.6), 10, 2e-3
 
 
+# ------------------------------------------- Sinabs N-MNIST CNN (sinabs_cnn) ----
+#
+# Not trained here: the Sinabs N-MNIST CNN of the NIR paper, exported by
+# Sinabs (tests/fixtures/nir/cnn_sinabs.nir, copied byte for byte as
+# model.nir), loaded with sinabs.from_nir as a Sinabs user would, and run
+# by Sinabs on N-MNIST-like events made from the 8x8 digits (there is no
+# N-MNIST here).
+
+CNN_SOURCE = REPO / "tests" / "fixtures" / "nir" / "cnn_sinabs.nir"
+CNN_T = 16                # steps per sample
+CNN_SAMPLES = 100         # the first 100 of the 450 test digits
+CNN_SIDE = 34             # N-MNIST's frame, pixels
+CNN_DIGIT = 28            # the digit is upscaled to 28 x 28 (MNIST's size) ...
+CNN_MARGIN = (CNN_SIDE - CNN_DIGIT) // 2   # ... and centred: 3 pixels each side
+# The three saccades: straight moves of equal duration (CNN_T/3 steps each)
+# from vertex to vertex of this triangle and back to the first; offsets
+# (dx, dy) of the image in pixels, x to the right, y down.
+CNN_TRIANGLE = ((-1.5, 1.0), (1.5, 1.0), (0.0, -1.5))
+CNN_THETA = 0.05          # event threshold on the intensity (0..1)
+CNN_INPUT_NEURONS = 2 * CNN_SIDE * CNN_SIDE
+
+
+def saccade_offset(k):
+    """(dx, dy) of the image at time k/CNN_T of the sample, k = 0..CNN_T."""
+    s = 3.0 * k / CNN_T
+    i = min(int(np.floor(s)), 2)
+    f = s - i
+    a = np.asarray(CNN_TRIANGLE[i], np.float64)
+    b = np.asarray(CNN_TRIANGLE[(i + 1) % 3], np.float64)
+    return a + f * (b - a)
+
+
+def interp_weights(shift):
+    """[CNN_SIDE, 8]: the bilinear weights of the 8 source pixels for each
+    frame pixel along one axis, the 8-pixel digit scaled to CNN_DIGIT
+    pixels, centred and moved by `shift` pixels (zero outside the digit)."""
+    w = np.zeros((CNN_SIDE, 8))
+    for x in range(CNN_SIDE):
+        # the frame pixel's centre in source pixel coordinates (centres at 0..7)
+        u = (x + 0.5 - CNN_MARGIN - shift) * (8.0 / CNN_DIGIT) - 0.5
+        j = int(np.floor(u))
+        f = u - j
+        if 0 <= j < 8:
+            w[x, j] += 1.0 - f
+        if 0 <= j + 1 < 8:
+            w[x, j + 1] += f
+    return w
+
+
+def render(img, dx, dy):
+    """[S, 34, 34] intensity of the images img [S, 8, 8] at offset (dx, dy).
+    Element-wise float64 products and sums in a fixed order (no BLAS), so the
+    values are the same on every machine."""
+    wx, wy = interp_weights(dx), interp_weights(dy)
+    out = np.zeros((img.shape[0], CNN_SIDE, CNN_SIDE))
+    for j in range(8):
+        for i in range(8):
+            out += img[:, j, i][:, None, None] * (wy[:, j][:, None] * wx[:, i][None, :])[None]
+    return out
+
+
+def nmnist_like_events(x):
+    """x [S, 64] in [0, 1] -> uint8 [S, CNN_T, 2*34*34] events.  Each pixel
+    keeps a reference intensity L, at first the intensity of the still image
+    at the first vertex.  In step t the image moves to saccade_offset(t+1);
+    a pixel whose intensity I now exceeds L by more than CNN_THETA emits an ON
+    event (channel 0), one below L by more than CNN_THETA an OFF event
+    (channel 1), and L becomes I (a DVS pixel's reset); at most one event
+    per pixel per step.  Neuron index (c*34 + y)*34 + x."""
+    img = x.reshape(-1, 8, 8)
+    ref = render(img, *saccade_offset(0))
+    ev = np.zeros((len(img), CNN_T, 2, CNN_SIDE, CNN_SIDE), np.uint8)
+    for t in range(CNN_T):
+        cur = render(img, *saccade_offset(t + 1))
+        on = cur - ref > CNN_THETA
+        off = ref - cur > CNN_THETA
+        ev[:, t, 0] = on
+        ev[:, t, 1] = off
+        ref = np.where(on | off, cur, ref)
+    return ev.reshape(len(img), CNN_T, CNN_INPUT_NEURONS)
+
+
+def _ints(v):
+    return [int(a) for a in np.asarray(v).ravel()]
+
+
+def _distinct(t):
+    a = t.detach().numpy().astype(np.float64).ravel()
+    return {"shape": list(t.shape), "values": [float(u) for u in np.unique(a)],
+            "dtype": str(t.dtype).replace("torch.", ""),
+            "requires_grad": bool(t.requires_grad)}
+
+
+def describe_sinabs_module(m):
+    """What sinabs.from_nir built for one node (for case.json)."""
+    import sinabs.layers as sl
+    if isinstance(m, sl.IAFSqueeze):
+        return {
+            "module": "sinabs.layers.IAFSqueeze",
+            "spike_fn": m.spike_fn.__module__ + "." + m.spike_fn.__name__,
+            "reset_fn": repr(m.reset_fn),
+            "spike_threshold": _distinct(m.spike_threshold),
+            "min_v_mem": _distinct(m.min_v_mem),
+            "alpha_mem": float(m.alpha_mem_calculated),
+            "synaptic_state": m.tau_syn is not None,
+            "norm_input": bool(m.norm_input),
+            "surrogate_grad_fn": repr(m.surrogate_grad_fn),
+            "num_timesteps": int(m.num_timesteps), "batch_size": int(m.batch_size),
+        }
+    if isinstance(m, sl.SumPool2d):
+        return {"module": "sinabs.layers.SumPool2d (torch.nn.LPPool2d, norm_type 1)",
+                "norm_type": float(m.norm_type), "kernel_size": _ints(m.kernel_size),
+                "stride": _ints(m.stride), "ceil_mode": bool(m.ceil_mode)}
+    if isinstance(m, torch.nn.Conv2d):
+        return {"module": "torch.nn.Conv2d", "in_channels": int(m.in_channels),
+                "out_channels": int(m.out_channels), "kernel_size": _ints(m.kernel_size),
+                "stride": _ints(m.stride), "padding": _ints(m.padding),
+                "dilation": _ints(m.dilation), "groups": int(m.groups),
+                "bias": m.bias is not None,
+                "dtype": str(m.weight.dtype).replace("torch.", "")}
+    if isinstance(m, torch.nn.Linear):
+        return {"module": "torch.nn.Linear", "in_features": int(m.in_features),
+                "out_features": int(m.out_features), "bias": m.bias is not None,
+                "dtype": str(m.weight.dtype).replace("torch.", "")}
+    if isinstance(m, torch.nn.Flatten):
+        return {"module": "torch.nn.Flatten", "start_dim": int(m.start_dim),
+                "end_dim": int(m.end_dim)}
+    return {"module": type(m).__module__ + "." + type(m).__name__}
+
+
+def case_sinabs_cnn(case, data):
+    """The Sinabs N-MNIST CNN from tests/fixtures/nir/cnn_sinabs.nir (not
+    trained here) on N-MNIST-like events of the first CNN_SAMPLES test
+    digits; Sinabs' own spikes of every IF layer."""
+    import h5py
+    import sinabs
+    import sinabs.layers as sl
+
+    torch.manual_seed(SEED)
+    _, _, xte, yte = digits_split()
+    x, y = xte[:CNN_SAMPLES], yte[:CNN_SAMPLES]
+    inp = nmnist_like_events(x)
+    graph = nir.read(str(CNN_SOURCE))
+    with h5py.File(str(CNN_SOURCE), "r") as f:
+        file_version = f["version"][()].decode()
+    # As a Sinabs user would: from_nir needs batch_size or num_timesteps
+    # (IAFSqueeze takes (batch*time, ...) input); num_timesteps = CNN_T.
+    net = sinabs.from_nir(graph, num_timesteps=CNN_T)
+    order = [n.name for n in net.execution_order]
+    mods = dict(net.named_children())
+    iafs = OrderedDict((n, mods[n]) for n in order
+                       if isinstance(mods.get(n), sl.IAFSqueeze))
+    names = list(iafs)
+    assert all(type(graph.nodes[n]).__name__ == "IF" for n in names), names
+    built = OrderedDict((n, describe_sinabs_module(mods[n])) for n in order if n in mods)
+    shapes = {n: _ints(graph.nodes[n].input_type["input"]) for n in names}
+
+    def run(xs):
+        """xs uint8 [B, CNN_T, 2312] -> per IF layer [B, CNN_T, N]: one call
+        of the imported network on input (B*CNN_T, 2, 34, 34) (time flattened
+        into the batch dimension, sample-major, as IAFSqueeze expects), after
+        reset_states() of every IF layer.  The layers' spikes are the module
+        outputs the nirtorch GraphExecutor returns in its state's cache."""
+        for m in iafs.values():
+            m.reset_states()
+        B = xs.shape[0]
+        t = torch.from_numpy(xs.astype(np.float32)).reshape(
+            B * CNN_T, 2, CNN_SIDE, CNN_SIDE)
+        with torch.no_grad():
+            out, state = net(t)
+        assert torch.equal(out, state.cache[names[-1]])
+        return [state.cache[n].reshape(B, CNN_T, -1).numpy() for n in names]
+
+    per_sample = [run(inp[s:s + 1]) for s in range(len(inp))]
+    spikes = []
+    for k in range(len(names)):
+        a = np.concatenate([r[k] for r in per_sample])
+        assert np.all(a >= 0) and np.all(a == np.round(a)), "non-integer spikes"
+        assert a.max() <= 255
+        spikes.append(a.astype(np.uint8))
+    # The same samples in one call (batch CNN_SAMPLES): the same spikes?
+    batched = run(inp)
+    batch_diff = {n: int((b != s).sum()) for n, b, s in zip(names, batched, spikes)}
+    for m in iafs.values():
+        m.reset_states()
+    print(f"  all samples in one call: entries differing {batch_diff}")
+
+    ev = inp.astype(np.int64).sum(2)                      # [S, T]
+    on = int(inp[:, :, :CNN_SIDE * CNN_SIDE].sum())
+    multi = {n: int((s > 1).sum()) for n, s in zip(names, spikes)}
+    per_step_max = {n: [int(v) for v in s.max(axis=(0, 2))] for n, s in zip(names, spikes)}
+    label_counts = [int(c) for c in np.bincount(y, minlength=10)]
+    meta = {
+        "case": case, "framework": "sinabs",
+        "versions": versions(["sinabs", "h5py"]),
+        "neuron": "sinabs.layers.IAFSqueeze",
+        "reset": "subtract (MembraneSubtract: v -= n*threshold, same step)",
+        "spike_fn": "MultiSpike: n = trunc(v/threshold) if v > 0 else 0",
+        "min_v_mem": -1.0,
+        "dt": 1.0,
+        "dt_explained": (
+            "IF has no time constant; dt does not enter. One Sinabs step = "
+            "one NIR step (dt = 1 by convention)."),
+        "params": {"spike_threshold": 1.0, "min_v_mem": -1.0},
+        "model_source": (
+            "tests/fixtures/nir/cnn_sinabs.nir copied byte for byte (the "
+            "Sinabs N-MNIST CNN of the NIR paper, neuromorphs/NIR paper/, "
+            "BSD-3-Clause, see tests/fixtures/nir/README.md); not trained or "
+            "modified here"),
+        "nir_file_format_version": file_version,
+        "layer_shapes": shapes,
+        "layer_shapes_explained": (
+            "per IF node its neuron array; the spikes_<node> arrays flatten it "
+            "in C order (channel, row, column), i.e. NIR's / PyTorch's flatten "
+            "order, neuron = (c*H + y)*W + x"),
+        "from_nir": {
+            "call": (f"sinabs.from_nir(nir.read('model.nir'), num_timesteps={CNN_T}) "
+                     "(sinabs.nir._import_sinabs_module via the deprecated "
+                     "nirtorch.load; returns a nirtorch GraphExecutor)"),
+            "returns": type(net).__module__ + "." + type(net).__name__,
+            "execution_order": order,
+            "modules": built,
+        },
+        "simulation": (
+            f"torch float32, one torch thread, deterministic algorithms; per "
+            f"sample reset_states() of every IAFSqueeze, then one call "
+            f"net(x) with x of shape ({CNN_T}, 2, {CNN_SIDE}, {CNN_SIDE}) (time "
+            f"flattened into the batch dimension; batch of one sample). The IF "
+            f"layers' outputs were read from the GraphExecutor's returned "
+            f"state.cache[node] (the final output equals cache['{names[-1]}'])."),
+        "batched_check": (
+            f"all {CNN_SAMPLES} samples in one call (input "
+            f"({CNN_SAMPLES * CNN_T}, 2, {CNN_SIDE}, {CNN_SIDE})): spike entries "
+            f"differing from the per-sample recording, per layer: {batch_diff}"),
+        "input_encoding": {
+            "source": (
+                f"scikit-learn's 8x8 digits, x = pixel/16, the 450-sample test "
+                f"split of the other cases (train_test_split(test_size=0.25, "
+                f"random_state=0, stratify=y)); its first {CNN_SAMPLES} samples"),
+            "image": (
+                f"each 8x8 digit bilinearly upscaled to {CNN_DIGIT}x{CNN_DIGIT} "
+                f"and centred in a {CNN_SIDE}x{CNN_SIDE} frame (frame pixel x "
+                f"samples the digit at u = (x + 0.5 - {CNN_MARGIN} - dx)*8/"
+                f"{CNN_DIGIT} - 0.5, source pixel centres at 0..7, zero outside), "
+                f"float64"),
+            "saccades": (
+                f"the image moves by (dx, dy) pixels (x right, y down) along "
+                f"three straight saccades of equal duration ({CNN_T}/3 steps "
+                f"each) around the triangle {[list(v) for v in CNN_TRIANGLE]} and "
+                f"back to the first vertex; offset at time k/{CNN_T}, "
+                f"k = 0..{CNN_T}, on the path (sub-pixel moves of ~0.55 px a step)"),
+            "events": (
+                f"DVS-like: each pixel keeps a reference intensity L (at first "
+                f"the still image at k = 0); in step t (image at offset k = t+1) "
+                f"intensity I > L + {CNN_THETA} gives an ON event (channel 0), "
+                f"I < L - {CNN_THETA} an OFF event (channel 1), and then L = I; "
+                f"at most one event per pixel per step (binary input)"),
+            "threshold": CNN_THETA,
+            "neuron_index": "(c*34 + y)*34 + x (channel, row, column)",
+            "events_per_step": {
+                "mean": float(ev.mean()), "min": int(ev.min()), "max": int(ev.max()),
+                "mean_per_step": [round(float(v), 2) for v in ev.mean(0)]},
+            "on_fraction": on / int(inp.sum()),
+            "note": ("N-MNIST-like, not N-MNIST: N-MNIST (~300 ms a sample) "
+                     f"binned into {CNN_T} frames has a few hundred events a "
+                     "frame, as here; the saccade geometry is not N-MNIST's."),
+        },
+        "samples": CNN_SAMPLES,
+        "label_counts": label_counts,
+        "accuracy_note": (
+            "framework_accuracy is Sinabs' argmax of output spike counts against "
+            "the digit labels of these samples. The network was trained on "
+            "N-MNIST, not on these emulated events of 8x8 digits, so it is no "
+            "measure of the network (chance is 0.1; the predictions lean to "
+            "some classes, see the prediction array); the fixture is about "
+            "reproducing Sinabs' spikes, not about accuracy"),
+        "multi_spike_entries": multi,
+        "max_spikes_per_step_by_step": per_step_max,
+        "notes": (
+            "The file (NIR format 0.2.0, read by nir 1.0.8) holds IF(r=1, "
+            "v_threshold=1, v_reset=0) per neuron, zero biases everywhere, "
+            "Conv2d input_shape, SumPool2d padding 0. sinabs.from_nir builds "
+            "IAFSqueeze(spike_threshold=v_threshold, min_v_mem=-v_threshold) "
+            "with the defaults MultiSpike and MembraneSubtract(subtract_value="
+            "None), alpha_mem 1, no synaptic state; spike_threshold and "
+            "min_v_mem become per-neuron tensors of the layer's shape "
+            "(requires_grad False). It ignores r, v_reset, Conv2d input_shape "
+            "and SumPool2d padding; Flatten(start_dim 0) becomes "
+            "nn.Flatten(start_dim=1) (dim 0 is batch*time). It needs "
+            "batch_size or num_timesteps (the file has no time dimension; "
+            "without either IAFSqueeze raises TypeError). SumPool2d is "
+            "LPPool2d(p=1): avg_pool2d(x)*4, exact for spike counts. "
+            "min_v_mem is applied as relu(v - min_v_mem) + min_v_mem (sinabs/"
+            "layers/functional/lif.py), which in float32 is not exactly "
+            "max(v, min_v_mem): it rounds v to the precision of v + 1 "
+            "(e.g. 0.3 -> 0.29999995, 1e-8 -> 0) every step; replay_check.py "
+            "replays that form. Spike entries are counts per step (0..n)."),
+    }
+    spikes_out = finish(case, graph, names, spikes, inp, y, meta,
+                        nir_source=CNN_SOURCE, time_steps=CNN_T)
+    print(f"  events per step: mean {ev.mean():.1f}, min {ev.min()}, max {ev.max()}")
+    for n, m in multi.items():
+        print(f"  {n}: {m} entries with more than one spike in a step")
+    return spikes_out
+
+
 FLOAT_CASES = OrderedDict([
     ("snntorch_leaky_subtract", lambda c, d: case_snntorch(c, "Leaky", "subtract", d)),
     ("snntorch_leaky_zero", lambda c, d: case_snntorch(c, "Leaky", "zero", d)),
@@ -1088,9 +1408,11 @@ FLOAT_CASES = OrderedDict([
 ])
 # The float cases first, then their _q8 versions, which start from the float
 # case's model.nir (so a full rerun fine-tunes the networks it just wrote).
+# Then sinabs_cnn (a published network run on generated events, not trained).
 CASES = OrderedDict(
     [(c, f) for c, f in FLOAT_CASES.items()]
-    + [(c + Q8_SUFFIX, f) for c, f in FLOAT_CASES.items()])
+    + [(c + Q8_SUFFIX, f) for c, f in FLOAT_CASES.items()]
+    + [("sinabs_cnn", lambda c, d: case_sinabs_cnn(c, d))])
 # Names that select a group of cases on the command line.
 GROUPS = {"float": list(FLOAT_CASES), "q8": [c + Q8_SUFFIX for c in FLOAT_CASES]}
 

@@ -86,7 +86,7 @@ def step_fn(case, node, name):
             v = v + x
             n = (v > 0) * np.trunc(v / thr)
             v = v - n * thr
-            v = np.maximum(v, mn)
+            v = sinabs_clip(v, mn)               # relu(v - mn) + mn, as Sinabs
             return (v, i), n.astype(f32)
         return f
     if fw == "rockpool":
@@ -113,9 +113,118 @@ def step_fn(case, node, name):
     raise ValueError(fw)
 
 
+def sinabs_clip(v, mn):
+    """Sinabs' lower bound on the membrane, as sinabs/layers/functional/
+    lif.py computes it: relu(v - min_v_mem) + min_v_mem.  In float32 that is
+    not exactly max(v, min_v_mem): it rounds v to the precision of
+    v - min_v_mem (v + 1 for min_v_mem = -1)."""
+    return np.maximum(v - mn, f32(0)) + mn
+
+
+def chain_nodes(graph):
+    """Node names from the input to the output (a single chain)."""
+    nxt = {}
+    for a, b in graph.edges:
+        assert a not in nxt, f"{a} feeds two nodes"
+        nxt[a] = b
+    order, cur = [], "input"
+    while nxt[cur] != "output":
+        cur = nxt[cur]
+        order.append(cur)
+    return order
+
+
+def conv2d(x, node):
+    """NIR Conv2d on x [B, C, H, W] float32: zero padding, cross-correlation
+    (PyTorch's convention), im2col + float32 BLAS (a summation order
+    independent of torch's)."""
+    w = np.asarray(node.weight, f32)
+    cout, cin, kh, kw = w.shape
+    sy, sx = (int(v) for v in np.asarray(node.stride).ravel())
+    py, px = (int(v) for v in np.asarray(node.padding).ravel())
+    assert np.all(np.asarray(node.dilation) == 1) and int(node.groups) == 1
+    B, C, H, W = x.shape
+    assert C == cin
+    xp = np.pad(x, ((0, 0), (0, 0), (py, py), (px, px)))
+    ho, wo = (H + 2 * py - kh) // sy + 1, (W + 2 * px - kw) // sx + 1
+    cols = np.empty((B, cin, kh, kw, ho, wo), f32)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, :, i, j] = xp[:, :, i:i + sy * (ho - 1) + 1:sy,
+                                  j:j + sx * (wo - 1) + 1:sx]
+    out = cols.transpose(0, 4, 5, 1, 2, 3).reshape(B * ho * wo, cin * kh * kw) \
+        @ w.reshape(cout, cin * kh * kw).T
+    out = out.reshape(B, ho, wo, cout).transpose(0, 3, 1, 2)
+    return (out + np.asarray(node.bias, f32)[None, :, None, None]).astype(f32)
+
+
+def sum_pool2d(x, node):
+    ky, kx = (int(v) for v in np.asarray(node.kernel_size).ravel())
+    assert [int(v) for v in np.asarray(node.stride).ravel()] == [ky, kx]
+    assert np.all(np.asarray(node.padding) == 0)
+    B, C, H, W = x.shape
+    return x.reshape(B, C, H // ky, ky, W // kx, kx).sum((3, 5), dtype=f32)
+
+
+def replay_cnn(d, clip=sinabs_clip):
+    """A Sinabs graph with Conv2d / SumPool2d / Flatten / Affine and IF nodes
+    (sinabs_cnn), replayed per step in float32 numpy over all samples at
+    once: Sinabs' IAFSqueeze as sinabs.from_nir builds it (MultiSpike,
+    MembraneSubtract, min_v_mem = case.json's, the threshold from the
+    file)."""
+    case = json.loads((d / "case.json").read_text())
+    assert case["framework"] == "sinabs"
+    g = nir.read(str(d / "model.nir"))
+    tr = np.load(d / "trace.npz")
+    x = tr["input"]
+    B, T, _ = x.shape
+    shape_in = [int(v) for v in np.asarray(g.nodes["input"].output_type["output"])]
+    order = chain_nodes(g)
+    mn = f32(case["min_v_mem"])
+    v = {}
+    outs = {n: [] for n in order if type(g.nodes[n]).__name__ == "IF"}
+    for t in range(T):
+        s = x[:, t].astype(f32).reshape([B] + shape_in)
+        for n in order:
+            node = g.nodes[n]
+            kind = type(node).__name__
+            if kind == "Conv2d":
+                s = conv2d(s, node)
+            elif kind == "SumPool2d":
+                s = sum_pool2d(s, node)
+            elif kind == "Flatten":
+                assert int(node.start_dim) == 0 and int(node.end_dim) == -1
+                s = s.reshape(B, -1)
+            elif kind in ("Affine", "Linear"):
+                cur = s @ np.asarray(node.weight, f32).T
+                if kind == "Affine":
+                    cur = cur + np.asarray(node.bias, f32)
+                s = cur.astype(f32)
+            elif kind == "IF":
+                thr = np.asarray(node.v_threshold, f32)
+                m = v.get(n, np.zeros_like(s)) + s
+                k = (m > 0) * np.trunc(m / thr)
+                m = m - k * thr
+                v[n] = clip(m, mn)
+                s = k.astype(f32)
+                outs[n].append(s.reshape(B, -1))
+            else:
+                raise ValueError(f"{n}: {kind}")
+    res = {}
+    for n, o in outs.items():
+        got = np.stack(o, 1)
+        res[n] = int((got != tr["spikes_" + n]).sum())
+    last = list(outs)[-1]
+    pred = np.argmax(np.stack(outs[last], 1).sum(1), 1)
+    res["prediction"] = int((pred != tr["prediction"]).sum())
+    return res
+
+
 def replay(d):
     case = json.loads((d / "case.json").read_text())
     g = nir.read(str(d / "model.nir"))
+    if any(type(n).__name__ == "Conv2d" for n in g.nodes.values()):
+        return replay_cnn(d)
     tr = np.load(d / "trace.npz")
     x = tr["input"].astype(f32)                  # [B, T, 64]
     B, T, _ = x.shape
