@@ -120,9 +120,9 @@ pub struct ImportOptions {
     pub max_spikes: Option<u32>,
     /// State units per weight unit of every spiking layer, as a power of
     /// two (the model's `weight_shift`); `None` (the default): the largest
-    /// shift that leaves the membrane room for 8 thresholds either way (32
-    /// in a multi-spike layer), so that decays round in fractions of a
-    /// weight's step.
+    /// shift that leaves the membrane room for 8 thresholds either way (in
+    /// a multi-spike layer, for one more than `max_spikes`, 255 by
+    /// default), so that decays round in fractions of a weight's step.
     pub weight_shift: Option<u32>,
     /// Output decoding; default: `readout` when the last layer is a leaky
     /// integrator (LI, I, CubaLI), else `spike_count`.

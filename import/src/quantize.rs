@@ -350,12 +350,18 @@ fn threshold_cap(s: u32) -> f64 {
 /// The largest threshold a weight shift may give a layer of an `s`-bit
 /// membrane: the finest state steps that leave the membrane room for 8
 /// thresholds either way (an inhibited membrane in a framework goes well
-/// below `-theta`; measured, room for 2 costs agreement), and for 32 in a
-/// multi-spike layer, so that several spikes a step neither saturate it
-/// nor meet the hardware's limit of 15 before the framework's count does.
-fn shift_cap(s: u32, multi_spike: bool) -> f64 {
-    let room = if multi_spike { 6 } else { 4 };
-    (1i64 << s.saturating_sub(room)) as f64
+/// below `-theta`; measured, room for 2 costs agreement). A multi-spike
+/// layer keeps room for one more than the most spikes it may fire a step
+/// (`max_spikes`, the user's or the model's 255), so that the shift never
+/// caps a count the framework fires (the Sinabs CNN fires up to 96).
+fn shift_cap(s: u32, multi_spike: bool, max_spikes: Option<u32>) -> f64 {
+    let positive = (1i64 << (s - 1)) as f64;
+    if multi_spike {
+        let most = max_spikes.unwrap_or(MAX_SPIKES_PER_STEP);
+        positive / f64::from(most + 1)
+    } else {
+        positive / 8.0
+    }
 }
 
 /// How a layer's float values become integers.
@@ -433,7 +439,7 @@ impl Scaling {
                     units.floor() as i64 + 1
                 }
             };
-            let shift_cap = shift_cap(options.state_bits, layer.multi_spike);
+            let shift_cap = shift_cap(options.state_bits, layer.multi_spike, options.max_spikes);
             let shift = options.weight_shift.unwrap_or_else(|| {
                 (0..=MAX_WEIGHT_SHIFT.min(options.state_bits - 2))
                     .take_while(|&k| k == 0 || threshold_at(k) as f64 <= shift_cap)
@@ -747,10 +753,17 @@ mod tests {
         let l = &q.network.layers[0];
         assert_eq!((l.weight_shift, l.threshold), (Some(5), Some(4065)));
         assert_eq!(q.layers[0].weight_shift, 5);
-        // A multi-spike layer keeps room for 32: 127 * 8 = 1016 <= 2^10.
+        // A multi-spike layer keeps room for one more than its most spikes
+        // a step: 256 thresholds (2^15 / 256 = 128 >= 127, no shift), or
+        // 16 with --max-spikes 15 (127 * 16 = 2032 <= 2048).
         let q = quantize(&layer(weights.clone(), true, true), &options(8, 16));
         let l = &q.network.layers[0];
-        assert_eq!((l.weight_shift, l.threshold), (Some(3), Some(1016)));
+        assert_eq!((l.weight_shift, l.threshold), (None, Some(127)));
+        let mut capped = options(8, 16);
+        capped.max_spikes = Some(15);
+        let q = quantize(&layer(weights.clone(), true, true), &capped);
+        let l = &q.network.layers[0];
+        assert_eq!((l.weight_shift, l.threshold), (Some(4), Some(2032)));
         // The user's shift wins; 0 is none.
         let mut off = options(8, 16);
         off.weight_shift = Some(0);

@@ -317,3 +317,49 @@ fn the_hardware_plan_names_a_multi_spike_layer_it_cannot_carry() {
         "{text}"
     );
 }
+
+/// Per layer, the spike agreement of case `name` with its framework: in
+/// float, and the integer reference at 16/24 and 8/16 bits; printed.
+fn map_case_figures(name: &str) -> [Vec<f64>; 3] {
+    let case = load_framework_case(name);
+    let wide = import(&case, 16, 24);
+    let float = agreement(&case, &float_runs(&wide, &case));
+    let (wide_runs, _) = reference_runs(&wide, &case);
+    let narrow = import(&case, 8, 16);
+    let (narrow_runs, narrow_classes) = reference_runs(&narrow, &case);
+    println!(
+        "\n| {name} | float {} | 16/24 {} | 8/16 {} | decisions 8/16 {} |",
+        layers_cell(&float),
+        layers_cell(&agreement(&case, &wide_runs)),
+        layers_cell(&agreement(&case, &narrow_runs)),
+        percent(decision_agreement(&case, &narrow_classes))
+    );
+    [
+        float,
+        agreement(&case, &wide_runs),
+        agreement(&case, &narrow_runs),
+    ]
+}
+
+#[test]
+fn the_sinabs_cnn_reproduces_sinabs_own_spikes_in_float() {
+    // The real Sinabs N-MNIST CNN (convolutions, sum pools, flatten,
+    // multi-spike IF) on N-MNIST-like saccade events, against the spikes
+    // Sinabs itself recorded. The preset's float network reproduces every
+    // layer (measured: 100, 100, 100, 100, 99.98%; float32 against float64
+    // at the threshold explains the last). Its integer models do not reach
+    // 99.9%: multi-spike IF layers amplify weight rounding through the
+    // network (measured at 16/24: 100, 99.95, 98.96, 95.66, 89.59%; even
+    // 24-bit weights give 99.91% in the last layer), so the first layer
+    // is pinned and the on-grid network `sinabs_cnn_q8` carries the
+    // integer targets. (The hardware has no conv core yet.)
+    let [float, wide, _] = map_case_figures("sinabs_cnn");
+    for (l, &b) in float.iter().enumerate() {
+        assert!(b >= 0.999, "layer {l} in float: {}%", percent(b));
+    }
+    assert!(
+        wide[0] >= 0.999,
+        "the first layer at 16/24: {}%",
+        percent(wide[0])
+    );
+}

@@ -83,8 +83,8 @@ pub struct Args {
     /// two (the model's weight_shift, docs/semantics.md section 3): the
     /// membrane gets finer steps than the weights, so decays round in
     /// fractions of a weight's step. Default: the largest shift that leaves
-    /// the membrane room for 8 thresholds either way (32 in a multi-spike
-    /// layer); 0 turns it off.
+    /// the membrane room for 8 thresholds either way (in a multi-spike
+    /// layer, for one more than --max-spikes); 0 turns it off.
     #[arg(long)]
     pub weight_shift: Option<u32>,
     /// Output decoding (default: readout when the last node is a leaky
