@@ -11,7 +11,8 @@ Usage:  python scripts/frameworks/record_traces.py [case | float | q8 ...]
 
 A case <case>_q8 starts from the float case's written model.nir and
 fine-tunes it quantization-aware onto spikegate's 8-bit weight grid (see
-"8-bit grid" below).
+"8-bit grid" below); sinabs_cnn_q8 only rounds the published CNN's weights
+to that grid (see "the CNN on the 8-bit grid").
 """
 
 import os
@@ -1220,20 +1221,219 @@ def describe_sinabs_module(m):
     return {"module": type(m).__module__ + "." + type(m).__name__}
 
 
+# ------------------------------- the CNN on the 8-bit grid (sinabs_cnn_q8) ----
+#
+# sinabs_cnn_q8 is sinabs_cnn's network with every layer's weights put on
+# spikegate's 8-bit grid (Grid8, inclusive rule, g = 1: t = floor(127 *
+# theta / max|W|), step theta / t) and each layer then rescaled exactly to a
+# power-of-two step (Grid8.snap(dyadic=True)).  No fine-tuning: there is no
+# N-MNIST here to train on, so the weights are only rounded.  The file is a
+# copy of cnn_sinabs.nir whose weight and v_threshold datasets are
+# overwritten in place with h5py (same shape and dtype, contiguous and
+# uncompressed), every other byte unchanged (checked).
+
+def cnn_layers(graph):
+    """[(IF node, the Conv2d / Affine node feeding it)] from the input on."""
+    src = {b: a for a, b in graph.edges}
+    order = []
+    nxt = {a: b for a, b in graph.edges}
+    cur = "input"
+    while nxt[cur] != "output":
+        cur = nxt[cur]
+        order.append(cur)
+    out = []
+    for n in order:
+        if type(graph.nodes[n]).__name__ == "IF":
+            aff = src[n]
+            assert type(graph.nodes[aff]).__name__ in ("Conv2d", "Affine"), aff
+            out.append((n, aff))
+    return out
+
+
+def cnn_grid_check(graph, layers):
+    """What spikegate's importer computes from the file at 8-bit weights for
+    each IF layer (g = 1; one scale per layer from its largest |weight or
+    bias| over its threshold, Scaling::of; Rounder::round), in float64:
+    t, max_rounding_lsb, saturated, max_level."""
+    out = {}
+    for name, aff in layers:
+        node, a = graph.nodes[name], graph.nodes[aff]
+        theta = np.asarray(node.v_threshold, np.float64).ravel()
+        assert np.all(theta == theta[0])
+        theta = float(theta[0])
+        W = np.asarray(a.weight, np.float64) * 1.0
+        b = np.asarray(a.bias, np.float64) * 1.0
+        m = max(float(np.abs(W).max()), float(np.abs(b).max())) / theta
+        t = max(np.floor(min(float(Q8_LEVEL) / m, float(Q8_THRESHOLD_CAP))), 1.0)
+        k = t / theta
+        y = np.concatenate([(W * k).ravel(), b * k])
+        r = np.sign(y) * np.floor(np.abs(y) + 0.5)      # Rust's f64::round
+        sat = np.abs(r) > Q8_LEVEL
+        out[name] = {"t": float(t),
+                     "max_rounding_lsb": float(np.abs(y - r)[~sat].max()),
+                     "saturated": int(sat.sum()),
+                     "max_level": int(np.abs(r).max())}
+    return out
+
+
+def cnn_q8_file(dst):
+    """Writes dst: a copy of CNN_SOURCE with each layer's weights on the
+    8-bit grid and the layer rescaled to a power-of-two step (weights and
+    v_threshold datasets rewritten in place; the biases are all zero, level
+    0, and stay as they are).  Returns the per-layer record for case.json."""
+    import h5py
+    src_graph = nir.read(str(CNN_SOURCE))
+    layers = cnn_layers(src_graph)
+    tensors, gains, thetas = [], [], []
+    for name, aff in layers:
+        node, a = src_graph.nodes[name], src_graph.nodes[aff]
+        r = np.asarray(node.r, np.float64).ravel()
+        th = np.asarray(node.v_threshold, np.float64).ravel()
+        assert np.all(r == 1.0) and np.all(th == th[0]), name
+        b = np.asarray(a.bias, np.float32)
+        assert np.all(b == 0), f"{aff}: nonzero bias"
+        tensors.append((name, torch.from_numpy(np.array(a.weight, np.float32)),
+                        torch.from_numpy(b.copy())))
+        gains.append(1.0)          # Sinabs' IF: r = 1, input gain 1
+        thetas.append(float(th[0]))
+    before = {name: np.asarray(src_graph.nodes[aff].weight, np.float64)
+              for name, aff in layers}
+    grid = Grid8(tensors, gains, thetas, inclusive=True)
+    info = grid.snap(dyadic=True)
+    Path(dst).write_bytes(CNN_SOURCE.read_bytes())
+    ranges = []
+    with h5py.File(str(dst), "r+") as f:
+        for (name, aff), (_, w, b), li in zip(layers, tensors, info):
+            assert li["rescaled_from_threshold"] is not None, li
+            assert np.all(b.numpy() == 0)
+            wd = f[f"node/nodes/{aff}/weight"]
+            td = f[f"node/nodes/{name}/v_threshold"]
+            for d in (wd, td):
+                assert d.compression is None and d.chunks is None
+                assert d.dtype == np.dtype("<f4")
+                ranges.append((d.id.get_offset(), d.id.get_storage_size()))
+            wd[...] = w.numpy()
+            td[...] = np.full(td.shape, li["threshold"], np.float32)
+    a = np.frombuffer(CNN_SOURCE.read_bytes(), np.uint8)
+    c = np.frombuffer(Path(dst).read_bytes(), np.uint8)
+    assert len(a) == len(c)
+    keep = np.ones(len(a), bool)
+    for off, size in ranges:
+        keep[off:off + size] = False
+    assert np.array_equal(a[keep], c[keep]), "bytes outside the datasets changed"
+    graph = nir.read(str(dst))
+    check = cnn_grid_check(graph, layers)
+    out = OrderedDict()
+    for (name, aff), li in zip(layers, info):
+        c = check[name]
+        assert c["saturated"] == 0 and c["max_rounding_lsb"] < 1e-3, (li, c)
+        assert c["t"] == li["t"] and c["max_level"] == li["max_level"], (li, c)
+        W = np.asarray(graph.nodes[aff].weight, np.float64)
+        W0 = before[name] * (li["threshold"] / li["rescaled_from_threshold"])
+        levels = W / li["step"]
+        assert np.all(levels == np.round(levels))
+        e = -int(np.round(np.log2(li["step"])))
+        assert li["step"] == 2.0 ** -e
+        out[name] = {
+            "weights_node": aff, "kind": type(graph.nodes[aff]).__name__,
+            "weights": int(W.size),
+            "max_abs_weight_before": float(np.abs(before[name]).max()),
+            "t": li["t"], "e": e, "step": li["step"],
+            "threshold_before": li["rescaled_from_threshold"],
+            "threshold": li["threshold"],
+            "factor": li["threshold"] / li["rescaled_from_threshold"],
+            "max_level": li["max_level"],
+            "raised_to_max_level": li["raised_to_max_level"],
+            "levels_used": li["levels_used"],
+            "zero_weights": int((levels == 0).sum()),
+            "max_rounding_error_in_steps": float(np.abs(W - W0).max() / li["step"]),
+            "max_rounding_lsb": c["max_rounding_lsb"], "saturated": c["saturated"],
+        }
+        print(f"  {name} ({aff}): t {li['t']:.0f}, step 2^-{e}, threshold "
+              f"{li['threshold']}, max level {li['max_level']}, raised "
+              f"{li['raised_to_max_level']}, levels {li['levels_used']}, "
+              f"max rounding {c['max_rounding_lsb']:.2e} LSB")
+    return out
+
+
+def cnn_q8_meta(layers, float_diff):
+    return {
+        "base_case": "sinabs_cnn",
+        "weight_bits": 8,
+        "threshold_test": "inclusive (v >= theta)",
+        "fine_tuning": None,
+        "fine_tuning_explained": (
+            "none: there is no N-MNIST here to train on, so the float "
+            "weights of cnn_sinabs.nir were only rounded to the grid"),
+        "grid_rule": (
+            "per IF layer, with the Conv2d / Affine node feeding it: one "
+            "scale for the whole layer (all kernels / rows), levels "
+            "-127..127, g = 1 (Sinabs' IF, r = 1), theta = 1 (every "
+            "threshold of the file), t = floor(127*theta/(g*max(|W|,|b|))), "
+            "step = theta/t; each weight rounded to the nearest level "
+            "(numpy round). The largest |level| L must give the importer the "
+            "same t (floor(127*t/L) = t); where the rounded L was smaller, "
+            "the entries at L were raised to the smallest such L "
+            "(raised_to_max_level). Biases are all 0 (level 0)."),
+        "rescale": (
+            "then per layer weights, threshold and min_v_mem (= -threshold, "
+            "as sinabs.from_nir sets it; bias 0) times factor = t*2^-e/theta "
+            "with e = round(log2 t): step 2^-e, threshold t*2^-e. An IF "
+            "layer with subtractive reset and min_v_mem = -threshold spikes "
+            "the same under that (exact arithmetic), t and the grid stay the "
+            "same (the importer's scale t/theta becomes 2^e), and every "
+            "float32 value Sinabs computes (conv / affine sums of spike "
+            "counts times levels*2^-e, membranes, v/threshold) is exact, so "
+            "the recorded spikes do not depend on float32 rounding or "
+            "summation order"),
+        "file": (
+            "a copy of tests/fixtures/nir/cnn_sinabs.nir whose weight "
+            "datasets of the Conv2d / Affine nodes and v_threshold datasets "
+            "of the IF nodes were overwritten in place with h5py (same "
+            "shape, dtype <f4, contiguous, uncompressed); every other byte "
+            "of the file is identical to cnn_sinabs.nir (checked). Not "
+            "exported via sinabs.to_nir"),
+        "layers": layers,
+        "layers_explained": (
+            "per IF node: weights_node, t, e, step (= 2^-e), threshold_before "
+            "(1) and threshold (t*2^-e), factor, max_abs_weight_before "
+            "(cnn_sinabs.nir), max_level, raised_to_max_level, levels_used, "
+            "zero_weights (level 0), max_rounding_error_in_steps (|snapped - "
+            "float*factor| / step, at most 0.5 except raised entries), and "
+            "max_rounding_lsb / saturated as spikegate's import at "
+            "--weight-bits 8 computes them from model.nir (re-done in "
+            "float64 by record_traces.py)"),
+        "versus_sinabs_cnn": float_diff,
+        "versus_sinabs_cnn_explained": (
+            "on the same inputs, spike entries differing from sinabs_cnn's "
+            "trace.npz per layer, and samples whose prediction differs"),
+    }
+
+
 def case_sinabs_cnn(case, data):
     """The Sinabs N-MNIST CNN from tests/fixtures/nir/cnn_sinabs.nir (not
     trained here) on N-MNIST-like events of the first CNN_SAMPLES test
-    digits; Sinabs' own spikes of every IF layer."""
+    digits; Sinabs' own spikes of every IF layer.  case sinabs_cnn_q8: the
+    same with the weights on the 8-bit grid (cnn_q8_file), same inputs."""
     import h5py
     import sinabs
     import sinabs.layers as sl
+    import tempfile
 
     torch.manual_seed(SEED)
     _, _, xte, yte = digits_split()
     x, y = xte[:CNN_SAMPLES], yte[:CNN_SAMPLES]
     inp = nmnist_like_events(x)
-    graph = nir.read(str(CNN_SOURCE))
-    with h5py.File(str(CNN_SOURCE), "r") as f:
+    q8 = case.endswith(Q8_SUFFIX)
+    source = CNN_SOURCE
+    if q8:
+        base = np.load(OUT / "sinabs_cnn" / "trace.npz")
+        assert np.array_equal(base["input"], inp), "inputs differ from sinabs_cnn's"
+        assert np.array_equal(base["label"], y)
+        source = Path(tempfile.mkdtemp()) / "model.nir"
+        qlayers = cnn_q8_file(source)
+    graph = nir.read(str(source))
+    with h5py.File(str(source), "r") as f:
         file_version = f["version"][()].decode()
     # As a Sinabs user would: from_nir needs batch_size or num_timesteps
     # (IAFSqueeze takes (batch*time, ...) input); num_timesteps = CNN_T.
@@ -1388,8 +1588,28 @@ def case_sinabs_cnn(case, data):
             "(e.g. 0.3 -> 0.29999995, 1e-8 -> 0) every step; replay_check.py "
             "replays that form. Spike entries are counts per step (0..n)."),
     }
+    if q8:
+        thr = {n: qlayers[n]["threshold"] for n in names}
+        meta["min_v_mem"] = {n: -v for n, v in thr.items()}
+        meta["params"] = {"spike_threshold": thr, "min_v_mem": meta["min_v_mem"]}
+        meta["model_source"] = (
+            "tests/fixtures/nir/cnn_sinabs.nir (the network of sinabs_cnn) "
+            "with its weights put on spikegate's 8-bit grid and each layer "
+            "rescaled exactly (see quantization); not trained or fine-tuned "
+            "here")
+        meta["notes"] = meta["notes"].replace(
+            "v_threshold=1", "v_threshold per layer (see quantization)") + (
+            " _q8: per-layer thresholds t*2^-e (and min_v_mem = -threshold, "
+            "as sinabs.from_nir sets it); min_v_mem and params are per layer "
+            "here.")
+        fpred = decode(base["spikes_" + names[-1]].astype(np.int64).sum(1))
+        pred = decode(spikes[-1].astype(np.int64).sum(1))
+        diff = {n: int((s != base["spikes_" + n]).sum()) for n, s in zip(names, spikes)}
+        diff["prediction"] = int((pred != fpred).sum())
+        print(f"  against sinabs_cnn: entries differing {diff}")
+        meta["quantization"] = cnn_q8_meta(qlayers, diff)
     spikes_out = finish(case, graph, names, spikes, inp, y, meta,
-                        nir_source=CNN_SOURCE, time_steps=CNN_T)
+                        nir_source=source, time_steps=CNN_T)
     print(f"  events per step: mean {ev.mean():.1f}, min {ev.min()}, max {ev.max()}")
     for n, m in multi.items():
         print(f"  {n}: {m} entries with more than one spike in a step")
@@ -1408,13 +1628,17 @@ FLOAT_CASES = OrderedDict([
 ])
 # The float cases first, then their _q8 versions, which start from the float
 # case's model.nir (so a full rerun fine-tunes the networks it just wrote).
-# Then sinabs_cnn (a published network run on generated events, not trained).
+# Then sinabs_cnn (a published network run on generated events, not trained)
+# and sinabs_cnn_q8 (its weights rounded to the 8-bit grid; needs
+# sinabs_cnn/trace.npz, whose inputs it checks it reproduces).
 CASES = OrderedDict(
     [(c, f) for c, f in FLOAT_CASES.items()]
     + [(c + Q8_SUFFIX, f) for c, f in FLOAT_CASES.items()]
-    + [("sinabs_cnn", lambda c, d: case_sinabs_cnn(c, d))])
+    + [("sinabs_cnn", lambda c, d: case_sinabs_cnn(c, d)),
+       ("sinabs_cnn" + Q8_SUFFIX, lambda c, d: case_sinabs_cnn(c, d))])
 # Names that select a group of cases on the command line.
-GROUPS = {"float": list(FLOAT_CASES), "q8": [c + Q8_SUFFIX for c in FLOAT_CASES]}
+GROUPS = {"float": list(FLOAT_CASES),
+          "q8": [c + Q8_SUFFIX for c in FLOAT_CASES] + ["sinabs_cnn" + Q8_SUFFIX]}
 
 
 def main(argv):

@@ -134,11 +134,11 @@ def chain_nodes(graph):
     return order
 
 
-def conv2d(x, node):
+def conv2d(x, node, dt=f32, scale=None):
     """NIR Conv2d on x [B, C, H, W] float32: zero padding, cross-correlation
     (PyTorch's convention), im2col + float32 BLAS (a summation order
-    independent of torch's)."""
-    w = np.asarray(node.weight, f32)
+    independent of torch's).  dt, scale: see replay_cnn."""
+    w = weights(node, dt, scale)
     cout, cin, kh, kw = w.shape
     sy, sx = (int(v) for v in np.asarray(node.stride).ravel())
     py, px = (int(v) for v in np.asarray(node.padding).ravel())
@@ -147,7 +147,7 @@ def conv2d(x, node):
     assert C == cin
     xp = np.pad(x, ((0, 0), (0, 0), (py, py), (px, px)))
     ho, wo = (H + 2 * py - kh) // sy + 1, (W + 2 * px - kw) // sx + 1
-    cols = np.empty((B, cin, kh, kw, ho, wo), f32)
+    cols = np.empty((B, cin, kh, kw, ho, wo), dt)
     for i in range(kh):
         for j in range(kw):
             cols[:, :, i, j] = xp[:, :, i:i + sy * (ho - 1) + 1:sy,
@@ -155,7 +155,7 @@ def conv2d(x, node):
     out = cols.transpose(0, 4, 5, 1, 2, 3).reshape(B * ho * wo, cin * kh * kw) \
         @ w.reshape(cout, cin * kh * kw).T
     out = out.reshape(B, ho, wo, cout).transpose(0, 3, 1, 2)
-    return (out + np.asarray(node.bias, f32)[None, :, None, None]).astype(f32)
+    return (out + weights(node, dt, scale, "bias")[None, :, None, None]).astype(dt)
 
 
 def sum_pool2d(x, node):
@@ -163,16 +163,37 @@ def sum_pool2d(x, node):
     assert [int(v) for v in np.asarray(node.stride).ravel()] == [ky, kx]
     assert np.all(np.asarray(node.padding) == 0)
     B, C, H, W = x.shape
-    return x.reshape(B, C, H // ky, ky, W // kx, kx).sum((3, 5), dtype=f32)
+    return x.reshape(B, C, H // ky, ky, W // kx, kx).sum((3, 5), dtype=x.dtype)
 
 
-def replay_cnn(d, clip=sinabs_clip):
+def weights(node, dt, scale, key="weight"):
+    """A node's weight (or bias) array in dtype dt; with scale (the layer's
+    1/step, a power of two) the integer levels, checked to be integers."""
+    w = np.asarray(getattr(node, key), np.float64)
+    if scale is not None:
+        w = w * scale
+        assert np.all(w == np.round(w)), "not on the grid"
+    return w.astype(dt)
+
+
+def replay_cnn(d, clip=sinabs_clip, exact=False):
     """A Sinabs graph with Conv2d / SumPool2d / Flatten / Affine and IF nodes
-    (sinabs_cnn), replayed per step in float32 numpy over all samples at
-    once: Sinabs' IAFSqueeze as sinabs.from_nir builds it (MultiSpike,
-    MembraneSubtract, min_v_mem = case.json's, the threshold from the
-    file)."""
+    (sinabs_cnn, sinabs_cnn_q8), replayed per step in float32 numpy over all
+    samples at once: Sinabs' IAFSqueeze as sinabs.from_nir builds it
+    (MultiSpike, MembraneSubtract, min_v_mem = case.json's, per layer if
+    it is a dict, the threshold from the file).
+
+    exact (cases with case.json `quantization`, on the 8-bit grid): the
+    integer model instead, every layer in its own units of one grid step
+    2^-e: weights as integer levels, threshold t, min_v_mem -t, all sums in
+    float64 of integers below 2^53, i.e. exact integer arithmetic."""
     case = json.loads((d / "case.json").read_text())
+    dt = np.float64 if exact else f32
+    scales = {}
+    if exact:
+        q = case["quantization"]["layers"]
+        scales = {l["weights_node"]: 2.0 ** l["e"] for l in q.values()}
+        ints = {n: float(l["t"]) for n, l in q.items()}
     assert case["framework"] == "sinabs"
     g = nir.read(str(d / "model.nir"))
     tr = np.load(d / "trace.npz")
@@ -180,33 +201,41 @@ def replay_cnn(d, clip=sinabs_clip):
     B, T, _ = x.shape
     shape_in = [int(v) for v in np.asarray(g.nodes["input"].output_type["output"])]
     order = chain_nodes(g)
-    mn = f32(case["min_v_mem"])
+    mins = case["min_v_mem"]
     v = {}
     outs = {n: [] for n in order if type(g.nodes[n]).__name__ == "IF"}
     for t in range(T):
-        s = x[:, t].astype(f32).reshape([B] + shape_in)
+        s = x[:, t].astype(dt).reshape([B] + shape_in)
         for n in order:
             node = g.nodes[n]
             kind = type(node).__name__
             if kind == "Conv2d":
-                s = conv2d(s, node)
+                s = conv2d(s, node, dt, scales.get(n))
             elif kind == "SumPool2d":
                 s = sum_pool2d(s, node)
             elif kind == "Flatten":
                 assert int(node.start_dim) == 0 and int(node.end_dim) == -1
                 s = s.reshape(B, -1)
             elif kind in ("Affine", "Linear"):
-                cur = s @ np.asarray(node.weight, f32).T
+                cur = s @ weights(node, dt, scales.get(n)).T
                 if kind == "Affine":
-                    cur = cur + np.asarray(node.bias, f32)
-                s = cur.astype(f32)
+                    cur = cur + weights(node, dt, scales.get(n), "bias")
+                s = cur.astype(dt)
             elif kind == "IF":
-                thr = np.asarray(node.v_threshold, f32)
+                mn = dt(mins[n] if isinstance(mins, dict) else mins)
+                thr = np.asarray(node.v_threshold, dt)
+                if exact:                        # integer threshold t
+                    assert np.all(thr == thr.ravel()[0]) and -mn == thr.ravel()[0]
+                    thr = np.full_like(thr, ints[n])
+                    mn = -dt(ints[n])
                 m = v.get(n, np.zeros_like(s)) + s
-                k = (m > 0) * np.trunc(m / thr)
+                if exact:                        # integer division of integers
+                    k = (m > 0) * np.floor_divide(m, thr)
+                else:
+                    k = (m > 0) * np.trunc(m / thr)
                 m = m - k * thr
                 v[n] = clip(m, mn)
-                s = k.astype(f32)
+                s = k.astype(dt)
                 outs[n].append(s.reshape(B, -1))
             else:
                 raise ValueError(f"{n}: {kind}")
@@ -224,7 +253,11 @@ def replay(d):
     case = json.loads((d / "case.json").read_text())
     g = nir.read(str(d / "model.nir"))
     if any(type(n).__name__ == "Conv2d" for n in g.nodes.values()):
-        return replay_cnn(d)
+        res = replay_cnn(d)
+        if "quantization" in case:               # on the grid: the integer model too
+            ex = replay_cnn(d, exact=True)
+            res.update({"integer_" + k: n for k, n in ex.items()})
+        return res
     tr = np.load(d / "trace.npz")
     x = tr["input"].astype(f32)                  # [B, T, 64]
     B, T, _ = x.shape

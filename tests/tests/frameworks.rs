@@ -363,3 +363,16 @@ fn the_sinabs_cnn_reproduces_sinabs_own_spikes_in_float() {
         percent(wide[0])
     );
 }
+
+#[test]
+fn the_sinabs_cnn_on_the_weight_grid_is_reproduced_exactly_at_8_and_16_bits() {
+    // The same CNN with its weights on the 8-bit grid (rounded, not
+    // fine-tuned: no N-MNIST here), recorded in Sinabs: the import keeps the
+    // grid exact, so every layer's integer model equals Sinabs' spikes.
+    let [float, wide, narrow] = map_case_figures("sinabs_cnn_q8");
+    for (what, bits) in [("float", &float), ("16/24", &wide), ("8/16", &narrow)] {
+        for (l, &b) in bits.iter().enumerate() {
+            assert!(b >= 0.999, "layer {l} at {what}: {}%", percent(b));
+        }
+    }
+}
