@@ -48,7 +48,7 @@ pub const HARDWARE_CASES: &[&str] = &[
 /// Golden cases with convolution or pooling, which the hardware does not
 /// carry yet (the plan refuses them by name): they join `HARDWARE_CASES`
 /// with the conv core.
-pub const MAP_CASES: &[&str] = &["conv_stride_pad_pool", "conv_channels"];
+pub const MAP_CASES: &[&str] = &["conv_stride_pad_pool", "conv_channels", "mnist_cnn"];
 
 /// Whether golden case `name` is a large one (many neurons or samples):
 /// tests run it at one large P, and on rust-hdl's slow simulation only a
