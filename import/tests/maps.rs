@@ -261,3 +261,69 @@ fn what_spikegate_cannot_carry_of_maps_is_refused_by_node_and_field() {
         build_err(&g)
     );
 }
+
+#[test]
+fn a_conv1d_is_a_conv2d_of_one_row() {
+    // 2 channels of 8 -> Conv1d 3@3 stride 2 padding 1 -> IF -> Affine -> IF:
+    // length (8 + 2 - 3) / 2 + 1 = 4, so 3 x 1 x 4 = 12 neurons.
+    let kernel: Vec<f64> = (0..18).map(|k| ((k * 5) % 7) as f64 * 0.2 - 0.4).collect();
+    let g = chain(
+        &[2.0, 8.0],
+        vec![
+            (
+                "conv",
+                "Conv1d",
+                vec![
+                    ("weight", param(&[3, 2, 3], &kernel)),
+                    ("stride", scalar_list(&[2.0])),
+                    ("padding", scalar_list(&[1.0])),
+                    ("input_shape", scalar_list(&[8.0])),
+                ],
+            ),
+            ("if1", "IF", if_node()),
+            (
+                "fc",
+                "Affine",
+                vec![("weight", param(&[1, 12], &[0.5; 12]))],
+            ),
+            ("if2", "IF", if_node()),
+        ],
+    );
+    let chain = build(Path::new("net.nir"), &g, &options()).expect("builds");
+    let conv = &chain.network.layers[0]
+        .conv
+        .as_ref()
+        .expect("conv")
+        .geometry;
+    assert_eq!(
+        (conv.input, conv.kernel, conv.strides(), conv.pads()),
+        ([2, 1, 8], [1, 3], [1, 2], [0, 1])
+    );
+    assert_eq!(chain.network.layers[0].size, 12);
+    let model = validate(quantize(&chain.network, &options()).network).expect("valid");
+    // The event-driven reference and the dense naive model agree on it.
+    let input: Vec<spikegate_model::Spike> = (0..8)
+        .flat_map(|t| {
+            (0..16)
+                .filter(move |j| (t + j) % 3 == 0)
+                .map(move |j| spikegate_model::Spike::new(t, j))
+        })
+        .collect();
+    let run = spikegate_sim::Reference::new(&model).run(&input).unwrap();
+    assert!(!run.layers[0].is_empty());
+    assert_eq!(
+        spikegate_sim::naive::run_naive(&model, &input).0,
+        run.layers
+    );
+    // A Conv1d kernel must have three dimensions.
+    let mut bad = g.clone();
+    bad.nodes
+        .get_mut("conv")
+        .unwrap()
+        .params
+        .insert("weight".into(), param(&[3, 2, 1, 3], &kernel));
+    assert_eq!(
+        build_err(&bad),
+        "net.nir: node `conv` (Conv1d): field `weight`: expected a 3-dimensional [out, in, k] kernel, found shape [3, 2, 1, 3]"
+    );
+}

@@ -80,7 +80,7 @@ impl LayerBuilder<'_> {
                 }
             }
             "SumPool2d" | "AvgPool2d" => self.segment.add_pool(&p, self.map)?,
-            "Conv2d" => {
+            "Conv2d" | "Conv1d" => {
                 self.segment.add_conv(&p, self.map)?;
                 if self.inputs.is_none() {
                     return Err(p.err(

@@ -29,7 +29,7 @@ use crate::nir::NirGraph;
 use crate::ImportOptions;
 
 /// The node types spikegate imports, as listed in its error messages.
-pub const SUPPORTED: &str = "Input, Output, Affine, Linear, Scale, Delay, Conv2d, SumPool2d, AvgPool2d, Flatten, LIF, IF, CubaLIF, LI, I, CubaLI, Threshold, in a feed-forward chain";
+pub const SUPPORTED: &str = "Input, Output, Affine, Linear, Scale, Delay, Conv1d, Conv2d, SumPool2d, AvgPool2d, Flatten, LIF, IF, CubaLIF, LI, I, CubaLI, Threshold, in a feed-forward chain";
 
 /// What the graph walk produced, with the notes the report shows.
 pub struct Chain {
@@ -54,10 +54,9 @@ pub fn build(file: &Path, graph: &NirGraph, options: &ImportOptions) -> Result<C
 /// Why a node type is refused, for types NIR has and spikegate not yet.
 fn unsupported_reason(kind: &str) -> Option<&'static str> {
     Some(match kind {
-        "Conv1d" => "spikegate carries Conv2d, not Conv1d, yet",
         "NIRGraph" => "nested NIR subgraphs are not supported yet; export one flat graph",
         "Input" | "Output" | "Affine" | "Linear" | "Scale" | "Delay" | "LIF" | "IF" | "CubaLIF"
-        | "LI" | "I" | "CubaLI" | "Threshold" | "Conv2d" | "SumPool2d" | "AvgPool2d"
+        | "LI" | "I" | "CubaLI" | "Threshold" | "Conv1d" | "Conv2d" | "SumPool2d" | "AvgPool2d"
         | "Flatten" => return None,
         _ => "spikegate does not know this node type",
     })

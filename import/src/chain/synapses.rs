@@ -155,8 +155,9 @@ impl Segment {
         Ok(())
     }
 
-    /// Folds in a `Conv2d` node over the map `map` (the pooled map when a
-    /// pool comes first). Dilation and groups other than 1 are refused.
+    /// Folds in a `Conv2d` (or `Conv1d`, as a Conv2d of one row) node over
+    /// the map `map` (the pooled map when a pool comes first). Dilation and
+    /// groups other than 1 are refused.
     pub(super) fn add_conv(
         &mut self,
         p: &NodeParams,
@@ -173,14 +174,33 @@ impl Segment {
             ));
         }
         let w = p.get("weight")?;
-        let [o, c, kh, kw] = w.shape[..] else {
-            return Err(p.err(
-                Some("weight"),
-                format!(
-                    "expected a 4-dimensional [out, in, kh, kw] kernel, found shape {:?}",
-                    w.shape
-                ),
-            ));
+        let one_d = p.node.kind == "Conv1d";
+        // A Conv1d is a Conv2d of one row: kernel, stride, padding and
+        // input shape gain a leading 1 (0 for the padding).
+        let [o, c, kh, kw] = match w.shape[..] {
+            [o, c, kh, kw] if !one_d => [o, c, kh, kw],
+            [o, c, k] if one_d => [o, c, 1, k],
+            _ => {
+                return Err(p.err(
+                    Some("weight"),
+                    format!(
+                        "expected a {} kernel, found shape {:?}",
+                        if one_d {
+                            "3-dimensional [out, in, k]"
+                        } else {
+                            "4-dimensional [out, in, kh, kw]"
+                        },
+                        w.shape
+                    ),
+                ))
+            }
+        };
+        let pair = |name: &str, row: usize| -> Result<Option<[usize; 2]>, ImportError> {
+            if one_d {
+                Ok(p.optional_pair(name)?.map(|[_, v]| [row, v]))
+            } else {
+                p.optional_pair(name)
+            }
         };
         for (field, want) in [("dilation", 1.0), ("groups", 1.0)] {
             if let Some(d) = p.optional(field)? {
@@ -193,7 +213,8 @@ impl Segment {
             }
         }
         let map = self.pool.as_ref().map(SumPool::output).or(map);
-        let map = match (map, p.optional_pair("input_shape")?) {
+        let declared = pair("input_shape", 1)?;
+        let map = match (map, declared) {
             (Some(m), _) => m,
             (None, Some([h, wd])) => [c, h, wd],
             (None, None) => {
@@ -203,10 +224,7 @@ impl Segment {
                 ))
             }
         };
-        if map[0] != c
-            || p.optional_pair("input_shape")?
-                .is_some_and(|s| s != [map[1], map[2]])
-        {
+        if map[0] != c || declared.is_some_and(|s| s != [map[1], map[2]]) {
             return Err(p.err(
                 Some("weight"),
                 format!("the kernel [out, in, kh, kw] = {:?} does not read the {} x {} x {} map before it", w.shape, map[0], map[1], map[2]),
@@ -216,8 +234,8 @@ impl Segment {
             input: map,
             out_channels: o,
             kernel: [kh, kw],
-            stride: Some(p.optional_pair("stride")?.unwrap_or([1, 1])),
-            padding: Some(p.optional_pair("padding")?.unwrap_or([0, 0])),
+            stride: Some(pair("stride", 1)?.unwrap_or([1, 1])),
+            padding: Some(pair("padding", 0)?.unwrap_or([0, 0])),
             weights: Vec::new(),
         };
         if geometry.output().is_none() || o == 0 {

@@ -288,11 +288,13 @@ fn input_size(input: &NirNode) -> Option<usize> {
     }
 }
 
-/// The Input's `shape` as a map, when it has three whole dimensions.
+/// The Input's `shape` as a map, when it has three whole dimensions, or
+/// two (channels, length: a map of one row, what a Conv1d reads).
 fn input_map(input: &NirNode) -> Option<spikegate_model::Shape3> {
     input_size(input)?;
     match input.params.get("shape")?.values[..] {
         [c, h, w] => Some([c as usize, h as usize, w as usize]),
+        [c, l] => Some([c as usize, 1, l as usize]),
         _ => None,
     }
 }
