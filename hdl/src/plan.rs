@@ -422,7 +422,7 @@ fn plan_core(
     let err = |field: &str, message: String| -> PlanError {
         ModelError::layer(index, layer.name.as_deref(), field, message).into()
     };
-    if layer.conv2d.is_some() || layer.input_pool.is_some() {
+    if layer.has_maps() {
         let field = if layer.conv2d.is_some() {
             "conv2d"
         } else {

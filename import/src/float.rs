@@ -104,6 +104,33 @@ impl FloatConv {
         let [kh, kw] = g.kernel;
         self.kernels[((o * g.input[0] + c) * kh + dy) * kw + dx]
     }
+
+    /// Neurons of one output channel, `H_out * W_out`: channel `o` holds
+    /// neurons `o * plane .. (o + 1) * plane`.
+    pub fn plane(&self) -> usize {
+        let [_, oh, ow] = self
+            .geometry
+            .output()
+            .expect("the importer checks the kernel fits");
+        oh * ow
+    }
+
+    /// Values of one output channel's kernels, `C_in * kh * kw`.
+    fn per_channel(&self) -> usize {
+        let [kh, kw] = self.geometry.kernel;
+        (self.geometry.input[0] * kh * kw).max(1)
+    }
+
+    /// Each output channel's kernels, in channel order.
+    pub fn channels(&self) -> std::slice::Chunks<'_, f64> {
+        self.kernels.chunks(self.per_channel())
+    }
+
+    /// [`FloatConv::channels`], to change in place.
+    pub fn channels_mut(&mut self) -> std::slice::ChunksMut<'_, f64> {
+        let n = self.per_channel();
+        self.kernels.chunks_mut(n)
+    }
 }
 
 /// A discretized network in real numbers.

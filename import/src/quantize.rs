@@ -204,7 +204,7 @@ fn quantize_layer(
     // every neuron of a channel the same).
     let bias_neurons: Vec<usize> = match &layer.conv {
         Some(conv) => (0..conv.geometry.out_channels)
-            .map(|o| o * channel_plane(conv))
+            .map(|o| o * conv.plane())
             .collect(),
         None => (0..n).collect(),
     };
@@ -279,15 +279,6 @@ fn quantize_layer(
     (model, report)
 }
 
-/// Neurons of one output channel of `conv`.
-fn channel_plane(conv: &FloatConv) -> usize {
-    let [_, oh, ow] = conv
-        .geometry
-        .output()
-        .expect("the importer checks the kernel fits");
-    oh * ow
-}
-
 /// The model's `conv2d`: `conv`'s geometry with its kernels rounded, each
 /// output channel at the scale of its neurons (`neuron_scale`, the same
 /// for every neuron of a channel).
@@ -295,7 +286,7 @@ fn quantize_kernels(conv: &FloatConv, neuron_scale: &[f64], rounder: &mut Rounde
     let g = &conv.geometry;
     let [c_in, _, _] = g.input;
     let [kh, kw] = g.kernel;
-    let plane = channel_plane(conv);
+    let plane = conv.plane();
     let weights = (0..g.out_channels)
         .map(|o| {
             let k = neuron_scale[o * plane];
@@ -394,9 +385,8 @@ impl Scaling {
             }
         }
         if let Some(conv) = &layer.conv {
-            let plane = channel_plane(conv);
-            let per_channel = conv.kernels.len() / conv.geometry.out_channels.max(1);
-            for (o, kernels) in conv.kernels.chunks(per_channel.max(1)).enumerate() {
+            let plane = conv.plane();
+            for (o, kernels) in conv.channels().enumerate() {
                 let m = kernels.iter().fold(0.0f64, |m, w| m.max(w.abs()));
                 for p in &mut peak[o * plane..(o + 1) * plane] {
                     *p = p.max(m);
@@ -526,9 +516,8 @@ fn on_grid(layer: &FloatLayer, max_level: i64) -> Option<Grid> {
         })
         .collect();
     if let Some(conv) = &layer.conv {
-        let plane = channel_plane(conv);
-        let per_channel = conv.kernels.len() / conv.geometry.out_channels.max(1);
-        for (o, kernels) in conv.kernels.chunks(per_channel.max(1)).enumerate() {
+        let plane = conv.plane();
+        for (o, kernels) in conv.channels().enumerate() {
             let th = layer.threshold[o * plane];
             units.extend(kernels.iter().map(|w| w / th));
         }

@@ -276,6 +276,12 @@ impl Layer {
         self.max_spikes.unwrap_or(1)
     }
 
+    /// Whether the layer sees its input as a map: a `conv2d` or an
+    /// `input_pool` (semantics §3, *Maps*).
+    pub fn has_maps(&self) -> bool {
+        self.conv2d.is_some() || self.input_pool.is_some()
+    }
+
     /// The bias of each neuron, if the layer has one: a `conv2d` layer's
     /// per-channel bias repeated over its map.
     pub fn neuron_bias(&self) -> Option<Vec<i64>> {

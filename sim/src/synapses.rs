@@ -163,12 +163,13 @@ impl Synapses {
     /// so that the dense path stays small where it is inlined.
     #[inline(never)]
     fn deliver_mapped(&mut self, sources: &[u32], t: usize, steps: usize) -> u64 {
-        let events: Vec<u32> = match &self.pool {
+        // Without a pool the spikes are the events: no copy.
+        let events: std::borrow::Cow<[u32]> = match &self.pool {
             Some(pool) => sources
                 .iter()
                 .map(|&j| pool.pooled(j as usize) as u32)
                 .collect(),
-            None => sources.to_vec(),
+            None => sources.into(),
         };
         let Some(conv) = &self.conv else {
             return self.deliver_rows(&events, t, steps);
@@ -176,7 +177,7 @@ impl Synapses {
         let (plane, c_out) = (conv.plane(), conv.out_channels);
         let mut ops = 0;
         with_pair!(self, |acc, w| {
-            for &j in &events {
+            for &j in events.iter() {
                 conv.for_each_target(j as usize, |tap, at| {
                     add_strided(acc, &w[tap * c_out..(tap + 1) * c_out], at, plane);
                     ops += c_out as u64;

@@ -13,7 +13,8 @@
 
 use spikegate_import::float::{simulate, FloatNetwork};
 use spikegate_import::{import_nir, Framework, Imported, ResetRule};
-use spikegate_model::Spike;
+use spikegate_model::{Decode, Spike};
+use spikegate_sim::decode::decode;
 use spikegate_sim::Reference;
 use spikegate_tests::frameworks::{
     accuracy, dense_counts, equal_entries, load_framework_case, FrameworkCase, FRAMEWORK_CASES,
@@ -130,17 +131,6 @@ fn weights_rounded(imported: &Imported) -> FloatNetwork {
     float
 }
 
-/// The decision of a float run: the output neuron with the most spikes,
-/// ties to the lowest index (the fixtures' decoding).
-fn float_class(layers: &[Vec<Spike>], outputs: usize) -> u32 {
-    let mut counts = vec![0u32; outputs];
-    for s in layers.last().expect("a network has layers") {
-        counts[s.neuron as usize] += 1;
-    }
-    let best = counts.iter().max().copied().unwrap_or(0);
-    counts.iter().position(|&c| c == best).unwrap_or(0) as u32
-}
-
 /// The float network's spikes on every sample.
 fn float_runs(imported: &Imported, case: &FrameworkCase) -> Vec<Vec<Vec<Spike>>> {
     float_network_runs(&imported.float, case)
@@ -171,10 +161,15 @@ fn every_fixture_reproduces_its_framework() {
         let (narrow_runs, narrow_classes) = reference_runs(&narrow, &case);
         let narrow_bits = agreement(&case, &narrow_runs);
         let decisions = decision_agreement(&case, &narrow_classes);
-        let outputs = case.layers.last().expect("a case records layers").neurons;
+        // Decoded as the import report decodes float runs (spike counts,
+        // ties to the lowest index, as the fixtures decode).
+        let outputs = vec![0; case.layers.last().expect("a case records layers").neurons];
         let rounded_classes: Vec<u32> = float_network_runs(&weights_rounded(&narrow), &case)
             .iter()
-            .map(|layers| float_class(layers, outputs))
+            .map(|layers| {
+                let last = layers.last().expect("a network has layers");
+                decode(Decode::SpikeCount, &outputs, last, case.time_steps).class()
+            })
             .collect();
         let rounded = decision_agreement(&case, &rounded_classes);
         // Beyond what the 8-bit weights cost in float, the integer

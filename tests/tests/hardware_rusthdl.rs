@@ -79,9 +79,7 @@ fn every_golden_case_is_a_hardware_case() {
     // pooling), which wait for the conv core.
     for name in golden_case_names() {
         let layers = load_golden(&name).network.into_inner().layers;
-        let maps = layers
-            .iter()
-            .any(|l| l.conv2d.is_some() || l.input_pool.is_some());
+        let maps = layers.iter().any(|l| l.has_maps());
         let listed = if maps { MAP_CASES } else { HARDWARE_CASES };
         assert!(
             listed.contains(&name.as_str()),

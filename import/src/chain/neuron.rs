@@ -84,8 +84,7 @@ fn check_one_threshold_a_channel(
     conv: &FloatConv,
     threshold: &[f64],
 ) -> Result<(), ImportError> {
-    let plane = threshold.len() / conv.geometry.out_channels.max(1);
-    for (ch, t) in threshold.chunks(plane.max(1)).enumerate() {
+    for (ch, t) in threshold.chunks(conv.plane()).enumerate() {
         if t.iter().any(|&x| x != t[0]) {
             return Err(p.err(
                 Some("v_threshold"),

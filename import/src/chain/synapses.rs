@@ -410,14 +410,9 @@ impl Segment {
         let Some((conv, bias)) = &self.conv else {
             return Ok(None);
         };
-        let [o, oh, ow] = conv
-            .geometry
-            .output()
-            .expect("checked when the Conv2d was read");
-        let plane = oh * ow;
-        let per_channel = conv.kernels.len() / o.max(1);
-        let mut kernels = conv.kernels.clone();
-        for (ch, k) in kernels.chunks_mut(per_channel.max(1)).enumerate() {
+        let plane = conv.plane();
+        let mut scaled = conv.clone();
+        for (ch, k) in scaled.channels_mut().enumerate() {
             let g = &gain[ch * plane..(ch + 1) * plane];
             if g.iter()
                 .any(|&x| (x - g[0]).abs() > 1e-12 * g[0].abs().max(1.0))
@@ -431,16 +426,10 @@ impl Segment {
                 *w *= g[0];
             }
         }
-        let neuron_bias = (0..o * plane)
+        let neuron_bias = (0..gain.len())
             .map(|i| bias[i / plane] * gain[i] + drive[i])
             .collect();
-        Ok(Some((
-            FloatConv {
-                geometry: conv.geometry.clone(),
-                kernels,
-            },
-            neuron_bias,
-        )))
+        Ok(Some((scaled, neuron_bias)))
     }
 
     /// The segment's delays in whole steps per synapse `[in][out]` of a
