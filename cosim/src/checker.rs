@@ -168,7 +168,7 @@ mod tests {
             options: BuildOptions::default(),
             beat_cost: 1,
             readout: None,
-            multi_spike: vec![false; 2],
+            unordered: vec![false; 2],
         }
     }
 

@@ -23,10 +23,11 @@ pub struct DesignInfo {
     /// Neurons of the last layer when it is a readout layer (its beats
     /// carry final membranes instead of spikes).
     pub readout: Option<usize>,
-    /// Per layer: whether it fires several spikes a neuron a step, which
-    /// it sends a chunk at a time in rounds (a sweep, then a repeat per
-    /// spike left), not by neuron.
-    pub multi_spike: Vec<bool>,
+    /// Per layer: whether it sends a step's spikes in an order other than
+    /// by neuron: a multi-spike layer fires a chunk at a time in rounds (a
+    /// sweep, then a repeat per spike left), and a conv layer's words hold
+    /// one position of `P` channels, a plane of neurons apart.
+    pub unordered: Vec<bool>,
 }
 
 impl DesignInfo {
@@ -40,7 +41,11 @@ impl DesignInfo {
             options: plan.options,
             beat_cost: spikegate_hdl::cycles::beat_cycle_budget(plan),
             readout: plan.cores.last().filter(|c| c.readout).map(|c| c.neurons),
-            multi_spike: plan.cores.iter().map(|c| c.max_spikes > 1).collect(),
+            unordered: plan
+                .cores
+                .iter()
+                .map(|c| c.max_spikes > 1 || c.conv.is_some())
+                .collect(),
         }
     }
 

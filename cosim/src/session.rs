@@ -175,9 +175,10 @@ impl<B: Backend> Session<B> {
         }
         self.inputs = Inputs::default();
         let mut layers = monitor.spikes;
-        // A multi-spike layer's order within a step follows its rounds, not
-        // the semantics: list it by neuron, as the reference does.
-        for (spikes, &multi) in layers.iter_mut().zip(&info.multi_spike) {
+        // A multi-spike or conv layer's order within a step follows its
+        // rounds or words, not the neurons: list it by neuron, as the
+        // reference does.
+        for (spikes, &multi) in layers.iter_mut().zip(&info.unordered) {
             if multi {
                 spikes.sort_unstable();
             }

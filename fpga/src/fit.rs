@@ -72,6 +72,9 @@ pub fn memories(plan: &HardwarePlan, family: Family) -> Vec<MemoryUse> {
             core.chunks,
             core.state_word_bits(),
         );
+        if let Some((words, width)) = spikegate_hdl::walk::table_shape(core) {
+            push(format!("{layer} spike decode table"), words, width);
+        }
     }
     push(
         "board wrapper UART FIFO".into(),

@@ -66,6 +66,12 @@ fn core_entry(core: &CorePlan, kind: &str) -> CoreEntry {
             bits: core.state_memory_bits(),
             file: None,
         },
+        decode_table: spikegate_hdl::walk::table_shape(core).map(|(words, word_bits)| Memory {
+            words,
+            word_bits,
+            bits: words * word_bits,
+            file: Some(spikegate_hdl::walk::table_file(core)),
+        }),
     }
 }
 
@@ -79,7 +85,10 @@ pub fn generate(
     let memory_bits: usize = plan
         .cores
         .iter()
-        .map(|c| c.weight_memory_bits() + c.state_memory_bits())
+        .map(|c| {
+            let table = spikegate_hdl::walk::table_shape(c).map_or(0, |(w, b)| w * b);
+            c.weight_memory_bits() + c.state_memory_bits() + table
+        })
         .sum();
     if let Some(t) = target {
         spikegate_fpga::fit::check(&plan, t)?;

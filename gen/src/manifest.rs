@@ -91,6 +91,10 @@ pub struct CoreEntry {
     pub weight_memory: Memory,
     /// Neuron memory.
     pub state_memory: Memory,
+    /// The spike decode table of a layer with maps (conv or pool): per
+    /// presynaptic neuron, where its walk starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decode_table: Option<Memory>,
 }
 
 /// A memory's size.
@@ -156,8 +160,12 @@ impl Manifest {
     /// `$readmemh` aborts the whole process on a bad image, so a folder
     /// edited by hand is checked before it is built.
     pub fn check_images(&self, dir: &Path) -> Result<(), ManifestError> {
-        for (l, core) in self.cores.iter().enumerate() {
-            let memory = &core.weight_memory;
+        let images = self.cores.iter().enumerate().flat_map(|(l, core)| {
+            std::iter::once(&core.weight_memory)
+                .chain(&core.decode_table)
+                .map(move |memory| (l, memory))
+        });
+        for (l, memory) in images {
             let Some(file) = &memory.file else {
                 continue;
             };
@@ -167,7 +175,7 @@ impl Manifest {
                 message,
             };
             let text = std::fs::read_to_string(&path)
-                .map_err(|e| err(format!("cannot read the weight image of core {l} ({e})")))?;
+                .map_err(|e| err(format!("cannot read the memory image of core {l} ({e})")))?;
             check_image(&text, memory.words as u64, memory.word_bits as u64).map_err(err)?;
         }
         Ok(())

@@ -4,16 +4,24 @@
 //!
 //! * **Start** (`start`): every chunk of the neuron memory is cleared,
 //!   one chunk a cycle (`C` cycles).
-//! * **A spike from neuron `j`** (input beat): the core accumulates row `j`
-//!   of the weights into the `C` chunks, one chunk (P synapses) a cycle,
-//!   fully pipelined: back-to-back spikes cost exactly `C` cycles each.
-//!   Work grows with the spikes, not with the weight matrix.
+//! * **A spike from neuron `j`** (input beat): the core's [`Walker`] issues
+//!   the spike's accumulate operations, one weight row (P synapses) into
+//!   one neuron word a cycle, fully pipelined: in a dense layer row `j` of
+//!   the weights into the `C` chunks, so back-to-back spikes cost exactly
+//!   `C` cycles each; in a conv layer every valid kernel tap for each of
+//!   the `Q` channel chunks ([`crate::walk`]). Work grows with the spikes,
+//!   not with the weight matrix.
 //! * **End of step** (input beat with the EOS bit): the core sweeps its
 //!   chunks, one a cycle (leak, threshold, reset, fire-once in the PEs).
 //!   A chunk whose lanes fire hands its mask to the emitter, which sends one
 //!   spike a cycle, lowest neuron first; the sweep resumes once the mask is
 //!   drained, so a step costs about `C + spikes + 4` cycles when the consumer
-//!   keeps up. After the last chunk the core sends its own EOS beat.
+//!   keeps up. After the last chunk the core sends its own EOS beat. Lane
+//!   `k` of the word swept as channel chunk `q` (the sweep counts `q` mod
+//!   `Q` beside the word) is neuron `base + k * plane`, where `base` steps
+//!   by `P * plane` from one channel chunk to the next and by one position
+//!   after the last ([`CorePlan::neuron_of`]); a dense core has `plane = 1`
+//!   and `Q = C`, so that is `c * P + k`. Its bias row is `q`'s.
 //! * **Delays**: a layer with synaptic delays up to `D` keeps `S = D + 1`
 //!   accumulator slots a neuron; a spike through a synapse of delay `d` in
 //!   step `t` adds its weight to slot `(t + d) mod S`, and the sweep of
@@ -43,6 +51,7 @@ use crate::datapath::Datapath;
 use crate::lowest_set_bit::LowestSetBit;
 use crate::plan::CorePlan;
 use crate::stream::{BEAT_BITS, EOS_BEAT, NEURON_BITS};
+use crate::walk::Walker;
 
 /// What a core is doing.
 #[derive(Copy, Clone, PartialEq, Eq, Debug, LogicState)]
@@ -83,10 +92,11 @@ pub struct Core {
     pub out_value: Signal<Out, Bits<32>>,
     datapath: Datapath,
     encoder: LowestSetBit,
+    walker: Walker,
     mode: DFF<CoreMode>,
     chunk: DFF<Bits<32>>,
-    weight_addr: DFF<Bits<32>>,
-    accumulating: DFF<Bit>,
+    /// Channel chunk `q` of the word the sweep issues next.
+    sweep_q: DFF<Bits<32>>,
     in_flight: DFF<Bit>,
     /// The chunk swept last has spikes left (multi-spike): repeat it next.
     again: DFF<Bit>,
@@ -102,9 +112,13 @@ pub struct Core {
     pending_rest: Signal<Local, Bits<64>>,
     chunks: Constant<Bits<32>>,
     last_chunk: Constant<Bits<32>>,
-    fan_in: Constant<Bits<32>>,
+    last_q: Constant<Bits<32>>,
     bias_base: Constant<Bits<32>>,
-    lanes: Constant<Bits<16>>,
+    /// Neuron base from one channel chunk to the next, `P * plane`.
+    base_step: Constant<Bits<16>>,
+    /// Neuron base from the last channel chunk to the next position,
+    /// `1 - (Q - 1) * P * plane` (mod 2^16).
+    base_wrap: Constant<Bits<16>>,
     eos_beat: Constant<Bits<BEAT_BITS>>,
     last_step: Constant<Bits<32>>,
     last_slot: Constant<Bits<16>>,
@@ -125,11 +139,11 @@ impl Core {
             out_ready: Default::default(),
             out_data: Default::default(),
             out_value: Default::default(),
-            encoder: LowestSetBit::new(plan.lanes),
+            encoder: LowestSetBit::new(plan.lanes, plan.plane),
+            walker: Walker::new(&plan),
             mode: Default::default(),
             chunk: Default::default(),
-            weight_addr: Default::default(),
-            accumulating: Default::default(),
+            sweep_q: Default::default(),
             in_flight: Default::default(),
             again: Default::default(),
             flight_base: Default::default(),
@@ -144,9 +158,14 @@ impl Core {
             pending_rest: Default::default(),
             chunks: c(plan.chunks),
             last_chunk: c(plan.chunks - 1),
-            fan_in: c(plan.fan_in),
+            last_q: c(plan.channel_chunks - 1),
             bias_base: c(plan.bias_base()),
-            lanes: Constant::new((plan.lanes as u64).into()),
+            base_step: Constant::new(((plan.lanes * plan.plane) as u64 & 0xffff).into()),
+            base_wrap: Constant::new(
+                (1u64.wrapping_sub(((plan.channel_chunks - 1) * plan.lanes * plan.plane) as u64)
+                    & 0xffff)
+                    .into(),
+            ),
             eos_beat: Constant::new(EOS_BEAT.into()),
             last_step: c(plan.time_steps.saturating_sub(1) as usize),
             last_slot: Constant::new(u64::from(plan.lane.slots - 1).into()),
@@ -164,12 +183,16 @@ impl Logic for Core {
     #[hdl_gen]
     fn update(&mut self) {
         #[rustfmt::skip] // One line a flip-flop would make the kernel long.
-        dff_setup!(self, clock, mode, chunk, weight_addr, accumulating, in_flight, again,
+        dff_setup!(self, clock, mode, chunk, sweep_q, in_flight, again,
             flight_base, issue_base, pending, pending_base, eos_pending, step, slot);
         self.datapath.clock.next = self.clock.val();
+        self.walker.clock.next = self.clock.val();
+        self.walker.clear.next = self.reset.val() | self.start.val();
+        self.walker.load.next = false;
+        self.walker.neuron.next = self.in_data.val().get_bits::<NEURON_BITS>(0);
         self.datapath.op.next = 0.into(); // Op::Idle
         self.datapath.chunk.next = self.chunk.q.val();
-        self.datapath.weight_addr.next = self.weight_addr.q.val();
+        self.datapath.weight_addr.next = self.walker.weight_addr.val();
         self.datapath.final_step.next = self.step.q.val() == self.last_step.val();
         self.datapath.slot.next = self.slot.q.val();
         self.datapath.value_lane.next = self.encoder.index.val();
@@ -185,7 +208,7 @@ impl Logic for Core {
         self.out_data.next = self.eos_beat.val();
         if self.pending.q.val().any() {
             self.out_data.next = bit_cast::<BEAT_BITS, NEURON_BITS>(
-                self.pending_base.q.val() + self.encoder.index.val(),
+                self.pending_base.q.val() + self.encoder.offset.val(),
             );
             self.out_value.next = self.datapath.value.val();
         }
@@ -210,34 +233,26 @@ impl Logic for Core {
                 }
             }
             CoreMode::Run => {
-                if self.accumulating.q.val() {
+                if self.walker.issue.val() {
                     self.datapath.op.next = 1.into(); // Op::Accumulate
-                    self.chunk.d.next = self.chunk.q.val() + 1;
-                    self.weight_addr.d.next = self.weight_addr.q.val() + self.fan_in.val();
-                    if self.chunk.q.val() == self.last_chunk.val() {
-                        self.accumulating.d.next = false;
-                    }
+                    self.datapath.chunk.next = self.walker.word.val();
                 }
-                self.accept.next = (!self.accumulating.q.val()
-                    | (self.chunk.q.val() == self.last_chunk.val()))
-                    & !self.eos_pending.q.val();
+                self.accept.next = self.walker.ready.val() & !self.eos_pending.q.val();
                 self.in_ready.next = self.accept.val();
                 if self.in_valid.val() & self.accept.val() {
-                    self.chunk.d.next = 0.into();
                     // Bit 16 is stream::EOS_BIT (a kernel takes only literals).
                     if self.in_data.val().get_bit(16) {
                         self.mode.d.next = CoreMode::Sweep;
+                        self.chunk.d.next = 0.into();
+                        self.sweep_q.d.next = 0.into();
                         self.issue_base.d.next = 0.into();
                     } else {
-                        self.accumulating.d.next = true;
-                        self.weight_addr.d.next = bit_cast::<32, NEURON_BITS>(
-                            self.in_data.val().get_bits::<NEURON_BITS>(0),
-                        );
+                        self.walker.load.next = true;
                     }
                 }
             }
             CoreMode::Sweep => {
-                self.datapath.weight_addr.next = self.bias_base.val() + self.chunk.q.val();
+                self.datapath.weight_addr.next = self.bias_base.val() + self.sweep_q.q.val();
                 // A multi-spike chunk with spikes left is repeated (it has
                 // fired, so the first branch takes its spikes now).
                 if self.in_flight.q.val() & self.datapath.more.val() {
@@ -250,8 +265,8 @@ impl Logic for Core {
                     if self.again.q.val() {
                         self.datapath.op.next = 4.into(); // Op::Repeat
                         self.datapath.chunk.next = self.chunk.q.val() - 1;
+                        // flight_base still holds the repeated chunk's base.
                         self.in_flight.d.next = true;
-                        self.flight_base.d.next = self.issue_base.q.val() - self.lanes.val();
                         self.again.d.next = false;
                     } else if self.chunk.q.val() == self.chunks.val() {
                         if !self.in_flight.q.val() {
@@ -269,7 +284,12 @@ impl Logic for Core {
                         self.chunk.d.next = self.chunk.q.val() + 1;
                         self.in_flight.d.next = true;
                         self.flight_base.d.next = self.issue_base.q.val();
-                        self.issue_base.d.next = self.issue_base.q.val() + self.lanes.val();
+                        self.sweep_q.d.next = self.sweep_q.q.val() + 1;
+                        self.issue_base.d.next = self.issue_base.q.val() + self.base_step.val();
+                        if self.sweep_q.q.val() == self.last_q.val() {
+                            self.sweep_q.d.next = 0.into();
+                            self.issue_base.d.next = self.issue_base.q.val() + self.base_wrap.val();
+                        }
                     }
                 }
             }
@@ -282,7 +302,7 @@ impl Logic for Core {
                 self.mode.d.next = CoreMode::Clear;
             }
             self.chunk.d.next = 0.into();
-            self.accumulating.d.next = false;
+            self.sweep_q.d.next = 0.into();
             self.in_flight.d.next = false;
             self.again.d.next = false;
             self.pending.d.next = 0.into();

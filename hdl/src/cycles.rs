@@ -5,10 +5,16 @@
 //! `S_in(l,t)` spikes arrive and `S_out(l,t)` leave costs the core
 //!
 //! ```text
-//! work(l,t) = S_in(l,t) * C_l      accumulation: P synapses a cycle
+//! work(l,t) = A(l,t)               accumulation: P synapses a cycle
 //!           + C_l + S_out(l,t)     sweep: a chunk a cycle, a spike a cycle
 //!           + R(l,t)               repeats: a cycle per round of a chunk
 //! ```
+//!
+//! `A(l,t)` is the sum over the spikes arriving in the step of the cycles
+//! each one's walk takes ([`crate::walk`]): `C_l` in a dense layer, so
+//! `A = S_in * C_l`; in a conv layer `max(1, taps(j) * Q_l)`, the kernel
+//! taps through which input `j` reaches the output map times the channel
+//! chunks (a spike that reaches nothing still takes its beat's cycle).
 //!
 //! Spikes count with their multiplicity; `R(l,t)` (multi-spike layers) is
 //! the sum over chunks of the most spikes a neuron of the chunk fires in
@@ -26,13 +32,17 @@
 use spikegate_model::{Spike, ValidNetwork};
 use spikegate_sim::{InputError, Reference};
 
-use crate::plan::HardwarePlan;
+use crate::plan::{CorePlan, HardwarePlan};
+use crate::walk::Walk;
 
 /// Spikes into and out of one layer, per step.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LayerActivity {
     /// Spikes arriving in each step.
     pub spikes_in: Vec<u64>,
+    /// The presynaptic neuron of every arriving spike (their walks' lengths
+    /// give a conv layer's accumulation cycles).
+    pub arriving: Vec<u32>,
     /// Spikes fired in each step.
     pub spikes_out: Vec<u64>,
     /// Every `(step, neuron)` that fired more than one spike, with its
@@ -68,26 +78,51 @@ pub fn estimate(plan: &HardwarePlan, activity: &[LayerActivity]) -> CycleEstimat
     let mut lane_operations = 0u64;
     for (core, act) in plan.cores.iter().zip(activity) {
         let c = core.chunks as u64;
-        let spikes_in: u64 = act.spikes_in.iter().sum();
+        let accumulate = accumulate_cycles(core, act);
         // A readout core sends every neuron's membrane in the last step.
         let spikes_out: u64 = if core.readout {
             core.neurons as u64
         } else {
             act.spikes_out.iter().sum()
         };
-        let work = spikes_in * c
+        let work = accumulate
             + c * u64::from(plan.time_steps)
             + spikes_out
-            + repeats(&act.multiple, core.lanes);
+            + repeats(&act.multiple, |n| core.word_of(n));
         busiest = busiest.max(work);
         serial += work;
-        lane_operations += spikes_in * c * core.lanes as u64;
+        lane_operations += accumulate_operations(core, act) * core.lanes as u64;
     }
     CycleEstimate {
         lower_bound: clear + busiest,
         serial: clear + serial,
         lane_operations,
     }
+}
+
+/// `A`: the cycles a core spends accumulating its arriving spikes.
+fn accumulate_cycles(core: &CorePlan, act: &LayerActivity) -> u64 {
+    if !core.has_maps() {
+        return act.spikes_in.iter().sum::<u64>() * core.chunks as u64;
+    }
+    let walk = Walk::of(core);
+    act.arriving
+        .iter()
+        .map(|&j| walk.entry(j as usize).length(core).max(1) as u64)
+        .sum()
+}
+
+/// The accumulate operations (weight rows read) of a core's arriving
+/// spikes: `A` without the cycle a spike that reaches nothing takes.
+fn accumulate_operations(core: &CorePlan, act: &LayerActivity) -> u64 {
+    if !core.has_maps() {
+        return act.spikes_in.iter().sum::<u64>() * core.chunks as u64;
+    }
+    let walk = Walk::of(core);
+    act.arriving
+        .iter()
+        .map(|&j| walk.entry(j as usize).length(core) as u64)
+        .sum()
 }
 
 /// Each layer's activity in one sample: spikes in per step (the input's
@@ -100,14 +135,17 @@ pub fn activity(input: &[Spike], layers: &[Vec<Spike>], steps: u32) -> Vec<Layer
         }
         v
     };
-    let mut incoming = per_step(input);
+    let neurons = |spikes: &[Spike]| -> Vec<u32> { spikes.iter().map(|s| s.neuron).collect() };
+    let mut incoming = (per_step(input), neurons(input));
     layers
         .iter()
         .map(|spikes| {
-            let out = per_step(spikes);
+            let out = (per_step(spikes), neurons(spikes));
+            let (spikes_in, arriving) = std::mem::replace(&mut incoming, out.clone());
             LayerActivity {
-                spikes_in: std::mem::replace(&mut incoming, out.clone()),
-                spikes_out: out,
+                spikes_in,
+                arriving,
+                spikes_out: out.0,
                 multiple: multiple_spikes(spikes),
             }
         })
@@ -129,36 +167,33 @@ fn multiple_spikes(spikes: &[Spike]) -> Vec<(Spike, u64)> {
     out
 }
 
-/// The repeats a core of `lanes` lanes issues for the neurons that fire
-/// several spikes a step (`multiple`, sorted): per step and chunk, the
-/// most spikes one of its neurons fires, minus one.
-fn repeats(multiple: &[(Spike, u64)], lanes: usize) -> u64 {
-    let mut total = 0;
-    // (step, chunk) of the group being counted, and its largest count.
-    let mut group = None;
-    let mut most = 1;
+/// The repeats a core issues for the neurons that fire several spikes a
+/// step (`multiple`), `word` giving each neuron's neuron-memory word: per
+/// step and word, the most spikes one of its neurons fires, minus one.
+fn repeats(multiple: &[(Spike, u64)], word: impl Fn(usize) -> usize) -> u64 {
+    let mut most = std::collections::BTreeMap::new();
     for &(s, count) in multiple {
-        let here = (s.step, s.neuron as usize / lanes.max(1));
-        if group != Some(here) {
-            total += most - 1;
-            group = Some(here);
-            most = 1;
-        }
-        most = most.max(count);
+        let entry = most.entry((s.step, word(s.neuron as usize))).or_insert(1);
+        *entry = count.max(*entry);
     }
-    total + most - 1
+    most.values().map(|m| m - 1).sum()
 }
 
 /// A generous bound on the cycles one input beat may cost the whole
-/// design: per core `4 m (C + N) + 16` with `m` its `max_spikes` (a beat
-/// can start a sweep of every chunk, `m - 1` repeats of each and the
+/// design: per core `4 m (C + N) + 16 + K` with `m` its `max_spikes` (a
+/// beat can start a sweep of every chunk, `m - 1` repeats of each and the
 /// emission of `m` spikes of every neuron, with slack for the FIFO
-/// handshakes). The co-simulator's session gives a sample this budget a
+/// handshakes) and `K` its longest walk (a conv layer's `kh kw Q`). The co-simulator's session gives a sample this budget a
 /// beat before it calls the design hung.
 pub fn beat_cycle_budget(plan: &HardwarePlan) -> u64 {
     plan.cores
         .iter()
-        .map(|c| 4 * u64::from(c.max_spikes) * (c.chunks + c.neurons) as u64 + 16)
+        .map(|c| {
+            let walk = c.conv.as_ref().map_or(c.chunks, |conv| {
+                conv.kernel[0] * conv.kernel[1] * c.channel_chunks
+            });
+            4 * u64::from(c.max_spikes) * (c.chunks + c.neurons) as u64 + 16 + walk as u64
+        })
         .sum()
 }
 
@@ -201,9 +236,13 @@ mod tests {
             3,
             "three neurons fire several spikes a step"
         );
-        assert_eq!(repeats(&multiple, 4), 3);
+        assert_eq!(repeats(&multiple, |n| n / 4), 3);
         // One lane a chunk: every neuron its own chunk.
-        assert_eq!(repeats(&multiple, 1), 2 + 1 + 1);
-        assert_eq!(repeats(&[], 4), 0);
+        assert_eq!(repeats(&multiple, |n| n), 2 + 1 + 1);
+        assert_eq!(repeats(&[], |n| n / 4), 0);
+        // Conv words: neurons 0 and 5 in one word (a plane of 5, two
+        // channels a word): step 0 repeats that word twice (neuron 0's 3
+        // spikes), neuron 1's word once; step 1 once.
+        assert_eq!(repeats(&multiple, |n| n % 5), 2 + 1 + 1);
     }
 }

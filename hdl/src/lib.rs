@@ -29,5 +29,6 @@ pub mod simple_core;
 pub mod stream;
 pub mod top;
 pub mod verilog;
+pub mod walk;
 
 pub use plan::{plan, BuildOptions, HardwarePlan, PlanError};

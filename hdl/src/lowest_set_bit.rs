@@ -5,6 +5,11 @@
 //! the encoder looks at those alone: a one-lane core needs no logic at all,
 //! and a simulator does not walk 64 bits every cycle.
 //!
+//! It also gives the lane's neuron offset, `index * stride`: lanes of a
+//! dense core are consecutive neurons (stride 1), those of a conv core are
+//! output channels, one plane of neurons apart (rust-hdl's kernels do not
+//! multiply).
+//!
 //! rust-hdl's kernels cannot assign a loop index to a signal without a
 //! width mismatch in the Verilog, so this is a custom block: a Rust model
 //! (`trailing_zeros`) and a Verilog loop.
@@ -18,12 +23,16 @@ pub struct LowestSetBit {
     pub mask: Signal<In, Bits<64>>,
     /// Index of its lowest set bit; 0 when no bit below `lanes` is set.
     pub index: Signal<Out, Bits<16>>,
+    /// `index * stride`: the neuron offset of that lane in its word.
+    pub offset: Signal<Out, Bits<16>>,
     _lanes: usize,
+    _stride: usize,
 }
 
 impl LowestSetBit {
-    /// An encoder of a `lanes`-bit mask, `1..=64`.
-    pub fn new(lanes: usize) -> Self {
+    /// An encoder of a `lanes`-bit mask, `1..=64`, whose lanes are
+    /// `stride` neurons apart.
+    pub fn new(lanes: usize, stride: usize) -> Self {
         assert!(
             (1..=64).contains(&lanes),
             "lanes must be 1..=64, not {lanes}"
@@ -31,7 +40,9 @@ impl LowestSetBit {
         LowestSetBit {
             mask: Default::default(),
             index: Default::default(),
+            offset: Default::default(),
             _lanes: lanes,
+            _stride: stride,
         }
     }
 }
@@ -44,10 +55,13 @@ impl Logic for LowestSetBit {
         }
         let index = if mask == 0 { 0 } else { mask.trailing_zeros() };
         self.index.next = u64::from(index).into();
+        let offset = (u64::from(index) * self._stride as u64) & 0xffff;
+        self.offset.next = offset.into();
     }
 
     fn connect(&mut self) {
         self.index.connect();
+        self.offset.connect();
     }
 
     fn hdl(&self) -> Verilog {
@@ -60,6 +74,12 @@ impl Logic for LowestSetBit {
         } else {
             String::new()
         };
+        let offset = if self._stride == 1 {
+            "\nassign offset = index;".to_owned()
+        } else {
+            format!("\nassign offset = index * 16'd{};", self._stride)
+        };
+        let unused = offset + &unused;
         if self._lanes == 1 {
             // The answer is always 0, but the block reads mask[0]: an
             // `always @(*)` that reads no signal never runs in an
@@ -98,7 +118,7 @@ mod tests {
             (3, 0b1100, 2),
             (1, 0b10, 0),
         ] {
-            let mut enc = LowestSetBit::new(lanes);
+            let mut enc = LowestSetBit::new(lanes, 1);
             enc.connect_all();
             enc.mask.next = mask.into();
             simulate(&mut enc, 10);
@@ -112,11 +132,11 @@ mod tests {
 
     #[test]
     fn verilog_walks_only_the_lanes() {
-        let Verilog::Custom(v) = LowestSetBit::new(5).hdl() else {
+        let Verilog::Custom(v) = LowestSetBit::new(5, 1).hdl() else {
             panic!("a custom block")
         };
         assert!(v.contains("for (k = 4; k >= 0;"), "{v}");
-        let Verilog::Custom(v) = LowestSetBit::new(1).hdl() else {
+        let Verilog::Custom(v) = LowestSetBit::new(1, 1).hdl() else {
             panic!("a custom block")
         };
         assert!(

@@ -8,8 +8,10 @@
 
 use spikegate_model::width::width_for_range;
 use spikegate_model::{
-    Decay, Decode, Matrix, ModelError, Neuron, Reset, ResetTiming, ValidNetwork,
+    Conv2d, Decay, Decode, Matrix, ModelError, Neuron, Reset, ResetTiming, SumPool, ValidNetwork,
 };
+
+use crate::walk::Walk;
 
 /// Width of a neuron index on every spike stream (`in_neuron`,
 /// `out_neuron`, taps): layers and inputs may have up to `2^16` neurons.
@@ -176,13 +178,32 @@ pub struct CorePlan {
     pub name: String,
     /// Neurons `N` of the layer.
     pub neurons: usize,
-    /// Presynaptic neurons `M` (the previous layer, or the inputs).
+    /// Synaptic inputs `M`: the presynaptic neurons (the previous layer,
+    /// or the inputs), or the pooled map behind an `input_pool`.
     pub fan_in: usize,
-    /// Processing elements `P` of this core (`min(--pe, N)`).
+    /// Presynaptic neurons whose spikes arrive on the input stream (`M`
+    /// unless the layer pools its input).
+    pub arrivals: usize,
+    /// Processing elements `P` of this core (`min(--pe, N)`; a `conv2d`
+    /// layer: `min(--pe, C_out)`).
     pub lanes: usize,
-    /// Neuron chunks `C = ceil(N / P)`: lane `k` of chunk `c` is neuron
-    /// `c * P + k`.
+    /// Neuron-memory words (chunks) `C`. Dense: `ceil(N / P)`, lane `k` of
+    /// chunk `c` is neuron `c * P + k`. Conv: `plane * Q`, lane `k` of
+    /// word `n * Q + q` is output channel `q * P + k` at position `n`,
+    /// neuron `(q * P + k) * plane + n` (see [`CorePlan::neuron_of`]).
     pub chunks: usize,
+    /// Channel chunks `Q`: a conv layer's `ceil(C_out / P)`; `C` for a
+    /// dense layer (whose "channels" are its neurons).
+    pub channel_chunks: usize,
+    /// Neurons between two lanes of one word: a conv layer's output
+    /// positions a channel, `H_out * W_out`; 1 for a dense layer.
+    pub plane: usize,
+    /// The convolution, if the layer is one (its weights live here, not in
+    /// `weights`).
+    pub conv: Option<Conv2d>,
+    /// The sum pool in front of the layer, if any: the core's spike
+    /// decoder remaps each arriving spike to its pooled position.
+    pub pool: Option<SumPool>,
     /// The update the lanes perform.
     pub update: Update,
     /// Width of weights and biases.
@@ -219,41 +240,91 @@ pub struct CorePlan {
 }
 
 impl CorePlan {
-    /// Rows of the weight memory: `C * M` weight rows (row `c * M + j`
-    /// holds the weights from `j` to chunk `c`), then `C` bias rows.
+    /// Rows of the weight memory, then `Q` bias rows (bias row `q` holds the
+    /// bias of channel chunk `q`). Dense: `C * M` weight rows, row `c * M +
+    /// j` holds the weights from `j` to chunk `c`. Conv: `C_in * kh * kw *
+    /// Q` tap rows, row `t * Q + q` holds tap `t = (c * kh + dy) * kw + dx`
+    /// to output channels `q * P ..`.
     pub fn weight_rows(&self) -> usize {
-        self.chunks * self.fan_in + self.bias_rows()
+        self.bias_base() + self.bias_rows()
     }
 
-    /// Number of bias rows (`C` when the layer has a bias, else 0).
+    /// Number of bias rows (`Q` when the layer has a bias, else 0).
     pub fn bias_rows(&self) -> usize {
         if self.bias.is_some() {
-            self.chunks
+            self.channel_chunks
         } else {
             0
         }
     }
 
-    /// First bias row of the weight memory.
+    /// First bias row of the weight memory (the number of weight rows).
     pub fn bias_base(&self) -> usize {
-        self.chunks * self.fan_in
+        match &self.conv {
+            Some(conv) => {
+                let [c_in, _, _] = conv.input;
+                let [kh, kw] = conv.kernel;
+                c_in * kh * kw * self.channel_chunks
+            }
+            None => self.chunks * self.fan_in,
+        }
     }
 
     /// The `P` values of weight-memory row `row` (lanes past the last
-    /// neuron hold 0).
+    /// neuron or channel hold 0).
     pub fn weight_row(&self, row: usize) -> Vec<i64> {
         let lane_value = |k: usize| -> i64 {
-            if row < self.bias_base() {
-                let (c, j) = (row / self.fan_in, row % self.fan_in);
-                let n = c * self.lanes + k;
-                self.weights[j].get(n).copied().unwrap_or(0)
-            } else {
+            if row >= self.bias_base() {
                 let n = (row - self.bias_base()) * self.lanes + k;
                 let bias = self.bias.as_deref().unwrap_or(&[]);
-                bias.get(n).copied().unwrap_or(0)
+                return bias.get(n).copied().unwrap_or(0);
+            }
+            match &self.conv {
+                Some(conv) => {
+                    let [kh, kw] = conv.kernel;
+                    let (tap, q) = (row / self.channel_chunks, row % self.channel_chunks);
+                    let (c, dy, dx) = (tap / (kh * kw), tap / kw % kh, tap % kw);
+                    let o = q * self.lanes + k;
+                    if o < conv.out_channels {
+                        conv.weight(o, c, dy, dx)
+                    } else {
+                        0
+                    }
+                }
+                None => {
+                    let (c, j) = (row / self.fan_in, row % self.fan_in);
+                    let n = c * self.lanes + k;
+                    self.weights[j].get(n).copied().unwrap_or(0)
+                }
             }
         };
         (0..self.lanes).map(lane_value).collect()
+    }
+
+    /// The neuron lane `lane` of neuron-memory word `word` holds (may be
+    /// past the last neuron or channel: such a lane never fires).
+    pub fn neuron_of(&self, word: usize, lane: usize) -> usize {
+        let (position, q) = (word / self.channel_chunks, word % self.channel_chunks);
+        (q * self.lanes + lane) * self.plane + position
+    }
+
+    /// The neuron-memory word that holds `neuron` (the inverse of
+    /// [`CorePlan::neuron_of`]).
+    pub fn word_of(&self, neuron: usize) -> usize {
+        let (channel, position) = (neuron / self.plane, neuron % self.plane);
+        position * self.channel_chunks + channel / self.lanes
+    }
+
+    /// Whether the layer sees its input as a map: its spikes go through
+    /// the core's decode table ([`crate::walk`]).
+    pub fn has_maps(&self) -> bool {
+        self.conv.is_some() || self.pool.is_some()
+    }
+
+    /// The accumulate operations (cycles) one arriving spike from `j`
+    /// costs: `C` for a dense layer, valid taps `x Q` for a conv layer.
+    pub fn walk_length(&self, j: usize) -> usize {
+        Walk::of(self).entry(j).length(self)
     }
 
     /// The `P` delays of weight-memory row `row` (0 for bias rows, lanes
@@ -309,8 +380,13 @@ impl CorePlan {
     /// Stable Verilog module-name stem derived from the core's parameters,
     /// e.g. `sg_l1_ttfs_n300_m100_p4`.
     pub fn module_stem(&self) -> String {
+        let maps = match (&self.conv, &self.pool) {
+            (Some(_), _) => "_conv",
+            (None, Some(_)) => "_pool",
+            (None, None) => "",
+        };
         format!(
-            "sg_l{}_{}_n{}_m{}_p{}",
+            "sg_l{}_{}{maps}_n{}_m{}_p{}",
             self.index,
             self.update.tag(),
             self.neurons,
@@ -422,17 +498,22 @@ fn plan_core(
     let err = |field: &str, message: String| -> PlanError {
         ModelError::layer(index, layer.name.as_deref(), field, message).into()
     };
-    if layer.has_maps() {
-        let field = if layer.conv2d.is_some() {
-            "conv2d"
-        } else {
-            "input_pool"
-        };
+    if layer.conv2d.is_some() && net_readout(network, index) {
         return Err(err(
-            field,
-            "the hardware has no core for maps yet (convolution and pooling run in the \
-             reference, `spikegate sim`); docs/hardware.md lists what it carries"
+            "conv2d",
+            "the hardware's readout core is dense: a readout layer cannot be a conv2d (end the \
+             network with a dense layer, or run it in the reference, `spikegate sim`)"
                 .to_owned(),
+        ));
+    }
+    let arrivals = network.fan_in(index);
+    if arrivals > 1 << NEURON_BITS {
+        return Err(err(
+            "size",
+            format!(
+                "{arrivals} presynaptic neurons exceed the {NEURON_BITS}-bit neuron index of the \
+                 spike streams"
+            ),
         ));
     }
     let max_spikes = layer.spikes_per_step();
@@ -487,7 +568,14 @@ fn plan_core(
             ),
         ));
     }
-    let lanes = options.pe.min(layer.size);
+    let (lanes, plane) = match &layer.conv2d {
+        Some(conv) => (
+            options.pe.min(conv.out_channels),
+            layer.size / conv.out_channels,
+        ),
+        None => (options.pe.min(layer.size), 1),
+    };
+    let channel_chunks = (layer.size / plane).div_ceil(lanes);
     let neuron = &layer.neuron;
     // A readout layer never resets (validation gives it no timing).
     let timing = layer.timing();
@@ -495,9 +583,14 @@ fn plan_core(
         index,
         name: network.layer_name(index),
         neurons: layer.size,
-        fan_in: network.fan_in(index),
+        fan_in: network.synaptic_inputs(index),
+        arrivals,
         lanes,
-        chunks: layer.size.div_ceil(lanes),
+        chunks: plane * channel_chunks,
+        channel_chunks,
+        plane,
+        conv: layer.conv2d.clone(),
+        pool: layer.input_pool.clone(),
         update,
         weight_width: layer.widths.weight,
         lane: LaneLayout {

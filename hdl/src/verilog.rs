@@ -7,6 +7,7 @@ use crate::datapath::{weight_file, weight_image};
 use crate::interface;
 use crate::plan::HardwarePlan;
 use crate::top::Accelerator;
+use crate::walk::{table_file, table_image};
 
 /// Name of the top-level module of every generated design.
 pub const TOP_MODULE: &str = "spikegate_top";
@@ -39,7 +40,10 @@ pub fn emit(plan: &HardwarePlan) -> Result<Design, DesignRuleError> {
     let memory_files = plan
         .cores
         .iter()
-        .map(|c| (weight_file(c), weight_image(c)))
+        .flat_map(|c| {
+            let table = table_image(c).map(|image| (table_file(c), image));
+            std::iter::once((weight_file(c), weight_image(c))).chain(table)
+        })
         .collect();
     Ok(Design {
         verilog,
@@ -60,6 +64,7 @@ fn module_names(plan: &HardwarePlan) -> Vec<(String, String)> {
         let stem = core.module_stem();
         names.push((format!("top$core${l}"), format!("{stem}_core")));
         names.push((format!("top$core${l}$datapath"), format!("{stem}_datapath")));
+        names.push((format!("top$core${l}$walker"), format!("{stem}_walker")));
         names.push((
             format!("top$core${l}$encoder"),
             format!("{stem}_lowest_set_bit"),

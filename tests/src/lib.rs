@@ -22,7 +22,8 @@ pub fn workspace_root() -> PathBuf {
 }
 
 /// Golden cases the hardware can hold (every kind, readout layers,
-/// synaptic delays): each must build, lint, synthesise and match in simulation.
+/// synaptic delays, convolution and pooling): each must build, lint,
+/// synthesise and match in simulation.
 pub const HARDWARE_CASES: &[&str] = &[
     "if_subtract",
     "lif_shift",
@@ -43,18 +44,16 @@ pub const HARDWARE_CASES: &[&str] = &[
     "lif_weight_shift",
     "digits_ttfs",
     "digits_if",
+    "conv_stride_pad_pool",
+    "conv_channels",
+    "mnist_cnn",
 ];
-
-/// Golden cases with convolution or pooling, which the hardware does not
-/// carry yet (the plan refuses them by name): they join `HARDWARE_CASES`
-/// with the conv core.
-pub const MAP_CASES: &[&str] = &["conv_stride_pad_pool", "conv_channels", "mnist_cnn"];
 
 /// Whether golden case `name` is a large one (many neurons or samples):
 /// tests run it at one large P, and on rust-hdl's slow simulation only a
 /// few of its samples.
 pub fn is_large(name: &str) -> bool {
-    name.starts_with("large_") || name.starts_with("digits_")
+    name.starts_with("large_") || name.starts_with("digits_") || name.starts_with("mnist_")
 }
 
 /// Samples of a large case that the rust-hdl simulation runs.

@@ -12,7 +12,7 @@ use spikegate_sim::random::random_input;
 use spikegate_sim::rng::SplitMix64;
 use spikegate_sim::Reference;
 use spikegate_tests::{
-    golden_case_names, is_large, load_golden, random_hardware_network, HARDWARE_CASES, MAP_CASES,
+    golden_case_names, is_large, load_golden, random_hardware_network, HARDWARE_CASES,
     RUSTHDL_LARGE_SAMPLES,
 };
 
@@ -74,16 +74,12 @@ fn golden_cases_match_on_hardware() {
 
 #[test]
 fn every_golden_case_is_a_hardware_case() {
-    // The hardware holds every kind, delays and readout: a new golden case
-    // must join the hardware checks too, unless it has maps (convolution,
-    // pooling), which wait for the conv core.
+    // The hardware holds every kind, delays, readout, convolution and
+    // pooling: a new golden case must join the hardware checks too.
     for name in golden_case_names() {
-        let layers = load_golden(&name).network.into_inner().layers;
-        let maps = layers.iter().any(|l| l.has_maps());
-        let listed = if maps { MAP_CASES } else { HARDWARE_CASES };
         assert!(
-            listed.contains(&name.as_str()),
-            "golden/{name} is in neither HARDWARE_CASES nor, with maps, MAP_CASES"
+            HARDWARE_CASES.contains(&name.as_str()),
+            "golden/{name} is not in HARDWARE_CASES"
         );
     }
 }
