@@ -206,3 +206,17 @@ pub fn random_hardware_network_up_to(
     shape.decode = Some([Decode::FirstSpike, Decode::SpikeCount, Decode::Readout][rng.below(3)]);
     random_network(rng, &shape)
 }
+
+/// A seeded random network whose layers see maps (convolutions, sum pools,
+/// a dense layer after a flatten; [`spikegate_sim::random_maps`]), 3 to 8
+/// steps, redrawn until the hardware holds it: its plan refuses a conv
+/// readout layer and more than 15 spikes a step.
+pub fn random_hardware_map_network(rng: &mut SplitMix64) -> ValidNetwork {
+    loop {
+        let steps = 3 + rng.below(6) as u32;
+        let network = spikegate_sim::random_maps::random_map_network(rng, steps);
+        if spikegate_hdl::plan(&network, spikegate_hdl::BuildOptions::default()).is_ok() {
+            return network;
+        }
+    }
+}

@@ -24,7 +24,8 @@ use spikegate_sim::random::random_input;
 use spikegate_sim::rng::SplitMix64;
 use spikegate_sim::Reference;
 use spikegate_tests::{
-    is_large, load_golden, random_hardware_network_up_to, require_tool, HARDWARE_CASES,
+    is_large, load_golden, random_hardware_map_network, random_hardware_network_up_to,
+    require_tool, HARDWARE_CASES,
 };
 
 fn options(pe: usize, backend: BackendChoice, lockstep: bool, pacing: Pacing) -> CosimOptions {
@@ -165,7 +166,12 @@ fn random_designs_match_the_reference_under_gaps_and_backpressure() {
     let mut seen_kinds = std::collections::BTreeSet::new();
     for seed in 0..designs {
         let mut rng = SplitMix64::new(0xc051_0000 + seed);
-        let network = random_hardware_network_up_to(&mut rng, 23, 19, 16);
+        // Every fourth design has maps (convolution, pooling).
+        let network = if seed % 4 == 3 {
+            random_hardware_map_network(&mut rng)
+        } else {
+            random_hardware_network_up_to(&mut rng, 23, 19, 16)
+        };
         let pe = [1, 2, 3, 4, 5, 8, 16][rng.below(7)];
         seen_pe.insert(pe);
         let net = network.network();

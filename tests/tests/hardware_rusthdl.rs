@@ -12,8 +12,8 @@ use spikegate_sim::random::random_input;
 use spikegate_sim::rng::SplitMix64;
 use spikegate_sim::Reference;
 use spikegate_tests::{
-    golden_case_names, is_large, load_golden, random_hardware_network, HARDWARE_CASES,
-    RUSTHDL_LARGE_SAMPLES,
+    golden_case_names, is_large, load_golden, random_hardware_map_network, random_hardware_network,
+    HARDWARE_CASES, RUSTHDL_LARGE_SAMPLES,
 };
 
 fn options(pe: usize) -> BuildOptions {
@@ -92,7 +92,12 @@ fn random_networks_match_the_reference_under_backpressure() {
         .unwrap_or(60);
     for seed in 0..seeds {
         let mut rng = SplitMix64::new(0x5eed_0000 + seed);
-        let network = random_hardware_network(&mut rng);
+        // Every third network has maps (convolution, pooling).
+        let network = if seed % 3 == 2 {
+            random_hardware_map_network(&mut rng)
+        } else {
+            random_hardware_network(&mut rng)
+        };
         let pe = [1, 2, 3, 4, 8][rng.below(5)];
         let plan = plan(&network, options(pe))
             .unwrap_or_else(|e| panic!("seed {seed}: random network refused: {e}"));
