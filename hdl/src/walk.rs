@@ -598,7 +598,54 @@ wire [{st}:0] e_cols = entry_q[{xt}:{xb}];
 
 #[cfg(test)]
 mod tests {
-    use super::side;
+    use super::{side, Walk};
+    use crate::plan::{plan, BuildOptions};
+    use spikegate_sim::maps::ConvTaps;
+    use spikegate_sim::random_maps::random_map_network;
+    use spikegate_sim::rng::SplitMix64;
+
+    /// Every walk of every conv layer of random map networks against the
+    /// reference's own scatter (`ConvTaps`, written independently): the
+    /// same (tap, position) pairs, each once, for every channel chunk.
+    #[test]
+    fn walks_reach_exactly_the_taps_the_reference_scatters_to() {
+        let mut checked = 0;
+        for seed in 0..300 {
+            let mut rng = SplitMix64::new(0x3a1c_0000 + seed);
+            let network = random_map_network(&mut rng, 3);
+            let pe = 1 + rng.below(4);
+            let options = BuildOptions {
+                pe,
+                ..BuildOptions::default()
+            };
+            let Ok(hw) = plan(&network, options) else {
+                continue;
+            };
+            for core in hw.cores.iter() {
+                let Some(conv) = &core.conv else { continue };
+                let (walk, taps, q) = (Walk::of(core), ConvTaps::new(conv), core.channel_chunks);
+                for j in 0..core.arrivals {
+                    let mut got = walk.operations(j);
+                    let pooled = core.pool.as_ref().map_or(j, |p| p.pooled(j));
+                    let mut want = Vec::new();
+                    taps.for_each_target(pooled, |tap, at| {
+                        want.extend((0..q).map(|c| (tap * q + c, at * q + c)));
+                    });
+                    assert_eq!(
+                        got.len(),
+                        walk.entry(j).length(core),
+                        "seed {seed}, layer {}, input {j}: the walk's length",
+                        core.index
+                    );
+                    got.sort_unstable();
+                    want.sort_unstable();
+                    assert_eq!(got, want, "seed {seed}, layer {}, input {j}", core.index);
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 1000, "only {checked} walks checked");
+    }
 
     #[test]
     fn a_side_lists_the_outputs_an_input_reaches() {

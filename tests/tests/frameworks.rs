@@ -371,3 +371,88 @@ fn the_sinabs_cnn_on_the_weight_grid_is_reproduced_exactly_at_8_and_16_bits() {
         }
     }
 }
+
+/// The Sinabs N-MNIST CNN of the NIR paper (`cnn_sinabs.nir`: 2x34x34,
+/// conv 16@5x5, conv 16@3x3, sum pool 2, conv 8@3x3, sum pool 2, flatten,
+/// dense 256, dense 10, multi-spike IF) on Verilator, as the float-trained
+/// network and on its 8-bit grid: every layer's spikes equal the
+/// reference's on every recorded sample, and the measured cycles lie
+/// between the cycle formula's lower bound and its serial sum (the conv
+/// walks included). Its first conv layer alone, where one core does all
+/// the work, takes within 1.1x of the lower bound: the walks cost what the
+/// formula says.
+#[test]
+fn the_sinabs_cnn_runs_on_hardware_equal_to_the_reference() {
+    if !spikegate_tests::require_tool("verilator", "the Sinabs CNN on hardware") {
+        return;
+    }
+    for name in ["sinabs_cnn", "sinabs_cnn_q8"] {
+        let case = load_framework_case(name);
+        let mut options = case.options(8, 16);
+        options.max_spikes = Some(15);
+        let imported = import_nir(&case.nir, &options).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let [low, high] = cnn_on_verilator(name, &imported.network, &case.inputs);
+        assert!(
+            high <= 1.0,
+            "{name}: measured cycles {high:.3}x the serial sum"
+        );
+        assert!(
+            low >= 1.0,
+            "{name}: measured cycles {low:.3}x the lower bound"
+        );
+        let mut first = imported.network.into_inner();
+        first.layers.truncate(1);
+        first.output.decode = spikegate_model::Decode::SpikeCount;
+        let first = spikegate_model::validate(first).expect("one conv layer is valid");
+        let [low, _] = cnn_on_verilator(&format!("{name}, first layer"), &first, &case.inputs);
+        assert!(
+            (1.0..=1.1).contains(&low),
+            "{name}, first layer: measured cycles {low:.3}x the lower bound"
+        );
+    }
+}
+
+/// Runs `network` on Verilator at P = 16 with taps, checks every layer of
+/// every sample against the reference, prints the cycles a sample, and
+/// returns the measured cycles over the formula's lower bound and over its
+/// serial sum.
+fn cnn_on_verilator(
+    name: &str,
+    network: &spikegate_model::ValidNetwork,
+    inputs: &[Vec<Spike>],
+) -> [f64; 2] {
+    use spikegate_cosim::run::{prepare, run_all, BackendChoice, CosimOptions};
+    use spikegate_hdl::BuildOptions;
+    let build = BuildOptions {
+        pe: 16,
+        taps: true,
+        ..BuildOptions::default()
+    };
+    let opts = CosimOptions {
+        threads: 2,
+        ..CosimOptions::new(build, Some(BackendChoice::Verilator))
+    };
+    let prepared = prepare(network, &opts).unwrap_or_else(|e| panic!("{name}: {e:#}"));
+    let outcomes =
+        run_all(&prepared, network, inputs, &|_| {}).unwrap_or_else(|e| panic!("{name}: {e:#}"));
+    assert_eq!(outcomes.len(), inputs.len(), "{name}");
+    let (mut cycles, mut bound, mut serial) = (0u64, 0u64, 0u64);
+    for (s, outcome) in outcomes.into_iter().enumerate() {
+        let o = outcome.unwrap_or_else(|e| panic!("{name}, sample {s}: {e}"));
+        assert_eq!(o.mismatch, None, "{name}, sample {s}");
+        assert_eq!(o.hardware.layers, o.reference.layers, "{name}, sample {s}");
+        cycles += o.hardware.cycles;
+        bound += o.estimate.lower_bound;
+        serial += o.estimate.serial;
+    }
+    let n = inputs.len() as f64;
+    println!(
+        "{name}: {} samples; cycles a sample: {:.0} measured, formula {:.0} (lower bound) to {:.0} \
+         (serial)",
+        inputs.len(),
+        cycles as f64 / n,
+        bound as f64 / n,
+        serial as f64 / n
+    );
+    [cycles as f64 / bound as f64, cycles as f64 / serial as f64]
+}

@@ -40,4 +40,10 @@ fn snapshots_of_the_small_golden_designs() {
         "lif_weight_shift_p1",
         verilog_of("lif_weight_shift", 1, false)
     );
+    // A conv core with a pool in front (the decode table, the tap walk,
+    // the channel-strided emitter).
+    insta::assert_snapshot!(
+        "conv_stride_pad_pool_p2",
+        verilog_of("conv_stride_pad_pool", 2, false)
+    );
 }
