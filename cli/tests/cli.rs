@@ -758,7 +758,7 @@ fn import_refuses_what_it_cannot_carry_and_writes_nothing() {
 }
 
 #[test]
-fn the_sinabs_cnn_imports_and_checks_and_gen_names_the_conv_layer() {
+fn the_sinabs_cnn_imports_checks_and_generates_with_its_decode_tables() {
     let dir = scratch("import-cnn");
     let model = dir.join("cnn.json");
     let nir = fixture("cnn_sinabs.nir");
@@ -793,12 +793,63 @@ fn the_sinabs_cnn_imports_and_checks_and_gen_names_the_conv_layer() {
         design.to_str().unwrap(),
     ]);
     let (_, err) = text(&out);
+    // Sinabs fires as many spikes as the membrane holds thresholds; the
+    // hardware counts at most 15 a step.
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
-        err.contains("field `conv2d`: the hardware has no core for maps yet"),
+        err.contains("field `max_spikes`: the hardware fires at most 15 spikes"),
         "{err}"
     );
     assert!(!design.exists(), "gen wrote a design");
+    let capped = dir.join("cnn15.json");
+    let out = spikegate(&[
+        "import",
+        nir.to_str().unwrap(),
+        "--framework",
+        "sinabs",
+        "--max-spikes",
+        "15",
+        "--time-steps",
+        "8",
+        "--samples",
+        "2",
+        "--out",
+        capped.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let out = spikegate(&[
+        "gen",
+        capped.to_str().unwrap(),
+        "--pe",
+        "16",
+        "--out",
+        design.to_str().unwrap(),
+    ]);
+    let (_, err) = text(&out);
+    assert!(out.status.success(), "{err}");
+    // Three conv layers and the dense layer behind the second pool read
+    // their spikes through a decode table, one entry per presynaptic
+    // neuron (2 x 34 x 34 inputs for the first).
+    let tables: Vec<_> = std::fs::read_dir(&design)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with("_walk.hex"))
+        .collect();
+    assert_eq!(tables.len(), 4, "{tables:?}");
+    let first = tables
+        .iter()
+        .find(|n| n.starts_with("sg_l0_"))
+        .expect("layer 0's table");
+    let lines = std::fs::read_to_string(design.join(first))
+        .unwrap()
+        .lines()
+        .count();
+    assert_eq!(lines, 2 * 34 * 34, "{first}");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(design.join("manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["cores"][0]["decode_table"]["words"], 2 * 34 * 34);
+    assert!(manifest["cores"][4].get("decode_table").is_none());
 }
 
 #[test]

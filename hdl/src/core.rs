@@ -96,7 +96,7 @@ pub struct Core {
     mode: DFF<CoreMode>,
     chunk: DFF<Bits<32>>,
     /// Channel chunk `q` of the word the sweep issues next.
-    sweep_q: DFF<Bits<32>>,
+    sweep_q: DFF<Bits<16>>,
     in_flight: DFF<Bit>,
     /// The chunk swept last has spikes left (multi-spike): repeat it next.
     again: DFF<Bit>,
@@ -112,7 +112,9 @@ pub struct Core {
     pending_rest: Signal<Local, Bits<64>>,
     chunks: Constant<Bits<32>>,
     last_chunk: Constant<Bits<32>>,
-    last_q: Constant<Bits<32>>,
+    last_q: Constant<Bits<16>>,
+    /// A conv core: bias rows and neuron bases follow the channel chunk.
+    maps: Constant<Bit>,
     bias_base: Constant<Bits<32>>,
     /// Neuron base from one channel chunk to the next, `P * plane`.
     base_step: Constant<Bits<16>>,
@@ -158,7 +160,8 @@ impl Core {
             pending_rest: Default::default(),
             chunks: c(plan.chunks),
             last_chunk: c(plan.chunks - 1),
-            last_q: c(plan.channel_chunks - 1),
+            last_q: Constant::new(((plan.channel_chunks - 1) as u64).into()),
+            maps: Constant::new(plan.conv.is_some()),
             bias_base: c(plan.bias_base()),
             base_step: Constant::new(((plan.lanes * plan.plane) as u64 & 0xffff).into()),
             base_wrap: Constant::new(
@@ -252,7 +255,13 @@ impl Logic for Core {
                 }
             }
             CoreMode::Sweep => {
-                self.datapath.weight_addr.next = self.bias_base.val() + self.sweep_q.q.val();
+                // A dense core's channel chunks are its chunks: its bias row
+                // is the chunk's (and synthesis drops `sweep_q`).
+                self.datapath.weight_addr.next = self.bias_base.val() + self.chunk.q.val();
+                if self.maps.val() {
+                    self.datapath.weight_addr.next =
+                        self.bias_base.val() + bit_cast::<32, 16>(self.sweep_q.q.val());
+                }
                 // A multi-spike chunk with spikes left is repeated (it has
                 // fired, so the first branch takes its spikes now).
                 if self.in_flight.q.val() & self.datapath.more.val() {
@@ -286,7 +295,7 @@ impl Logic for Core {
                         self.flight_base.d.next = self.issue_base.q.val();
                         self.sweep_q.d.next = self.sweep_q.q.val() + 1;
                         self.issue_base.d.next = self.issue_base.q.val() + self.base_step.val();
-                        if self.sweep_q.q.val() == self.last_q.val() {
+                        if self.maps.val() & (self.sweep_q.q.val() == self.last_q.val()) {
                             self.sweep_q.d.next = 0.into();
                             self.issue_base.d.next = self.issue_base.q.val() + self.base_wrap.val();
                         }

@@ -266,28 +266,29 @@ pub fn table_shape(core: &CorePlan) -> Option<(usize, usize)> {
         .then(|| (core.arrivals, TableLayout::of(core, &walk).bits() as usize))
 }
 
-/// The walk's registers (the Rust model; the Verilog has the same ones).
+/// The walk's registers (the Rust model of the Verilog's), each kept to
+/// its Verilog width: rows to the weight memory's address bits, words to
+/// the neuron memory's.
 #[derive(Debug, Clone, Copy, Default)]
 struct Registers {
     /// The table's output holds a walk taken in the previous cycle.
     fresh: bool,
+    /// The entry of the beat taken last (held until the next is taken).
     entry: Entry,
     active: bool,
-    rows: usize,
-    cols: usize,
     iy: usize,
     ix: usize,
     q: usize,
-    row: u32,
-    word: u32,
-    row_x: u32,
-    word_x: u32,
-    row_y: u32,
-    word_y: u32,
+    row: usize,
+    word: usize,
+    row_x: usize,
+    word_x: usize,
+    row_y: usize,
+    word_y: usize,
 }
 
 /// The issuing side of a walk: the registers in use this cycle (the
-/// table's output when the walk is fresh).
+/// entry's start when the walk is fresh).
 #[derive(Debug, Clone, Copy)]
 struct Current {
     pending: bool,
@@ -328,26 +329,31 @@ struct WalkModel {
     /// The table's image file.
     file: String,
     arrivals: usize,
+    /// Bits of a weight row and of a word.
+    row_bits: u32,
+    word_bits: u32,
     regs: Registers,
 }
 
 impl WalkModel {
     fn current(&self) -> Current {
         let mut r = self.regs;
-        let pending = if r.fresh {
-            r.rows = r.entry.rows;
-            r.cols = r.entry.cols;
+        let e = r.entry;
+        let pending = if r.fresh && self.layout.is_none() {
+            true
+        } else if r.fresh {
             (r.iy, r.ix, r.q) = (0, 0, 0);
-            let (row, word) = (r.entry.row as u32, r.entry.word as u32);
-            (r.row, r.row_x, r.row_y) = (row, row, row);
-            (r.word, r.word_x, r.word_y) = (word, word, word);
-            r.rows != 0 && r.cols != 0
+            (r.row, r.row_x, r.row_y) = (e.row, e.row, e.row);
+            (r.word, r.word_x, r.word_y) = (e.word, e.word, e.word);
+            e.rows != 0 && e.cols != 0
         } else {
             r.active
         };
         let last_q = r.q + 1 == self.walk.chunks;
-        let last_x = r.ix + 1 == r.cols;
-        let last = last_q && last_x && r.iy + 1 == r.rows;
+        // A dense walk has one tap; a map walk a grid of them.
+        let dense = self.layout.is_none();
+        let last_x = dense || r.ix + 1 == e.cols;
+        let last = last_q && (dense || (last_x && r.iy + 1 == e.rows));
         Current {
             pending,
             last,
@@ -367,26 +373,46 @@ impl WalkModel {
         if !c.pending {
             return r;
         }
+        let rows = |v: usize, d: usize, up: bool| {
+            let v = if up {
+                v.wrapping_add(d)
+            } else {
+                v.wrapping_sub(d)
+            };
+            v & mask(self.row_bits)
+        };
+        let words = |v: usize, d: usize| v.wrapping_add(d) & mask(self.word_bits);
         if !c.last_q {
             r.q += 1;
-            r.row = r.row.wrapping_add(w.chunk_rows as u32);
-            r.word = r.word.wrapping_add(1);
+            r.row = rows(r.row, w.chunk_rows, true);
+            r.word = words(r.word, 1);
+        } else if self.layout.is_none() {
+            // A dense walk without a table runs its row on (the next beat
+            // loads it); its words are its chunks.
+            r.q = 0;
+            r.row = rows(r.row, w.chunk_rows, true);
+            r.word = 0;
         } else if !c.last_x {
             r.q = 0;
             r.ix += 1;
-            r.row_x = r.row_x.wrapping_sub(w.col_rows as u32);
-            r.word_x = r.word_x.wrapping_add(w.col_words as u32);
+            r.row_x = rows(r.row_x, w.col_rows, false);
+            r.word_x = words(r.word_x, w.col_words);
             (r.row, r.word) = (r.row_x, r.word_x);
         } else {
             (r.q, r.ix) = (0, 0);
             r.iy += 1;
-            r.row_y = r.row_y.wrapping_sub(w.row_rows as u32);
-            r.word_y = r.word_y.wrapping_add(w.row_words as u32);
+            r.row_y = rows(r.row_y, w.row_rows, false);
+            r.word_y = words(r.word_y, w.row_words);
             (r.row, r.row_x) = (r.row_y, r.row_y);
             (r.word, r.word_x) = (r.word_y, r.word_y);
         }
         r
     }
+}
+
+/// The low `bits` bits.
+fn mask(bits: u32) -> usize {
+    (1usize << bits) - 1
 }
 
 impl Walker {
@@ -414,6 +440,8 @@ impl Walker {
                 layout,
                 file: table_file(core),
                 arrivals: core.arrivals,
+                row_bits: address_bits(core.weight_rows()),
+                word_bits: address_bits(core.chunks),
                 regs: Registers::default(),
             }),
         }
@@ -425,17 +453,15 @@ impl Logic for Walker {
         if self.clock.pos_edge() {
             let m = &mut self._model;
             let mut next = m.advance(m.current());
-            let j = self.neuron.val().index();
-            next.entry = if m.layout.is_some() {
-                m.table.get(j).copied().unwrap_or(m.regs.entry)
-            } else {
-                Entry {
-                    row: j,
-                    word: 0,
-                    rows: 1,
-                    cols: 1,
+            if self.load.val() {
+                let j = self.neuron.val().index();
+                if m.layout.is_some() {
+                    next.entry = m.table.get(j).copied().unwrap_or(m.regs.entry);
+                } else {
+                    // The dense walker loads its row and chunk directly.
+                    (next.row, next.q, next.word) = (j & mask(m.row_bits), 0, 0);
                 }
-            };
+            }
             next.fresh = self.load.val() && !self.clear.val();
             if self.clear.val() {
                 next.active = false;
@@ -445,8 +471,8 @@ impl Logic for Walker {
         let c = self._model.current();
         self.issue.next = c.pending;
         self.ready.next = !c.pending || c.last;
-        self.weight_addr.next = u64::from(c.r.row).into();
-        self.word.next = u64::from(c.r.word).into();
+        self.weight_addr.next = (c.r.row as u64).into();
+        self.word.next = (c.r.word as u64).into();
     }
 
     fn connect(&mut self) {
@@ -457,100 +483,144 @@ impl Logic for Walker {
     }
 
     fn hdl(&self) -> Verilog {
-        Verilog::Custom(walker_verilog(&self._model))
+        Verilog::Custom(match self._model.layout {
+            Some(layout) => map_walker_verilog(&self._model, layout),
+            None => dense_walker_verilog(&self._model),
+        })
     }
 }
 
-/// The walker's Verilog: the decode table (or the neuron register of a
-/// plain dense layer), then the walk registers, mirroring [`WalkModel`].
-fn walker_verilog(m: &WalkModel) -> String {
-    let w = &m.walk;
-    let (entry, side) = match m.layout {
-        Some(layout) => (table_verilog(m, layout), layout.side),
-        None => (
-            "reg [15:0] entry_q;
-always @(posedge clock) entry_q <= neuron;
-wire [31:0] e_row = {16'd0, entry_q};
-wire [31:0] e_word = 32'd0;
-wire e_rows = 1'b1;
-wire e_cols = 1'b1;
-"
-            .to_owned(),
-            1,
+/// A dense layer without a pool: the walk is row `j`, `j + M`, ... into
+/// words `0, 1, ...`, so the word is the chunk counter `q`, and the beat
+/// taken loads the row and clears `q` directly.
+fn dense_walker_verilog(m: &WalkModel) -> String {
+    let (rb, wb) = (m.row_bits, m.word_bits);
+    let qb = address_bits(m.walk.chunks);
+    // A dense layer's words are its chunks, `Q = C`: the word is `q`.
+    debug_assert_eq!(qb, wb, "a dense walk has one word per chunk");
+    let (neuron, unused) = match rb {
+        16 => ("neuron".to_owned(), String::new()),
+        17.. => (format!("{{{}'d0, neuron}}", rb - 16), String::new()),
+        _ => (
+            format!("neuron[{}:0]", rb - 1),
+            format!("wire unused_neuron = &{{1'b0, neuron[15:{rb}], 1'b0}};\n"),
         ),
     };
+    format!(
+        r#"
+{unused}reg fresh;
+reg active;
+reg [{qt}:0] q;
+reg [{rt}:0] row;
+wire pending = fresh || active;
+wire last = q == {qb}'d{lq};
+assign issue = pending;
+assign ready = !pending || last;
+assign weight_addr = {{{rpad}'d0, row}};
+assign word = {{{wpad}'d0, q}};
+
+always @(posedge clock) begin
+  fresh <= load && !clear;
+  active <= pending && !last && !clear;
+  if (load) begin
+    q <= {qb}'d0;
+    row <= {neuron};
+  end else if (pending) begin
+    q <= last ? {qb}'d0 : q + {qb}'d1;
+    row <= row + {rb}'d{m_rows};
+  end
+end
+"#,
+        qt = qb - 1,
+        rt = rb - 1,
+        lq = m.walk.chunks - 1,
+        rpad = 32 - rb,
+        wpad = 32 - wb,
+        m_rows = m.walk.chunk_rows,
+    )
+}
+
+/// A layer with maps: the decode table, then the tap-grid walk, mirroring
+/// [`WalkModel`].
+fn map_walker_verilog(m: &WalkModel, layout: TableLayout) -> String {
+    let w = &m.walk;
+    let side = layout.side;
+    let (rb, wb) = (m.row_bits, m.word_bits);
     let qb = address_bits(w.chunks);
-    let st = side - 1;
-    let qt = qb - 1;
+    let (st, qt, rt, wt) = (side - 1, qb - 1, rb - 1, wb - 1);
     format!(
         r#"
 {entry}
 reg fresh;
 reg active;
-reg [{st}:0] rows, cols, iy, ix;
+reg [{st}:0] iy, ix;
 reg [{qt}:0] q;
-reg [31:0] row, word_r, row_x, word_x, row_y, word_y;
-wire [{st}:0] c_rows = fresh ? e_rows : rows;
-wire [{st}:0] c_cols = fresh ? e_cols : cols;
+reg [{rt}:0] row, row_x, row_y;
+reg [{wt}:0] word_r, word_x, word_y;
 wire [{st}:0] c_iy = fresh ? {side}'d0 : iy;
 wire [{st}:0] c_ix = fresh ? {side}'d0 : ix;
 wire [{qt}:0] c_q = fresh ? {qb}'d0 : q;
-wire [31:0] c_row = fresh ? e_row : row;
-wire [31:0] c_word = fresh ? e_word : word_r;
-wire [31:0] c_row_x = fresh ? e_row : row_x;
-wire [31:0] c_word_x = fresh ? e_word : word_x;
-wire [31:0] c_row_y = fresh ? e_row : row_y;
-wire [31:0] c_word_y = fresh ? e_word : word_y;
-wire pending = fresh ? (c_rows != {side}'d0 && c_cols != {side}'d0) : active;
+wire [{rt}:0] c_row = fresh ? e_row : row;
+wire [{wt}:0] c_word = fresh ? e_word : word_r;
+wire [{rt}:0] c_row_x = fresh ? e_row : row_x;
+wire [{wt}:0] c_word_x = fresh ? e_word : word_x;
+wire [{rt}:0] c_row_y = fresh ? e_row : row_y;
+wire [{wt}:0] c_word_y = fresh ? e_word : word_y;
+wire pending = fresh ? (e_rows != {side}'d0 && e_cols != {side}'d0) : active;
 wire last_q = c_q == {qb}'d{lq};
-wire last_x = c_ix + {side}'d1 == c_cols;
-wire last = last_q && last_x && c_iy + {side}'d1 == c_rows;
+wire last_x = c_ix + {side}'d1 == e_cols;
+wire last = last_q && last_x && c_iy + {side}'d1 == e_rows;
 assign issue = pending;
 assign ready = !pending || last;
-assign weight_addr = c_row;
-assign word = c_word;
+assign weight_addr = {{{rpad}'d0, c_row}};
+assign word = {{{wpad}'d0, c_word}};
+wire [{rt}:0] next_row_x = c_row_x - {rb}'d{col_rows};
+wire [{wt}:0] next_word_x = c_word_x + {wb}'d{col_words};
+wire [{rt}:0] next_row_y = c_row_y - {rb}'d{row_rows};
+wire [{wt}:0] next_word_y = c_word_y + {wb}'d{row_words};
 
 always @(posedge clock) begin
   fresh <= load && !clear;
   active <= pending && !last && !clear;
   if (pending) begin
-  rows <= c_rows;
-  cols <= c_cols;
-  if (!last_q) begin
-    q <= c_q + {qb}'d1;
-    ix <= c_ix;
-    iy <= c_iy;
-    row <= c_row + 32'd{chunk_rows};
-    word_r <= c_word + 32'd1;
-    row_x <= c_row_x;
-    word_x <= c_word_x;
-    row_y <= c_row_y;
-    word_y <= c_word_y;
-  end else if (!last_x) begin
-    q <= {qb}'d0;
-    ix <= c_ix + {side}'d1;
-    iy <= c_iy;
-    row <= c_row_x - 32'd{col_rows};
-    word_r <= c_word_x + 32'd{col_words};
-    row_x <= c_row_x - 32'd{col_rows};
-    word_x <= c_word_x + 32'd{col_words};
-    row_y <= c_row_y;
-    word_y <= c_word_y;
-  end else begin
-    q <= {qb}'d0;
-    ix <= {side}'d0;
-    iy <= c_iy + {side}'d1;
-    row <= c_row_y - 32'd{row_rows};
-    word_r <= c_word_y + 32'd{row_words};
-    row_x <= c_row_y - 32'd{row_rows};
-    word_x <= c_word_y + 32'd{row_words};
-    row_y <= c_row_y - 32'd{row_rows};
-    word_y <= c_word_y + 32'd{row_words};
-  end
+    if (!last_q) begin
+      q <= c_q + {qb}'d1;
+      ix <= c_ix;
+      iy <= c_iy;
+      row <= c_row + {rb}'d{chunk_rows};
+      word_r <= c_word + {wb}'d1;
+      row_x <= c_row_x;
+      word_x <= c_word_x;
+      row_y <= c_row_y;
+      word_y <= c_word_y;
+    end else if (!last_x) begin
+      q <= {qb}'d0;
+      ix <= c_ix + {side}'d1;
+      iy <= c_iy;
+      row <= next_row_x;
+      word_r <= next_word_x;
+      row_x <= next_row_x;
+      word_x <= next_word_x;
+      row_y <= c_row_y;
+      word_y <= c_word_y;
+    end else begin
+      q <= {qb}'d0;
+      ix <= {side}'d0;
+      iy <= c_iy + {side}'d1;
+      row <= next_row_y;
+      word_r <= next_word_y;
+      row_x <= next_row_y;
+      word_x <= next_word_y;
+      row_y <= next_row_y;
+      word_y <= next_word_y;
+    end
   end
 end
 "#,
+        entry = table_verilog(m, layout),
         lq = w.chunks - 1,
+        rpad = 32 - rb,
+        wpad = 32 - wb,
         chunk_rows = w.chunk_rows,
         col_rows = w.col_rows,
         col_words = w.col_words,
@@ -574,9 +644,9 @@ fn table_verilog(m: &WalkModel, layout: TableLayout) -> String {
 reg [{bt}:0] table_mem [0:{at}];
 initial $readmemh("{file}", table_mem);
 reg [{bt}:0] entry_q;
-always @(posedge clock) entry_q <= table_mem[neuron[{abt}:0]];
-{unused}wire [31:0] e_row = {{{rpad}'d0, entry_q[{rt}:0]}};
-wire [31:0] e_word = {{{wpad}'d0, entry_q[{wt}:{r}]}};
+always @(posedge clock) if (load) entry_q <= table_mem[neuron[{abt}:0]];
+{unused}wire [{rt}:0] e_row = entry_q[{rt}:0];
+wire [{wdt}:0] e_word = entry_q[{wt}:{r}];
 wire [{st}:0] e_rows = entry_q[{yt}:{yb}];
 wire [{st}:0] e_cols = entry_q[{xt}:{xb}];
 "#,
@@ -584,9 +654,8 @@ wire [{st}:0] e_cols = entry_q[{xt}:{xb}];
         at = m.arrivals - 1,
         file = m.file,
         abt = ab - 1,
-        rpad = 32 - r,
         rt = r - 1,
-        wpad = 32 - wd,
+        wdt = wd - 1,
         wt = r + wd - 1,
         st = s - 1,
         yb = r + wd,

@@ -347,7 +347,7 @@ fn the_sinabs_cnn_reproduces_sinabs_own_spikes_in_float() {
     // network (measured at 16/24: 100, 99.95, 98.96, 95.66, 89.59%; even
     // 24-bit weights give 99.91% in the last layer), so the first layer
     // is pinned and the on-grid network `sinabs_cnn_q8` carries the
-    // integer targets. (The hardware has no conv core yet.)
+    // integer targets.
     let [float, wide, _] = map_case_figures("sinabs_cnn");
     for (l, &b) in float.iter().enumerate() {
         assert!(b >= 0.999, "layer {l} in float: {}%", percent(b));

@@ -151,18 +151,24 @@ fn the_format_page_result_example_is_what_the_reference_gives() {
 }
 
 #[test]
-fn the_hardware_plan_refuses_maps_by_name() {
-    for (name, field) in [
-        ("conv_channels", "layer 0: field `conv2d`"),
-        ("conv_stride_pad_pool", "layer 0: field `conv2d`"),
-    ] {
-        let case = load_golden(name);
-        let err = spikegate_hdl::plan::plan(&case.network, spikegate_hdl::BuildOptions::default())
-            .expect_err("no conv core yet");
-        let text = err.to_string();
-        assert!(text.contains(field), "{name}: {text}");
-        assert!(text.contains("no core for maps yet"), "{name}: {text}");
-    }
+fn the_hardware_plan_refuses_a_conv_readout_layer_by_name() {
+    // conv_channels ends in a conv layer; as a readout layer (no threshold,
+    // no reset) it is a valid model the dense readout core cannot hold.
+    let mut net = load_golden("conv_channels").network.into_inner();
+    net.output.decode = spikegate_model::Decode::Readout;
+    let last = net.layers.last_mut().expect("a layer");
+    last.threshold = None;
+    last.reset = None;
+    last.widths.threshold = last.widths.membrane;
+    let network = spikegate_model::validate(net).expect("a conv readout layer is a valid model");
+    let err = spikegate_hdl::plan::plan(&network, spikegate_hdl::BuildOptions::default())
+        .expect_err("the readout core is dense");
+    let text = err.to_string();
+    assert!(text.contains("layer 0: field `conv2d`"), "{text}");
+    assert!(
+        text.contains("the hardware's readout core is dense"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -21,8 +21,8 @@ use spikegate_gen::output::{check_writable, write_all_atomically};
 /// the model file, and prints a quantization report: on sample inputs, the
 /// double-precision network against the integer model, layer by layer
 /// (spike agreement, spike counts) and in the decoded answers. Graphs
-/// spikegate cannot carry yet (convolution, pooling, recurrent loops) are
-/// refused with the node that stops them.
+/// spikegate cannot carry yet (recurrent loops) are refused with the node
+/// that stops them.
 #[derive(clap::Args)]
 pub struct Args {
     /// The NIR file (.nir, HDF5) or NumPy archive (.npz, needs --spec).
