@@ -226,6 +226,10 @@ fn every_command_explains_itself() {
         ("bench-cosim", &["--samples", "ratio", "rust-hdl"][..]),
         ("bench-delays", &["--d-max", "--synth", "--pe", "mod"][..]),
         (
+            "bench-conv",
+            &["--model", "--input", "--pe", "--target", "dense equivalent"][..],
+        ),
+        (
             "synth",
             &[
                 "MODEL",

@@ -294,3 +294,40 @@ fn a_bad_image_in_an_edited_design_is_an_error_not_an_abort() {
         "{err}"
     );
 }
+
+#[test]
+fn bench_conv_measures_the_conv_core_against_its_dense_equivalent() {
+    if !verilator_present("bench-conv") {
+        return;
+    }
+    let (cache, tmp) = (scratch("bench-conv-cache"), scratch("bench-conv-tmp"));
+    let out = Command::new(env!("CARGO_BIN_EXE_spikegate"))
+        .args([
+            "bench-conv",
+            "--model",
+            s(&golden("conv_stride_pad_pool", "model.json")),
+            "--input",
+            s(&golden("conv_stride_pad_pool", "input.json")),
+            "--pe",
+            "1,2",
+        ])
+        .env("SPIKEGATE_CACHE", &cache)
+        .env("TMPDIR", &tmp)
+        .output()
+        .unwrap();
+    let (code, stdout, stderr) = finish(out);
+    assert_eq!(code, Some(0), "{stderr}");
+    let rows: Vec<&str> = stdout
+        .lines()
+        .filter(|l| matches!(l.split_whitespace().next(), Some("conv" | "dense")))
+        .collect();
+    assert_eq!(rows.len(), 4, "two designs at two P:\n{stdout}");
+    // The dense equivalent has a weight per synapse and no decode table;
+    // the conv core a table and the kernels only.
+    for pair in rows.chunks(2) {
+        let cols = |l: &str| l.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+        let (conv, dense) = (cols(pair[0]), cols(pair[1]));
+        assert_ne!(conv[6], "0", "{stdout}");
+        assert_eq!(dense[6], "0", "{stdout}");
+    }
+}

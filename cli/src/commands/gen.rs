@@ -82,8 +82,19 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             .unwrap_or_default()
     );
     for core in &plan.cores {
+        let table = spikegate_hdl::walk::table_shape(core)
+            .map(|(words, bits)| format!(", decode table {} bits", words * bits))
+            .unwrap_or_default();
+        let connect = match &core.conv {
+            Some(conv) => format!(
+                "conv {}x{} to {} channels, ",
+                conv.kernel[0], conv.kernel[1], conv.out_channels
+            ),
+            None => String::new(),
+        };
         println!(
-            "  layer {} ({}): {} neurons, {} lanes, {} chunks, weights {} bits, state {} bits",
+            "  layer {} ({}): {connect}{} neurons, {} lanes, {} chunks, weights {} bits, state {} \
+             bits{table}",
             core.index,
             core.name.escape_debug(),
             core.neurons,

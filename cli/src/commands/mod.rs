@@ -2,6 +2,7 @@
 //! what it does.
 
 pub mod bench;
+pub mod bench_conv;
 pub mod bench_cosim;
 pub mod bench_delays;
 pub mod bench_hw;
