@@ -22,12 +22,18 @@
 //! busiest neuron has fired them all.
 //!
 //! The cores run concurrently (layer `l` accumulates step `t` while layer
-//! `l-1` sweeps it), so a sample takes at least
-//! `lower_bound = max_C + max over l of sum over t of work(l,t)`
-//! (a readout layer's `S_out` is its `N` membrane beats in the last step)
-//! (`max_C`: clearing the state at start) and at most about `serial =
+//! `l-1` sweeps it), but each core is serial (it takes no input while it
+//! sweeps), the spikes of step `t` exist only once the previous core
+//! sweeps it, and a core sweeps step `t` only once the previous core's step
+//! `t` has ended. [`estimate`] follows every spike through the cores with
+//! these rules as if the FIFOs were endless, giving `finish(l,t)`, the
+//! cycle core `l` ends step `t`; a sample takes at least `lower_bound =
+//! max(finish(L-1,T-1), max_C + max over l of sum over t of work(l,t))` (a
+//! readout layer's `S_out` is its `N` membrane beats in the last step;
+//! `max_C`: clearing the state at start), and at most about `serial =
 //! max_C + sum over l and t of work(l,t)` plus a few cycles of latency per
-//! layer and step.
+//! layer and step. Finite FIFOs (a burst of spikes waiting for a slow
+//! core's walks) cost cycles the bound does not count.
 
 use spikegate_model::{Spike, ValidNetwork};
 use spikegate_sim::{InputError, Reference};
@@ -40,15 +46,14 @@ use crate::walk::Walk;
 pub struct LayerActivity {
     /// Spikes arriving in each step.
     pub spikes_in: Vec<u64>,
-    /// The presynaptic neuron of every arriving spike (their walks' lengths
-    /// give a conv layer's accumulation cycles).
-    pub arriving: Vec<u32>,
+    /// Every arriving spike (their walks' lengths give a conv layer's
+    /// accumulation cycles).
+    pub arriving: Vec<Spike>,
     /// Spikes fired in each step.
     pub spikes_out: Vec<u64>,
-    /// Every `(step, neuron)` that fired more than one spike, with its
-    /// count (multi-spike layers only; empty otherwise), from which the
-    /// repeats are counted.
-    pub multiple: Vec<(Spike, u64)>,
+    /// Every spike fired (sorted by step, then neuron; a neuron listed once
+    /// per spike), which the sweep's rounds and emission follow.
+    pub fired: Vec<Spike>,
 }
 
 /// Cycles per sample from the formula.
@@ -67,6 +72,7 @@ pub struct CycleEstimate {
 /// The formula for `plan`, given each layer's activity (from the reference
 /// model).
 pub fn estimate(plan: &HardwarePlan, activity: &[LayerActivity]) -> CycleEstimate {
+    let steps = plan.time_steps as usize;
     let clear = plan
         .cores
         .iter()
@@ -76,53 +82,108 @@ pub fn estimate(plan: &HardwarePlan, activity: &[LayerActivity]) -> CycleEstimat
     let mut busiest = 0u64;
     let mut serial = 0u64;
     let mut lane_operations = 0u64;
+    // Per step, the spikes reaching the core: (cycle, neuron), in order;
+    // the host's input may all arrive at once.
+    let mut arrivals: Vec<Vec<(u64, u32)>> = vec![Vec::new(); steps];
+    if let Some(first) = activity.first() {
+        for s in &first.arriving {
+            arrivals[s.step as usize].push((0, s.neuron));
+        }
+    }
+    // finish(l-1, t): when the previous core's step t ended.
+    let mut upstream = vec![0u64; steps];
     for (core, act) in plan.cores.iter().zip(activity) {
-        let c = core.chunks as u64;
-        let accumulate = accumulate_cycles(core, act);
-        // A readout core sends every neuron's membrane in the last step.
-        let spikes_out: u64 = if core.readout {
-            core.neurons as u64
-        } else {
-            act.spikes_out.iter().sum()
+        let walk = Walk::of(core);
+        let cost = |j: u32| -> u64 {
+            if core.has_maps() {
+                walk.entry(j as usize).length(core) as u64
+            } else {
+                core.chunks as u64
+            }
         };
-        let work = accumulate
-            + c * u64::from(plan.time_steps)
-            + spikes_out
-            + repeats(&act.multiple, |n| core.word_of(n));
+        let fired = counts(&act.fired);
+        let mut by_step = fired.chunk_by(|a, b| a.0.step == b.0.step).peekable();
+        let mut time = core.chunks as u64; // the clear
+        let mut work = 0;
+        for t in 0..steps {
+            let mut accumulate = 0;
+            for &(at, j) in &arrivals[t] {
+                time = time.max(at) + cost(j).max(1);
+                accumulate += cost(j).max(1);
+                lane_operations += cost(j) * core.lanes as u64;
+            }
+            let begin = time.max(upstream[t]);
+            let here = match by_step.peek() {
+                Some(group) if group[0].0.step as usize == t => by_step.next().unwrap_or(&[]),
+                _ => &[],
+            };
+            let (end, emitted) = sweep(core, t + 1 == steps, here, begin);
+            time = end;
+            upstream[t] = end;
+            arrivals[t] = emitted;
+            work += accumulate + (end - begin);
+        }
         busiest = busiest.max(work);
         serial += work;
-        lane_operations += accumulate_operations(core, act) * core.lanes as u64;
     }
+    let chained = upstream.last().copied().unwrap_or(0);
     CycleEstimate {
-        lower_bound: clear + busiest,
+        lower_bound: (clear + busiest).max(chained),
         serial: clear + serial,
         lane_operations,
     }
 }
 
-/// `A`: the cycles a core spends accumulating its arriving spikes.
-fn accumulate_cycles(core: &CorePlan, act: &LayerActivity) -> u64 {
-    if !core.has_maps() {
-        return act.spikes_in.iter().sum::<u64>() * core.chunks as u64;
+/// The sweep of one step that begins in cycle `begin`, given the step's
+/// fired `(spike, count)` pairs: the cycle it ends and the spikes it emits
+/// with their cycles, in the core's order. A chunk a cycle; a chunk whose
+/// round fires `k` spikes takes `k + 1` (issue, result, then one spike a
+/// cycle, the next issue in the cycle of the last), and repeats a round
+/// while one of its neurons has spikes left (section 5 of docs/hardware.md).
+fn sweep(
+    core: &CorePlan,
+    last_step: bool,
+    fired: &[(Spike, u64)],
+    begin: u64,
+) -> (u64, Vec<(u64, u32)>) {
+    let chunks = core.chunks as u64;
+    if core.readout {
+        // Never fires; in the last step every neuron's membrane, a beat
+        // each, goes after its chunk's issue (nothing downstream).
+        let beats = if last_step { core.neurons as u64 } else { 0 };
+        return (begin + chunks + beats, Vec::new());
     }
-    let walk = Walk::of(core);
-    act.arriving
-        .iter()
-        .map(|&j| walk.entry(j as usize).length(core).max(1) as u64)
-        .sum()
-}
-
-/// The accumulate operations (weight rows read) of a core's arriving
-/// spikes: `A` without the cycle a spike that reaches nothing takes.
-fn accumulate_operations(core: &CorePlan, act: &LayerActivity) -> u64 {
-    if !core.has_maps() {
-        return act.spikes_in.iter().sum::<u64>() * core.chunks as u64;
+    let mut words: std::collections::BTreeMap<usize, Vec<(usize, u64)>> = Default::default();
+    for &(s, count) in fired {
+        let n = s.neuron as usize;
+        let lane = (0..core.lanes)
+            .find(|&k| core.neuron_of(core.word_of(n), k) == n)
+            .unwrap_or(0);
+        words
+            .entry(core.word_of(n))
+            .or_default()
+            .push((lane, count));
     }
-    let walk = Walk::of(core);
-    act.arriving
-        .iter()
-        .map(|&j| walk.entry(j as usize).length(core) as u64)
-        .sum()
+    let mut emitted = Vec::new();
+    let (mut cycle, mut next) = (begin, 0);
+    for (word, mut lanes) in words {
+        cycle += (word - next) as u64; // the silent chunks before it
+        next = word + 1;
+        lanes.sort_unstable();
+        let rounds = lanes.iter().map(|&(_, c)| c).max().unwrap_or(1);
+        for round in 0..rounds {
+            let firing: Vec<usize> = lanes
+                .iter()
+                .filter(|&&(_, c)| c > round)
+                .map(|&(k, _)| k)
+                .collect();
+            for (i, &k) in firing.iter().enumerate() {
+                emitted.push((cycle + 2 + i as u64, core.neuron_of(word, k) as u32));
+            }
+            cycle += firing.len() as u64 + 1;
+        }
+    }
+    (cycle + (core.chunks - next) as u64, emitted)
 }
 
 /// Each layer's activity in one sample: spikes in per step (the input's
@@ -135,48 +196,25 @@ pub fn activity(input: &[Spike], layers: &[Vec<Spike>], steps: u32) -> Vec<Layer
         }
         v
     };
-    let neurons = |spikes: &[Spike]| -> Vec<u32> { spikes.iter().map(|s| s.neuron).collect() };
-    let mut incoming = (per_step(input), neurons(input));
+    let mut arriving = input.to_vec();
     layers
         .iter()
-        .map(|spikes| {
-            let out = (per_step(spikes), neurons(spikes));
-            let (spikes_in, arriving) = std::mem::replace(&mut incoming, out.clone());
-            LayerActivity {
-                spikes_in,
-                arriving,
-                spikes_out: out.0,
-                multiple: multiple_spikes(spikes),
-            }
+        .map(|spikes| LayerActivity {
+            spikes_in: per_step(&arriving),
+            arriving: std::mem::replace(&mut arriving, spikes.clone()),
+            spikes_out: per_step(spikes),
+            fired: spikes.clone(),
         })
         .collect()
 }
 
-/// The `(step, neuron)` pairs listed more than once in `spikes` (sorted),
-/// with how many times.
-fn multiple_spikes(spikes: &[Spike]) -> Vec<(Spike, u64)> {
-    let mut out = Vec::new();
-    let mut k = 0;
-    while k < spikes.len() {
-        let run = spikes[k..].iter().take_while(|s| **s == spikes[k]).count();
-        if run > 1 {
-            out.push((spikes[k], run as u64));
-        }
-        k += run;
-    }
-    out
-}
-
-/// The repeats a core issues for the neurons that fire several spikes a
-/// step (`multiple`), `word` giving each neuron's neuron-memory word: per
-/// step and word, the most spikes one of its neurons fires, minus one.
-fn repeats(multiple: &[(Spike, u64)], word: impl Fn(usize) -> usize) -> u64 {
-    let mut most = std::collections::BTreeMap::new();
-    for &(s, count) in multiple {
-        let entry = most.entry((s.step, word(s.neuron as usize))).or_insert(1);
-        *entry = count.max(*entry);
-    }
-    most.values().map(|m| m - 1).sum()
+/// The `(step, neuron)` pairs of `spikes` (sorted, a neuron listed once
+/// per spike) with how many times each is listed.
+fn counts(spikes: &[Spike]) -> Vec<(Spike, u64)> {
+    spikes
+        .chunk_by(|a, b| a == b)
+        .map(|run| (run[0], run.len() as u64))
+        .collect()
 }
 
 /// A generous bound on the cycles one input beat may cost the whole
@@ -216,33 +254,42 @@ pub fn mean_lower_bound(
 
 #[cfg(test)]
 mod tests {
-    use super::{multiple_spikes, repeats};
+    use super::{counts, sweep};
+    use crate::plan::{plan, BuildOptions};
     use spikegate_model::Spike;
 
     #[test]
     fn a_chunk_repeats_until_its_busiest_neuron_has_fired_every_spike() {
         let s = |step, neuron, n: usize| std::iter::repeat_n(Spike::new(step, neuron), n);
-        // Four lanes: neurons 0 and 1 share chunk 0, neuron 5 is in chunk 1.
-        let spikes: Vec<Spike> = s(0, 0, 3)
-            .chain(s(0, 1, 2))
-            .chain(s(0, 5, 1))
-            .chain(s(1, 0, 2))
-            .collect();
-        // Step 0: chunk 0 twice more (neuron 0's 3 spikes), chunk 1 never;
-        // step 1: chunk 0 once more.
-        let multiple = multiple_spikes(&spikes);
-        assert_eq!(
-            multiple.len(),
-            3,
-            "three neurons fire several spikes a step"
+        let spikes: Vec<Spike> = s(0, 0, 3).chain(s(0, 1, 2)).chain(s(0, 5, 1)).collect();
+        let fired = counts(&spikes);
+        assert_eq!(fired.len(), 3, "three neurons fire");
+        assert_eq!(fired[0].1, 3);
+        // A network of 6 neurons at 4 lanes: neurons 0 and 1 share chunk
+        // 0, neuron 5 is in chunk 1.
+        let mut text = String::from(
+            r#"{"format": "spikegate-model/1", "name": "t", "time_steps": 1, "inputs": 1,
+            "layers": [{"size": 6, "neuron": {"kind": "if"}, "max_spikes": 3,
+            "widths": {"weight": 4, "membrane": 8, "threshold": 8},
+            "threshold": 1, "reset": "subtract", "weights": [[1, 1, 1, 1, 1, 1]]}],
+            "output": {"decode": "spike_count"}}"#,
         );
-        assert_eq!(repeats(&multiple, |n| n / 4), 3);
-        // One lane a chunk: every neuron its own chunk.
-        assert_eq!(repeats(&multiple, |n| n), 2 + 1 + 1);
-        assert_eq!(repeats(&[], |n| n / 4), 0);
-        // Conv words: neurons 0 and 5 in one word (a plane of 5, two
-        // channels a word): step 0 repeats that word twice (neuron 0's 3
-        // spikes), neuron 1's word once; step 1 once.
-        assert_eq!(repeats(&multiple, |n| n % 5), 2 + 1 + 1);
+        text.retain(|c| c != '\n');
+        let network = spikegate_model::parse_network(&text).expect("valid");
+        let options = BuildOptions {
+            pe: 4,
+            ..BuildOptions::default()
+        };
+        let core = &plan(&network, options).unwrap().cores[0];
+        let (end, emitted) = sweep(core, true, &fired, 100);
+        // Chunk 0: rounds of 2, 2 and 1 spikes (3 + 3 + 2 cycles); chunk
+        // 1: one spike (2 cycles).
+        assert_eq!(end, 100 + 3 + 3 + 2 + 2);
+        let neurons: Vec<u32> = emitted.iter().map(|&(_, n)| n).collect();
+        assert_eq!(neurons, [0, 1, 0, 1, 0, 5]);
+        assert_eq!(
+            emitted[0].0, 102,
+            "the first spike leaves two cycles after the issue"
+        );
     }
 }

@@ -378,9 +378,10 @@ fn the_sinabs_cnn_on_the_weight_grid_is_reproduced_exactly_at_8_and_16_bits() {
 /// network and on its 8-bit grid: every layer's spikes equal the
 /// reference's on every recorded sample, and the measured cycles lie
 /// between the cycle formula's lower bound and its serial sum (the conv
-/// walks included). Its first conv layer alone, where one core does all
-/// the work, takes within 1.1x of the lower bound: the walks cost what the
-/// formula says.
+/// walks included). Its first two conv layers alone take within 1% of the
+/// lower bound: the walks and sweeps cost what the formula says. (The
+/// whole network's gap is the 16-beat FIFOs: a sweep's burst of spikes
+/// waits for the next core's walks; docs/hardware.md, section 5.)
 #[test]
 fn the_sinabs_cnn_runs_on_hardware_equal_to_the_reference() {
     if !spikegate_tests::require_tool("verilator", "the Sinabs CNN on hardware") {
@@ -391,7 +392,7 @@ fn the_sinabs_cnn_runs_on_hardware_equal_to_the_reference() {
         let mut options = case.options(8, 16);
         options.max_spikes = Some(15);
         let imported = import_nir(&case.nir, &options).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let [low, high] = cnn_on_verilator(name, &imported.network, &case.inputs);
+        let [low, high] = cnn_on_verilator(name, &imported.network, &case.inputs, 16);
         assert!(
             high <= 1.0,
             "{name}: measured cycles {high:.3}x the serial sum"
@@ -400,33 +401,40 @@ fn the_sinabs_cnn_runs_on_hardware_equal_to_the_reference() {
             low >= 1.0,
             "{name}: measured cycles {low:.3}x the lower bound"
         );
-        let mut first = imported.network.into_inner();
-        first.layers.truncate(1);
-        first.output.decode = spikegate_model::Decode::SpikeCount;
-        let first = spikegate_model::validate(first).expect("one conv layer is valid");
-        let [low, _] = cnn_on_verilator(&format!("{name}, first layer"), &first, &case.inputs);
+        if name != "sinabs_cnn" {
+            continue;
+        }
+        let mut front = imported.network.into_inner();
+        front.layers.truncate(2);
+        front.output.decode = spikegate_model::Decode::SpikeCount;
+        let front = spikegate_model::validate(front).expect("two conv layers are valid");
+        // With FIFOs deep enough for a step's bursts (256 beats) the formula
+        // is exact to 0.1%; with the default 16 the bursts cost 6% here.
+        let what = format!("{name}, two conv layers, 256-beat FIFOs");
+        let [low, _] = cnn_on_verilator(&what, &front, &case.inputs, 256);
         assert!(
-            (1.0..=1.1).contains(&low),
-            "{name}, first layer: measured cycles {low:.3}x the lower bound"
+            (1.0..=1.01).contains(&low),
+            "{what}: measured cycles {low:.4}x the lower bound"
         );
     }
 }
 
-/// Runs `network` on Verilator at P = 16 with taps, checks every layer of
-/// every sample against the reference, prints the cycles a sample, and
-/// returns the measured cycles over the formula's lower bound and over its
-/// serial sum.
+/// Runs `network` on Verilator at P = 16 with taps and `fifo_depth`-beat
+/// FIFOs, checks every layer of every sample against the reference, prints
+/// the cycles a sample, and returns the measured cycles over the formula's
+/// lower bound and over its serial sum.
 fn cnn_on_verilator(
     name: &str,
     network: &spikegate_model::ValidNetwork,
     inputs: &[Vec<Spike>],
+    fifo_depth: usize,
 ) -> [f64; 2] {
     use spikegate_cosim::run::{prepare, run_all, BackendChoice, CosimOptions};
     use spikegate_hdl::BuildOptions;
     let build = BuildOptions {
         pe: 16,
         taps: true,
-        ..BuildOptions::default()
+        fifo_depth,
     };
     let opts = CosimOptions {
         threads: 2,
