@@ -41,6 +41,9 @@ pub struct Args {
     /// At most this many samples.
     #[arg(long, default_value_t = 10)]
     pub samples: usize,
+    /// Depth of each core's input FIFO (a power of two, 2..=256).
+    #[arg(long, default_value_t = spikegate_hdl::plan::DEFAULT_FIFO_DEPTH)]
+    pub fifo_depth: usize,
     /// The board whose block RAM the fit column checks.
     #[arg(long, default_value = "ulx3s_85f")]
     pub target: String,
@@ -105,14 +108,10 @@ struct Row {
 fn measure(
     network: &ValidNetwork,
     samples: &[Vec<Spike>],
-    pe: usize,
+    build: BuildOptions,
     target: &'static targets::Target,
 ) -> Result<Row> {
-    let build = BuildOptions {
-        pe,
-        taps: true,
-        ..BuildOptions::default()
-    };
+    let pe = build.pe;
     let hw = plan(network, build)?;
     let fits = spikegate_fpga::fit::check(&hw, target).is_ok();
     let (bound, lane_operations) = formula(network, &hw, samples)?;
@@ -192,10 +191,12 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         }
     }
     println!(
-        "{}: {} samples; the conv cores against the dense equivalent (same spikes on the \
-         reference); cycles a sample measured on Verilator; fits: the block RAM of {}",
+        "{}: {} samples, {}-beat FIFOs; the conv cores against the dense equivalent (same \
+         spikes on the reference); cycles a sample measured on Verilator; fits: the block RAM \
+         of {}",
         network.network().name,
         samples.len(),
+        args.fifo_depth,
         target.name
     );
     println!(
@@ -212,7 +213,12 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     );
     for &pe in &args.pe {
         for (name, net) in [("conv", &network), ("dense", &dense)] {
-            let r = measure(net, &samples, pe, target)?;
+            let build = BuildOptions {
+                pe,
+                taps: true,
+                fifo_depth: args.fifo_depth,
+            };
+            let r = measure(net, &samples, build, target)?;
             println!(
                 "{:>6} {:>3} {:>10} {:>12} {:>14} {:>12} {:>10} {:>10} {:>5}",
                 name,
