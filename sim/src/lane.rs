@@ -34,10 +34,13 @@ pub trait Lane:
     fn from_i64(v: i64) -> Self;
     /// Widens to `i64`.
     fn to_i64(self) -> i64;
+    /// `floor(self / d)` for `d > 0`, in a form the compiler can vectorise
+    /// where the type allows.
+    fn div_floor(self, d: Self) -> Self;
 }
 
 macro_rules! lane {
-    ($t:ty) => {
+    ($t:ty, $div:expr) => {
         impl Lane for $t {
             const MAX: Self = <$t>::MAX;
             #[inline(always)]
@@ -48,11 +51,20 @@ macro_rules! lane {
             fn to_i64(self) -> i64 {
                 self as i64
             }
+            #[inline(always)]
+            fn div_floor(self, d: Self) -> Self {
+                $div(self, d)
+            }
         }
     };
 }
-lane!(i32);
-lane!(i64);
+// In f64 the quotient of two i32 is exact to 2^-22 / d, below the 1 / d
+// that separates a fraction from the next whole number, so the floor of
+// the rounded quotient is the exact one; f64 division vectorises, i32
+// division does not.
+lane!(i32, |n: i32, d: i32| (f64::from(n) / f64::from(d)).floor()
+    as i32);
+lane!(i64, |n: i64, d: i64| n.div_euclid(d));
 
 /// Whether every intermediate value of `layer`'s update fits in `i32`:
 /// states and synaptic input at most 30 bits wide (so the sum of any two
@@ -79,4 +91,42 @@ pub fn fits_in_i32(layer: &Layer, input_width: u32) -> bool {
         Neuron::Adlif { .. } => false,
     };
     widest_state <= 30 && input_width <= 30 && decays_fit
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Lane;
+
+    #[test]
+    fn i32_floor_division_through_f64_is_exact() {
+        // Near-multiples, both signs, the extremes, and divisors of every
+        // size: the f64 path equals integer floor division.
+        let ds = [
+            1,
+            2,
+            3,
+            7,
+            255,
+            1000,
+            65_535,
+            1 << 20,
+            (1 << 30) + 1,
+            i32::MAX,
+        ];
+        for &d in &ds {
+            for base in [0i64, 1, 2, 1000, i32::MAX as i64 / d as i64] {
+                for off in -2i64..=2 {
+                    for sign in [1i64, -1] {
+                        let n = (sign * (base * d as i64 + off))
+                            .clamp(i32::MIN as i64, i32::MAX as i64);
+                        let n = n as i32;
+                        assert_eq!(n.div_floor(d), n.div_euclid(d), "{n} / {d}");
+                    }
+                }
+            }
+        }
+        assert_eq!(i32::MIN.div_floor(1), i32::MIN);
+        assert_eq!((-7i32).div_floor(2), -4);
+        assert_eq!(7i64.div_floor(2), 3);
+    }
 }

@@ -324,8 +324,10 @@ impl<S: Lane> FireRule<S> {
         };
         let fires = (v >= self.theta) & !(self.once & (*flag != zero));
         let bit = if fires { one } else { zero };
-        let count = if MULTI && fires {
-            (v / self.theta).min(self.max_spikes)
+        // The count without a branch (most neurons do not fire), so the
+        // loop vectorises: `floor(v / theta)`, capped, masked by `fires`.
+        let count = if MULTI {
+            v.div_floor(self.theta).min(self.max_spikes) & (zero - bit)
         } else {
             bit
         };
