@@ -36,7 +36,7 @@ pub trait Lane:
     fn to_i64(self) -> i64;
     /// `floor(self / d)` for `d > 0`, in a form the compiler can vectorise
     /// where the type allows.
-    fn div_floor(self, d: Self) -> Self;
+    fn floor_quotient(self, d: Self) -> Self;
 }
 
 macro_rules! lane {
@@ -52,7 +52,7 @@ macro_rules! lane {
                 self as i64
             }
             #[inline(always)]
-            fn div_floor(self, d: Self) -> Self {
+            fn floor_quotient(self, d: Self) -> Self {
                 $div(self, d)
             }
         }
@@ -120,13 +120,13 @@ mod tests {
                         let n = (sign * (base * d as i64 + off))
                             .clamp(i32::MIN as i64, i32::MAX as i64);
                         let n = n as i32;
-                        assert_eq!(n.div_floor(d), n.div_euclid(d), "{n} / {d}");
+                        assert_eq!(n.floor_quotient(d), n.div_euclid(d), "{n} / {d}");
                     }
                 }
             }
         }
-        assert_eq!(i32::MIN.div_floor(1), i32::MIN);
-        assert_eq!((-7i32).div_floor(2), -4);
-        assert_eq!(7i64.div_floor(2), 3);
+        assert_eq!(i32::MIN.floor_quotient(1), i32::MIN);
+        assert_eq!((-7i32).floor_quotient(2), -4);
+        assert_eq!(7i64.floor_quotient(2), 3);
     }
 }

@@ -327,7 +327,7 @@ impl<S: Lane> FireRule<S> {
         // The count without a branch (most neurons do not fire), so the
         // loop vectorises: `floor(v / theta)`, capped, masked by `fires`.
         let count = if MULTI {
-            v.div_floor(self.theta).min(self.max_spikes) & (zero - bit)
+            v.floor_quotient(self.theta).min(self.max_spikes) & (zero - bit)
         } else {
             bit
         };
