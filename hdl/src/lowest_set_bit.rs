@@ -75,9 +75,9 @@ impl Logic for LowestSetBit {
             String::new()
         };
         let offset = if self._stride == 1 {
-            "\nassign offset = index;".to_owned()
+            "\nalways @(*) offset = index;".to_owned()
         } else {
-            format!("\nassign offset = index * 16'd{};", self._stride)
+            format!("\nalways @(*) offset = index * 16'd{};", self._stride)
         };
         let unused = offset + &unused;
         if self._lanes == 1 {

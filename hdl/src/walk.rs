@@ -23,6 +23,10 @@
 //! in a decode table (one word per presynaptic neuron, read like block RAM);
 //! that replaces the divisions by the map's sides with one lookup.
 //!
+//! The block's outputs are `reg`s in rust-hdl's module header, so its
+//! Verilog drives them from `always @(*)` (iverilog refuses `assign` to a
+//! `reg`).
+//!
 //! Timing: the beat taken in cycle `t` is looked up at the clock edge, and
 //! its first operation issues in cycle `t + 1` straight from the table's
 //! output, so a walker keeps the core busy back to back: `ready` is high in
@@ -514,10 +518,10 @@ reg [{qt}:0] q;
 reg [{rt}:0] row;
 wire pending = fresh || active;
 wire last = q == {qb}'d{lq};
-assign issue = pending;
-assign ready = !pending || last;
-assign weight_addr = {{{rpad}'d0, row}};
-assign word = {{{wpad}'d0, q}};
+always @(*) issue = pending;
+always @(*) ready = !pending || last;
+always @(*) weight_addr = {{{rpad}'d0, row}};
+always @(*) word = {{{wpad}'d0, q}};
 
 always @(posedge clock) begin
   fresh <= load && !clear;
@@ -570,10 +574,10 @@ wire pending = fresh ? (e_rows != {side}'d0 && e_cols != {side}'d0) : active;
 wire last_q = c_q == {qb}'d{lq};
 wire last_x = c_ix + {side}'d1 == e_cols;
 wire last = last_q && last_x && c_iy + {side}'d1 == e_rows;
-assign issue = pending;
-assign ready = !pending || last;
-assign weight_addr = {{{rpad}'d0, c_row}};
-assign word = {{{wpad}'d0, c_word}};
+always @(*) issue = pending;
+always @(*) ready = !pending || last;
+always @(*) weight_addr = {{{rpad}'d0, c_row}};
+always @(*) word = {{{wpad}'d0, c_word}};
 wire [{rt}:0] next_row_x = c_row_x - {rb}'d{col_rows};
 wire [{wt}:0] next_word_x = c_word_x + {wb}'d{col_words};
 wire [{rt}:0] next_row_y = c_row_y - {rb}'d{row_rows};
