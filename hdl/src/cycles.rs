@@ -25,15 +25,14 @@
 //! `l-1` sweeps it), but each core is serial (it takes no input while it
 //! sweeps), the spikes of step `t` exist only once the previous core
 //! sweeps it, and a core sweeps step `t` only once the previous core's step
-//! `t` has ended. [`estimate`] follows every spike through the cores with
-//! these rules as if the FIFOs were endless, giving `finish(l,t)`, the
-//! cycle core `l` ends step `t`; a sample takes at least `lower_bound =
+//! `t` has ended, and a core's beat leaves only when the next core's FIFO
+//! has room. [`estimate`] follows every beat through the cores with these
+//! rules, giving `finish(l,t)`, the cycle core `l` ends step `t`; a sample takes at least `lower_bound =
 //! max(finish(L-1,T-1), max_C + max over l of sum over t of work(l,t))` (a
 //! readout layer's `S_out` is its `N` membrane beats in the last step;
 //! `max_C`: clearing the state at start), and at most about `serial =
 //! max_C + sum over l and t of work(l,t)` plus a few cycles of latency per
-//! layer and step. Finite FIFOs (a burst of spikes waiting for a slow
-//! core's walks) cost cycles the bound does not count.
+//! layer and step.
 
 use spikegate_model::{Spike, ValidNetwork};
 use spikegate_sim::{InputError, Reference};
@@ -71,7 +70,44 @@ pub struct CycleEstimate {
 
 /// The formula for `plan`, given each layer's activity (from the reference
 /// model).
+///
+/// The schedule is first made with endless FIFOs; then each core's beats
+/// are held back until the next core's FIFO has room for them (a beat can
+/// enter once the beat `D + 2` before it has left, `D` the FIFO depth, a
+/// margin of two for the stages around it), and the schedule is made
+/// again, until nothing moves (at most 16 rounds). Every round's schedule
+/// is a lower bound, since it only adds waits the hardware must make.
 pub fn estimate(plan: &HardwarePlan, activity: &[LayerActivity]) -> CycleEstimate {
+    let room = plan.options.fifo_depth + 2;
+    let mut floors = vec![Vec::new(); plan.cores.len()];
+    let mut run = schedule(plan, activity, &floors);
+    for _ in 0..16 {
+        let next: Vec<Vec<u64>> = (0..plan.cores.len())
+            .map(|l| match run.takes.get(l + 1) {
+                Some(takes) => (0..takes.len())
+                    .map(|k| k.checked_sub(room).map_or(0, |i| takes[i] + 1))
+                    .collect(),
+                None => Vec::new(),
+            })
+            .collect();
+        if next == floors {
+            break;
+        }
+        floors = next;
+        run = schedule(plan, activity, &floors);
+    }
+    run.estimate
+}
+
+/// One schedule of a sample: the estimate, and when each core took each
+/// of its beats (spikes and EOS beats, in order).
+struct Schedule {
+    estimate: CycleEstimate,
+    takes: Vec<Vec<u64>>,
+}
+
+/// The schedule with core `l`'s `k`-th beat out held until `floors[l][k]`.
+fn schedule(plan: &HardwarePlan, activity: &[LayerActivity], floors: &[Vec<u64>]) -> Schedule {
     let steps = plan.time_steps as usize;
     let clear = plan
         .cores
@@ -82,6 +118,7 @@ pub fn estimate(plan: &HardwarePlan, activity: &[LayerActivity]) -> CycleEstimat
     let mut busiest = 0u64;
     let mut serial = 0u64;
     let mut lane_operations = 0u64;
+    let mut takes = Vec::with_capacity(plan.cores.len());
     // Per step, the spikes reaching the core: (cycle, neuron), in order;
     // the host's input may all arrive at once.
     let mut arrivals: Vec<Vec<(u64, u32)>> = vec![Vec::new(); steps];
@@ -90,9 +127,9 @@ pub fn estimate(plan: &HardwarePlan, activity: &[LayerActivity]) -> CycleEstimat
             arrivals[s.step as usize].push((0, s.neuron));
         }
     }
-    // finish(l-1, t): when the previous core's step t ended.
+    // finish(l-1, t): when the previous core's step t ended (its EOS beat).
     let mut upstream = vec![0u64; steps];
-    for (core, act) in plan.cores.iter().zip(activity) {
+    for ((core, act), floor) in plan.cores.iter().zip(activity).zip(floors) {
         let walk = Walk::of(core);
         let cost = |j: u32| -> u64 {
             if core.has_maps() {
@@ -103,40 +140,66 @@ pub fn estimate(plan: &HardwarePlan, activity: &[LayerActivity]) -> CycleEstimat
         };
         let fired = counts(&act.fired);
         let mut by_step = fired.chunk_by(|a, b| a.0.step == b.0.step).peekable();
+        let mut out = Emitter { floor, next: 0 };
+        let mut taken = Vec::new();
         let mut time = core.chunks as u64; // the clear
         let mut work = 0;
         for t in 0..steps {
             let mut accumulate = 0;
             for &(at, j) in &arrivals[t] {
-                time = time.max(at) + cost(j).max(1);
+                let take = time.max(at);
+                taken.push(take);
+                time = take + cost(j).max(1);
                 accumulate += cost(j).max(1);
                 lane_operations += cost(j) * core.lanes as u64;
             }
             let begin = time.max(upstream[t]);
+            taken.push(begin);
             let here = match by_step.peek() {
                 Some(group) if group[0].0.step as usize == t => by_step.next().unwrap_or(&[]),
                 _ => &[],
             };
-            let (end, emitted) = sweep(core, t + 1 == steps, here, begin);
-            time = end;
-            upstream[t] = end;
+            let (end, busy, emitted) = sweep(core, t + 1 == steps, here, begin, &mut out);
+            // The EOS beat, which needs room downstream too.
+            time = out.at(end);
+            upstream[t] = time;
             arrivals[t] = emitted;
-            work += accumulate + (end - begin);
+            work += accumulate + busy;
         }
         busiest = busiest.max(work);
         serial += work;
+        takes.push(taken);
     }
     let chained = upstream.last().copied().unwrap_or(0);
-    CycleEstimate {
-        lower_bound: (clear + busiest).max(chained),
-        serial: clear + serial,
-        lane_operations,
+    Schedule {
+        estimate: CycleEstimate {
+            lower_bound: (clear + busiest).max(chained),
+            serial: clear + serial,
+            lane_operations,
+        },
+        takes,
+    }
+}
+
+/// A core's output beats in order, each held until its floor.
+struct Emitter<'a> {
+    floor: &'a [u64],
+    next: usize,
+}
+
+impl Emitter<'_> {
+    /// The cycle the next beat leaves, if it is ready at `ready`.
+    fn at(&mut self, ready: u64) -> u64 {
+        let held = self.floor.get(self.next).copied().unwrap_or(0);
+        self.next += 1;
+        ready.max(held)
     }
 }
 
 /// The sweep of one step that begins in cycle `begin`, given the step's
-/// fired `(spike, count)` pairs: the cycle it ends and the spikes it emits
-/// with their cycles, in the core's order. A chunk a cycle; a chunk whose
+/// fired `(spike, count)` pairs: the cycle it ends, its own cycles (`C +
+/// S_out + R`, without waits for room downstream) and the spikes it emits
+/// with their cycles, in the core's order, each beat held by `out`. A chunk a cycle; a chunk whose
 /// round fires `k` spikes takes `k + 1` (issue, result, then one spike a
 /// cycle, the next issue in the cycle of the last), and repeats a round
 /// while one of its neurons has spikes left (section 5 of docs/hardware.md).
@@ -145,13 +208,14 @@ fn sweep(
     last_step: bool,
     fired: &[(Spike, u64)],
     begin: u64,
-) -> (u64, Vec<(u64, u32)>) {
+    out: &mut Emitter,
+) -> (u64, u64, Vec<(u64, u32)>) {
     let chunks = core.chunks as u64;
     if core.readout {
         // Never fires; in the last step every neuron's membrane, a beat
         // each, goes after its chunk's issue (nothing downstream).
         let beats = if last_step { core.neurons as u64 } else { 0 };
-        return (begin + chunks + beats, Vec::new());
+        return (begin + chunks + beats, chunks + beats, Vec::new());
     }
     let mut words: std::collections::BTreeMap<usize, Vec<(usize, u64)>> = Default::default();
     for &(s, count) in fired {
@@ -166,24 +230,33 @@ fn sweep(
     }
     let mut emitted = Vec::new();
     let (mut cycle, mut next) = (begin, 0);
+    // The sweep's own cycles, without waits for room downstream.
+    let mut busy = chunks;
     for (word, mut lanes) in words {
         cycle += (word - next) as u64; // the silent chunks before it
         next = word + 1;
         lanes.sort_unstable();
         let rounds = lanes.iter().map(|&(_, c)| c).max().unwrap_or(1);
+        busy += rounds - 1;
         for round in 0..rounds {
             let firing: Vec<usize> = lanes
                 .iter()
                 .filter(|&&(_, c)| c > round)
                 .map(|&(k, _)| k)
                 .collect();
-            for (i, &k) in firing.iter().enumerate() {
-                emitted.push((cycle + 2 + i as u64, core.neuron_of(word, k) as u32));
+            // One a cycle from two cycles after the issue, each waiting
+            // for room downstream; the next issue in the cycle of the last.
+            let mut ready = cycle + 2;
+            for &k in &firing {
+                let at = out.at(ready);
+                emitted.push((at, core.neuron_of(word, k) as u32));
+                ready = at + 1;
             }
-            cycle += firing.len() as u64 + 1;
+            cycle = ready - 1;
+            busy += firing.len() as u64;
         }
     }
-    (cycle + (core.chunks - next) as u64, emitted)
+    (cycle + (core.chunks - next) as u64, busy, emitted)
 }
 
 /// Each layer's activity in one sample: spikes in per step (the input's
@@ -281,7 +354,12 @@ mod tests {
             ..BuildOptions::default()
         };
         let core = &plan(&network, options).unwrap().cores[0];
-        let (end, emitted) = sweep(core, true, &fired, 100);
+        let mut out = super::Emitter {
+            floor: &[],
+            next: 0,
+        };
+        let (end, busy, emitted) = sweep(core, true, &fired, 100, &mut out);
+        assert_eq!(busy, end - 100, "no waits without floors");
         // Chunk 0: rounds of 2, 2 and 1 spikes (3 + 3 + 2 cycles); chunk
         // 1: one spike (2 cycles).
         assert_eq!(end, 100 + 3 + 3 + 2 + 2);
