@@ -79,8 +79,15 @@ pub struct CycleEstimate {
 /// is a lower bound, since it only adds waits the hardware must make.
 pub fn estimate(plan: &HardwarePlan, activity: &[LayerActivity]) -> CycleEstimate {
     let room = plan.options.fifo_depth + 2;
+    let work: Vec<CoreWork> = plan
+        .cores
+        .iter()
+        .zip(activity)
+        .map(|(core, act)| CoreWork::of(core, act, plan.time_steps as usize))
+        .collect();
+    let input = activity.first().map_or(&[][..], |a| &a.arriving[..]);
     let mut floors = vec![Vec::new(); plan.cores.len()];
-    let mut run = schedule(plan, activity, &floors);
+    let mut run = schedule(plan, &work, input, &floors);
     for _ in 0..16 {
         let next: Vec<Vec<u64>> = (0..plan.cores.len())
             .map(|l| match run.takes.get(l + 1) {
@@ -94,7 +101,7 @@ pub fn estimate(plan: &HardwarePlan, activity: &[LayerActivity]) -> CycleEstimat
             break;
         }
         floors = next;
-        run = schedule(plan, activity, &floors);
+        run = schedule(plan, &work, input, &floors);
     }
     run.estimate
 }
@@ -106,8 +113,70 @@ struct Schedule {
     takes: Vec<Vec<u64>>,
 }
 
-/// The schedule with core `l`'s `k`-th beat out held until `floors[l][k]`.
-fn schedule(plan: &HardwarePlan, activity: &[LayerActivity], floors: &[Vec<u64>]) -> Schedule {
+/// A word that fires in a step: its index, and its `(lane, spikes)` sorted
+/// by lane.
+type FiringWord = (usize, Vec<(usize, u64)>);
+
+/// What a core does in a sample, whatever the schedule: the cycles each
+/// presynaptic neuron's spike costs, and per step the words the sweep
+/// finds firing, in order, with their `(lane, spikes)` sorted by lane.
+struct CoreWork {
+    cost: Vec<u64>,
+    words: Vec<Vec<FiringWord>>,
+}
+
+impl CoreWork {
+    fn of(core: &CorePlan, act: &LayerActivity, steps: usize) -> Self {
+        let walk = Walk::of(core);
+        let cost = (0..core.arrivals)
+            .map(|j| {
+                if core.has_maps() {
+                    walk.entry(j).length(core) as u64
+                } else {
+                    core.chunks as u64
+                }
+            })
+            .collect();
+        CoreWork {
+            cost,
+            words: firing_words(core, &act.fired, steps),
+        }
+    }
+}
+
+/// Per step, the words holding the neurons of `fired` (sorted by step,
+/// then neuron, a neuron listed once per spike), in word order, each with
+/// its `(lane, spikes)` sorted by lane.
+fn firing_words(core: &CorePlan, fired: &[Spike], steps: usize) -> Vec<Vec<FiringWord>> {
+    let mut by_step: Vec<std::collections::BTreeMap<usize, Vec<(usize, u64)>>> =
+        vec![Default::default(); steps];
+    for (s, count) in counts(fired) {
+        let n = s.neuron as usize;
+        let word = by_step[s.step as usize].entry(core.word_of(n)).or_default();
+        word.push((core.lane_of(n), count));
+    }
+    by_step
+        .into_iter()
+        .map(|words| {
+            words
+                .into_iter()
+                .map(|(word, mut lanes)| {
+                    lanes.sort_unstable();
+                    (word, lanes)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The schedule with core `l`'s `k`-th beat out held until `floors[l][k]`,
+/// the host's `input` spikes all there at once.
+fn schedule(
+    plan: &HardwarePlan,
+    work: &[CoreWork],
+    input: &[Spike],
+    floors: &[Vec<u64>],
+) -> Schedule {
     let steps = plan.time_steps as usize;
     let clear = plan
         .cores
@@ -122,24 +191,12 @@ fn schedule(plan: &HardwarePlan, activity: &[LayerActivity], floors: &[Vec<u64>]
     // Per step, the spikes reaching the core: (cycle, neuron), in order;
     // the host's input may all arrive at once.
     let mut arrivals: Vec<Vec<(u64, u32)>> = vec![Vec::new(); steps];
-    if let Some(first) = activity.first() {
-        for s in &first.arriving {
-            arrivals[s.step as usize].push((0, s.neuron));
-        }
+    for s in input {
+        arrivals[s.step as usize].push((0, s.neuron));
     }
     // finish(l-1, t): when the previous core's step t ended (its EOS beat).
     let mut upstream = vec![0u64; steps];
-    for ((core, act), floor) in plan.cores.iter().zip(activity).zip(floors) {
-        let walk = Walk::of(core);
-        let cost = |j: u32| -> u64 {
-            if core.has_maps() {
-                walk.entry(j as usize).length(core) as u64
-            } else {
-                core.chunks as u64
-            }
-        };
-        let fired = counts(&act.fired);
-        let mut by_step = fired.chunk_by(|a, b| a.0.step == b.0.step).peekable();
+    for ((core, does), floor) in plan.cores.iter().zip(work).zip(floors) {
         let mut out = Emitter { floor, next: 0 };
         let mut taken = Vec::new();
         let mut time = core.chunks as u64; // the clear
@@ -147,19 +204,16 @@ fn schedule(plan: &HardwarePlan, activity: &[LayerActivity], floors: &[Vec<u64>]
         for t in 0..steps {
             let mut accumulate = 0;
             for &(at, j) in &arrivals[t] {
+                let cost = does.cost[j as usize];
                 let take = time.max(at);
                 taken.push(take);
-                time = take + cost(j).max(1);
-                accumulate += cost(j).max(1);
-                lane_operations += cost(j) * core.lanes as u64;
+                time = take + cost.max(1);
+                accumulate += cost.max(1);
+                lane_operations += cost * core.lanes as u64;
             }
             let begin = time.max(upstream[t]);
             taken.push(begin);
-            let here = match by_step.peek() {
-                Some(group) if group[0].0.step as usize == t => by_step.next().unwrap_or(&[]),
-                _ => &[],
-            };
-            let (end, busy, emitted) = sweep(core, t + 1 == steps, here, begin, &mut out);
+            let (end, busy, emitted) = sweep(core, t + 1 == steps, &does.words[t], begin, &mut out);
             // The EOS beat, which needs room downstream too.
             time = out.at(end);
             upstream[t] = time;
@@ -196,8 +250,8 @@ impl Emitter<'_> {
     }
 }
 
-/// The sweep of one step that begins in cycle `begin`, given the step's
-/// fired `(spike, count)` pairs: the cycle it ends, its own cycles (`C +
+/// The sweep of one step that begins in cycle `begin`, given the words
+/// that fire in it ([`firing_words`]): the cycle it ends, its own cycles (`C +
 /// S_out + R`, without waits for room downstream) and the spikes it emits
 /// with their cycles, in the core's order, each beat held by `out`. A chunk a cycle; a chunk whose
 /// round fires `k` spikes takes `k + 1` (issue, result, then one spike a
@@ -206,7 +260,7 @@ impl Emitter<'_> {
 fn sweep(
     core: &CorePlan,
     last_step: bool,
-    fired: &[(Spike, u64)],
+    words: &[FiringWord],
     begin: u64,
     out: &mut Emitter,
 ) -> (u64, u64, Vec<(u64, u32)>) {
@@ -217,25 +271,13 @@ fn sweep(
         let beats = if last_step { core.neurons as u64 } else { 0 };
         return (begin + chunks + beats, chunks + beats, Vec::new());
     }
-    let mut words: std::collections::BTreeMap<usize, Vec<(usize, u64)>> = Default::default();
-    for &(s, count) in fired {
-        let n = s.neuron as usize;
-        let lane = (0..core.lanes)
-            .find(|&k| core.neuron_of(core.word_of(n), k) == n)
-            .unwrap_or(0);
-        words
-            .entry(core.word_of(n))
-            .or_default()
-            .push((lane, count));
-    }
     let mut emitted = Vec::new();
     let (mut cycle, mut next) = (begin, 0);
     // The sweep's own cycles, without waits for room downstream.
     let mut busy = chunks;
-    for (word, mut lanes) in words {
+    for &(word, ref lanes) in words {
         cycle += (word - next) as u64; // the silent chunks before it
         next = word + 1;
-        lanes.sort_unstable();
         let rounds = lanes.iter().map(|&(_, c)| c).max().unwrap_or(1);
         busy += rounds - 1;
         for round in 0..rounds {
@@ -327,7 +369,7 @@ pub fn mean_lower_bound(
 
 #[cfg(test)]
 mod tests {
-    use super::{counts, sweep};
+    use super::{counts, firing_words, sweep};
     use crate::plan::{plan, BuildOptions};
     use spikegate_model::Spike;
 
@@ -358,7 +400,9 @@ mod tests {
             floor: &[],
             next: 0,
         };
-        let (end, busy, emitted) = sweep(core, true, &fired, 100, &mut out);
+        let words = firing_words(core, &spikes, 1);
+        assert_eq!(words[0], [(0, vec![(0, 3), (1, 2)]), (1, vec![(1, 1)])]);
+        let (end, busy, emitted) = sweep(core, true, &words[0], 100, &mut out);
         assert_eq!(busy, end - 100, "no waits without floors");
         // Chunk 0: rounds of 2, 2 and 1 spikes (3 + 3 + 2 cycles); chunk
         // 1: one spike (2 cycles).

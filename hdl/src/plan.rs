@@ -11,8 +11,6 @@ use spikegate_model::{
     Conv2d, Decay, Decode, Matrix, ModelError, Neuron, Reset, ResetTiming, SumPool, ValidNetwork,
 };
 
-use crate::walk::Walk;
-
 /// Width of a neuron index on every spike stream (`in_neuron`,
 /// `out_neuron`, taps): layers and inputs may have up to `2^16` neurons.
 pub const NEURON_BITS: usize = 16;
@@ -315,16 +313,16 @@ impl CorePlan {
         position * self.channel_chunks + channel / self.lanes
     }
 
+    /// The lane that holds `neuron` in its word ([`CorePlan::word_of`]):
+    /// its channel modulo `P` (a dense layer's channels are its neurons).
+    pub fn lane_of(&self, neuron: usize) -> usize {
+        neuron / self.plane % self.lanes
+    }
+
     /// Whether the layer sees its input as a map: its spikes go through
     /// the core's decode table ([`crate::walk`]).
     pub fn has_maps(&self) -> bool {
         self.conv.is_some() || self.pool.is_some()
-    }
-
-    /// The accumulate operations (cycles) one arriving spike from `j`
-    /// costs: `C` for a dense layer, valid taps `x Q` for a conv layer.
-    pub fn walk_length(&self, j: usize) -> usize {
-        Walk::of(self).entry(j).length(self)
     }
 
     /// The `P` delays of weight-memory row `row` (0 for bias rows, lanes

@@ -695,6 +695,10 @@ mod tests {
                 continue;
             };
             for core in hw.cores.iter() {
+                for n in 0..core.neurons {
+                    let (word, lane) = (core.word_of(n), core.lane_of(n));
+                    assert_eq!(core.neuron_of(word, lane), n, "seed {seed}: neuron {n}");
+                }
                 let Some(conv) = &core.conv else { continue };
                 let (walk, taps, q) = (Walk::of(core), ConvTaps::new(conv), core.channel_chunks);
                 for j in 0..core.arrivals {
