@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
-use spikegate_hdl::{plan, BuildOptions, HardwarePlan};
+use spikegate_hdl::BuildOptions;
 use spikegate_model::{load_network, load_spikes, Matrix, Spike, ValidNetwork};
 use spikegate_sim::maps::ConvTaps;
 use spikegate_sim::Reference;
@@ -104,21 +104,35 @@ struct Row {
     fits: bool,
 }
 
-/// Measures `network` at `pe` on Verilator and by the formula.
+/// Measures `network` built with `build` on Verilator, with the cycle
+/// formula of each sample the co-simulator reports beside it.
 fn measure(
     network: &ValidNetwork,
     samples: &[Vec<Spike>],
     build: BuildOptions,
     target: &'static targets::Target,
 ) -> Result<Row> {
-    let pe = build.pe;
-    let hw = plan(network, build)?;
-    let fits = spikegate_fpga::fit::check(&hw, target).is_ok();
-    let (bound, lane_operations) = formula(network, &hw, samples)?;
-    let mut row = Row {
-        measured: 0,
-        bound,
-        lane_operations,
+    let options = CosimOptions::new(build, Some(BackendChoice::Verilator));
+    let prepared = prepare(network, &options)?;
+    let hw = &prepared.plan;
+    let (mut measured, mut bound, mut lane_operations) = (0, 0, 0);
+    for (i, o) in run_all(&prepared, network, samples, &|_| {})?
+        .into_iter()
+        .enumerate()
+    {
+        let o = o?;
+        if let Some(m) = o.mismatch {
+            bail!("P = {}, sample {i}: {m}", build.pe);
+        }
+        measured += o.hardware.cycles;
+        bound += o.estimate.lower_bound;
+        lane_operations += o.estimate.lane_operations;
+    }
+    let n = samples.len().max(1) as u64;
+    Ok(Row {
+        measured: measured / n,
+        bound: bound / n,
+        lane_operations: lane_operations / n,
         weight_bits: hw.cores.iter().map(|c| c.weight_memory_bits()).sum(),
         table_bits: hw
             .cores
@@ -127,44 +141,8 @@ fn measure(
             .map(|(w, b)| w * b)
             .sum(),
         state_bits: hw.cores.iter().map(|c| c.state_memory_bits()).sum(),
-        fits,
-    };
-    {
-        let options = CosimOptions::new(build, Some(BackendChoice::Verilator));
-        let prepared = prepare(network, &options)?;
-        let mut measured = 0;
-        for (i, o) in run_all(&prepared, network, samples, &|_| {})?
-            .into_iter()
-            .enumerate()
-        {
-            let o = o?;
-            if let Some(m) = o.mismatch {
-                bail!("P = {pe}, sample {i}: {m}");
-            }
-            measured += o.hardware.cycles;
-        }
-        row.measured = measured / samples.len().max(1) as u64;
-    }
-    Ok(row)
-}
-
-/// The formula's lower bound and lane operations a sample.
-fn formula(
-    network: &ValidNetwork,
-    hw: &HardwarePlan,
-    samples: &[Vec<Spike>],
-) -> Result<(u64, u64)> {
-    use spikegate_hdl::cycles::{activity, estimate};
-    let mut reference = Reference::new(network);
-    let (mut bound, mut ops) = (0, 0);
-    for s in samples {
-        let run = reference.run(s)?;
-        let e = estimate(hw, &activity(s, &run.layers, hw.time_steps));
-        bound += e.lower_bound;
-        ops += e.lane_operations;
-    }
-    let n = samples.len().max(1) as u64;
-    Ok((bound / n, ops / n))
+        fits: spikegate_fpga::fit::check(hw, target).is_ok(),
+    })
 }
 
 /// Runs the command.
