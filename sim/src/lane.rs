@@ -62,8 +62,16 @@ macro_rules! lane {
 // that separates a fraction from the next whole number, so the floor of
 // the rounded quotient is the exact one; f64 division vectorises, i32
 // division does not.
-lane!(i32, |n: i32, d: i32| (f64::from(n) / f64::from(d)).floor()
-    as i32);
+//
+// The floor is then whole and inside i32, and adding 1.5 * 2^52 puts it
+// in the low bits of the sum's mantissa: reading those bits back is the
+// conversion, which vectorises. (`as i32` saturates and checks for NaN,
+// which compiles to one scalar conversion per lane.)
+lane!(i32, |n: i32, d: i32| {
+    const SHIFTER: f64 = 6_755_399_441_055_744.0; // 1.5 * 2^52
+    let q = (f64::from(n) / f64::from(d)).floor();
+    (q + SHIFTER).to_bits() as u32 as i32
+});
 lane!(i64, |n: i64, d: i64| n.div_euclid(d));
 
 /// Whether every intermediate value of `layer`'s update fits in `i32`:

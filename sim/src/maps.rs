@@ -5,20 +5,76 @@
 
 use spikegate_model::Conv2d;
 
+/// One (scaled kernel offset, scaled output index) pair of a [`Reach`].
+type Hit = (u32, u32);
+
+/// Which output indices one input index reaches along one axis: for
+/// input `i`, `hits[start[i]..start[i + 1]]` holds the pairs (kernel
+/// offset `d` times `scale`, output index `o` times `out_scale`) with
+/// `o * s - p + d = i` and `o` inside the map. Precomputed once, so a
+/// spike's scatter does no division.
+#[derive(Debug, Clone)]
+struct Reach {
+    start: Vec<u32>,
+    hits: Vec<Hit>,
+}
+
+impl Reach {
+    /// The reach of every input index `0..n_in` through a kernel of `k`
+    /// taps with stride `s` and padding `p` onto `n_out` outputs.
+    fn new(axis: Axis, scale: usize, out_scale: usize) -> Self {
+        let mut start = Vec::with_capacity(axis.n_in + 1);
+        let mut hits = Vec::new();
+        for i in 0..axis.n_in {
+            start.push(hits.len() as u32);
+            for d in 0..axis.k {
+                if let Some(o) = axis.output_index(i, d) {
+                    hits.push(((d * scale) as u32, (o * out_scale) as u32));
+                }
+            }
+        }
+        start.push(hits.len() as u32);
+        Reach { start, hits }
+    }
+
+    #[inline(always)]
+    fn of(&self, i: usize) -> &[Hit] {
+        &self.hits[self.start[i] as usize..self.start[i + 1] as usize]
+    }
+}
+
+/// One axis of a convolution: input length, kernel, stride, padding,
+/// output length.
+#[derive(Debug, Clone, Copy)]
+struct Axis {
+    n_in: usize,
+    k: usize,
+    s: usize,
+    p: usize,
+    n_out: usize,
+}
+
+impl Axis {
+    /// The output index `o` with `o * s - p + d = i`, if it is whole and
+    /// below `n_out`.
+    fn output_index(self, i: usize, d: usize) -> Option<usize> {
+        let at = (i + self.p).checked_sub(d)?;
+        (at % self.s == 0 && at / self.s < self.n_out).then_some(at / self.s)
+    }
+}
+
 /// A convolution's geometry, for scattering input spikes.
 #[derive(Debug, Clone)]
 pub struct ConvTaps {
     /// Input map rows and columns.
     height: usize,
     width: usize,
-    /// Kernel rows and columns.
-    kh: usize,
-    kw: usize,
-    /// Strides and paddings.
-    sy: usize,
-    sx: usize,
-    py: usize,
-    px: usize,
+    /// Taps of one input channel, `kh * kw`.
+    taps_per_channel: usize,
+    /// Per input row: (`dy * kw`, `oy * W_out`); per input column:
+    /// (`dx`, `ox`).
+    rows: Reach,
+    cols: Reach,
     /// Output map rows and columns.
     out_h: usize,
     out_w: usize,
@@ -34,15 +90,26 @@ impl ConvTaps {
         let [sy, sx] = conv.strides();
         let [py, px] = conv.pads();
         let [out_channels, out_h, out_w] = conv.output().expect("validated: the kernel fits");
+        let y = Axis {
+            n_in: height,
+            k: kh,
+            s: sy,
+            p: py,
+            n_out: out_h,
+        };
+        let x = Axis {
+            n_in: width,
+            k: kw,
+            s: sx,
+            p: px,
+            n_out: out_w,
+        };
         ConvTaps {
             height,
             width,
-            kh,
-            kw,
-            sy,
-            sx,
-            py,
-            px,
+            taps_per_channel: kh * kw,
+            rows: Reach::new(y, kw, out_w),
+            cols: Reach::new(x, 1, 1),
             out_h,
             out_w,
             out_channels,
@@ -71,34 +138,33 @@ impl ConvTaps {
         rows
     }
 
-    /// Calls `f(tap, position)` for every kernel tap through which input
-    /// `j` (channel, row, column) reaches an output position inside the
-    /// map: `oy * sy - py + dy = iy`, `ox * sx - px + dx = ix`.
-    #[inline]
-    pub fn for_each_target(&self, j: usize, mut f: impl FnMut(usize, usize)) {
-        let (c, iy, ix) = (
-            j / (self.height * self.width),
-            j / self.width % self.height,
-            j % self.width,
-        );
-        for dy in 0..self.kh {
-            let Some(oy) = Self::output_index(iy, dy, self.py, self.sy, self.out_h) else {
-                continue;
-            };
-            for dx in 0..self.kw {
-                let Some(ox) = Self::output_index(ix, dx, self.px, self.sx, self.out_w) else {
-                    continue;
-                };
-                f((c * self.kh + dy) * self.kw + dx, oy * self.out_w + ox);
-            }
-        }
+    /// Where input `j` (channel, row, column) reaches: the first tap of
+    /// its channel, `c * kh * kw`, and the reach of its row, pairs
+    /// (`dy * kw`, `oy * W_out`), and of its column, pairs (`dx`, `ox`):
+    /// tap `first + dy * kw + dx` adds into position `oy * W_out + ox`
+    /// for every row pair and column pair (`oy * sy - py + dy = iy`,
+    /// `ox * sx - px + dx = ix`, the output inside the map).
+    #[inline(always)]
+    fn reach(&self, j: usize) -> (usize, &[Hit], &[Hit]) {
+        let plane_in = self.height * self.width;
+        let (c, at) = (j / plane_in, j % plane_in);
+        (
+            c * self.taps_per_channel,
+            self.rows.of(at / self.width),
+            self.cols.of(at % self.width),
+        )
     }
 
-    /// The output index `o` with `o * s - p + d = i`, if it is whole and
-    /// below `n`.
-    #[inline]
-    fn output_index(i: usize, d: usize, p: usize, s: usize, n: usize) -> Option<usize> {
-        let at = (i + p).checked_sub(d)?;
-        (at % s == 0 && at / s < n).then_some(at / s)
+    /// Calls `f(tap, position)` for every kernel tap through which input
+    /// `j` reaches an output position inside the map (see
+    /// [`ConvTaps::reach`]), row by row.
+    #[inline(always)]
+    pub fn for_each_target(&self, j: usize, mut f: impl FnMut(usize, usize)) {
+        let (first, rows, cols) = self.reach(j);
+        for &(dy, oy) in rows {
+            for &(dx, ox) in cols {
+                f(first + (dy + dx) as usize, (oy + ox) as usize);
+            }
+        }
     }
 }

@@ -236,13 +236,14 @@ struct CompiledLayer {
 /// operations done.
 #[inline(always)]
 fn step_layer(
+    simd: Simd,
     layer: &mut CompiledLayer,
     incoming: &[u32],
     t: usize,
     steps: usize,
     fired: &mut Vec<u32>,
 ) -> u64 {
-    let ops = layer.synapses.deliver(incoming, t, steps);
+    let ops = layer.synapses.deliver(incoming, t, steps, simd);
     with_engine!(&mut layer.neurons, |e| e.step(
         &mut layer.synapses,
         t,
@@ -253,7 +254,7 @@ fn step_layer(
 
 crate::simd_dispatch!(
     /// [`step_layer`], compiled for the CPU's widest vector tier.
-    fn step_layer_fast(layer: &mut CompiledLayer, incoming: &[u32], t: usize, steps: usize, fired: &mut Vec<u32>) -> u64 = step_layer
+    fn step_layer_fast(tier: Simd, layer: &mut CompiledLayer, incoming: &[u32], t: usize, steps: usize, fired: &mut Vec<u32>) -> u64 = step_layer
 );
 
 /// A network compiled for repeated runs; holds all scratch memory, so runs
@@ -377,6 +378,7 @@ impl Reference {
             for (l, layer) in self.layers.iter_mut().enumerate() {
                 self.fired.clear();
                 synaptic_ops += step_layer_fast(
+                    self.simd,
                     self.simd,
                     layer,
                     &self.incoming,

@@ -6,6 +6,7 @@ use spikegate_model::{Layer, SumPool};
 
 use crate::lane::Lane;
 use crate::maps::ConvTaps;
+use crate::simd::Simd;
 
 /// Weights as fan-out rows, row `j` at `[j * size .. (j + 1) * size]`.
 #[derive(Debug, Clone)]
@@ -31,19 +32,58 @@ fn add_row<W: Copy + Into<A>, A: Copy + std::ops::AddAssign>(acc: &mut [A], row:
     }
 }
 
-/// Adds the tap row `row` (one weight per output channel) into the
-/// neurons `at`, `at + plane`, `at + 2 plane`, ...: one output position
-/// of every channel of a conv layer.
+/// Scatters the events `events` into a conv layer's accumulators through
+/// its tap rows `w` (`c_out` weights each): every valid tap adds its row
+/// to the `c_out` contiguous sums of its output position, since a conv
+/// layer's accumulators are kept position-major (`n * c_out + o`; see
+/// [`Synapses::take`]). Returns the synaptic operations done.
 #[inline(always)]
-fn add_strided<W: Copy + Into<A>, A: Copy + std::ops::AddAssign>(
+fn scatter_taps<W: Copy + Into<A>, A: Copy + std::ops::AddAssign>(
     acc: &mut [A],
-    row: &[W],
-    at: usize,
-    plane: usize,
-) {
-    for (o, &w) in row.iter().enumerate() {
-        acc[o * plane + at] += w.into();
+    w: &[W],
+    conv: &ConvTaps,
+    events: &[u32],
+) -> u64 {
+    let c_out = conv.out_channels;
+    let mut taps = 0;
+    for &j in events {
+        conv.for_each_target(j as usize, |tap, at| {
+            add_row(
+                &mut acc[at * c_out..(at + 1) * c_out],
+                &w[tap * c_out..(tap + 1) * c_out],
+            );
+            taps += 1;
+        });
     }
+    taps * c_out as u64
+}
+
+crate::simd_dispatch!(
+    /// [`Synapses::scatter`], compiled for the CPU's widest vector tier.
+    fn scatter_fast(synapses: &mut Synapses, events: &[u32]) -> u64 = Synapses::scatter
+);
+
+/// Moves a conv layer's position-major sums (`acc[n * C_out + o]`) into
+/// the channel-major neuron order of the semantics (`xs[o * plane + n]`)
+/// and clears them. Conv layers have no delays: one bank. Blocks of
+/// positions small enough for the first-level cache are transposed one
+/// at a time, so that every store is contiguous (stores a plane apart
+/// would fall into the same few cache sets).
+#[inline(always)]
+fn untangle<A: Copy + Default + Into<i64>, S: Lane>(acc: &mut [A], plane: usize, xs: &mut [S]) {
+    const BLOCK: usize = 64;
+    let c_out = xs.len() / plane;
+    for n0 in (0..plane).step_by(BLOCK) {
+        let n1 = (n0 + BLOCK).min(plane);
+        let sums = &acc[n0 * c_out..n1 * c_out];
+        for o in 0..c_out {
+            let out = &mut xs[o * plane + n0..o * plane + n1];
+            for (x, sum) in out.iter_mut().zip(sums.chunks_exact(c_out)) {
+                *x = S::from_i64(sum[o].into());
+            }
+        }
+    }
+    acc.fill(A::default());
 }
 
 /// Where the spikes emitted in one step land: bank `(base + d) mod banks`
@@ -150,9 +190,9 @@ impl Synapses {
     /// Delivers the spikes of presynaptic neurons `sources`, emitted in step
     /// `t`, to their arrival steps. Returns the synaptic operations done.
     #[inline(always)]
-    pub fn deliver(&mut self, sources: &[u32], t: usize, steps: usize) -> u64 {
+    pub fn deliver(&mut self, sources: &[u32], t: usize, steps: usize, simd: Simd) -> u64 {
         if self.pool.is_some() || self.conv.is_some() {
-            return self.deliver_mapped(sources, t, steps);
+            return self.deliver_mapped(sources, t, steps, simd);
         }
         self.deliver_rows(sources, t, steps)
     }
@@ -160,9 +200,10 @@ impl Synapses {
     /// Spikes through a sum pool, a convolution or both: each spike is an
     /// event at its pooled position, which a dense layer adds the row of
     /// and a conv layer scatters through its kernel taps. Kept out of line
-    /// so that the dense path stays small where it is inlined.
+    /// so that the dense path stays small where it is inlined; the scatter
+    /// runs in the vector tier `simd`.
     #[inline(never)]
-    fn deliver_mapped(&mut self, sources: &[u32], t: usize, steps: usize) -> u64 {
+    fn deliver_mapped(&mut self, sources: &[u32], t: usize, steps: usize, simd: Simd) -> u64 {
         // Without a pool the spikes are the events: no copy.
         let events: std::borrow::Cow<[u32]> = match &self.pool {
             Some(pool) => sources
@@ -171,20 +212,18 @@ impl Synapses {
                 .collect(),
             None => sources.into(),
         };
-        let Some(conv) = &self.conv else {
+        if self.conv.is_none() {
             return self.deliver_rows(&events, t, steps);
-        };
-        let (plane, c_out) = (conv.plane(), conv.out_channels);
-        let mut ops = 0;
-        with_pair!(self, |acc, w| {
-            for &j in events.iter() {
-                conv.for_each_target(j as usize, |tap, at| {
-                    add_strided(acc, &w[tap * c_out..(tap + 1) * c_out], at, plane);
-                    ops += c_out as u64;
-                });
-            }
-        });
-        ops
+        }
+        scatter_fast(simd, self, &events)
+    }
+
+    /// A conv layer's scatter (see [`scatter_taps`]) for every weight and
+    /// accumulator type.
+    #[inline(always)]
+    fn scatter(&mut self, events: &[u32]) -> u64 {
+        let conv = self.conv.as_ref().expect("called for conv layers only");
+        with_pair!(self, |acc, w| scatter_taps(acc, w, conv, events))
     }
 
     /// Spikes of presynaptic (or pooled) neurons `sources` through the
@@ -243,6 +282,17 @@ impl Synapses {
                     }
                 }
             }};
+        }
+        if let Some(conv) = &self.conv {
+            let plane = conv.plane();
+            match &mut self.acc {
+                Banks::A32(acc) => untangle(acc, plane, xs),
+                Banks::A64(acc) => untangle(acc, plane, xs),
+            }
+            for (x, &b) in xs.iter_mut().zip(bias) {
+                *x = *x + b;
+            }
+            return;
         }
         match &mut self.acc {
             Banks::A32(acc) => drain!(acc),

@@ -77,7 +77,6 @@ fn random_networks_are_not_silent() {
 
 #[test]
 fn every_vector_tier_gives_the_same_result() {
-    use spikegate_sim::simd::Simd;
     for seed in 0..cases() / 2 {
         let mut rng = SplitMix64::new(seed ^ 0x7137);
         let inputs = 1 + rng.below(40);
@@ -85,16 +84,30 @@ fn every_vector_tier_gives_the_same_result() {
         let steps = 1 + rng.below(20) as u32;
         let network = random_network(&mut rng, &Shape::new(inputs, &sizes, steps));
         let input = random_input(&mut rng, inputs, steps, 0.2);
-        let base = Reference::with_simd(&network, Simd::Baseline)
-            .run(&input)
-            .unwrap();
-        for tier in [Simd::Avx2, Simd::Avx512] {
-            let run = Reference::with_simd(&network, tier).run(&input).unwrap();
-            assert_eq!(
-                run, base,
-                "seed {seed}: tier {tier:?} differs from baseline"
-            );
-        }
+        assert_tiers_agree(&network, &input, seed);
+        // Conv layers scatter in their own vector-tier copy.
+        let network = random_map_network(&mut rng, steps);
+        let input = random_input(&mut rng, network.network().inputs, steps, 0.3);
+        assert_tiers_agree(&network, &input, seed);
+    }
+}
+
+/// The reference gives the baseline tier's result in every wider tier.
+fn assert_tiers_agree(
+    network: &spikegate_model::ValidNetwork,
+    input: &[spikegate_model::Spike],
+    seed: u64,
+) {
+    use spikegate_sim::simd::Simd;
+    let base = Reference::with_simd(network, Simd::Baseline)
+        .run(input)
+        .unwrap();
+    for tier in [Simd::Avx2, Simd::Avx512] {
+        let run = Reference::with_simd(network, tier).run(input).unwrap();
+        assert_eq!(
+            run, base,
+            "seed {seed}: tier {tier:?} differs from baseline"
+        );
     }
 }
 
