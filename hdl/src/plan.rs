@@ -504,6 +504,14 @@ fn plan_core(
                 .to_owned(),
         ));
     }
+    if layer.recurrent.is_some() {
+        return Err(err(
+            "recurrent",
+            "the hardware cannot carry recurrent layers yet (issue 19); run the network in the \
+             reference, `spikegate sim`"
+                .to_owned(),
+        ));
+    }
     let arrivals = network.fan_in(index);
     if arrivals > 1 << NEURON_BITS {
         return Err(err(

@@ -275,6 +275,7 @@ fn quantize_layer(
             max: values.iter().flatten().copied().max().unwrap_or(0),
             values: Matrix::from_flat(values.len(), n, values.iter().flatten().copied().collect()),
         }),
+        recurrent: None,
     };
     (model, report)
 }

@@ -28,8 +28,8 @@ use std::path::Path;
 pub use error::{Location, ModelError};
 pub use matrix::Matrix;
 pub use network::{
-    Conv2d, Decay, Decode, Delays, Layer, Network, Neuron, Output, Reset, ResetTiming, Shape3,
-    SumPool, Widths, MODEL_FORMAT,
+    Conv2d, Decay, Decode, Delays, Layer, Network, Neuron, Output, Recurrent, Reset, ResetTiming,
+    Shape3, SumPool, Widths, MODEL_FORMAT,
 };
 pub use spikes::{
     DecodedOutput, InputSample, LayerSpikes, ResultFile, SampleResult, Spike, SpikeFile,

@@ -97,6 +97,24 @@ pub struct Layer {
     /// Per-synapse delays in steps; absent means every delay is 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delays: Option<Delays>,
+    /// Feedback synapses from the layer to itself: the spikes it emits in
+    /// step `t` arrive at its own input in step `t + 1` (absent: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recurrent: Option<Recurrent>,
+}
+
+/// A layer's recurrent synapses (docs/semantics.md section 3,
+/// *Recurrence*): a spike of neuron `j` of the layer in step `t` adds
+/// `weights[j][i]` to the synaptic input of its neuron `i` in step
+/// `t + 1`, summed exactly with the feed-forward arrivals of that step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recurrent {
+    /// Width of every recurrent weight (two's complement).
+    pub width: u32,
+    /// `weights[j][i]`: from neuron `j` of the layer to its neuron `i`,
+    /// `N x N` fan-out rows like the feed-forward weights.
+    pub weights: Matrix<i64>,
 }
 
 /// A map of spikes: channels, rows, columns. Neuron `(c, y, x)` of a map

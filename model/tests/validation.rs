@@ -688,3 +688,56 @@ fn conv_and_pool_shapes_are_checked_by_name() {
         assert_eq!(conv_broken(edit), want);
     }
 }
+
+#[test]
+fn recurrent_weights_are_checked_by_name() {
+    let with_feedback = |m: &mut Value| {
+        m["layers"][1]["recurrent"] = json!({"width": 4, "weights": [[1, -2], [3, 0]]});
+    };
+    let mut m = valid();
+    with_feedback(&mut m);
+    let network = parse_network(&m.to_string()).expect("a recurrent layer is valid");
+    // Layer 1's input: feed-forward -8..=16 (one spike each) plus the
+    // feedback's -2..=3 (neuron 1 gets -2, neuron 0 gets 1 + 3).
+    assert_eq!(network.partial_sum_range(1), (-10, 20));
+    let cases: Vec<(Edit, &str)> = vec![
+        (
+            Box::new(|m| m["layers"][1]["recurrent"]["weights"] = json!([[1, 2]])),
+            "layer 1: field `recurrent.weights`: expected 2 rows (one per neuron of this layer, the source), found 1",
+        ),
+        (
+            Box::new(|m| m["layers"][1]["recurrent"]["weights"] = json!([[1], [2]])),
+            "layer 1: field `recurrent.weights[0]`: expected 2 values (one per neuron of this layer, the target), found 1",
+        ),
+        (
+            Box::new(|m| m["layers"][1]["recurrent"]["weights"][1][0] = json!(8)),
+            "layer 1: field `recurrent.weights[1][0]`: 8 does not fit the 4-bit recurrent weight width (-8..=7)",
+        ),
+        (
+            Box::new(|m| m["layers"][1]["recurrent"]["width"] = json!(0)),
+            "layer 1: field `recurrent.width`: widths must be between 2 and 32 bits, not 0",
+        ),
+        (
+            Box::new(|m| {
+                m["output"]["decode"] = json!("readout");
+                let layer = m["layers"][1].as_object_mut().unwrap();
+                layer.remove("threshold");
+                layer.remove("reset");
+            }),
+            "layer 1: field `recurrent`: a readout layer does not spike, so it has nothing to feed back; remove recurrent",
+        ),
+    ];
+    for (edit, want) in cases {
+        let mut m = valid();
+        with_feedback(&mut m);
+        edit(&mut m);
+        assert_eq!(err(&m), want);
+    }
+    let on_conv = conv_broken(|m| {
+        m["layers"][0]["recurrent"] = json!({"width": 4, "weights": vec![vec![0; 8]; 8]});
+    });
+    assert_eq!(
+        on_conv,
+        "layer 0: field `recurrent`: a conv2d layer cannot carry recurrent weights: recurrence connects every neuron of a dense layer to every other; put it on a dense layer"
+    );
+}

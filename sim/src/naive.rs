@@ -180,6 +180,12 @@ pub fn run_naive(network: &ValidNetwork, input: &[Spike]) -> (Vec<Vec<Spike>>, D
                         x += arriving[t - d][j] * i128::from(layer.weights[j][i]);
                     }
                 }
+                // Feedback: every spike this layer fired one step ago.
+                if let (Some(rec), true) = (&layer.recurrent, t > 0) {
+                    for j in 0..n {
+                        x += spiked[t - 1][j] * i128::from(rec.weights[j][i]);
+                    }
+                }
                 // Weight units to state units.
                 x *= 1i128 << layer.weight_shift.unwrap_or(0);
                 // The membrane's new value before saturation.

@@ -7,8 +7,8 @@
 
 use spikegate_model::width::range_of;
 use spikegate_model::{
-    validate, Decay, Decode, Delays, Layer, Matrix, Network, Neuron, Output, Reset, ResetTiming,
-    Spike, ValidNetwork, Widths, MODEL_FORMAT,
+    validate, Decay, Decode, Delays, Layer, Matrix, Network, Neuron, Output, Recurrent, Reset,
+    ResetTiming, Spike, ValidNetwork, Widths, MODEL_FORMAT,
 };
 
 use crate::rng::SplitMix64;
@@ -32,6 +32,10 @@ pub struct Shape {
     pub bias: Option<bool>,
     /// Output decoding; `None` draws one.
     pub decode: Option<Decode>,
+    /// Whether spiking layers may carry recurrent weights (about half of
+    /// them then do, dense or sparse); off in [`Shape::new`], so that the
+    /// networks drawn without it stay what they were.
+    pub recurrent: bool,
 }
 
 impl Shape {
@@ -46,6 +50,7 @@ impl Shape {
             max_delay: None,
             bias: None,
             decode: None,
+            recurrent: false,
         }
     }
 }
@@ -175,7 +180,27 @@ pub(crate) fn random_layer(
         weights,
         bias,
         delays,
+        // Drawn last: a shape without recurrence draws what it always did.
+        recurrent: (shape.recurrent && !readout && rng.chance(0.5))
+            .then(|| random_recurrent(rng, size)),
     }
+}
+
+/// Recurrent weights for a layer of `size` neurons: a width of 2 to 12
+/// bits, values of both signs (self-excitation and inhibition), dense in
+/// half of the layers and with about one synapse in five elsewhere.
+pub fn random_recurrent(rng: &mut SplitMix64, size: usize) -> Recurrent {
+    let width = rng.range(2, 12) as u32;
+    let (lo, hi) = range_of(width);
+    let density = if rng.chance(0.5) { 1.0 } else { 0.2 };
+    let weights = Matrix::from_fn(size, size, |_, _| {
+        if rng.chance(density) {
+            rng.range(lo / 2, hi)
+        } else {
+            0
+        }
+    });
+    Recurrent { width, weights }
 }
 
 /// A `fan_in x size` matrix of integers uniform in `lo..=hi`, drawn row

@@ -232,8 +232,9 @@ struct CompiledLayer {
 
 /// One layer's work in step `t`: deliver the spikes `incoming` from the
 /// layer before (or the input), then take this step's input, update and
-/// fire, appending the neurons that fired to `fired`. Returns the synaptic
-/// operations done.
+/// fire, appending the neurons that fired to `fired`, and feed those back
+/// through the layer's recurrent synapses to step `t + 1`. Returns the
+/// synaptic operations done.
 #[inline(always)]
 fn step_layer(
     simd: Simd,
@@ -249,7 +250,7 @@ fn step_layer(
         t,
         fired
     ));
-    ops
+    ops + layer.synapses.feed_back(fired, t, steps)
 }
 
 crate::simd_dispatch!(

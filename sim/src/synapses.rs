@@ -16,6 +16,19 @@ enum Weights {
     W32(Vec<i32>),
 }
 
+impl Weights {
+    /// `values` in the narrowest type that holds `width` bits (validation
+    /// guarantees every value fits its declared width, at most 32).
+    fn narrowest(values: &[i64], width: u32) -> Self {
+        let flat = || values.iter().copied();
+        match width {
+            0..=8 => Weights::W8(flat().map(|w| w as i8).collect()),
+            9..=16 => Weights::W16(flat().map(|w| w as i16).collect()),
+            _ => Weights::W32(flat().map(|w| w as i32).collect()),
+        }
+    }
+}
+
 /// Accumulator banks: one row of `size` sums per delay slot.
 #[derive(Debug, Clone)]
 enum Banks {
@@ -133,6 +146,8 @@ pub struct Synapses {
     /// A conv layer's geometry; its weights are then tap rows of
     /// `C_out` values (see [`ConvTaps::tap_rows`]).
     conv: Option<ConvTaps>,
+    /// The layer's recurrent fan-out rows (`N x N`), if it has any.
+    recurrent: Option<Weights>,
 }
 
 macro_rules! with_pair {
@@ -157,13 +172,11 @@ impl Synapses {
             Some(conv) => ConvTaps::tap_rows(conv),
             None => layer.weights.as_flat().to_vec(),
         };
-        let flat = || values.iter().copied();
-        // Validation guarantees every weight fits its declared width (<= 32).
-        let weights = match layer.widths.weight {
-            0..=8 => Weights::W8(flat().map(|w| w as i8).collect()),
-            9..=16 => Weights::W16(flat().map(|w| w as i16).collect()),
-            _ => Weights::W32(flat().map(|w| w as i32).collect()),
-        };
+        let weights = Weights::narrowest(&values, layer.widths.weight);
+        let recurrent = layer
+            .recurrent
+            .as_ref()
+            .map(|r| Weights::narrowest(r.weights.as_flat(), r.width));
         let (delays, banks) = match &layer.delays {
             Some(d) => (
                 d.values.iter().flatten().map(|&v| v as u16).collect(),
@@ -184,7 +197,42 @@ impl Synapses {
             acc,
             pool: layer.input_pool.clone(),
             conv: layer.conv2d.as_ref().map(ConvTaps::new),
+            recurrent,
         }
+    }
+
+    /// Feeds the spikes the layer itself fired in step `t` (`fired`, a
+    /// neuron once per spike) back through its recurrent rows: they
+    /// arrive in step `t + 1`, in that step's bank, and are dropped in
+    /// the last step. Returns the synaptic operations done.
+    #[inline(always)]
+    pub fn feed_back(&mut self, fired: &[u32], t: usize, steps: usize) -> u64 {
+        let Some(recurrent) = &self.recurrent else {
+            return 0;
+        };
+        if fired.is_empty() || t + 1 >= steps {
+            return 0;
+        }
+        let size = self.size;
+        let bank = (t + 1) % self.banks * size..((t + 1) % self.banks + 1) * size;
+        macro_rules! rows {
+            ($acc:expr, $w:expr) => {{
+                let acc = &mut $acc[bank];
+                for &j in fired {
+                    let j = j as usize;
+                    add_row(acc, &$w[j * size..(j + 1) * size]);
+                }
+            }};
+        }
+        match (&mut self.acc, recurrent) {
+            (Banks::A32(acc), Weights::W8(w)) => rows!(acc, w),
+            (Banks::A32(acc), Weights::W16(w)) => rows!(acc, w),
+            (Banks::A32(acc), Weights::W32(w)) => rows!(acc, w),
+            (Banks::A64(acc), Weights::W8(w)) => rows!(acc, w),
+            (Banks::A64(acc), Weights::W16(w)) => rows!(acc, w),
+            (Banks::A64(acc), Weights::W32(w)) => rows!(acc, w),
+        }
+        (fired.len() * size) as u64
     }
 
     /// Delivers the spikes of presynaptic neurons `sources`, emitted in step

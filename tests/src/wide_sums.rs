@@ -41,6 +41,7 @@ pub fn wide_sum_case(
             weights: weights.into(),
             bias: Some(bias),
             delays: None,
+            recurrent: None,
         }],
         output: Output {
             decode: Decode::SpikeCount,

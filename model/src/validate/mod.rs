@@ -88,8 +88,10 @@ impl ValidNetwork {
 }
 
 mod maps;
+mod recurrent;
 
 use maps::{synapse_count, synaptic_inputs};
+use recurrent::{add_recurrent_sums, recurrent_synapses};
 
 /// The most spikes one presynaptic neuron of layer `index` sends in a
 /// step: the presynaptic layer's `max_spikes` (1 for the inputs).
@@ -114,6 +116,7 @@ fn sum_ranges(network: &Network, index: usize) -> Option<((i64, i64), (i64, i64)
     for v in neg.iter_mut().chain(pos.iter_mut()) {
         *v = v.checked_mul(times)?;
     }
+    add_recurrent_sums(layer, &mut neg, &mut pos)?;
     let neuron_bias = layer.neuron_bias();
     let bias = |i: usize| neuron_bias.as_ref().map_or(0, |b| b[i]);
     let mut partial = (0, 0);
@@ -163,7 +166,9 @@ pub fn validate(network: Network) -> Result<ValidNetwork, ModelError> {
             readout,
         };
         check.run()?;
-        synapses = synapses.saturating_add(synapse_count(layer, check.inputs));
+        synapses = synapses
+            .saturating_add(synapse_count(layer, check.inputs))
+            .saturating_add(recurrent_synapses(layer));
         if synapses > limits::MAX_SYNAPSES {
             return Err(check.err(
                 "weights",
@@ -268,7 +273,8 @@ impl LayerCheck<'_> {
             None => self.check_weights()?,
         }
         self.check_bias()?;
-        self.check_delays()
+        self.check_delays()?;
+        self.check_recurrent()
     }
 
     fn check_width(&self, field: &str, width: u32) -> Result<(), ModelError> {

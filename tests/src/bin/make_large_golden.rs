@@ -47,6 +47,7 @@ fn dense(
         weights: uniform_matrix(rng, fan_in, size, (lo, hi)),
         bias: None,
         delays: max_delay.map(|max| random_delays(rng, fan_in, size, max)),
+        recurrent: None,
     }
 }
 
