@@ -213,3 +213,48 @@ fn sums_near_and_past_32_bits_equal_naive() {
         "only {past_32} cases had partial sums wider than their biased total"
     );
 }
+
+#[test]
+fn the_recurrence_trace_of_the_semantics_page() {
+    // docs/semantics.md section 3, *Recurrence*: a neuron that excites
+    // itself and inhibits its neighbour.
+    let model = r#"{
+        "format": "spikegate-model/1", "name": "recurrence", "time_steps": 5, "inputs": 1,
+        "layers": [{
+            "size": 2, "neuron": {"kind": "if"},
+            "widths": {"weight": 4, "membrane": 8, "threshold": 8},
+            "threshold": 4, "reset": "zero",
+            "weights": [[4, 2]],
+            "recurrent": {"width": 4, "weights": [[4, -3], [0, 0]]}
+        }],
+        "output": {"decode": "spike_count"}
+    }"#;
+    let network = spikegate_model::parse_network(model).unwrap();
+    let input = [
+        spikegate_model::Spike::new(0, 0),
+        spikegate_model::Spike::new(1, 0),
+    ];
+    let (run, trace) = Reference::new(&network).run_traced(&input).unwrap();
+    let column = |neuron: usize, f: fn(&spikegate_sim::reference::TraceRow) -> i64| {
+        trace
+            .iter()
+            .filter(|r| r.neuron == neuron)
+            .map(f)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(column(0, |r| r.input), [4, 8, 4, 4, 4]);
+    assert_eq!(column(0, |r| r.membrane), [0, 0, 0, 0, 0]);
+    assert_eq!(column(0, |r| i64::from(r.spikes)), [1, 1, 1, 1, 1]);
+    assert_eq!(column(1, |r| r.input), [2, -1, -3, -3, -3]);
+    assert_eq!(column(1, |r| r.membrane), [2, 1, -2, -5, -8]);
+    assert_eq!(column(1, |r| i64::from(r.spikes)), [0, 0, 0, 0, 0]);
+    let (spikes, _) = run_naive(&network, &input);
+    assert_eq!(run.layers, spikes);
+    // Without the feedback: neuron 1 fires in step 1, neuron 0 stops.
+    let mut cut = network.network().clone();
+    cut.layers[0].recurrent = None;
+    let cut = spikegate_model::validate(cut).unwrap();
+    let plain = Reference::new(&cut).run(&input).unwrap();
+    let fired: Vec<(u32, u32)> = plain.layers[0].iter().map(|s| (s.step, s.neuron)).collect();
+    assert_eq!(fired, [(0, 0), (1, 0), (1, 1)]);
+}
