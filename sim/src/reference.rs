@@ -378,6 +378,8 @@ impl Reference {
             self.incoming.extend_from_slice(&self.by_step[t]);
             for (l, layer) in self.layers.iter_mut().enumerate() {
                 self.fired.clear();
+                // The tier picks the compiled copy, and travels on into
+                // it for the conv scatter's own copies.
                 synaptic_ops += step_layer_fast(
                     self.simd,
                     self.simd,

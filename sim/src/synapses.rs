@@ -150,9 +150,11 @@ pub struct Synapses {
     recurrent: Option<Weights>,
 }
 
+/// Runs `body` with `acc` bound to the accumulator banks `$banks` and
+/// `w` to the weights `$weights`, whatever their integer types.
 macro_rules! with_pair {
-    ($self:ident, |$acc:ident, $w:ident| $body:expr) => {
-        match (&mut $self.acc, &$self.weights) {
+    ($banks:expr, $weights:expr, |$acc:ident, $w:ident| $body:expr) => {
+        match (&mut $banks, $weights) {
             (Banks::A32($acc), Weights::W8($w)) => $body,
             (Banks::A32($acc), Weights::W16($w)) => $body,
             (Banks::A32($acc), Weights::W32($w)) => $body,
@@ -161,6 +163,21 @@ macro_rules! with_pair {
             (Banks::A64($acc), Weights::W32($w)) => $body,
         }
     };
+}
+
+/// Adds the fan-out row of every source in `sources` (rows of `size`
+/// weights in `w`) into the accumulator row `acc`.
+#[inline(always)]
+fn add_rows<W: Copy + Into<A>, A: Copy + std::ops::AddAssign>(
+    acc: &mut [A],
+    w: &[W],
+    sources: &[u32],
+    size: usize,
+) {
+    for &j in sources {
+        let j = j as usize;
+        add_row(acc, &w[j * size..(j + 1) * size]);
+    }
 }
 
 impl Synapses {
@@ -213,25 +230,13 @@ impl Synapses {
         if fired.is_empty() || t + 1 >= steps {
             return 0;
         }
-        let size = self.size;
-        let bank = (t + 1) % self.banks * size..((t + 1) % self.banks + 1) * size;
-        macro_rules! rows {
-            ($acc:expr, $w:expr) => {{
-                let acc = &mut $acc[bank];
-                for &j in fired {
-                    let j = j as usize;
-                    add_row(acc, &$w[j * size..(j + 1) * size]);
-                }
-            }};
-        }
-        match (&mut self.acc, recurrent) {
-            (Banks::A32(acc), Weights::W8(w)) => rows!(acc, w),
-            (Banks::A32(acc), Weights::W16(w)) => rows!(acc, w),
-            (Banks::A32(acc), Weights::W32(w)) => rows!(acc, w),
-            (Banks::A64(acc), Weights::W8(w)) => rows!(acc, w),
-            (Banks::A64(acc), Weights::W16(w)) => rows!(acc, w),
-            (Banks::A64(acc), Weights::W32(w)) => rows!(acc, w),
-        }
+        let (size, bank) = (self.size, self.bank(t + 1));
+        with_pair!(self.acc, recurrent, |acc, w| add_rows(
+            &mut acc[bank.clone()],
+            w,
+            fired,
+            size
+        ));
         (fired.len() * size) as u64
     }
 
@@ -271,7 +276,9 @@ impl Synapses {
     #[inline(always)]
     fn scatter(&mut self, events: &[u32]) -> u64 {
         let conv = self.conv.as_ref().expect("called for conv layers only");
-        with_pair!(self, |acc, w| scatter_taps(acc, w, conv, events))
+        with_pair!(self.acc, &self.weights, |acc, w| scatter_taps(
+            acc, w, conv, events
+        ))
     }
 
     /// Spikes of presynaptic (or pooled) neurons `sources` through the
@@ -281,14 +288,13 @@ impl Synapses {
     fn deliver_rows(&mut self, sources: &[u32], t: usize, steps: usize) -> u64 {
         let size = self.size;
         if self.delays.is_empty() {
-            let bank = 0;
-            with_pair!(self, |acc, w| {
-                let acc = &mut acc[bank * size..(bank + 1) * size];
-                for &j in sources {
-                    let j = j as usize;
-                    add_row(acc, &w[j * size..(j + 1) * size]);
-                }
-            });
+            let bank = self.bank(t);
+            with_pair!(self.acc, &self.weights, |acc, w| add_rows(
+                &mut acc[bank.clone()],
+                w,
+                sources,
+                size
+            ));
             return (sources.len() * size) as u64;
         }
         let at = Landing {
@@ -299,7 +305,7 @@ impl Synapses {
         };
         let delays = &self.delays;
         let mut ops = 0;
-        with_pair!(self, |acc, w| {
+        with_pair!(self.acc, &self.weights, |acc, w| {
             for &j in sources {
                 let row = j as usize * size..(j as usize + 1) * size;
                 ops += add_row_delayed(acc, &w[row.clone()], &delays[row], at);
@@ -313,8 +319,7 @@ impl Synapses {
     /// the layer's accumulator width (see [`crate::lane::fits_in_i32`]).
     #[inline(always)]
     pub fn take<S: Lane>(&mut self, t: usize, bias: &[S], xs: &mut [S]) {
-        let size = self.size;
-        let bank = (t % self.banks) * size..(t % self.banks + 1) * size;
+        let bank = self.bank(t);
         macro_rules! drain {
             ($acc:expr) => {{
                 let row = &mut $acc[bank];
@@ -346,6 +351,13 @@ impl Synapses {
             Banks::A32(acc) => drain!(acc),
             Banks::A64(acc) => drain!(acc),
         }
+    }
+
+    /// The accumulators of the bank that step `t`'s arrivals land in.
+    #[inline(always)]
+    fn bank(&self, t: usize) -> std::ops::Range<usize> {
+        let slot = t % self.banks;
+        slot * self.size..(slot + 1) * self.size
     }
 
     /// Clears every bank (start of a sample).

@@ -9,6 +9,21 @@ use spikegate_sim::rng::SplitMix64;
 use spikegate_sim::Reference;
 use spikegate_tests::wide_sums::{random_wide_sum_network, wide_sum_case};
 
+/// Runs `input` through the reference and the naive model, asserts that
+/// they agree on every layer's spikes and on the output, and returns the
+/// reference's run.
+fn assert_equals_naive(
+    network: &spikegate_model::ValidNetwork,
+    input: &[spikegate_model::Spike],
+    seed: u64,
+) -> spikegate_sim::Run {
+    let run = Reference::new(network).run(input).unwrap();
+    let (spikes, output) = run_naive(network, input);
+    assert_eq!(run.layers, spikes, "seed {seed}: layer spikes differ");
+    assert_eq!(run.output, output, "seed {seed}: decoded output differs");
+    run
+}
+
 fn cases() -> u64 {
     std::env::var("SPIKEGATE_DIFF_CASES")
         .ok()
@@ -28,10 +43,7 @@ fn event_driven_equals_naive_on_random_networks() {
         let network = random_network(&mut rng, &Shape::new(inputs, &sizes, steps));
         let p = [0.05, 0.2, 0.5, 0.9][rng.below(4)];
         let input = random_input(&mut rng, inputs, steps, p);
-        let run = Reference::new(&network).run(&input).unwrap();
-        let (spikes, output) = run_naive(&network, &input);
-        assert_eq!(run.layers, spikes, "seed {seed}: layer spikes differ");
-        assert_eq!(run.output, output, "seed {seed}: decoded output differs");
+        assert_equals_naive(&network, &input, seed);
     }
 }
 
@@ -48,10 +60,7 @@ fn event_driven_convolution_equals_the_dense_one_on_random_map_networks() {
         let inputs = network.network().inputs;
         let p = [0.1, 0.3, 0.6][rng.below(3)];
         let input = random_input(&mut rng, inputs, steps, p);
-        let run = Reference::new(&network).run(&input).unwrap();
-        let (spikes, output) = run_naive(&network, &input);
-        assert_eq!(run.layers, spikes, "seed {seed}: layer spikes differ");
-        assert_eq!(run.output, output, "seed {seed}: decoded output differs");
+        let run = assert_equals_naive(&network, &input, seed);
         spiking += run.layers.iter().filter(|l| !l.is_empty()).count();
     }
     assert!(
@@ -80,10 +89,7 @@ fn event_driven_recurrence_equals_naive_on_random_networks() {
         let network = random_network(&mut rng, &shape);
         let p = [0.1, 0.3, 0.6][rng.below(3)];
         let input = random_input(&mut rng, inputs, steps, p);
-        let run = Reference::new(&network).run(&input).unwrap();
-        let (spikes, output) = run_naive(&network, &input);
-        assert_eq!(run.layers, spikes, "seed {seed}: layer spikes differ");
-        assert_eq!(run.output, output, "seed {seed}: decoded output differs");
+        let run = assert_equals_naive(&network, &input, seed);
         // The feedback must matter: without it the spikes would differ.
         let mut cut = network.network().clone();
         recurrent_layers += cut.layers.iter().filter(|l| l.recurrent.is_some()).count();
@@ -203,10 +209,7 @@ fn sums_near_and_past_32_bits_equal_naive() {
         }
         let inputs = network.network().inputs;
         let input = random_input(&mut rng, inputs, 2, 0.7);
-        let run = Reference::new(&network).run(&input).unwrap();
-        let (spikes, output) = run_naive(&network, &input);
-        assert_eq!(run.layers, spikes, "seed {seed}: layer spikes differ");
-        assert_eq!(run.output, output, "seed {seed}: decoded output differs");
+        assert_equals_naive(&network, &input, seed);
     }
     assert!(
         past_32 >= cases() / 20,

@@ -161,14 +161,20 @@ fn the_hardware_plan_refuses_a_conv_readout_layer_by_name() {
     last.reset = None;
     last.widths.threshold = last.widths.membrane;
     let network = spikegate_model::validate(net).expect("a conv readout layer is a valid model");
-    let err = spikegate_hdl::plan::plan(&network, spikegate_hdl::BuildOptions::default())
-        .expect_err("the readout core is dense");
-    let text = err.to_string();
-    assert!(text.contains("layer 0: field `conv2d`"), "{text}");
-    assert!(
-        text.contains("the hardware's readout core is dense"),
-        "{text}"
+    assert_plan_refuses(
+        &network,
+        "layer 0: field `conv2d`",
+        "the hardware's readout core is dense",
     );
+}
+
+/// The hardware plan of `network` fails, naming `place` and saying `why`.
+fn assert_plan_refuses(network: &spikegate_model::ValidNetwork, place: &str, why: &str) {
+    let err = spikegate_hdl::plan::plan(network, spikegate_hdl::BuildOptions::default())
+        .expect_err("the plan must refuse this network");
+    let text = err.to_string();
+    assert!(text.contains(place), "{text}");
+    assert!(text.contains(why), "{text}");
 }
 
 #[test]
@@ -182,13 +188,10 @@ fn the_hardware_plan_refuses_a_recurrent_layer_by_name() {
         weights: spikegate_model::Matrix::from_fn(last.size, last.size, |_, _| 1),
     });
     let network = spikegate_model::validate(net).expect("a recurrent layer is a valid model");
-    let err = spikegate_hdl::plan::plan(&network, spikegate_hdl::BuildOptions::default())
-        .expect_err("no recurrent hardware yet");
-    let text = err.to_string();
-    assert!(text.contains("field `recurrent`"), "{text}");
-    assert!(
-        text.contains("the hardware cannot carry recurrent layers yet"),
-        "{text}"
+    assert_plan_refuses(
+        &network,
+        "field `recurrent`",
+        "the hardware cannot carry recurrent layers yet",
     );
 }
 

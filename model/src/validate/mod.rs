@@ -278,11 +278,16 @@ impl LayerCheck<'_> {
     }
 
     fn check_width(&self, field: &str, width: u32) -> Result<(), ModelError> {
+        self.check_width_at(&format!("widths.{field}"), width)
+    }
+
+    /// A width, found at `field`, in the range every width must lie in.
+    fn check_width_at(&self, field: &str, width: u32) -> Result<(), ModelError> {
         if limits::WIDTHS.contains(&width) {
             Ok(())
         } else {
             Err(self.err(
-                format!("widths.{field}"),
+                field,
                 format!(
                     "widths must be between {} and {} bits, not {width}",
                     limits::WIDTHS.start(),
@@ -596,14 +601,25 @@ impl LayerCheck<'_> {
     fn check_weights(&self) -> Result<(), ModelError> {
         let l = self.layer;
         self.check_matrix_shape("weights", &l.weights)?;
-        let ww = l.widths.weight;
-        for (j, row) in l.weights.iter().enumerate() {
-            if let Some(i) = row.iter().position(|&w| !fits(w, ww)) {
-                let (lo, hi) = range_of(ww);
+        self.check_values_fit("weights", &l.weights, l.widths.weight, "weight")
+    }
+
+    /// Every value of `matrix` (found at `field`) fits `width` bits, the
+    /// width of the layer's `what`.
+    fn check_values_fit(
+        &self,
+        field: &str,
+        matrix: &Matrix<i64>,
+        width: u32,
+        what: &str,
+    ) -> Result<(), ModelError> {
+        for (j, row) in matrix.iter().enumerate() {
+            if let Some(i) = row.iter().position(|&w| !fits(w, width)) {
+                let (lo, hi) = range_of(width);
                 return Err(self.err(
-                    format!("weights[{j}][{i}]"),
+                    format!("{field}[{j}][{i}]"),
                     format!(
-                        "{} does not fit the {ww}-bit weight width ({lo}..={hi})",
+                        "{} does not fit the {width}-bit {what} width ({lo}..={hi})",
                         row[i]
                     ),
                 ));

@@ -2,11 +2,9 @@
 //! *Recurrence*; docs/semantics.md section 3): an `N x N` matrix of
 //! integers of their own width, on a dense spiking layer.
 
+use super::LayerCheck;
 use crate::error::ModelError;
 use crate::network::{Layer, Recurrent};
-use crate::width::{fits, range_of};
-
-use super::{limits, LayerCheck};
 
 /// The recurrent synapses of `layer` (`N x N`; none without recurrence),
 /// for the network's synapse limit.
@@ -56,17 +54,7 @@ impl LayerCheck<'_> {
                  of a dense layer to every other; put it on a dense layer",
             ));
         }
-        if !limits::WIDTHS.contains(&recurrent.width) {
-            return Err(self.err(
-                "recurrent.width",
-                format!(
-                    "widths must be between {} and {} bits, not {}",
-                    limits::WIDTHS.start(),
-                    limits::WIDTHS.end(),
-                    recurrent.width
-                ),
-            ));
-        }
+        self.check_width_at("recurrent.width", recurrent.width)?;
         self.check_recurrent_weights(recurrent)
     }
 
@@ -90,19 +78,11 @@ impl LayerCheck<'_> {
                 ),
             ));
         }
-        let width = recurrent.width;
-        for (j, row) in weights.iter().enumerate() {
-            if let Some(i) = row.iter().position(|&w| !fits(w, width)) {
-                let (lo, hi) = range_of(width);
-                return Err(self.err(
-                    format!("recurrent.weights[{j}][{i}]"),
-                    format!(
-                        "{} does not fit the {width}-bit recurrent weight width ({lo}..={hi})",
-                        row[i]
-                    ),
-                ));
-            }
-        }
-        Ok(())
+        self.check_values_fit(
+            "recurrent.weights",
+            weights,
+            recurrent.width,
+            "recurrent weight",
+        )
     }
 }
