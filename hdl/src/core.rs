@@ -27,6 +27,13 @@
 //!   step `t` adds its weight to slot `(t + d) mod S`, and the sweep of
 //!   step `t` takes and clears slot `t mod S`. The core counts the slot of
 //!   the current step.
+//! * **Recurrence**: a recurrent layer's core writes each spike it emits
+//!   in the sweep of step `t` (but the last) to its [`SpikeList`], as
+//!   source index `arrivals + j`, and in step `t + 1` replays the list into
+//!   its walker before it takes any beat from its input, so each spike of
+//!   neuron `j` accumulates the recurrent weight rows `c * (M + N) + M + j`
+//!   like a spike from input `M + j`: `C` cycles a spike, alongside the
+//!   step's feed-forward arrivals, with delay 0 (the slot of `t + 1`).
 //! * **Readout** (the network's non-spiking last layer): the core never
 //!   fires; in the last step its sweep hands every lane holding a neuron to
 //!   the emitter, and each beat carries that neuron's final membrane on
@@ -50,6 +57,7 @@ use rust_hdl::prelude::*;
 use crate::datapath::Datapath;
 use crate::lowest_set_bit::LowestSetBit;
 use crate::plan::CorePlan;
+use crate::spike_list::SpikeList;
 use crate::stream::{BEAT_BITS, EOS_BEAT, NEURON_BITS};
 use crate::walk::Walker;
 
@@ -93,6 +101,17 @@ pub struct Core {
     datapath: Datapath,
     encoder: LowestSetBit,
     walker: Walker,
+    list: SpikeList,
+    /// Entries written to the spike list in this step's sweep.
+    list_count: DFF<Bits<16>>,
+    /// Entries of the spike list replayed so far.
+    list_read: DFF<Bits<16>>,
+    /// The spike list has spikes left to replay.
+    replay: Signal<Local, Bit>,
+    /// A recurrent core (synthesis drops the list's logic otherwise).
+    recurrent: Constant<Bit>,
+    /// The first source index of the replayed spikes (`arrivals`).
+    list_base: Constant<Bits<16>>,
     mode: DFF<CoreMode>,
     chunk: DFF<Bits<32>>,
     /// Channel chunk `q` of the word the sweep issues next.
@@ -143,6 +162,12 @@ impl Core {
             out_value: Default::default(),
             encoder: LowestSetBit::new(plan.lanes, plan.plane),
             walker: Walker::new(&plan),
+            list: SpikeList::new(plan.spike_list_depth(), plan.sources()),
+            list_count: Default::default(),
+            list_read: Default::default(),
+            replay: Default::default(),
+            recurrent: Constant::new(plan.recurrent.is_some()),
+            list_base: Constant::new((plan.arrivals as u64 & 0xffff).into()),
             mode: Default::default(),
             chunk: Default::default(),
             sweep_q: Default::default(),
@@ -187,12 +212,21 @@ impl Logic for Core {
     fn update(&mut self) {
         #[rustfmt::skip] // One line a flip-flop would make the kernel long.
         dff_setup!(self, clock, mode, chunk, sweep_q, in_flight, again,
-            flight_base, issue_base, pending, pending_base, eos_pending, step, slot);
+            flight_base, issue_base, pending, pending_base, eos_pending, step, slot,
+            list_count, list_read);
         self.datapath.clock.next = self.clock.val();
         self.walker.clock.next = self.clock.val();
         self.walker.clear.next = self.reset.val() | self.start.val();
         self.walker.load.next = false;
         self.walker.neuron.next = self.in_data.val().get_bits::<NEURON_BITS>(0);
+        self.list.clock.next = self.clock.val();
+        self.list.write_enable.next = false;
+        self.list.write_addr.next = self.list_count.q.val();
+        self.list.write_data.next =
+            self.list_base.val() + self.pending_base.q.val() + self.encoder.offset.val();
+        self.list.read_addr.next = self.list_read.q.val();
+        self.replay.next =
+            self.recurrent.val() & (self.list_read.q.val() != self.list_count.q.val());
         self.datapath.op.next = 0.into(); // Op::Idle
         self.datapath.chunk.next = self.chunk.q.val();
         self.datapath.weight_addr.next = self.walker.weight_addr.val();
@@ -217,6 +251,12 @@ impl Logic for Core {
         }
         if self.out_ready.val() & self.pending.q.val().any() {
             self.pending.d.next = self.pending_rest.val();
+            // A recurrent core keeps the spike for the next step (the
+            // last step's spikes reach no step).
+            if self.recurrent.val() & (self.step.q.val() != self.last_step.val()) {
+                self.list.write_enable.next = true;
+                self.list_count.d.next = self.list_count.q.val() + 1;
+            }
         }
         if self.out_ready.val() & !self.pending.q.val().any() & self.eos_pending.q.val() {
             self.eos_pending.d.next = false;
@@ -241,11 +281,23 @@ impl Logic for Core {
                     self.datapath.chunk.next = self.walker.word.val();
                 }
                 self.accept.next = self.walker.ready.val() & !self.eos_pending.q.val();
-                self.in_ready.next = self.accept.val();
-                if self.in_valid.val() & self.accept.val() {
+                self.in_ready.next = self.accept.val() & !self.replay.val();
+                if self.replay.val() {
+                    // The previous step's own spikes go first: the step's
+                    // EOS beat cannot be taken before they are all in.
+                    self.walker.neuron.next = self.list.read_data.val();
+                    if self.accept.val() {
+                        self.walker.load.next = true;
+                        self.list_read.d.next = self.list_read.q.val() + 1;
+                    }
+                } else if self.in_valid.val() & self.accept.val() {
                     // Bit 16 is stream::EOS_BIT (a kernel takes only literals).
                     if self.in_data.val().get_bit(16) {
                         self.mode.d.next = CoreMode::Sweep;
+                        if self.recurrent.val() {
+                            self.list_count.d.next = 0.into();
+                            self.list_read.d.next = 0.into();
+                        }
                         self.chunk.d.next = 0.into();
                         self.sweep_q.d.next = 0.into();
                         self.issue_base.d.next = 0.into();
@@ -318,6 +370,12 @@ impl Logic for Core {
             self.eos_pending.d.next = false;
             self.step.d.next = 0.into();
             self.slot.d.next = 0.into();
+            // Only a recurrent core assigns the list's counters, so
+            // synthesis removes them from every other core.
+            if self.recurrent.val() {
+                self.list_count.d.next = 0.into();
+                self.list_read.d.next = 0.into();
+            }
         }
     }
 }

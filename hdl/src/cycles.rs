@@ -16,6 +16,8 @@
 //! taps through which input `j` reaches the output map times the channel
 //! chunks (a spike that reaches nothing still takes its beat's cycle).
 //!
+//! A recurrent layer replays its own spikes of step `t - 1` first
+//! (`S_out(l,t-1)` more dense walks, `C_l` cycles each, in `A(l,t)`).
 //! Spikes count with their multiplicity; `R(l,t)` (multi-spike layers) is
 //! the sum over chunks of the most spikes a neuron of the chunk fires in
 //! the step, minus one: the chunk is swept once and repeated until its
@@ -64,7 +66,8 @@ pub struct CycleEstimate {
     /// Every core's work one after the other, plus the clear.
     pub serial: u64,
     /// Synaptic operations (weight additions, counting idle lanes of the
-    /// last chunk): `sum of S_in(l,t) * C_l * P_l`.
+    /// last chunk): `sum of (S_in(l,t) + S_replayed(l,t)) * C_l * P_l`, a
+    /// recurrent core replaying its spikes of the step before.
     pub lane_operations: u64,
 }
 
@@ -118,17 +121,20 @@ struct Schedule {
 type FiringWord = (usize, Vec<(usize, u64)>);
 
 /// What a core does in a sample, whatever the schedule: the cycles each
-/// presynaptic neuron's spike costs, and per step the words the sweep
-/// finds firing, in order, with their `(lane, spikes)` sorted by lane.
+/// source's spike costs (presynaptic neurons, then a recurrent layer's
+/// own), per step the words the sweep finds firing, in order, with their
+/// `(lane, spikes)` sorted by lane, and per step the sources a recurrent
+/// core replays before it takes its input (its spikes of the step before).
 struct CoreWork {
     cost: Vec<u64>,
     words: Vec<Vec<FiringWord>>,
+    replays: Vec<Vec<usize>>,
 }
 
 impl CoreWork {
     fn of(core: &CorePlan, act: &LayerActivity, steps: usize) -> Self {
         let walk = Walk::of(core);
-        let cost = (0..core.arrivals)
+        let cost = (0..core.sources())
             .map(|j| {
                 if core.has_maps() {
                     walk.entry(j).length(core) as u64
@@ -137,9 +143,16 @@ impl CoreWork {
                 }
             })
             .collect();
+        let mut replays = vec![Vec::new(); steps];
+        if core.recurrent.is_some() {
+            for s in act.fired.iter().filter(|s| (s.step as usize) + 1 < steps) {
+                replays[s.step as usize + 1].push(core.arrivals + s.neuron as usize);
+            }
+        }
         CoreWork {
             cost,
             words: firing_words(core, &act.fired, steps),
+            replays,
         }
     }
 }
@@ -203,6 +216,13 @@ fn schedule(
         let mut work = 0;
         for t in 0..steps {
             let mut accumulate = 0;
+            // The replayed spikes go first, and take no beat of the FIFO.
+            for &j in &does.replays[t] {
+                let cost = does.cost[j];
+                time += cost;
+                accumulate += cost;
+                lane_operations += cost * core.lanes as u64;
+            }
             for &(at, j) in &arrivals[t] {
                 let cost = does.cost[j as usize];
                 let take = time.max(at);
@@ -345,7 +365,12 @@ pub fn beat_cycle_budget(plan: &HardwarePlan) -> u64 {
             let walk = c.conv.as_ref().map_or(c.chunks, |conv| {
                 conv.kernel[0] * conv.kernel[1] * c.channel_chunks
             });
-            4 * u64::from(c.max_spikes) * (c.chunks + c.neurons) as u64 + 16 + walk as u64
+            // A recurrent core replays a step's spikes, a dense walk each.
+            let replay = c.spike_list_depth() * c.chunks;
+            4 * u64::from(c.max_spikes) * (c.chunks + c.neurons) as u64
+                + 16
+                + walk as u64
+                + replay as u64
         })
         .sum()
 }

@@ -26,6 +26,7 @@ pub mod pe;
 pub mod plan;
 pub mod sample_control;
 pub mod simple_core;
+pub mod spike_list;
 pub mod stream;
 pub mod top;
 pub mod verilog;

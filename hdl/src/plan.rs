@@ -230,6 +230,13 @@ pub struct CorePlan {
     /// Synaptic delays as fan-out rows, `delays[j][i]`, if the layer has
     /// delay slots.
     pub delays: Option<Matrix<u32>>,
+    /// Recurrent weights as fan-out rows, `recurrent[j][i]` from neuron `j`
+    /// of the layer to its neuron `i`, if the layer feeds its spikes back.
+    /// The weight memory holds them as `N` more synaptic inputs after the
+    /// `M` feed-forward ones ([`CorePlan::row_inputs`]), and the core's
+    /// spike list replays each spike of step `t` as arrival `arrivals + j`
+    /// in step `t + 1` ([`crate::core`]).
+    pub recurrent: Option<Matrix<i64>>,
     /// Per-neuron bias, if the layer has one.
     pub bias: Option<Vec<i64>>,
     /// The layer's `weight_shift`: a sweep adds `(acc + bias) << k` to the
@@ -264,8 +271,44 @@ impl CorePlan {
                 let [kh, kw] = conv.kernel;
                 c_in * kh * kw * self.channel_chunks
             }
-            None => self.chunks * self.fan_in,
+            None => self.chunks * self.row_inputs(),
         }
+    }
+
+    /// Neurons whose spikes a recurrent layer feeds back (`N`; 0 without
+    /// recurrence).
+    pub fn feedback(&self) -> usize {
+        if self.recurrent.is_some() {
+            self.neurons
+        } else {
+            0
+        }
+    }
+
+    /// Weight rows a dense chunk has: the `M` synaptic inputs, then the
+    /// `N` recurrent ones.
+    pub fn row_inputs(&self) -> usize {
+        self.fan_in + self.feedback()
+    }
+
+    /// The indices the walker takes: the `arrivals` of the input stream,
+    /// then the layer's own `N` neurons replayed from the spike list.
+    pub fn sources(&self) -> usize {
+        self.arrivals + self.feedback()
+    }
+
+    /// Entries of the spike list: every spike the layer may fire in one
+    /// step (`N * max_spikes`; 0 without recurrence).
+    pub fn spike_list_depth(&self) -> usize {
+        self.feedback() * self.max_spikes as usize
+    }
+
+    /// Bits of the spike list (an entry holds a source index).
+    pub fn spike_list_bits(&self) -> usize {
+        if self.spike_list_depth() == 0 {
+            return 0;
+        }
+        self.spike_list_depth() * crate::datapath::address_bits(self.sources()) as usize
     }
 
     /// The `P` values of weight-memory row `row` (lanes past the last
@@ -290,9 +333,13 @@ impl CorePlan {
                     }
                 }
                 None => {
-                    let (c, j) = (row / self.fan_in, row % self.fan_in);
+                    let (c, j) = (row / self.row_inputs(), row % self.row_inputs());
                     let n = c * self.lanes + k;
-                    self.weights[j].get(n).copied().unwrap_or(0)
+                    let rows = match (&self.recurrent, j.checked_sub(self.fan_in)) {
+                        (Some(recurrent), Some(from)) => &recurrent[from],
+                        _ => &self.weights[j],
+                    };
+                    rows.get(n).copied().unwrap_or(0)
                 }
             }
         };
@@ -331,8 +378,12 @@ impl CorePlan {
         let lane_delay = |k: usize| -> u32 {
             match &self.delays {
                 Some(d) if row < self.bias_base() => {
-                    let (c, j) = (row / self.fan_in, row % self.fan_in);
-                    d[j].get(c * self.lanes + k).copied().unwrap_or(0)
+                    let (c, j) = (row / self.row_inputs(), row % self.row_inputs());
+                    // Recurrent synapses have no delay: step t + 1 exactly.
+                    d.get(j)
+                        .and_then(|r| r.get(c * self.lanes + k))
+                        .copied()
+                        .unwrap_or(0)
                 }
                 _ => 0,
             }
@@ -504,14 +555,6 @@ fn plan_core(
                 .to_owned(),
         ));
     }
-    if layer.recurrent.is_some() {
-        return Err(err(
-            "recurrent",
-            "the hardware cannot carry recurrent layers yet (issue 19); run the network in the \
-             reference, `spikegate sim`"
-                .to_owned(),
-        ));
-    }
     let arrivals = network.fan_in(index);
     if arrivals > 1 << NEURON_BITS {
         return Err(err(
@@ -523,6 +566,9 @@ fn plan_core(
         ));
     }
     let max_spikes = layer.spikes_per_step();
+    if layer.recurrent.is_some() {
+        check_feedback(arrivals, layer.size, max_spikes).map_err(|m| err("recurrent", m))?;
+    }
     if max_spikes > MAX_SPIKES {
         return Err(err(
             "max_spikes",
@@ -598,7 +644,11 @@ fn plan_core(
         conv: layer.conv2d.clone(),
         pool: layer.input_pool.clone(),
         update,
-        weight_width: layer.widths.weight,
+        // One weight memory holds both: its lanes take the wider width.
+        weight_width: layer
+            .recurrent
+            .as_ref()
+            .map_or(layer.widths.weight, |r| r.width.max(layer.widths.weight)),
         lane: LaneLayout {
             acc,
             slots,
@@ -628,13 +678,59 @@ fn plan_core(
             .as_ref()
             .filter(|_| slots > 1)
             .map(|d| d.values.clone()),
+        recurrent: layer.recurrent.as_ref().map(|r| r.weights.clone()),
         bias: layer.bias.clone(),
         weight_shift: layer.shift(),
     })
+}
+
+/// Whether a recurrent layer of `size` neurons behind `arrivals` inputs
+/// fits the core: its replayed spikes take the walker's indices
+/// `arrivals..arrivals + size`, and its spike list holds a step's spikes,
+/// both within the 16-bit neuron index.
+fn check_feedback(arrivals: usize, size: usize, max_spikes: u32) -> Result<(), String> {
+    let sources = arrivals + size;
+    if sources > 1 << NEURON_BITS {
+        return Err(format!(
+            "a recurrent layer replays its own spikes as inputs {arrivals}..{sources}, past the \
+             {NEURON_BITS}-bit neuron index of the core (at most {} inputs and neurons together)",
+            1 << NEURON_BITS
+        ));
+    }
+    let list = size * max_spikes as usize;
+    if list >= 1 << NEURON_BITS {
+        return Err(format!(
+            "the spike list that replays a step's spikes needs {list} entries ({size} neurons x \
+             {max_spikes} spikes); the core holds fewer than {}",
+            1 << NEURON_BITS
+        ));
+    }
+    Ok(())
 }
 
 /// Whether layer `index` is the network's non-spiking readout layer.
 fn net_readout(network: &ValidNetwork, index: usize) -> bool {
     let net = network.network();
     net.output.decode == Decode::Readout && index + 1 == net.layers.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_feedback;
+
+    #[test]
+    fn a_recurrent_layer_must_fit_the_neuron_index_and_the_spike_list() {
+        assert_eq!(check_feedback(60_000, 5_536, 1), Ok(()));
+        let index = check_feedback(60_000, 5_537, 1).unwrap_err();
+        assert!(
+            index.contains("inputs 60000..65537, past the 16-bit neuron index"),
+            "{index}"
+        );
+        let list = check_feedback(10, 4_370, 15).unwrap_err();
+        assert!(
+            list.contains("needs 65550 entries (4370 neurons x 15 spikes)"),
+            "{list}"
+        );
+        assert_eq!(check_feedback(10, 4_369, 15), Ok(()));
+    }
 }

@@ -18,6 +18,10 @@
 //!   cost is the valid taps times `Q`, never the dense convolution.
 //! * **Pool** in front (`input_pool`): the spike is first moved to its
 //!   pooled position, so the pool costs no cycle.
+//! * **Recurrence** (a dense layer's own spikes, replayed from its spike
+//!   list as sources `arrivals + j`): row `c * (M + N) + M + j` into chunk
+//!   `c`, the layer's `N` recurrent inputs after its `M` feed-forward ones
+//!   ([`CorePlan::row_inputs`]), `C` operations like any dense spike.
 //!
 //! A layer with maps keeps each arriving neuron's first operation and grid
 //! in a decode table (one word per presynaptic neuron, read like block RAM);
@@ -75,6 +79,11 @@ pub struct Walk {
 enum Geometry {
     Dense {
         pool: Option<SumPool>,
+        /// Sources from the input stream; those past them are the layer's
+        /// own neurons, replayed.
+        arrivals: usize,
+        /// Synaptic inputs `M` (weight rows of the feed-forward inputs).
+        fan_in: usize,
     },
     Conv {
         pool: Option<SumPool>,
@@ -101,13 +110,15 @@ impl Walk {
         match &core.conv {
             None => Walk {
                 chunks: q,
-                chunk_rows: core.fan_in,
+                chunk_rows: core.row_inputs(),
                 col_rows: 0,
                 row_rows: 0,
                 col_words: 0,
                 row_words: 0,
                 geometry: Geometry::Dense {
                     pool: core.pool.clone(),
+                    arrivals: core.arrivals,
+                    fan_in: core.fan_in,
                 },
             },
             Some(conv) => {
@@ -135,7 +146,7 @@ impl Walk {
 
     /// Whether the walk needs a decode table (the layer has maps).
     pub fn has_table(&self) -> bool {
-        !matches!(self.geometry, Geometry::Dense { pool: None })
+        !matches!(self.geometry, Geometry::Dense { pool: None, .. })
     }
 
     /// The widest tap grid side (the table's count fields hold it).
@@ -146,12 +157,20 @@ impl Walk {
         }
     }
 
-    /// The entry of a spike from presynaptic neuron `j`.
+    /// The entry of a spike from source `j`: presynaptic neuron `j`, or
+    /// past the arrivals the layer's own neuron `j - arrivals`, replayed.
     pub fn entry(&self, j: usize) -> Entry {
         let pooled = |pool: &Option<SumPool>| pool.as_ref().map_or(j, |p| p.pooled(j));
         match &self.geometry {
-            Geometry::Dense { pool } => Entry {
-                row: pooled(pool),
+            Geometry::Dense {
+                pool,
+                arrivals,
+                fan_in,
+            } => Entry {
+                row: match j.checked_sub(*arrivals) {
+                    Some(own) => fan_in + own,
+                    None => pooled(pool),
+                },
                 word: 0,
                 rows: 1,
                 cols: 1,
@@ -242,7 +261,7 @@ impl TableLayout {
 }
 
 /// The decode table's image (`$readmemh`: one hexadecimal word a line,
-/// the entry of presynaptic neuron `j` on line `j`), or `None` for a dense
+/// the entry of source `j` on line `j`), or `None` for a dense
 /// layer without a pool, whose spikes need no table.
 pub fn table_image(core: &CorePlan) -> Option<String> {
     let walk = Walk::of(core);
@@ -252,7 +271,7 @@ pub fn table_image(core: &CorePlan) -> Option<String> {
     let layout = TableLayout::of(core, &walk);
     let digits = layout.bits().div_ceil(4) as usize;
     let mut out = String::new();
-    for j in 0..core.arrivals {
+    for j in 0..core.sources() {
         let e = walk.entry(j);
         let value = (e.row as u128)
             | (e.word as u128) << layout.row
@@ -267,7 +286,7 @@ pub fn table_image(core: &CorePlan) -> Option<String> {
 pub fn table_shape(core: &CorePlan) -> Option<(usize, usize)> {
     let walk = Walk::of(core);
     walk.has_table()
-        .then(|| (core.arrivals, TableLayout::of(core, &walk).bits() as usize))
+        .then(|| (core.sources(), TableLayout::of(core, &walk).bits() as usize))
 }
 
 /// The walk's registers (the Rust model of the Verilog's), each kept to
@@ -332,7 +351,8 @@ struct WalkModel {
     layout: Option<TableLayout>,
     /// The table's image file.
     file: String,
-    arrivals: usize,
+    /// Entries of the table: the core's sources.
+    sources: usize,
     /// Bits of a weight row and of a word.
     row_bits: u32,
     word_bits: u32,
@@ -424,7 +444,7 @@ impl Walker {
     pub fn new(core: &CorePlan) -> Self {
         let walk = Walk::of(core);
         let (table, layout) = if walk.has_table() {
-            let table = (0..core.arrivals).map(|j| walk.entry(j)).collect();
+            let table = (0..core.sources()).map(|j| walk.entry(j)).collect();
             (table, Some(TableLayout::of(core, &walk)))
         } else {
             (Vec::new(), None)
@@ -443,7 +463,7 @@ impl Walker {
                 table,
                 layout,
                 file: table_file(core),
-                arrivals: core.arrivals,
+                sources: core.sources(),
                 row_bits: address_bits(core.weight_rows()),
                 word_bits: address_bits(core.chunks),
                 regs: Registers::default(),
@@ -635,7 +655,7 @@ end
 
 /// The decode table: one word per presynaptic neuron, read synchronously.
 fn table_verilog(m: &WalkModel, layout: TableLayout) -> String {
-    let ab = address_bits(m.arrivals);
+    let ab = address_bits(m.sources);
     let bits = layout.bits();
     let unused = if ab < 16 {
         format!("wire unused_neuron = &{{1'b0, neuron[15:{ab}], 1'b0}};\n")
@@ -655,7 +675,7 @@ wire [{st}:0] e_rows = entry_q[{yt}:{yb}];
 wire [{st}:0] e_cols = entry_q[{xt}:{xb}];
 "#,
         bt = bits - 1,
-        at = m.arrivals - 1,
+        at = m.sources - 1,
         file = m.file,
         abt = ab - 1,
         rt = r - 1,

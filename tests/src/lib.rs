@@ -45,6 +45,7 @@ pub const HARDWARE_CASES: &[&str] = &[
     "digits_ttfs",
     "digits_if",
     "conv_stride_pad_pool",
+    "recurrent",
     "conv_channels",
     "mnist_cnn",
 ];
@@ -179,8 +180,9 @@ pub fn generate_network(
 }
 
 /// A random network the hardware can hold (any kind: `if`, `lif`, `cuba`,
-/// `ttfs`, `adlif`), synaptic delays in about half, any decoding (readout
-/// included): 1 to 3 layers of 1 to 7 neurons, 1 to 6 inputs,
+/// `ttfs`, `adlif`), synaptic delays in about half, recurrent weights on
+/// about half the spiking layers, any decoding (readout included): 1 to 3
+/// layers of 1 to 7 neurons, 1 to 6 inputs,
 /// 3 to 8 steps, widths up to 12 bits.
 pub fn random_hardware_network(rng: &mut SplitMix64) -> ValidNetwork {
     random_hardware_network_up_to(rng, 7, 6, 8)
@@ -204,6 +206,8 @@ pub fn random_hardware_network_up_to(
     // No delays in about half the networks; otherwise up to 1 to 13 steps.
     shape.max_delay = Some([0, 0, 0, 0, 1, 2, 3, 5, 8, 13][rng.below(10)]);
     shape.decode = Some([Decode::FirstSpike, Decode::SpikeCount, Decode::Readout][rng.below(3)]);
+    // About half the spiking layers feed their spikes back, dense or sparse.
+    shape.recurrent = true;
     random_network(rng, &shape)
 }
 

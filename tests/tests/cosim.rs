@@ -164,6 +164,7 @@ fn random_designs_match_the_reference_under_gaps_and_backpressure() {
     let mut pairs = 0;
     let mut seen_pe = std::collections::BTreeSet::new();
     let mut seen_kinds = std::collections::BTreeSet::new();
+    let mut recurrent = 0;
     for seed in 0..designs {
         let mut rng = SplitMix64::new(0xc051_0000 + seed);
         // Every fourth design has maps (convolution, pooling).
@@ -174,6 +175,13 @@ fn random_designs_match_the_reference_under_gaps_and_backpressure() {
         };
         let pe = [1, 2, 3, 4, 5, 8, 16][rng.below(7)];
         seen_pe.insert(pe);
+        recurrent += u64::from(
+            network
+                .network()
+                .layers
+                .iter()
+                .any(|l| l.recurrent.is_some()),
+        );
         let net = network.network();
         let rate = 0.1 + 0.5 * (rng.below(4) as f64 / 3.0);
         let samples: Vec<Vec<Spike>> = (0..10)
@@ -215,6 +223,10 @@ fn random_designs_match_the_reference_under_gaps_and_backpressure() {
     assert!(
         designs < 20 || seen_pe.len() >= 4,
         "P values drawn: {seen_pe:?}"
+    );
+    assert!(
+        recurrent >= designs / 4,
+        "only {recurrent} of {designs} designs have a recurrent layer"
     );
 }
 

@@ -46,4 +46,6 @@ fn snapshots_of_the_small_golden_designs() {
         "conv_stride_pad_pool_p2",
         verilog_of("conv_stride_pad_pool", 2, false)
     );
+    // A recurrent core: the spike list and its replay into the walker.
+    insta::assert_snapshot!("recurrent_p2", verilog_of("recurrent", 2, false));
 }

@@ -26,6 +26,7 @@ const REQUIRED: &[&str] = &[
     "lif_weight_shift",
     "conv_stride_pad_pool",
     "conv_channels",
+    "recurrent",
     "mnist_cnn",
     "large_ttfs",
     "large_mixed_delays",
@@ -135,6 +136,27 @@ fn the_format_page_conv_example_is_valid_and_runs() {
 }
 
 #[test]
+fn the_format_page_recurrent_example_is_valid_runs_and_plans() {
+    let network = spikegate_model::parse_network(&format_page_example("recurrent")).unwrap();
+    let input: Vec<spikegate_model::Spike> = [(0, 0), (1, 0), (2, 1), (4, 0)]
+        .map(|(t, j)| spikegate_model::Spike::new(t, j))
+        .to_vec();
+    let fires_1 = |network: &spikegate_model::ValidNetwork| {
+        let run = Reference::new(network).run(&input).unwrap();
+        assert_eq!(run_naive(network, &input).0, run.layers);
+        run.layers[0].iter().any(|s| s.neuron == 1)
+    };
+    // Neuron 1's one input spike (3) is below its threshold (6); neuron
+    // 0's recurrent weight (3 a spike) lifts it over.
+    assert!(fires_1(&network));
+    let mut without = network.network().clone();
+    without.layers[0].recurrent = None;
+    assert!(!fires_1(&spikegate_model::validate(without).unwrap()));
+    let plan = spikegate_hdl::plan::plan(&network, spikegate_hdl::BuildOptions::default());
+    assert_eq!(plan.expect("the hardware holds it").cores[0].feedback(), 2);
+}
+
+#[test]
 fn the_format_page_result_example_is_what_the_reference_gives() {
     let example = format_page_example;
     let network = spikegate_model::parse_network(&example("model")).unwrap();
@@ -178,21 +200,32 @@ fn assert_plan_refuses(network: &spikegate_model::ValidNetwork, place: &str, why
 }
 
 #[test]
-fn the_hardware_plan_refuses_a_recurrent_layer_by_name() {
-    // Recurrence runs in the reference; until the core feeds its own
-    // spikes back, the plan says so instead of building wrong hardware.
-    let mut net = load_golden("if_subtract").network.into_inner();
-    let last = net.layers.last_mut().expect("a layer");
-    last.recurrent = Some(spikegate_model::Recurrent {
-        width: 4,
-        weights: spikegate_model::Matrix::from_fn(last.size, last.size, |_, _| 1),
-    });
-    let network = spikegate_model::validate(net).expect("a recurrent layer is a valid model");
-    assert_plan_refuses(
-        &network,
-        "field `recurrent`",
-        "the hardware cannot carry recurrent layers yet",
-    );
+fn a_recurrent_core_keeps_its_recurrent_rows_after_its_inputs() {
+    // golden/recurrent at P = 2: M = 1 input, N = 3 neurons, C = 2 chunks,
+    // so each chunk has M + N = 4 rows: the input's weights, then the
+    // recurrent rows of neurons 0, 1, 2 (docs/hardware.md, section 4).
+    let case = load_golden("recurrent");
+    let options = spikegate_hdl::BuildOptions {
+        pe: 2,
+        ..Default::default()
+    };
+    let plan = spikegate_hdl::plan::plan(&case.network, options).expect("the hardware holds it");
+    let core = &plan.cores[0];
+    let rows: Vec<Vec<i64>> = (0..core.weight_rows())
+        .map(|r| core.weight_row(r))
+        .collect();
+    let want: [[i64; 2]; 8] = [
+        [5, 0],  // chunk 0, input 0: w[0][0], w[0][1]
+        [0, 3],  // chunk 0, from neuron 0: r[0][0], r[0][1]
+        [0, 0],  // from neuron 1
+        [-4, 0], // from neuron 2
+        [0, 0],  // chunk 1 (neuron 2 and a padding lane), input 0
+        [0, 0],  // from neuron 0: r[0][2]
+        [4, 0],  // from neuron 1: r[1][2]
+        [0, 0],  // from neuron 2
+    ];
+    assert_eq!(rows, want.map(|r| r.to_vec()));
+    assert_eq!((core.sources(), core.spike_list_depth()), (4, 3));
 }
 
 #[test]

@@ -90,6 +90,7 @@ fn random_networks_match_the_reference_under_backpressure() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(60);
+    let mut recurrent = 0;
     for seed in 0..seeds {
         let mut rng = SplitMix64::new(0x5eed_0000 + seed);
         // Every third network has maps (convolution, pooling).
@@ -99,6 +100,13 @@ fn random_networks_match_the_reference_under_backpressure() {
             random_hardware_network(&mut rng)
         };
         let pe = [1, 2, 3, 4, 8][rng.below(5)];
+        recurrent += usize::from(
+            network
+                .network()
+                .layers
+                .iter()
+                .any(|l| l.recurrent.is_some()),
+        );
         let plan = plan(&network, options(pe))
             .unwrap_or_else(|e| panic!("seed {seed}: random network refused: {e}"));
         let net = network.network();
@@ -127,4 +135,8 @@ fn random_networks_match_the_reference_under_backpressure() {
             );
         }
     }
+    assert!(
+        recurrent as u64 >= seeds / 4,
+        "only {recurrent} of {seeds} networks are recurrent"
+    );
 }

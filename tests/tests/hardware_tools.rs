@@ -108,8 +108,15 @@ fn yosys_ecp5_maps_the_weights_to_block_ram() {
 fn yosys_synthesises_every_neuron_kind_delays_and_readout_cleanly() {
     // The kinds whose processing elements differ most: multiplier leak,
     // two decays, the adaptation with its products; delay slots; the
-    // readout's membrane latch.
-    for name in ["lif_multiply", "cuba", "adlif", "delays", "readout"] {
+    // readout's membrane latch; a recurrent core's spike list.
+    for name in [
+        "lif_multiply",
+        "cuba",
+        "adlif",
+        "delays",
+        "readout",
+        "recurrent",
+    ] {
         let Some(stat) = synthesise_case(name, 2, "ecp5") else {
             return;
         };
