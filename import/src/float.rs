@@ -6,7 +6,8 @@
 //! chosen `dt` applied, `docs/import.md`): a neuron of layer `l` at step `t`
 //!
 //! 1. takes `x = bias + sum of weights[j][i]` over the presynaptic spikes
-//!    arriving at `t` (delays in steps, as in `docs/semantics.md`);
+//!    arriving at `t` (delays in steps, as in `docs/semantics.md`), plus
+//!    `recurrent[j][i]` for each of the layer's own spikes of `t - 1`;
 //! 2. updates: `if`: `v = v + x`; `lif`: `v = f*v + x`;
 //!    `cuba`: `i = g*i + x`, then `v = f*v + i` (the new `i`);
 //! 3. spikes if `v > threshold` (strict, as NIR), for spiking layers;
@@ -84,6 +85,9 @@ pub struct FloatLayer {
     pub pool: Option<SumPool>,
     /// A convolution instead of `weights` (which is then empty).
     pub conv: Option<FloatConv>,
+    /// Recurrent weights `recurrent[j][i]`: the input to neuron `i` in
+    /// step `t + 1` from a spike of the layer's own neuron `j` in step `t`.
+    pub recurrent: Option<Vec<Vec<f64>>>,
 }
 
 /// A convolution in real numbers: the geometry of the model's `conv2d`
@@ -234,6 +238,13 @@ pub fn simulate(net: &FloatNetwork, steps: u32, input: &[Spike]) -> FloatRun {
         let mut out: Vec<Vec<u32>> = vec![Vec::new(); steps];
         let taps = layer.conv.as_ref().map(|c| ConvTaps::new(&c.geometry));
         for t in 0..steps {
+            if let (Some(recurrent), Some(before)) = (&layer.recurrent, t.checked_sub(1)) {
+                for &j in &out[before] {
+                    for (p, w) in pending[t % slots].iter_mut().zip(&recurrent[j as usize]) {
+                        *p += w;
+                    }
+                }
+            }
             for &j in &incoming[t] {
                 let j = layer
                     .pool

@@ -7,8 +7,8 @@ use serde::Serialize;
 use spikegate_model::limits::{MAX_SPIKES_PER_STEP, MAX_WEIGHT_SHIFT};
 use spikegate_model::width::range_of;
 use spikegate_model::{
-    Conv2d, Decay, Delays, Layer, Matrix, Network, Neuron, Output, Reset, ResetTiming, Widths,
-    MODEL_FORMAT,
+    Conv2d, Decay, Delays, Layer, Matrix, Network, Neuron, Output, Recurrent, Reset, ResetTiming,
+    Widths, MODEL_FORMAT,
 };
 
 use crate::float::{FloatConv, FloatKind, FloatLayer, FloatNetwork};
@@ -200,6 +200,14 @@ fn quantize_layer(
         .conv
         .as_ref()
         .map(|conv| quantize_kernels(conv, &scaling.neuron_scale, &mut rounder));
+    // At the feed-forward weights' scale and width: both sum into one
+    // accumulator.
+    let recurrent = layer.recurrent.as_ref().map(|rows| Recurrent {
+        width: b,
+        weights: Matrix::from_fn(n, n, |j, i| {
+            rounder.round(rows[j][i], scaling.neuron_scale[i])
+        }),
+    });
     // A conv layer's bias is one per output channel (the importer gives
     // every neuron of a channel the same).
     let bias_neurons: Vec<usize> = match &layer.conv {
@@ -212,8 +220,9 @@ fn quantize_layer(
         .iter()
         .map(|&i| rounder.round(layer.bias[i], scaling.neuron_scale[i]))
         .collect();
-    let count =
-        layer.weights.len() * n + layer.conv.as_ref().map_or(0, |c| c.kernels.len()) + bias.len();
+    let count = dense_rows(layer).count() * n
+        + layer.conv.as_ref().map_or(0, |c| c.kernels.len())
+        + bias.len();
     if rounder.saturated > 0 {
         warnings.push(format!(
             "layer `{}`: {} of {count} weights and biases saturated at the {b}-bit weight range",
@@ -275,7 +284,7 @@ fn quantize_layer(
             max: values.iter().flatten().copied().max().unwrap_or(0),
             values: Matrix::from_flat(values.len(), n, values.iter().flatten().copied().collect()),
         }),
-        recurrent: None,
+        recurrent,
     };
     (model, report)
 }
@@ -380,7 +389,7 @@ impl Scaling {
         let n = layer.size;
         // Largest |input| per neuron (weights and bias).
         let mut peak = layer.bias.iter().map(|b| b.abs()).collect::<Vec<_>>();
-        for row in &layer.weights {
+        for row in dense_rows(layer) {
             for (i, w) in row.iter().enumerate() {
                 peak[i] = peak[i].max(w.abs());
             }
@@ -500,6 +509,13 @@ impl Grid {
     }
 }
 
+/// Every fan-out row of `layer`'s dense weights: the feed-forward rows,
+/// then the recurrent ones, which sum into the same accumulator and so
+/// share its scale.
+fn dense_rows(layer: &FloatLayer) -> impl Iterator<Item = &Vec<f64>> {
+    layer.weights.iter().chain(layer.recurrent.iter().flatten())
+}
+
 /// The grid `layer`'s weights and biases lie on, if any, with at most
 /// `max_level` steps on either side: the smallest non-zero |value| (in
 /// threshold units) divided by 1 to 8, whichever makes every value a whole
@@ -509,9 +525,7 @@ fn on_grid(layer: &FloatLayer, max_level: i64) -> Option<Grid> {
     let mut units: Vec<f64> = (0..layer.size)
         .flat_map(|i| {
             let th = layer.threshold[i];
-            layer
-                .weights
-                .iter()
+            dense_rows(layer)
                 .map(move |row| row[i] / th)
                 .chain(std::iter::once(layer.bias[i] / th))
         })
@@ -667,6 +681,7 @@ mod tests {
                 delays: None,
                 pool: None,
                 conv: None,
+                recurrent: None,
             }],
             decode: Decode::SpikeCount,
         }

@@ -365,3 +365,78 @@ fn an_unreadable_root_type_is_named_as_such() {
         )
     );
 }
+
+/// `graph` with `lif` feeding itself back through `rec` (an Affine of
+/// weight `weight`, bias `[0.2, 0, ..]`), or through `rec` and a Scale
+/// when `via_scale`.
+fn recurrent_graph(weight: Param, via_scale: bool) -> NirGraph {
+    let mut g = graph(&lif_params(), self::weight());
+    let mut bias = vec![0.0; weight.shape[0]];
+    bias[0] = 0.2;
+    g.nodes.extend([node(
+        "rec",
+        "Affine",
+        &[("weight", weight), ("bias", param(&bias))],
+    )]);
+    g.edges.push(("lif".into(), "rec".into()));
+    if via_scale {
+        g.nodes
+            .extend([node("gain", "Scale", &[("scale", param(&[1.0, 1.0, 1.0]))])]);
+        g.edges.push(("rec".into(), "gain".into()));
+        g.edges.push(("gain".into(), "lif".into()));
+    } else {
+        g.edges.push(("rec".into(), "lif".into()));
+    }
+    g
+}
+
+#[test]
+fn a_loop_through_one_affine_is_the_layers_recurrent_weights() {
+    let w = Param {
+        shape: vec![3, 3],
+        values: vec![0.0, 1.0, 0.0, -2.0, 0.0, 0.0, 0.0, 0.0, 3.0],
+    };
+    let chain =
+        build(Path::new("net.nir"), &recurrent_graph(w, false), &options()).expect("builds");
+    let l = &chain.network.layers[0];
+    let r = l.recurrent.as_ref().expect("recurrent weights");
+    // dt / tau = 0.1 on NIR's [out][in] matrix, as fan-out rows: from
+    // neuron 1 to neuron 0 (W[0][1] = 1), from 0 to 1 (W[1][0] = -2), 2 to 2.
+    let want = [[0.0, -0.2, 0.0], [0.1, 0.0, 0.0], [0.0, 0.0, 0.3]];
+    for (j, row) in want.iter().enumerate() {
+        for (i, &w) in row.iter().enumerate() {
+            assert!((r[j][i] - w).abs() < 1e-12, "r[{j}][{i}] = {}", r[j][i]);
+        }
+    }
+    // The loop's bias acts every step, beside the input's (0, 0.1, 0).
+    assert!((l.bias[0] - 0.02).abs() < 1e-12 && (l.bias[1] - 0.01).abs() < 1e-12);
+    assert!(
+        l.sources.iter().any(|s| s.contains("`rec`")),
+        "{:?}",
+        l.sources
+    );
+}
+
+#[test]
+fn other_loops_and_misshapen_recurrent_matrices_are_refused_by_name() {
+    let square = Param {
+        shape: vec![3, 3],
+        values: vec![0.5; 9],
+    };
+    let e = build_err(&recurrent_graph(square, true));
+    assert!(
+        e.contains("recurrent loop lif -> rec -> gain -> lif")
+            && e.contains("spikegate imports a loop only from a neuron node through one Affine or Linear node"),
+        "{e}"
+    );
+    let wide = Param {
+        shape: vec![2, 3],
+        values: vec![0.5; 6],
+    };
+    let e = build_err(&recurrent_graph(wide, false));
+    assert!(
+        e.contains("node `rec` (Affine)")
+            && e.contains("the recurrent matrix of `lif` must be 3 x 3"),
+        "{e}"
+    );
+}

@@ -1,7 +1,8 @@
 //! The real exporter files of tests/fixtures/nir/ (vendored, with their
 //! origin and license in its README): the single-LIF graphs import,
 //! validate and simulate, the Norse trace is reproduced, and the
-//! graphs spikegate cannot carry yet fail with the documented messages.
+//! graphs spikegate cannot carry yet fail with the documented messages
+//! (the recurrent braille graphs: tests/tests/braille.rs).
 
 use std::path::{Path, PathBuf};
 
@@ -257,23 +258,6 @@ fn the_sinabs_cnn_imports_with_its_convolutions_and_pools() {
         let s = l.spikes.as_ref().expect("spiking");
         assert!(s.float_spikes > 0, "{}: silent", l.quant.name);
         assert!(s.bits_equal >= 0.995, "{}: {}", l.quant.name, s.bits_equal);
-    }
-}
-
-#[test]
-fn recurrent_braille_graphs_are_refused_naming_the_loop() {
-    for (name, kind) in [
-        ("braille_noDelay_bias_zero.nir", "Affine"),
-        ("braille_noDelay_noBias_subtract.nir", "Linear"),
-    ] {
-        let e = error(name, &options(1e-4, 100));
-        assert_eq!(
-            e.to_string(),
-            format!(
-                "{}: node `lif1.lif` (CubaLIF): recurrent loop lif1.lif -> lif1.w_rec -> lif1.lif: the edge `lif1.w_rec` ({kind}) -> `lif1.lif` feeds the node's output back into it; spikegate carries feed-forward chains only, recurrent connections are not supported yet",
-                fixture(name).display()
-            )
-        );
     }
 }
 

@@ -31,6 +31,7 @@ fn two_paths(theta: f64) -> FloatNetwork {
         delays: None,
         pool: None,
         conv: None,
+        recurrent: None,
     };
     FloatNetwork {
         name: "two_paths".to_owned(),

@@ -20,9 +20,11 @@ use spikegate_gen::output::{check_writable, write_all_atomically};
 /// (--spec), discretizes and quantizes it as docs/import.md states, writes
 /// the model file, and prints a quantization report: on sample inputs, the
 /// double-precision network against the integer model, layer by layer
-/// (spike agreement, spike counts) and in the decoded answers. Graphs
-/// spikegate cannot carry yet (recurrent loops) are refused with the node
-/// that stops them.
+/// (spike agreement, spike counts) and in the decoded answers. A neuron
+/// node that feeds itself back through one Affine or Linear node (snnTorch's
+/// RLeaky and RSynaptic) becomes a recurrent layer. Graphs spikegate cannot
+/// carry yet (branches, other loops) are refused with the node that stops
+/// them.
 #[derive(clap::Args)]
 pub struct Args {
     /// The NIR file (.nir, HDF5) or NumPy archive (.npz, needs --spec).

@@ -2,6 +2,7 @@
 //! into a [`Segment`] until a neuron node closes it into a layer; then the
 //! output decoding is chosen from the last layer.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use spikegate_model::{Decode, Shape3};
@@ -23,11 +24,13 @@ pub(super) fn build_layers(
     input_size: Option<usize>,
     input_map: Option<Shape3>,
     chain: &[&NirNode],
+    loops: &BTreeMap<&str, &NirNode>,
     options: &ImportOptions,
 ) -> Result<Chain, ImportError> {
     let mut builder = LayerBuilder {
         file,
         options,
+        loops,
         warnings: Vec::new(),
         layers: Vec::new(),
         size: input_size,
@@ -46,6 +49,8 @@ pub(super) fn build_layers(
 struct LayerBuilder<'a> {
     file: &'a Path,
     options: &'a ImportOptions,
+    /// The recurrent loops, by neuron node: the synapse node feeding back.
+    loops: &'a BTreeMap<&'a str, &'a NirNode>,
     /// Notes for the report.
     warnings: Vec<String>,
     /// The layers closed so far.
@@ -136,12 +141,38 @@ impl LayerBuilder<'_> {
         }
         let mut segment = std::mem::take(&mut self.segment);
         segment.sources.push(p.node.place());
+        let feedback = self.feedback(p.node, n)?;
         let map = segment.output_map();
-        let layer = neuron_layer(p, n, segment, self.options, &mut self.warnings)?;
+        let layer = neuron_layer(p, n, segment, feedback, self.options, &mut self.warnings)?;
         self.map = map;
         self.size = Some(layer.size);
         self.layers.push(layer);
         Ok(())
+    }
+
+    /// The synapses through which `node` (of `n` neurons) feeds its spikes
+    /// back to itself, if it does: an `n x n` matrix.
+    fn feedback(&self, node: &NirNode, n: usize) -> Result<Option<Segment>, ImportError> {
+        let Some(&synapse) = self.loops.get(node.name.as_str()) else {
+            return Ok(None);
+        };
+        let p = NodeParams {
+            file: self.file,
+            node: synapse,
+        };
+        let mut segment = Segment::default();
+        segment.add_matrix(&p, Some(n))?;
+        if segment.outputs(None) != Some(n) {
+            return Err(p.err(
+                Some("weight"),
+                format!(
+                    "the recurrent matrix of `{}` must be {n} x {n}, from its {n} neurons back to them",
+                    node.name
+                ),
+            ));
+        }
+        segment.sources.push(synapse.place());
+        Ok(Some(segment))
     }
 
     /// A `Flatten` is the identity on spikegate's indices (channel, row,

@@ -1,7 +1,9 @@
 //! From a NIR graph to a discretized [`FloatNetwork`]: the graph must be a
 //! feed-forward chain `Input -> ... -> Output`; each run of synapse nodes
 //! (`Affine`, `Linear`, `Scale`, `Delay`) ending in a neuron node (`LIF`,
-//! `IF`, `CubaLIF`, `LI`, `I`, `CubaLI`, `Threshold`) becomes one layer.
+//! `IF`, `CubaLIF`, `LI`, `I`, `CubaLI`, `Threshold`) becomes one layer;
+//! a neuron node may feed itself back through one `Affine`/`Linear` node,
+//! its layer's recurrent weights.
 //! The rules are written out in `docs/import.md`.
 //!
 //! One module per concern:
@@ -29,7 +31,7 @@ use crate::nir::NirGraph;
 use crate::ImportOptions;
 
 /// The node types spikegate imports, as listed in its error messages.
-pub const SUPPORTED: &str = "Input, Output, Affine, Linear, Scale, Delay, Conv1d, Conv2d, SumPool2d, AvgPool2d, Flatten, LIF, IF, CubaLIF, LI, I, CubaLI, Threshold, in a feed-forward chain";
+pub const SUPPORTED: &str = "Input, Output, Affine, Linear, Scale, Delay, Conv1d, Conv2d, SumPool2d, AvgPool2d, Flatten, LIF, IF, CubaLIF, LI, I, CubaLI, Threshold, in a feed-forward chain (a neuron node may loop back to itself through one Affine or Linear)";
 
 /// What the graph walk produced, with the notes the report shows.
 pub struct Chain {
@@ -47,6 +49,7 @@ pub fn build(file: &Path, graph: &NirGraph, options: &ImportOptions) -> Result<C
         walked.input_size,
         walked.input_map,
         &walked.nodes,
+        &walked.loops,
         options,
     )
 }

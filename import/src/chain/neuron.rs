@@ -25,12 +25,15 @@ struct Dynamics {
 }
 
 /// Builds the layer of the neuron node `p` with `n` neurons, from the
-/// synapses `seg` gathered before it. Notes for the report (rounded
-/// delays) go to `warnings`.
+/// synapses `seg` gathered before it and, for a recurrent loop, the
+/// synapses `feedback` from its own spikes (their bias, which acts every
+/// step, joins the layer's). Notes for the report (rounded delays) go to
+/// `warnings`.
 pub(super) fn neuron_layer(
     p: &NodeParams,
     n: usize,
     seg: Segment,
+    feedback: Option<Segment>,
     options: &ImportOptions,
     warnings: &mut Vec<String>,
 ) -> Result<FloatLayer, ImportError> {
@@ -55,9 +58,25 @@ pub(super) fn neuron_layer(
         }
     };
     let delays = seg.delay_steps(p, weights.len(), n, options.dt, warnings)?;
+    let mut sources = seg.sources;
+    let (recurrent, bias) = match feedback {
+        None => (None, bias),
+        Some(fb) => {
+            if !spiking || conv.is_some() {
+                return Err(p.err(
+                    None,
+                    "only a spiking layer with a dense input (Affine or Linear) can feed its spikes back; this one is a readout or a convolution",
+                ));
+            }
+            let (rows, fb_bias) = fb.weights_and_bias(n, &dynamics.gain, &vec![0.0; n]);
+            sources.extend(fb.sources);
+            let bias = bias.iter().zip(&fb_bias).map(|(a, b)| a + b).collect();
+            (Some(rows), bias)
+        }
+    };
     Ok(FloatLayer {
         name: node.name.clone(),
-        sources: seg.sources,
+        sources,
         size: n,
         kind: dynamics.kind,
         weights,
@@ -74,6 +93,7 @@ pub(super) fn neuron_layer(
         delays,
         pool: seg.pool,
         conv,
+        recurrent,
     })
 }
 

@@ -1,13 +1,16 @@
 //! The graph's shape: spikegate carries a single feed-forward chain from
-//! one Input node to the Output node. This module checks that shape and
-//! lists the chain's nodes in order; it reads no parameters beyond the
-//! Input's `shape`.
+//! one Input node to the Output node, whose neuron nodes may each feed
+//! their spikes back to themselves through one `Affine` or `Linear` node
+//! (a recurrent loop, as snnTorch's `RLeaky` and `RSynaptic` export). This
+//! module sets such loops aside, checks that the rest is a chain and
+//! lists its nodes in order; it reads no parameters beyond the Input's
+//! `shape`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Display;
 use std::path::Path;
 
-use super::{unsupported_reason, SUPPORTED};
+use super::{is_neuron, unsupported_reason, SUPPORTED};
 use crate::error::ImportError;
 use crate::nir::{NirGraph, NirNode};
 
@@ -19,6 +22,9 @@ pub(super) struct Walked<'g> {
     pub(super) input_map: Option<spikegate_model::Shape3>,
     /// The chain's nodes in data-flow order, Input excluded, Output last.
     pub(super) nodes: Vec<&'g NirNode>,
+    /// The recurrent loops: a neuron node's name and the synapse node
+    /// through which its output returns to its input.
+    pub(super) loops: BTreeMap<&'g str, &'g NirNode>,
 }
 
 /// Checks that `graph` is one chain from its Input to its Output node and
@@ -26,15 +32,18 @@ pub(super) struct Walked<'g> {
 /// Input, the chain, stray nodes), so a graph with several faults always
 /// reports the same one.
 pub(super) fn walk<'g>(file: &Path, graph: &'g NirGraph) -> Result<Walked<'g>, ImportError> {
-    let edges = Edges::index(file, graph)?;
+    let mut edges = Edges::index(file, graph)?;
+    let loops = edges.take_loops(graph);
     check_acyclic(file, graph, &edges.successors)?;
     let input = the_input(file, graph)?;
-    let (nodes, visited) = follow_chain(file, graph, &edges, input)?;
+    let (nodes, mut visited) = follow_chain(file, graph, &edges, input)?;
+    visited.extend(loops.values().map(|n| n.name.as_str()));
     check_no_strays(file, graph, &visited)?;
     Ok(Walked {
         input_size: input_size(input),
         input_map: input_map(input),
         nodes,
+        loops,
     })
 }
 
@@ -68,6 +77,42 @@ impl<'g> Edges<'g> {
             successors,
             predecessors,
         })
+    }
+}
+
+impl<'g> Edges<'g> {
+    /// Takes out every recurrent loop `neuron -> synapse -> neuron` whose
+    /// synapse node (`Affine` or `Linear`) has no other edge, and returns
+    /// them by neuron node; what remains must be a chain.
+    fn take_loops(&mut self, graph: &'g NirGraph) -> BTreeMap<&'g str, &'g NirNode> {
+        let mut loops = BTreeMap::new();
+        for (name, node) in &graph.nodes {
+            let only = |map: &BTreeMap<&str, Vec<&'g str>>| match map.get(name.as_str()) {
+                Some(v) if v.len() == 1 => Some(v[0]),
+                _ => None,
+            };
+            let (Some(from), Some(to)) = (only(&self.predecessors), only(&self.successors)) else {
+                continue;
+            };
+            let neuron = &graph.nodes[from];
+            if from == to
+                && matches!(node.kind.as_str(), "Affine" | "Linear")
+                && is_neuron(&neuron.kind)
+            {
+                loops.insert(from, node);
+            }
+        }
+        for (&neuron, synapse) in &loops {
+            let synapse = synapse.name.as_str();
+            self.successors.remove(synapse);
+            self.predecessors.remove(synapse);
+            for map in [&mut self.successors, &mut self.predecessors] {
+                if let Some(v) = map.get_mut(neuron) {
+                    v.retain(|&m| m != synapse);
+                }
+            }
+        }
+        loops
     }
 }
 
@@ -144,7 +189,7 @@ fn recurrent_loop(
         target.place(),
         None,
         format!(
-            "recurrent loop {}: the edge `{}` ({}) -> `{}` feeds the node's output back into it; spikegate carries feed-forward chains only, recurrent connections are not supported yet",
+            "recurrent loop {}: the edge `{}` ({}) -> `{}` feeds the node's output back into it; spikegate imports a loop only from a neuron node through one Affine or Linear node (with no other edge) straight back into that neuron node",
             names.join(" -> "),
             node,
             source.kind,

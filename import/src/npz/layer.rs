@@ -203,6 +203,7 @@ impl LayerReader<'_> {
             delays,
             pool: None,
             conv: None,
+            recurrent: None,
         })
     }
 
