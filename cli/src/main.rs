@@ -30,6 +30,7 @@ enum Command {
     BenchHw(commands::bench_hw::Args),
     BenchCosim(commands::bench_cosim::Args),
     BenchDelays(commands::bench_delays::Args),
+    BenchRecurrent(commands::bench_recurrent::Args),
     BenchConv(commands::bench_conv::Args),
     DesignSpace(commands::design_space::Args),
 }
@@ -61,6 +62,7 @@ fn main() -> ExitCode {
         Command::BenchHw(args) => commands::bench_hw::run(&args),
         Command::BenchCosim(args) => commands::bench_cosim::run(&args),
         Command::BenchDelays(args) => commands::bench_delays::run(&args),
+        Command::BenchRecurrent(args) => commands::bench_recurrent::run(&args),
         Command::BenchConv(args) => commands::bench_conv::run(&args),
         Command::DesignSpace(args) => commands::design_space::run(&args),
     };

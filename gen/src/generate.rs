@@ -72,6 +72,12 @@ fn core_entry(core: &CorePlan, kind: &str) -> CoreEntry {
             bits: words * word_bits,
             file: Some(spikegate_hdl::walk::table_file(core)),
         }),
+        spike_list: (core.spike_list_depth() > 0).then(|| Memory {
+            words: core.spike_list_depth(),
+            word_bits: core.spike_list_bits() / core.spike_list_depth(),
+            bits: core.spike_list_bits(),
+            file: None,
+        }),
     }
 }
 

@@ -95,6 +95,10 @@ pub struct CoreEntry {
     /// presynaptic neuron, where its walk starts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decode_table: Option<Memory>,
+    /// The spike list of a recurrent layer: its spikes of a step, replayed
+    /// into it in the next (distributed RAM, not initialised).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spike_list: Option<Memory>,
 }
 
 /// A memory's size.

@@ -324,23 +324,38 @@ def smallest_top_level(t):
 class Grid8:
     """The layers' float (latent) weights and biases and their 8-bit grid.
     layers: [(name, weight Parameter, bias Parameter or None)], one per
-    neuron layer, with the layer's scalar input gain and threshold."""
+    neuron layer, with the layer's scalar input gain and threshold.  A
+    recurrent layer (snnTorch RLeaky / RSynaptic) has two more entries,
+    (name, w, b, w_rec, b_rec): the recurrent Linear's weight and bias.
+    The importer puts both matrices on one scale (they feed one
+    accumulator) and adds the two biases into one (both act every step),
+    so the grid's peak is max(|W|, |W_rec|, |b + b_rec|); each of the four
+    is fake-quantized on that grid, and snap() keeps |level(b) +
+    level(b_rec)| within 127 (see snap)."""
 
     def __init__(self, layers, gains, thetas, inclusive):
         self.layers, self.gains, self.thetas = layers, gains, thetas
         self.inclusive = inclusive
 
+    def _params(self, k):
+        return [p for p in self.layers[k][1:] if p is not None]
+
     def _values(self, k):
-        _, w, b = self.layers[k]
-        return [p.detach().numpy().astype(np.float64) for p in (w, b) if p is not None]
+        return [p.detach().numpy().astype(np.float64) for p in self._params(k)]
+
+    def _recurrent(self, k):
+        return len(self.layers[k]) == 5
 
     def rule(self, k):
-        peak = max(float(np.abs(v).max()) for v in self._values(k))
+        if self._recurrent(k):
+            _, w, b, wr, br = self.layers[k]
+            v = lambda p: p.detach().numpy().astype(np.float64)
+            bias = v(b) + v(br)
+            peak = max(float(np.abs(v(w)).max()), float(np.abs(v(wr)).max()),
+                       float(np.abs(bias).max()))
+        else:
+            peak = max(float(np.abs(v).max()) for v in self._values(k))
         return grid_rule(peak, self.gains[k], self.thetas[k], self.inclusive)
-
-    def _params(self, k):
-        _, w, b = self.layers[k]
-        return [p for p in (w, b) if p is not None]
 
     def fake_quantize(self):
         """Sets every weight and bias to its nearest grid value; returns the
@@ -383,13 +398,37 @@ class Grid8:
         Returns per layer what was done."""
         info = []
         with torch.no_grad():
-            for k, (name, w, b) in enumerate(self.layers):
+            for k, (name, *_) in enumerate(self.layers):
                 t, step = self.rule(k)
                 theta = self.thetas[k]
                 vals = self._values(k)
                 levels = [np.round(v / step) for v in vals]
                 top = int(max(np.abs(l).max() for l in levels))
                 raised = 0
+                bias_moved = 0
+                if self._recurrent(k):
+                    # The importer sees W, W_rec and b + b_rec: keep the
+                    # summed bias within 127 levels (it can round to 128
+                    # where it is the peak: one level of b moves toward 0),
+                    # and the largest of W, W_rec, b + b_rec at level 127
+                    # (where b + b_rec is the peak and rounds to 126: one
+                    # level of b moves away from 0).
+                    assert not self.inclusive and len(levels) == 4
+                    lw, lb, lwr, lbr = levels
+                    total = lb + lbr
+                    over = np.abs(total) > Q8_LEVEL
+                    lb[over] -= np.sign(total[over])
+                    bias_moved += int(over.sum())
+                    total = lb + lbr
+                    top = int(max(np.abs(lw).max(), np.abs(lwr).max(),
+                                  np.abs(total).max()))
+                    if top < Q8_LEVEL:
+                        at = int(np.argmax(np.abs(total)))
+                        assert top == Q8_LEVEL - 1 and abs(total[at]) == top
+                        lb[at] += np.sign(total[at])
+                        bias_moved += 1
+                        top = Q8_LEVEL
+                    assert top == Q8_LEVEL and np.abs(lb + lbr).max() <= Q8_LEVEL
                 if self.inclusive and top < smallest_top_level(t):
                     new = smallest_top_level(t)
                     for l in levels:
@@ -422,6 +461,7 @@ class Grid8:
                     "threshold": float(theta),
                     "t": float(t), "step": float(step), "max_level": top,
                     "raised_to_max_level": raised,
+                    **({"bias_levels_moved": bias_moved} if self._recurrent(k) else {}),
                     "levels_used": int(len(np.unique(np.concatenate(
                         [l.ravel() for l in levels])))),
                 })
@@ -436,17 +476,28 @@ def spikegate_grid_check(graph, framework, names, dt):
     written file at 8-bit weights (FloatLayer weights = w * g, Scaling::of,
     Rounder::round) and returns per layer t, the rounding error in LSB (the
     report's max_rounding_lsb) and the saturated count."""
-    src = {b: a for a, b in graph.edges}
     out = {}
     for name in names:
-        node, aff = graph.nodes[name], graph.nodes[src[name]]
+        node = graph.nodes[name]
         g = input_gain(framework, node, dt)
         theta = np.asarray(node.v_threshold, np.float64).ravel()
-        W = np.asarray(aff.weight, np.float64)           # (Nout, Nin)
-        b = np.asarray(aff.bias, np.float64) if hasattr(aff, "bias") \
-            else np.zeros(W.shape[0])
-        x = W * 1.0 * g[:, None]
-        xb = b * g + 0.0
+        # The synapse nodes feeding the neuron node: the feed-forward one,
+        # and for a recurrent loop (neuron -> synapse -> neuron) also the
+        # loop's, whose weights share the scale and whose bias joins the
+        # layer's (docs/import.md, "Recurrent loops").
+        edges = {tuple(e) for e in graph.edges}
+        feeding = sorted(a for a, b in edges if b == name)
+        loop = [a for a in feeding if (name, a) in edges]
+        assert len(feeding) - len(loop) == 1 and len(loop) <= 1, (name, feeding)
+        mats, xb = [], 0.0
+        for a in [a for a in feeding if a not in loop] + loop:
+            aff = graph.nodes[a]
+            W = np.asarray(aff.weight, np.float64)       # (Nout, Nin)
+            b = np.asarray(aff.bias, np.float64) if hasattr(aff, "bias") \
+                else np.zeros(W.shape[0])
+            mats.append(W * 1.0 * g[:, None])
+            xb = xb + (b * g + 0.0)
+        x = np.concatenate(mats, axis=1)
         peak = np.maximum(np.abs(x).max(1), np.abs(xb))
         m = float((peak / theta).max())
         t = min(float(Q8_LEVEL) / m, float(Q8_THRESHOLD_CAP))
@@ -469,21 +520,30 @@ def q8_finetune(case, framework, run, layers, names, data, lr, dt, dyadic=False)
     recorded spikes, fine-tunes it quantization-aware and puts it on the
     grid (Grid8.snap, with `dyadic`).  layers: [(affine node name, weight
     Parameter, bias Parameter or None, transposed)] in the order of names
-    (the neuron nodes)."""
+    (the neuron nodes); a recurrent layer's entry has three more: (...,
+    recurrent affine node name, its weight, its bias), both not
+    transposed."""
     xtr, ytr, xte, yte = data
     base = case[:-len(Q8_SUFFIX)]
     fdir = OUT / base
     fgraph = nir.read(str(fdir / "model.nir"))
+
+    def load(aff, w, b, transposed):
+        node = fgraph.nodes[aff]
+        W = np.asarray(node.weight, np.float32)
+        w.copy_(torch.from_numpy(np.ascontiguousarray(W.T if transposed else W)))
+        if b is not None:
+            b.copy_(torch.from_numpy(np.asarray(node.bias, np.float32)))
+        else:
+            assert not hasattr(node, "bias")
+
     with torch.no_grad():
-        for aff, w, b, transposed in layers:
-            node = fgraph.nodes[aff]
-            W = np.asarray(node.weight, np.float32)
-            w.copy_(torch.from_numpy(np.ascontiguousarray(W.T if transposed else W)))
-            if b is not None:
-                b.copy_(torch.from_numpy(np.asarray(node.bias, np.float32)))
-            else:
-                assert not hasattr(node, "bias")
-    trainable = [p for _, w, b, _ in layers for p in (w, b) if p is not None]
+        for entry in layers:
+            load(*entry[:4])
+            if len(entry) == 7:
+                load(entry[4], entry[5], entry[6], False)
+    trainable = [p for entry in layers for p in (entry[1], entry[2]) + tuple(entry[5:])
+                 if p is not None]
     ftrace = np.load(fdir / "trace.npz")
     fspikes = record(run, xte)
     reproduced = {n: int((s != ftrace["spikes_" + n]).sum())
@@ -499,8 +559,8 @@ def q8_finetune(case, framework, run, layers, names, data, lr, dt, dyadic=False)
         assert np.all(g == g[0]) and np.all(th == th[0]), "per-layer gain/threshold"
         gains.append(float(g[0]))
         thetas.append(float(th[0]))
-    grid = Grid8([(n, w, b) for n, (_, w, b, _) in zip(names, layers)], gains,
-                 thetas, framework in INCLUSIVE)
+    grid = Grid8([(n, e[1], e[2]) + tuple(e[5:]) for n, e in zip(names, layers)],
+                 gains, thetas, framework in INCLUSIVE)
     latent = grid.fake_quantize()
     rspikes = record(run, xte)
     rounded_acc = float((decode(rspikes[-1].astype(np.int64).sum(1)) == yte).mean())
@@ -590,7 +650,16 @@ def q8_meta(q, graph):
             "gain g, threshold theta, t, step (framework units), max_level, "
             "levels_used (distinct levels), and max_rounding_lsb / saturated "
             "as spikegate's import at --weight-bits 8 computes them from "
-            "model.nir (re-done in float64 by record_traces.py)"),
+            "model.nir (re-done in float64 by record_traces.py)"
+            + ("; a recurrent layer (RLeaky / RSynaptic) is gridded as the "
+               "importer sees it: W and the recurrent W_rec on one scale, "
+               "the two biases (fc and recurrent Linear, both acting every "
+               "step) as their sum b + b_rec, so max(|W|,|W_rec|,|b+b_rec|) "
+               "is at level 127; each of the four is on the grid, and "
+               "bias_levels_moved counts the neurons where one level of the "
+               "fc bias was moved so that |level(b) + level(b_rec)| stays "
+               "within 127 and the peak at 127"
+               if any("bias_levels_moved" in l for l in q["layers"]) else "")),
     }
 
 
@@ -681,6 +750,146 @@ def case_snntorch(case, neuron, reset, data):
     if q8:
         meta["quantization_aware_training"] = q8_meta(q, graph)
     return finish(case, graph, ["lif1", "lif2"], spikes, xte, yte, meta)
+
+
+# RLeaky / RSynaptic (recurrent hidden layer): first-layer neuron ->
+# (output neuron, reset, init scale of fc1/fc2, init scale of the
+# recurrent Linear, epochs, lr).  See FACTS.md, "RLeaky / RSynaptic".
+SNNTORCH_RECURRENT = {
+    "RLeaky": ("Leaky", 1.0, 1.0, 6, 5e-3),
+    "RSynaptic": ("Synaptic", 0.2, 0.2, 8, 2e-3),
+}
+
+
+def case_snntorch_recurrent(case, neuron, reset, data):
+    """64 -> 32 snn.RLeaky / snn.RSynaptic (all_to_all recurrent
+    nn.Linear(32, 32) with bias, reset_delay=True) -> 10 snn.Leaky /
+    snn.Synaptic, both with `reset`.  case may end in _q8."""
+    import snntorch as snn
+    from snntorch.export_nir import export_to_nir
+
+    xtr, ytr, xte, yte = data
+    torch.manual_seed(SEED)
+    out_neuron, init, rec_init, epochs, lr = SNNTORCH_RECURRENT[neuron]
+
+    def cell(kind, n):
+        # per-neuron tensors: export_nir needs shape [N] for beta/threshold
+        kw = dict(beta=torch.full((n,), 0.9), threshold=torch.ones(n),
+                  reset_mechanism=reset, init_hidden=True)
+        if kind.endswith("Synaptic"):
+            kw["alpha"] = torch.full((n,), 0.8)
+        if kind.startswith("R"):
+            kw["linear_features"] = n          # all_to_all=True (default)
+        return getattr(snn, kind)(**kw)
+
+    net = torch.nn.Sequential(OrderedDict([
+        ("fc1", torch.nn.Linear(N_IN, N_HID)), ("lif1", cell(neuron, N_HID)),
+        ("fc2", torch.nn.Linear(N_HID, N_OUT)), ("lif2", cell(out_neuron, N_OUT)),
+    ]))
+    rec = net.lif1.recurrent
+    assert isinstance(rec, torch.nn.Linear) and rec.bias is not None
+    assert net.lif1.reset_delay and net.lif2.reset_delay
+
+    def run(x):
+        for m in (net.lif1, net.lif2):
+            m.reset_mem()
+        s1, s2 = [], []
+        for t in range(T):
+            a = net.lif1(net.fc1(x[:, t]))
+            b = net.lif2(net.fc2(a))
+            s1.append(a)
+            s2.append(b)
+        return [torch.stack(s1, 1), torch.stack(s2, 1)]
+
+    scale_init([net.fc1, net.fc2], init)
+    scale_init([rec], rec_init)
+    names = ["lif1.lif", "lif2"]
+    q8 = case.endswith(Q8_SUFFIX)
+    if q8:
+        q = q8_finetune(case, "snntorch", run,
+                        [("fc1", net.fc1.weight, net.fc1.bias, False,
+                          "lif1.w_rec", rec.weight, rec.bias),
+                         ("fc2", net.fc2.weight, net.fc2.bias, False)],
+                        names, data, lr=lr * Q8_LR_FACTOR, dt=1e-4)
+    else:
+        train(run, net.parameters(), xtr, ytr, epochs=epochs, lr=lr)
+    spikes = record(run, xte)
+    for m in (net.lif1, net.lif2):
+        m.reset_mem()
+    graph = export_to_nir(net, torch.zeros(1, N_IN), ignore_dims=[0])
+    edges = {tuple(e) for e in graph.edges}
+    assert {("fc1", "lif1.lif"), ("lif1.lif", "lif1.w_rec"),
+            ("lif1.w_rec", "lif1.lif"), ("lif1.lif", "fc2")} <= edges, edges
+    w_rec = graph.nodes["lif1.w_rec"]
+    assert type(w_rec).__name__ == "Affine"
+    assert np.array_equal(np.asarray(w_rec.weight), rec.weight.detach().numpy())
+    assert np.array_equal(np.asarray(w_rec.bias), rec.bias.detach().numpy())
+    syn = neuron == "RSynaptic"
+    if syn:
+        update = (
+            "syn_t = alpha*syn_{t-1} + x_t + (W_rec s_{t-1} + b_rec); "
+            + ("mem_t = beta*mem_{t-1} + syn_t - s_{t-1}*threshold"
+               if reset == "subtract" else
+               "mem_t = (1 - s_{t-1})*(beta*mem_{t-1} + syn_t) (syn never reset)")
+            + "; s_t = [mem_t > threshold]")
+    else:
+        update = (
+            "mem_t = " + ("beta*mem_{t-1} + x_t + (W_rec s_{t-1} + b_rec) - "
+                          "s_{t-1}*threshold" if reset == "subtract" else
+                          "(1 - s_{t-1})*(beta*mem_{t-1} + x_t + W_rec s_{t-1} + b_rec)")
+            + "; s_t = [mem_t > threshold]")
+    meta = {
+        "case": case, "framework": "snntorch",
+        "versions": versions(["snntorch"]),
+        "neuron": f"snntorch.{neuron}",
+        "output_neuron": f"snntorch.{out_neuron}",
+        "reset": reset,
+        "dt": 1e-4,
+        "dt_explained": (
+            "snntorch.export_nir hard-codes dt = 1e-4 s and writes "
+            "tau = dt/(1-beta) (and tau_syn = dt/(1-alpha), w_in = tau_syn/dt), "
+            "r = tau/dt; so one snnTorch step is dt = 1e-4 s of the NIR ODE."),
+        "params": dict(({"beta": 0.9, "threshold": 1.0} if not syn else
+                        {"alpha": 0.8, "beta": 0.9, "threshold": 1.0}),
+                       reset_delay=True,
+                       recurrent=("all_to_all=True, linear_features=32: "
+                                  "nn.Linear(32, 32) with bias, learned")),
+        "recurrent": {
+            "layer": "lif1",
+            "update": update,
+            "update_explained": (
+                "x_t = fc1(input_t) (W x + b), s_{t-1} the layer's own spikes "
+                "of the step before (0 at t = 0, so b_rec acts from step 0 "
+                "on: recurrent(0) = b_rec), W_rec / b_rec the recurrent "
+                "Linear's weight / bias (snntorch/_neurons/"
+                + ("rsynaptic.py" if syn else "rleaky.py")
+                + " _base_state_function, _base_"
+                + ("sub" if reset == "subtract" else "zero") + "; FACTS.md)"),
+            "export": (
+                "export_to_nir makes the layer a subgraph {input, lif, w_rec, "
+                "output}; nirtorch flattens it into the graph as nodes "
+                f"lif1.lif ({'CubaLIF' if syn else 'LIF'}) and lif1.w_rec "
+                "(Affine, weight 32x32 = W_rec as in torch, [out][in], and "
+                "bias 32), edges fc1 -> lif1.lif -> lif1.w_rec -> lif1.lif, "
+                "lif1.lif -> fc2"),
+            "init_scale": rec_init,
+        },
+        "notes": (
+            "snnTorch's NIR export does NOT record the reset mechanism: the "
+            "subtract and zero cases give the same node types and v_reset = 0; "
+            "take the reset from this file's 'reset'. snnTorch's reset is "
+            "deferred (reset_delay=True, default): the spike of step t is "
+            "computed from mem_t > threshold and mem is reset in step t+1 "
+            "(see FACTS.md). Threshold test is strict (mem > threshold). "
+            "Spikes recorded with init_hidden=True, state zero at t=0 "
+            "(reset_mem() also zeroes the stored spikes the recurrent "
+            "Linear reads). The layer's spikes of step t reach its own "
+            "neurons through W_rec in step t+1; the recurrent bias acts "
+            "every step, whatever the spikes."),
+    }
+    if q8:
+        meta["quantization_aware_training"] = q8_meta(q, graph)
+    return finish(case, graph, names, spikes, xte, yte, meta)
 
 
 # --------------------------------------------------------------- Norse ----
@@ -1625,6 +1834,10 @@ FLOAT_CASES = OrderedDict([
     ("norse_lifcell", lambda c, d: case_norse(c, "LIFCell", d)),
     ("sinabs_if_multispike", lambda c, d: case_sinabs(c, d)),
     ("rockpool_lif", lambda c, d: case_rockpool(c, d)),
+    ("snntorch_rleaky_subtract",
+     lambda c, d: case_snntorch_recurrent(c, "RLeaky", "subtract", d)),
+    ("snntorch_rsynaptic_zero",
+     lambda c, d: case_snntorch_recurrent(c, "RSynaptic", "zero", d)),
 ])
 # The float cases first, then their _q8 versions, which start from the float
 # case's model.nir (so a full rerun fine-tunes the networks it just wrote).

@@ -319,6 +319,51 @@ pub fn bench_network_shaped(
     validate(network).expect("bench network is valid")
 }
 
+/// A network shaped like the recurrent SNNs of the Spiking Heidelberg
+/// Digits (SHD): 700 input channels -> 128 recurrent `lif` (shift leak
+/// `k = 3`, reset by subtraction) -> 20 `lif`, spike-count decoding,
+/// 8-bit zero-mean weights (the recurrent ones 20% dense), 16-bit states,
+/// thresholds that let a few percent of the hidden neurons fire a step on
+/// SHD-like input ([`random_input`] at about 10% a channel a step). Its
+/// weights are random: it measures the hardware's cost, not accuracy.
+pub fn shd_network(seed: u64, steps: u32) -> ValidNetwork {
+    let mut shape = Shape::new(700, &[128, 20], steps);
+    shape.neuron = Some(Neuron::Lif {
+        leak: Decay::Shift(3),
+    });
+    shape.weight_width = Some(8);
+    shape.max_delay = Some(0);
+    shape.bias = Some(false);
+    shape.decode = Some(Decode::SpikeCount);
+    let mut rng = SplitMix64::new(seed);
+    let mut network = random_network(&mut rng, &shape).into_inner();
+    for (l, layer) in network.layers.iter_mut().enumerate() {
+        for w in layer.weights.iter_mut().flatten() {
+            *w = rng.range(-100, 104);
+        }
+        layer.widths.membrane = 16;
+        layer.widths.threshold = 16;
+        layer.threshold = Some(if l == 0 { 1500 } else { 400 });
+        layer.reset = Some(Reset::Subtract);
+        layer.reset_timing = None;
+        layer.max_spikes = None;
+        layer.membrane_floor = None;
+        layer.weight_shift = None;
+        layer.recurrent = (l == 0).then(|| Recurrent {
+            width: 8,
+            weights: Matrix::from_fn(128, 128, |_, _| {
+                if rng.chance(0.2) {
+                    rng.range(-120, 100)
+                } else {
+                    0
+                }
+            }),
+        });
+    }
+    network.name = "shd-700-128r-20-lif".to_owned();
+    validate(network).expect("the SHD-shaped network is valid")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,6 +371,24 @@ mod tests {
     /// Each optional feature of the semantics appears in a fair share of
     /// the random layers, so the differential and co-simulation tests that
     /// draw from here exercise it.
+    #[test]
+    fn the_shd_network_has_spiker_plus_shape_and_a_recurrent_hidden_layer() {
+        let network = shd_network(1, 10);
+        let net = network.network();
+        let sizes: Vec<usize> = net.layers.iter().map(|l| l.size).collect();
+        assert_eq!((net.inputs, sizes), (700, vec![128, 20]));
+        let recurrent = net.layers[0].recurrent.as_ref().expect("recurrent");
+        let nonzero = recurrent
+            .weights
+            .iter()
+            .flatten()
+            .filter(|&&w| w != 0)
+            .count();
+        // About 20% of 128 x 128.
+        assert!((2_800..3_800).contains(&nonzero), "{nonzero}");
+        assert!(net.layers[1].recurrent.is_none());
+    }
+
     #[test]
     fn random_layers_carry_every_optional_feature() {
         let mut rng = SplitMix64::new(7);

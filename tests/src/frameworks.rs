@@ -14,7 +14,8 @@ use spikegate_model::Spike;
 
 use crate::workspace_root;
 
-/// Every recorded case, in the order of the table.
+/// Every recorded case, in the order of the table, then the
+/// recurrent snnTorch cases (`RLeaky`, `RSynaptic`) and their `_q8` twins.
 pub const FRAMEWORK_CASES: &[&str] = &[
     "snntorch_leaky_subtract",
     "snntorch_leaky_zero",
@@ -32,6 +33,10 @@ pub const FRAMEWORK_CASES: &[&str] = &[
     "norse_lifcell_q8",
     "sinabs_if_multispike_q8",
     "rockpool_lif_q8",
+    "snntorch_rleaky_subtract",
+    "snntorch_rsynaptic_zero",
+    "snntorch_rleaky_subtract_q8",
+    "snntorch_rsynaptic_zero_q8",
 ];
 
 /// One layer's recorded spikes: `counts[sample][step * neurons + neuron]`

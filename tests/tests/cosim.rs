@@ -969,3 +969,29 @@ fn synaptic_sums_past_32_bits_match_on_hardware() {
         }
     }
 }
+
+#[test]
+fn a_recurrent_shd_shaped_design_takes_at_most_a_tenth_over_the_formula() {
+    if !verilator_present("the recurrent cycle bound") {
+        return;
+    }
+    // 700 -> 128 recurrent -> 20 (`spikegate bench-recurrent` measures it
+    // at 100 steps), on SHD-like input: the replay of the recurrent spikes
+    // is in the formula, so the measured cycles stay within 1.1x of it.
+    let network = spikegate_sim::random::shd_network(1, 20);
+    let mut rng = SplitMix64::new(0x5bd);
+    let samples = vec![random_input(&mut rng, 700, 20, 0.1)];
+    for pe in [4, 16] {
+        let opts = options(pe, BackendChoice::Verilator, false, Pacing::default());
+        let what = format!("SHD-shaped, P = {pe}");
+        let o = &cosim(&network, &samples, &opts, &what)[0];
+        assert_eq!(o.mismatch, None, "{what}");
+        let recurrent = o.reference.layers[0].len();
+        assert!(recurrent > 50, "{what}: {recurrent} recurrent spikes");
+        let (measured, bound) = (o.hardware.cycles, o.estimate.lower_bound);
+        assert!(
+            bound <= measured && measured * 10 <= bound * 11,
+            "{what}: {measured} cycles against the bound {bound}"
+        );
+    }
+}

@@ -7,6 +7,7 @@ pub mod bench_cosim;
 pub mod bench_delays;
 pub mod bench_hw;
 pub mod bench_model;
+pub mod bench_recurrent;
 pub mod check;
 pub mod cosim;
 pub mod design_space;
