@@ -341,6 +341,7 @@ pub fn shd_network(seed: u64, steps: u32) -> ValidNetwork {
         for w in layer.weights.iter_mut().flatten() {
             *w = rng.range(-100, 104);
         }
+        layer.delays = None;
         layer.widths.membrane = 16;
         layer.widths.threshold = 16;
         layer.threshold = Some(if l == 0 { 1500 } else { 400 });

@@ -194,12 +194,14 @@ impl Synapses {
             .recurrent
             .as_ref()
             .map(|r| Weights::narrowest(r.weights.as_flat(), r.width));
+        // Delays of at most 0 steps are none (validation keeps every value
+        // within `max`): the undelayed rows are the fast path.
         let (delays, banks) = match &layer.delays {
-            Some(d) => (
+            Some(d) if d.max > 0 => (
                 d.values.iter().flatten().map(|&v| v as u16).collect(),
                 d.max as usize + 1,
             ),
-            None => (Vec::new(), 1),
+            _ => (Vec::new(), 1),
         };
         let acc = if accumulator_width <= 32 {
             Banks::A32(vec![0; banks * size])
