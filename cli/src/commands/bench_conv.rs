@@ -6,13 +6,13 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use spikegate_hdl::BuildOptions;
 use spikegate_model::{load_network, load_spikes, Matrix, Spike, ValidNetwork};
 use spikegate_sim::maps::ConvTaps;
 use spikegate_sim::Reference;
 
-use spikegate_cosim::run::{prepare, run_all, BackendChoice, CosimOptions};
+use super::cycles::on_verilator;
 use spikegate_fpga::targets;
 
 /// Measure the conv core against the dense equivalent of its network.
@@ -112,27 +112,13 @@ fn measure(
     build: BuildOptions,
     target: &'static targets::Target,
 ) -> Result<Row> {
-    let options = CosimOptions::new(build, Some(BackendChoice::Verilator));
-    let prepared = prepare(network, &options)?;
+    let (prepared, cycles) =
+        on_verilator(network, samples, build).with_context(|| format!("P = {}", build.pe))?;
     let hw = &prepared.plan;
-    let (mut measured, mut bound, mut lane_operations) = (0, 0, 0);
-    for (i, o) in run_all(&prepared, network, samples, &|_| {})?
-        .into_iter()
-        .enumerate()
-    {
-        let o = o?;
-        if let Some(m) = o.mismatch {
-            bail!("P = {}, sample {i}: {m}", build.pe);
-        }
-        measured += o.hardware.cycles;
-        bound += o.estimate.lower_bound;
-        lane_operations += o.estimate.lane_operations;
-    }
-    let n = samples.len().max(1) as u64;
     Ok(Row {
-        measured: measured / n,
-        bound: bound / n,
-        lane_operations: lane_operations / n,
+        measured: cycles.measured,
+        bound: cycles.bound,
+        lane_operations: cycles.lane_operations,
         weight_bits: hw.cores.iter().map(|c| c.weight_memory_bits()).sum(),
         table_bits: hw
             .cores

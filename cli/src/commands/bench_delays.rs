@@ -6,11 +6,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Result};
+use anyhow::{Context, Result};
 use spikegate_hdl::BuildOptions;
 use spikegate_model::{load_network, load_spikes, ValidNetwork};
 
-use spikegate_cosim::run::{prepare, run_all, BackendChoice, CosimOptions};
+use super::cycles::on_verilator;
 use spikegate_fpga::yosys::ecp5_report;
 use spikegate_gen::generate::generate;
 
@@ -85,32 +85,18 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             taps: true,
             ..BuildOptions::default()
         };
-        let options = CosimOptions::new(build, Some(BackendChoice::Verilator));
-        let prepared = prepare(&net, &options)?;
-        let (mut measured, mut bound, mut serial) = (0u64, 0u64, 0u64);
-        for (i, o) in run_all(&prepared, &net, &samples, &|_| {})?
-            .into_iter()
-            .enumerate()
-        {
-            let o = o?;
-            if let Some(m) = o.mismatch {
-                bail!("D_max = {d}, sample {i}: {m}");
-            }
-            measured += o.hardware.cycles;
-            bound += o.estimate.lower_bound;
-            serial += o.estimate.serial;
-        }
-        let n = samples.len().max(1) as u64;
+        let (prepared, cycles) =
+            on_verilator(&net, &samples, build).with_context(|| format!("D_max = {d}"))?;
         let plan = &prepared.plan;
         let state: usize = plan.cores.iter().map(|c| c.state_memory_bits()).sum();
         let weights: usize = plan.cores.iter().map(|c| c.weight_memory_bits()).sum();
         println!(
             "{:>5} {:>10} {:>12} {:>7.3} {:>10} {:>14} {:>14}",
             d,
-            measured / n,
-            bound / n,
-            measured as f64 / bound.max(1) as f64,
-            serial / n,
+            cycles.measured,
+            cycles.bound,
+            cycles.measured as f64 / cycles.bound.max(1) as f64,
+            cycles.serial,
             state,
             weights
         );

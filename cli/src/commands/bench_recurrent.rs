@@ -7,8 +7,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use super::cycles::on_verilator;
 use anyhow::{bail, Context, Result};
-use spikegate_cosim::run::{prepare, run_all, BackendChoice, CosimOptions};
 use spikegate_hdl::BuildOptions;
 use spikegate_model::{InputSample, Spike, SpikeFile};
 use spikegate_sim::random::{random_input, shd_network};
@@ -84,22 +84,8 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             pe,
             ..BuildOptions::default()
         };
-        let prepared = prepare(
-            &network,
-            &CosimOptions::new(build, Some(BackendChoice::Verilator)),
-        )?;
-        let (mut measured, mut bound) = (0u64, 0u64);
-        for (i, o) in run_all(&prepared, &network, &samples, &|_| {})?
-            .into_iter()
-            .enumerate()
-        {
-            let o = o?;
-            if let Some(m) = o.mismatch {
-                bail!("P = {pe}, sample {i}: {m}");
-            }
-            measured += o.hardware.cycles;
-            bound += o.estimate.lower_bound;
-        }
+        let (prepared, cycles) =
+            on_verilator(&network, &samples, build).with_context(|| format!("P = {pe}"))?;
         let weights: usize = prepared
             .plan
             .cores
@@ -108,9 +94,9 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             .sum();
         println!(
             "{pe:>3} {:>10} {:>12} {:>7.3} {weights:>13}",
-            measured / n as u64,
-            bound / n as u64,
-            measured as f64 / bound.max(1) as f64,
+            cycles.measured,
+            cycles.bound,
+            cycles.measured as f64 / cycles.bound.max(1) as f64,
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -10,6 +10,7 @@ pub mod bench_model;
 pub mod bench_recurrent;
 pub mod check;
 pub mod cosim;
+pub mod cycles;
 pub mod design_space;
 pub mod encode;
 pub mod gen;
