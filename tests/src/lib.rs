@@ -211,6 +211,22 @@ pub fn random_hardware_network_up_to(
     random_network(rng, &shape)
 }
 
+/// `network` with recurrent weights added to its dense spiking layers, in
+/// about half of them (behind a pool, the recurrent spikes take the
+/// decode table's entries past the pooled inputs).
+pub fn with_recurrent_dense_layers(rng: &mut SplitMix64, network: ValidNetwork) -> ValidNetwork {
+    let readout = network.network().output.decode == Decode::Readout;
+    let mut net = network.into_inner();
+    let last = net.layers.len() - 1;
+    for (l, layer) in net.layers.iter_mut().enumerate() {
+        let spiking = !(readout && l == last);
+        if layer.conv2d.is_none() && spiking && rng.chance(0.5) {
+            layer.recurrent = Some(spikegate_sim::random::random_recurrent(rng, layer.size));
+        }
+    }
+    spikegate_model::validate(net).expect("recurrence keeps a random network valid")
+}
+
 /// A seeded random network whose layers see maps (convolutions, sum pools,
 /// a dense layer after a flatten; [`spikegate_sim::random_maps`]), 3 to 8
 /// steps, redrawn until the hardware holds it: its plan refuses a conv

@@ -13,7 +13,7 @@ use spikegate_sim::rng::SplitMix64;
 use spikegate_sim::Reference;
 use spikegate_tests::{
     golden_case_names, is_large, load_golden, random_hardware_map_network, random_hardware_network,
-    HARDWARE_CASES, RUSTHDL_LARGE_SAMPLES,
+    with_recurrent_dense_layers, HARDWARE_CASES, RUSTHDL_LARGE_SAMPLES,
 };
 
 fn options(pe: usize) -> BuildOptions {
@@ -93,9 +93,11 @@ fn random_networks_match_the_reference_under_backpressure() {
     let mut recurrent = 0;
     for seed in 0..seeds {
         let mut rng = SplitMix64::new(0x5eed_0000 + seed);
-        // Every third network has maps (convolution, pooling).
+        // Every third network has maps (convolution, pooling), its dense
+        // layer (behind a pool or not) recurrent in about half.
         let network = if seed % 3 == 2 {
-            random_hardware_map_network(&mut rng)
+            let network = random_hardware_map_network(&mut rng);
+            with_recurrent_dense_layers(&mut rng, network)
         } else {
             random_hardware_network(&mut rng)
         };
