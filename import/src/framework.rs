@@ -86,15 +86,19 @@ impl Framework {
         })
     }
 
-    /// When a layer of NIR type `kind` with reset `reset` resets. snnTorch
-    /// (with `reset_delay`, its default) pays a subtract in the next step,
-    /// and so does `Synaptic` a reset to zero; `Leaky`'s reset to zero
-    /// zeroes the old membrane before the decay, which is the immediate
-    /// reset. Every other framework resets in the step of the spike.
-    pub fn timing(self, kind: &str, reset: Reset) -> ResetTiming {
+    /// When a layer of NIR type `kind` with reset `reset` resets, for a
+    /// node that feeds itself back (`recurrent`) or not. snnTorch (with
+    /// `reset_delay`, its default) pays a subtract in the next step, and
+    /// so do `Synaptic`, `RSynaptic` and `RLeaky` a reset to zero (they
+    /// zero the whole new membrane of the step after the spike); `Leaky`'s
+    /// reset to zero zeroes the old membrane before the decay, which is the
+    /// immediate reset. Every other framework resets in the step of the
+    /// spike.
+    pub fn timing(self, kind: &str, reset: Reset, recurrent: bool) -> ResetTiming {
         match (self, reset, kind) {
             (Framework::Snntorch, Reset::Subtract, _) => ResetTiming::Deferred,
             (Framework::Snntorch, Reset::Zero, "CubaLIF") => ResetTiming::Deferred,
+            (Framework::Snntorch, Reset::Zero, "LIF") if recurrent => ResetTiming::Deferred,
             _ => ResetTiming::Immediate,
         }
     }

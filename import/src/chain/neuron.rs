@@ -85,7 +85,7 @@ pub(super) fn neuron_layer(
         reset,
         timing: options
             .reset_timing
-            .unwrap_or_else(|| options.framework.timing(kind, reset)),
+            .unwrap_or_else(|| options.framework.timing(kind, reset, recurrent.is_some())),
         inclusive: options.framework.inclusive_threshold(),
         multi_spike: options.framework.multi_spike(kind),
         floor: options.framework.membrane_floor(kind),
