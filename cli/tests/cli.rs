@@ -54,6 +54,19 @@ fn check_reports_delay_memory() {
 }
 
 #[test]
+fn check_counts_recurrent_synapses() {
+    let out = spikegate(&[
+        "check",
+        golden("recurrent", "model.json").to_str().unwrap(),
+        "--json",
+    ]);
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // 1 input x 3 neurons at 4 bits, then 3 x 3 recurrent at 4 bits.
+    assert_eq!(summary["synapses"], 3 + 9);
+    assert_eq!(summary["weight_bits"], 12 + 36);
+}
+
+#[test]
 fn sim_matches_every_golden_case_and_writes_the_result() {
     let dir = scratch("sim");
     for case in ["if_subtract", "delays", "readout", "large_ttfs"] {
@@ -735,10 +748,11 @@ fn import_writes_a_model_the_other_commands_take_and_prints_the_report() {
 fn import_refuses_what_it_cannot_carry_and_writes_nothing() {
     let dir = scratch("import-refuse");
     let cases: &[(&str, &[&str], &str)] = &[
+        // A recurrent graph now imports, but not at a dt above its tau.
         (
             "braille_noDelay_bias_zero.nir",
             &["--dt", "1e-3"],
-            "lif1.w_rec",
+            "node `lif1.lif` (CubaLIF): field `tau_syn`",
         ),
         ("lif_norse.nir", &[], "(pass --dt SECONDS)"),
         // The library names the option; the command line names its flag.

@@ -13,10 +13,11 @@ pub struct LayerSummary {
     pub kind: &'static str,
     /// Neurons in the layer.
     pub neurons: usize,
-    /// Synapses into the layer (fan-in times neurons).
+    /// Synapses into the layer (fan-in times neurons, plus `N x N`
+    /// recurrent ones).
     pub synapses: usize,
     /// Bits of weight storage: the weights (a conv layer's kernels) times
-    /// the weight width.
+    /// the weight width, plus the recurrent weights times theirs.
     pub weight_bits: u64,
     /// Bits of delay storage: synapses times the bits of the largest delay
     /// (0 without delays).
@@ -71,12 +72,17 @@ impl Summary {
                     }
                 };
                 let delay_width = layer.delays.as_ref().map_or(0, |d| bits_for(d.max));
+                // Recurrent synapses: N x N at their own width, no delays.
+                let (recurrent, recurrent_bits) = layer.recurrent.as_ref().map_or((0, 0), |r| {
+                    let n = layer.size * layer.size;
+                    (n, n as u64 * u64::from(r.width))
+                });
                 LayerSummary {
                     name: network.layer_name(index),
                     kind: layer.neuron.kind_name(),
                     neurons: layer.size,
-                    synapses,
-                    weight_bits: weights as u64 * u64::from(layer.widths.weight),
+                    synapses: synapses + recurrent,
+                    weight_bits: weights as u64 * u64::from(layer.widths.weight) + recurrent_bits,
                     delay_bits: synapses as u64 * u64::from(delay_width),
                     accumulator_width: network.accumulator_width(index),
                     spiking: network.is_spiking(index),

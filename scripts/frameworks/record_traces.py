@@ -887,6 +887,15 @@ def case_snntorch_recurrent(case, neuron, reset, data):
             "neurons through W_rec in step t+1; the recurrent bias acts "
             "every step, whatever the spikes."),
     }
+    if neuron == "RLeaky" and reset == "zero":
+        meta["notes"] += (
+            " Two zero resets in one network: RLeaky's (lif1) discards the "
+            "whole new mem of the step after a spike, input and recurrent "
+            "term included, mem_t = (1 - s_{t-1})*(beta*mem_{t-1} + x_t + "
+            "rec_t) (as Synaptic zero: spikegate's deferred zero reset); "
+            "Leaky's (lif2) zeroes the old mem before the decay and keeps "
+            "the input, mem_t = beta*(1 - s_{t-1})*mem_{t-1} + x_t "
+            "(spikegate's immediate zero reset).")
     if q8:
         meta["quantization_aware_training"] = q8_meta(q, graph)
     return finish(case, graph, names, spikes, xte, yte, meta)
@@ -1838,6 +1847,8 @@ FLOAT_CASES = OrderedDict([
      lambda c, d: case_snntorch_recurrent(c, "RLeaky", "subtract", d)),
     ("snntorch_rsynaptic_zero",
      lambda c, d: case_snntorch_recurrent(c, "RSynaptic", "zero", d)),
+    ("snntorch_rleaky_zero",
+     lambda c, d: case_snntorch_recurrent(c, "RLeaky", "zero", d)),
 ])
 # The float cases first, then their _q8 versions, which start from the float
 # case's model.nir (so a full rerun fine-tunes the networks it just wrote).

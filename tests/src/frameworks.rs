@@ -15,7 +15,9 @@ use spikegate_model::Spike;
 use crate::workspace_root;
 
 /// Every recorded case, in the order of the table, then the
-/// recurrent snnTorch cases (`RLeaky`, `RSynaptic`) and their `_q8` twins.
+/// recurrent snnTorch cases (`RLeaky`, `RSynaptic`) and their `_q8` twins,
+/// then `RLeaky` with a reset to zero (deferred, unlike `Leaky`'s) and its
+/// twin.
 pub const FRAMEWORK_CASES: &[&str] = &[
     "snntorch_leaky_subtract",
     "snntorch_leaky_zero",
@@ -37,6 +39,8 @@ pub const FRAMEWORK_CASES: &[&str] = &[
     "snntorch_rsynaptic_zero",
     "snntorch_rleaky_subtract_q8",
     "snntorch_rsynaptic_zero_q8",
+    "snntorch_rleaky_zero",
+    "snntorch_rleaky_zero_q8",
 ];
 
 /// One layer's recorded spikes: `counts[sample][step * neurons + neuron]`
