@@ -62,8 +62,9 @@ fn decision_agreement(case: &FrameworkCase, classes: &[u32]) -> f64 {
 
 /// Targets these fixtures miss today, each with why; the test fails when
 /// one of them is met (so the list is kept true) or another is missed.
-/// At 8-bit weights three networks trained in float (snnTorch `Leaky`
-/// with a reset to zero, Norse `LIFBoxCell`, Rockpool `LIFTorch`) lose a
+/// At 8-bit weights four networks trained in float (snnTorch `Leaky`
+/// and `RLeaky` with a reset to zero, Norse `LIFBoxCell`, Rockpool
+/// `LIFTorch`) lose a
 /// few decisions to the rounding of their weights alone: the float
 /// network with its weights rounded to the same 8-bit grid loses as many
 /// (the test checks that spikegate loses no more than that), while their
@@ -76,6 +77,7 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
     ("norse_lifbox", "decisions 8/16"),
     ("rockpool_lif", "decisions 8/16"),
     ("rockpool_lif", "accuracy 8/16"),
+    ("snntorch_rleaky_zero", "decisions 8/16"),
 ];
 
 fn percent(x: f64) -> String {
