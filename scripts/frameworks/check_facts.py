@@ -166,6 +166,70 @@ def check_snntorch():
                         if hasattr(node, k)))
 
 
+# ------------------------------------------- snnTorch, recurrent layers ----
+
+W_REC = [[0.0, 0.6], [-0.5, 0.3]]      # [out][in], as nn.Linear stores it
+B_REC = [0.1, -0.05]
+XS_REC = [[1.2, 0.0], [0.0, 0.0], [0.4, 0.5], [0.0, 1.9], [0.0, 0.0],
+          [1.5, 0.2], [0.0, 0.0], [0.3, 0.0], [0.0, 0.0], [0.0, 0.0]]
+
+
+def snn_recurrent(cls, reset, alpha=0.5, beta=0.5):
+    """Two neurons of snn.RLeaky / snn.RSynaptic with W_REC and B_REC."""
+    import snntorch as snn
+    if cls == "RLeaky":
+        m = snn.RLeaky(beta=beta, linear_features=2, reset_mechanism=reset)
+    else:
+        m = snn.RSynaptic(alpha=alpha, beta=beta, linear_features=2,
+                          reset_mechanism=reset)
+    with torch.no_grad():
+        m.recurrent.weight.copy_(torch.tensor(W_REC))
+        m.recurrent.bias.copy_(torch.tensor(B_REC))
+    spk, syn, mem = torch.zeros(1, 2), torch.zeros(1, 2), torch.zeros(1, 2)
+    out = []
+    with torch.no_grad():
+        for x in XS_REC:
+            x = torch.tensor([x])
+            if cls == "RLeaky":
+                spk, mem = m(x, spk, mem)
+            else:
+                spk, syn, mem = m(x, spk, syn, mem)
+            out.append(mem[0].tolist() + spk[0].tolist())
+    return out
+
+
+def ref_recurrent(cls, reset, alpha=0.5, beta=0.5, thr=1.0):
+    """FACTS.md's equations: rec = W_rec s(t-1) + b_rec enters where the
+    input does; the reset of the spike of t - 1 acts at t."""
+    w, b = np.array(W_REC), np.array(B_REC)
+    s, i, m, out = np.zeros(2), np.zeros(2), np.zeros(2), []
+    for x in XS_REC:
+        rec = w @ s + b
+        drive = np.array(x) + rec
+        if cls == "RSynaptic":
+            i = alpha * i + drive
+            drive = i
+        base = beta * m + drive
+        m = base - s * thr if reset == "subtract" else (1 - s) * base
+        s = (m > thr).astype(float)
+        out.append(m.tolist() + s.tolist())
+    return out
+
+
+def check_snntorch_recurrent():
+    print("\n## snnTorch recurrent layers", __import__("snntorch").__version__)
+    for cls in ("RLeaky", "RSynaptic"):
+        for reset in ("subtract", "zero"):
+            got = snn_recurrent(cls, reset)
+            want = ref_recurrent(cls, reset)
+            table(f"snn.{cls} (2 neurons) alpha=0.5 beta=0.5 threshold=1 "
+                  f"reset_mechanism={reset!r}, W_rec={W_REC}, b_rec={B_REC}",
+                  ["t", "input", "mem", "spk", "reference mem", "reference spk"],
+                  [(t, XS_REC[t], g[:2], g[2:], [round(v, 6) for v in w[:2]], w[2:])
+                   for t, (g, w) in enumerate(zip(got, want))])
+            agree(f"snntorch {cls} {reset}", got, want)
+
+
 # --------------------------------------------------------------- Norse ----
 
 def check_norse():
@@ -442,8 +506,8 @@ def check_nir_file():
 
 
 def main():
-    for f in (check_snntorch, check_norse, check_sinabs, check_rockpool,
-              check_nir_file):
+    for f in (check_snntorch, check_snntorch_recurrent, check_norse,
+              check_sinabs, check_rockpool, check_nir_file):
         try:
             f()
         except ImportError as e:
