@@ -48,6 +48,7 @@ pub const HARDWARE_CASES: &[&str] = &[
     "recurrent",
     "conv_channels",
     "mnist_cnn",
+    "mnist_seq_rlif",
 ];
 
 /// Whether golden case `name` is a large one (many neurons or samples):
