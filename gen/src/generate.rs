@@ -74,7 +74,7 @@ fn core_entry(core: &CorePlan, kind: &str) -> CoreEntry {
         }),
         spike_list: (core.spike_list_depth() > 0).then(|| Memory {
             words: core.spike_list_depth(),
-            word_bits: core.spike_list_bits() / core.spike_list_depth(),
+            word_bits: core.spike_list_entry_bits() as usize,
             bits: core.spike_list_bits(),
             file: None,
         }),

@@ -162,7 +162,7 @@ impl Core {
             out_value: Default::default(),
             encoder: LowestSetBit::new(plan.lanes, plan.plane),
             walker: Walker::new(&plan),
-            list: SpikeList::new(plan.spike_list_depth(), plan.sources()),
+            list: SpikeList::new(plan.spike_list_depth(), plan.spike_list_entry_bits()),
             list_count: Default::default(),
             list_read: Default::default(),
             replay: Default::default(),

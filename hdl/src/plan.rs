@@ -303,12 +303,14 @@ impl CorePlan {
         self.feedback() * self.max_spikes as usize
     }
 
-    /// Bits of the spike list (an entry holds a source index).
+    /// Bits of one spike-list entry: a source index.
+    pub fn spike_list_entry_bits(&self) -> u32 {
+        crate::datapath::address_bits(self.sources())
+    }
+
+    /// Bits of the spike list.
     pub fn spike_list_bits(&self) -> usize {
-        if self.spike_list_depth() == 0 {
-            return 0;
-        }
-        self.spike_list_depth() * crate::datapath::address_bits(self.sources()) as usize
+        self.spike_list_depth() * self.spike_list_entry_bits() as usize
     }
 
     /// The `P` values of weight-memory row `row` (lanes past the last

@@ -39,8 +39,8 @@ pub struct SpikeList {
 }
 
 impl SpikeList {
-    /// A list of `depth` entries holding indices below `sources`.
-    pub fn new(depth: usize, sources: usize) -> Self {
+    /// A list of `depth` entries of `bits` bits.
+    pub fn new(depth: usize, bits: u32) -> Self {
         SpikeList {
             clock: Default::default(),
             write_enable: Default::default(),
@@ -49,7 +49,7 @@ impl SpikeList {
             read_addr: Default::default(),
             read_data: Default::default(),
             _mem: vec![0; depth],
-            _bits: address_bits(sources),
+            _bits: bits,
         }
     }
 }
