@@ -73,10 +73,9 @@ impl Summary {
                 };
                 let delay_width = layer.delays.as_ref().map_or(0, |d| bits_for(d.max));
                 // Recurrent synapses: N x N at their own width, no delays.
-                let (recurrent, recurrent_bits) = layer.recurrent.as_ref().map_or((0, 0), |r| {
-                    let n = layer.size * layer.size;
-                    (n, n as u64 * u64::from(r.width))
-                });
+                let recurrent = crate::validate::recurrent_synapses(layer);
+                let recurrent_bits =
+                    recurrent as u64 * u64::from(layer.recurrent.as_ref().map_or(0, |r| r.width));
                 LayerSummary {
                     name: network.layer_name(index),
                     kind: layer.neuron.kind_name(),

@@ -91,7 +91,8 @@ mod maps;
 mod recurrent;
 
 use maps::{synapse_count, synaptic_inputs};
-use recurrent::{add_recurrent_sums, recurrent_synapses};
+use recurrent::add_recurrent_sums;
+pub(crate) use recurrent::recurrent_synapses;
 
 /// The most spikes one presynaptic neuron of layer `index` sends in a
 /// step: the presynaptic layer's `max_spikes` (1 for the inputs).

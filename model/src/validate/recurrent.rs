@@ -8,7 +8,7 @@ use crate::network::{Layer, Recurrent};
 
 /// The recurrent synapses of `layer` (`N x N`; none without recurrence),
 /// for the network's synapse limit.
-pub(super) fn recurrent_synapses(layer: &Layer) -> usize {
+pub(crate) fn recurrent_synapses(layer: &Layer) -> usize {
     layer
         .recurrent
         .as_ref()
