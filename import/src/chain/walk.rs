@@ -78,9 +78,7 @@ impl<'g> Edges<'g> {
             predecessors,
         })
     }
-}
 
-impl<'g> Edges<'g> {
     /// Takes out every recurrent loop `neuron -> synapse -> neuron` whose
     /// synapse node (`Affine` or `Linear`) has no other edge, and returns
     /// them by neuron node; what remains must be a chain.
