@@ -62,24 +62,16 @@ EPOCHS, BATCH, SEED = 40, 64, 0
 SHIPPED = 200
 
 
-class RoundSTE(torch.autograd.Function):
+class StraightThrough(torch.autograd.Function):
+    """`op(x)` forward, the identity backward (rounding, the floor shift)."""
+
     @staticmethod
-    def forward(ctx, x):
-        return torch.round(x)
+    def forward(ctx, x, op):
+        return op(x)
 
     @staticmethod
     def backward(ctx, g):
-        return g
-
-
-class FloorSTE(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        return torch.floor(x)
-
-    @staticmethod
-    def backward(ctx, g):
-        return g
+        return g, None
 
 
 class Spike(torch.autograd.Function):
@@ -97,7 +89,7 @@ class Spike(torch.autograd.Function):
 
 
 def int8(w):
-    return torch.clamp(RoundSTE.apply(w), -128, 127)
+    return torch.clamp(StraightThrough.apply(w, torch.round), -128, 127)
 
 
 def sat(v):
@@ -106,7 +98,7 @@ def sat(v):
 
 def leak(v):
     # v - (v >> k): an arithmetic shift is the floor of v / 2^k.
-    return v - FloorSTE.apply(v / 2 ** LEAK_SHIFT)
+    return v - StraightThrough.apply(v / 2 ** LEAK_SHIFT, torch.floor)
 
 
 class Net(torch.nn.Module):
