@@ -49,6 +49,7 @@ pub const HARDWARE_CASES: &[&str] = &[
     "conv_channels",
     "mnist_cnn",
     "mnist_seq_rlif",
+    "mnist_seq_delays",
 ];
 
 /// Whether golden case `name` is a large one (many neurons or samples):
