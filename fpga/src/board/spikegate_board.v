@@ -82,13 +82,15 @@ module spikegate_board #(
     reg [7:0] rx_mem [0:(1 << RX_BITS) - 1];
     reg [RX_BITS:0] rx_wr = 0;
     reg [RX_BITS:0] rx_rd = 0;
+    reg [7:0] rx_data = 8'd0;
     reg [7:0] rx_head = 8'd0;
     wire rx_full = (rx_wr[RX_BITS] != rx_rd[RX_BITS]) && (rx_wr[RX_BITS-1:0] == rx_rd[RX_BITS-1:0]);
     wire rx_empty = rx_wr == rx_rd;
     wire rx_pop;
     always @(posedge clock) begin
         if (rx_strobe && !rx_full) rx_mem[rx_wr[RX_BITS-1:0]] <= rx_shift;
-        rx_head <= rx_mem[rx_rd[RX_BITS-1:0] + {{(RX_BITS-1){1'b0}}, rx_pop}];
+        rx_data <= rx_mem[rx_rd[RX_BITS-1:0]];
+        rx_head <= rx_data;
         if (reset) begin
             rx_wr <= 0;
             rx_rd <= 0;
@@ -97,11 +99,19 @@ module spikegate_board #(
             if (rx_pop) rx_rd <= rx_rd + 1'b1;
         end
     end
-    // rx_head is the byte at rx_rd, read one cycle after rx_rd moved: a
-    // byte written in the last cycle is not yet readable, so the parser
-    // waits one cycle after each pop and each write to an empty FIFO.
+    // rx_head is the byte at rx_rd two edges after rx_rd moved: the block
+    // RAM's read (rx_data), then a fabric register, so the RAM's slow
+    // clock-to-out feeds nothing but that register. The head is good when
+    // nothing was popped in the last two cycles and the FIFO held the byte
+    // two cycles ago (a byte written in that cycle is read as the old
+    // word). The address is the pointer register alone. The UART brings a
+    // byte every few hundred cycles, so the wait costs nothing.
+    reg rx_ok1 = 1'b0;
     reg rx_head_ok = 1'b0;
-    always @(posedge clock) rx_head_ok <= !rx_empty && !rx_pop && !reset;
+    always @(posedge clock) begin
+        rx_ok1 <= !rx_empty && !rx_pop && !reset;
+        rx_head_ok <= rx_ok1 && !rx_pop && !reset;
+    end
 
     // ---- Parser: host messages to accelerator beats.
     localparam [1:0] P_OP = 2'd0, P_HI = 2'd1, P_LO = 2'd2, P_BEAT = 2'd3;
