@@ -116,10 +116,32 @@ pub struct Core {
     chunk: DFF<Bits<32>>,
     /// Channel chunk `q` of the word the sweep issues next.
     sweep_q: DFF<Bits<16>>,
-    in_flight: DFF<Bit>,
+    /// Sweeps and repeats issued whose results have not arrived.
+    flight: DFF<Bits<4>>,
+    /// A result arrives this cycle (`fired_valid` of an operation of this
+    /// sample).
+    arrive: Signal<Local, Bit>,
+    /// The arriving result has spikes.
+    spiking: Signal<Local, Bit>,
+    /// Results in flight and masks held (pending or in the skid) at the
+    /// end of this cycle, before any issue.
+    load: Signal<Local, Bits<4>>,
+    /// The control may issue a sweep or a repeat (or end the step) now.
+    may_issue: Signal<Local, Bit>,
+    /// A sweep or a repeat is issued this cycle.
+    issued: Signal<Local, Bit>,
+    /// A mask that arrived while the emitter was busy, and its base.
+    skid_full: DFF<Bit>,
+    skid_mask: DFF<Bits<64>>,
+    skid_base: DFF<Bits<16>>,
+    /// Sweeps issue before the previous one's result is back (a
+    /// one-spike core; a readout core except in its last step).
+    overlap: Constant<Bit>,
+    readout: Constant<Bit>,
     /// The chunk swept last has spikes left (multi-spike): repeat it next.
     again: DFF<Bit>,
-    flight_base: DFF<Bits<16>>,
+    /// The neuron base of the chunk to repeat.
+    again_base: DFF<Bits<16>>,
     issue_base: DFF<Bits<16>>,
     pending: DFF<Bits<64>>,
     pending_base: DFF<Bits<16>>,
@@ -129,6 +151,18 @@ pub struct Core {
     accept: Signal<Local, Bit>,
     room: Signal<Local, Bit>,
     pending_rest: Signal<Local, Bits<64>>,
+    /// The pending mask has at most one lane set (registered, so that
+    /// `room` needs no carry chain over the mask).
+    pending_single: DFF<Bit>,
+    /// The mask after this cycle's spike has at most one lane set.
+    rest_single: Signal<Local, Bit>,
+    /// The arriving mask has at most one lane set.
+    fired_single: Signal<Local, Bit>,
+    /// The skid's mask has at most one lane set.
+    skid_single: DFF<Bit>,
+    /// The core's `P` lanes: the masks' bits above them are constant zero
+    /// (so synthesis keeps no flip-flop and no carry chain for them).
+    lane_mask: Constant<Bits<64>>,
     chunks: Constant<Bits<32>>,
     last_chunk: Constant<Bits<32>>,
     last_q: Constant<Bits<16>>,
@@ -171,9 +205,19 @@ impl Core {
             mode: Default::default(),
             chunk: Default::default(),
             sweep_q: Default::default(),
-            in_flight: Default::default(),
+            flight: Default::default(),
+            arrive: Default::default(),
+            spiking: Default::default(),
+            load: Default::default(),
+            may_issue: Default::default(),
+            issued: Default::default(),
+            skid_full: Default::default(),
+            skid_mask: Default::default(),
+            skid_base: Default::default(),
+            overlap: Constant::new(plan.max_spikes == 1),
+            readout: Constant::new(plan.readout),
             again: Default::default(),
-            flight_base: Default::default(),
+            again_base: Default::default(),
             issue_base: Default::default(),
             pending: Default::default(),
             pending_base: Default::default(),
@@ -183,6 +227,18 @@ impl Core {
             accept: Default::default(),
             room: Default::default(),
             pending_rest: Default::default(),
+            pending_single: Default::default(),
+            rest_single: Default::default(),
+            fired_single: Default::default(),
+            skid_single: Default::default(),
+            lane_mask: Constant::new(
+                (if plan.lanes >= 64 {
+                    u64::MAX
+                } else {
+                    (1u64 << plan.lanes) - 1
+                })
+                .into(),
+            ),
             chunks: c(plan.chunks),
             last_chunk: c(plan.chunks - 1),
             last_q: Constant::new(((plan.channel_chunks - 1) as u64).into()),
@@ -211,9 +267,10 @@ impl Logic for Core {
     #[hdl_gen]
     fn update(&mut self) {
         #[rustfmt::skip] // One line a flip-flop would make the kernel long.
-        dff_setup!(self, clock, mode, chunk, sweep_q, in_flight, again,
-            flight_base, issue_base, pending, pending_base, eos_pending, step, slot,
-            list_count, list_read);
+        dff_setup!(self, clock, mode, chunk, sweep_q, flight, skid_full, skid_mask,
+            skid_base, skid_single, again, again_base, issue_base, pending, pending_base,
+            pending_single, eos_pending,
+            step, slot, list_count, list_read);
         self.datapath.clock.next = self.clock.val();
         self.walker.clock.next = self.clock.val();
         self.walker.clear.next = self.reset.val() | self.start.val();
@@ -232,15 +289,23 @@ impl Logic for Core {
         self.datapath.weight_addr.next = self.walker.weight_addr.val();
         self.datapath.final_step.next = self.step.q.val() == self.last_step.val();
         self.datapath.slot.next = self.slot.q.val();
+        self.datapath.tag.next = self.issue_base.q.val();
+        self.arrive.next = self.datapath.fired_valid.val() & self.flight.q.val().any();
+        self.spiking.next = self.arrive.val() & self.datapath.fired.val().any();
+        self.issued.next = false;
+        self.may_issue.next = false;
         self.datapath.value_lane.next = self.encoder.index.val();
         self.out_value.next = 0.into();
-        self.in_flight.d.next = false;
         self.in_ready.next = false;
         self.accept.next = false;
 
         // Emitter: the pending mask's lowest lane first, then EOS.
         self.encoder.mask.next = self.pending.q.val();
-        self.pending_rest.next = self.pending.q.val() & (self.pending.q.val() - 1);
+        self.pending_rest.next =
+            self.pending.q.val() & (self.pending.q.val() - 1) & self.lane_mask.val();
+        self.rest_single.next = !(self.pending_rest.val() & (self.pending_rest.val() - 1)).any();
+        self.fired_single.next =
+            !(self.datapath.fired.val() & (self.datapath.fired.val() - 1)).any();
         self.out_valid.next = self.pending.q.val().any() | self.eos_pending.q.val();
         self.out_data.next = self.eos_beat.val();
         if self.pending.q.val().any() {
@@ -251,6 +316,7 @@ impl Logic for Core {
         }
         if self.out_ready.val() & self.pending.q.val().any() {
             self.pending.d.next = self.pending_rest.val();
+            self.pending_single.d.next = self.rest_single.val();
             // A recurrent core keeps the spike for the next step (the
             // last step's spikes reach no step).
             if self.recurrent.val() & (self.step.q.val() != self.last_step.val()) {
@@ -263,7 +329,7 @@ impl Logic for Core {
         }
         // The pending mask is empty at the end of this cycle.
         self.room.next =
-            !self.pending.q.val().any() | (self.out_ready.val() & !self.pending_rest.val().any());
+            !self.pending.q.val().any() | (self.out_ready.val() & self.pending_single.q.val());
 
         match self.mode.q.val() {
             CoreMode::Idle => {}
@@ -314,23 +380,70 @@ impl Logic for Core {
                     self.datapath.weight_addr.next =
                         self.bias_base.val() + bit_cast::<32, 16>(self.sweep_q.q.val());
                 }
-                // A multi-spike chunk with spikes left is repeated (it has
-                // fired, so the first branch takes its spikes now).
-                if self.in_flight.q.val() & self.datapath.more.val() {
+                // A result arrives: a multi-spike chunk with spikes left is
+                // repeated (it has fired, so its mask goes out first).
+                if self.arrive.val() & self.datapath.more.val() {
                     self.again.d.next = true;
+                    self.again_base.d.next = self.datapath.fired_tag.val();
                 }
-                if self.in_flight.q.val() & self.datapath.fired.val().any() {
-                    self.pending.d.next = self.datapath.fired.val();
-                    self.pending_base.d.next = self.flight_base.q.val();
-                } else if self.room.val() {
+                // Masks go to the emitter in the order of their sweeps: the
+                // held one first, then one arriving.
+                if self.room.val() & self.skid_full.q.val() {
+                    self.pending.d.next = self.skid_mask.q.val();
+                    self.pending_base.d.next = self.skid_base.q.val();
+                    self.pending_single.d.next = self.skid_single.q.val();
+                    self.skid_full.d.next = false;
+                    if self.spiking.val() {
+                        self.skid_mask.d.next = self.datapath.fired.val();
+                        self.skid_single.d.next = self.fired_single.val();
+                        self.skid_base.d.next = self.datapath.fired_tag.val();
+                        self.skid_full.d.next = true;
+                    }
+                } else if self.spiking.val() {
+                    if self.room.val() {
+                        self.pending.d.next = self.datapath.fired.val();
+                        self.pending_base.d.next = self.datapath.fired_tag.val();
+                        self.pending_single.d.next = self.fired_single.val();
+                    } else {
+                        self.skid_mask.d.next = self.datapath.fired.val();
+                        self.skid_single.d.next = self.fired_single.val();
+                        self.skid_base.d.next = self.datapath.fired_tag.val();
+                        self.skid_full.d.next = true;
+                    }
+                }
+                // Issue while every result in flight has a place to go
+                // (the pending mask and the skid): at most two in flight
+                // or held. A multi-spike core and a readout core's last
+                // step wait for each result (a repeat follows its chunk;
+                // the membranes shown must stay until they are sent).
+                self.load.next = self.flight.q.val();
+                if self.skid_full.q.val() {
+                    self.load.next = self.load.val() + 1;
+                }
+                if !self.room.val() {
+                    self.load.next = self.load.val() + 1;
+                }
+                if self.spiking.val() {
+                    self.load.next = self.load.val() + 1;
+                }
+                if self.arrive.val() {
+                    self.load.next = self.load.val() - 1;
+                }
+                if self.overlap.val() & !(self.readout.val() & self.datapath.final_step.val()) {
+                    self.may_issue.next = self.load.val() < 2;
+                } else {
+                    self.may_issue.next = !self.load.val().any();
+                }
+                if self.may_issue.val() {
                     if self.again.q.val() {
                         self.datapath.op.next = 4.into(); // Op::Repeat
                         self.datapath.chunk.next = self.chunk.q.val() - 1;
-                        // flight_base still holds the repeated chunk's base.
-                        self.in_flight.d.next = true;
+                        self.datapath.tag.next = self.again_base.q.val();
+                        self.issued.next = true;
                         self.again.d.next = false;
                     } else if self.chunk.q.val() == self.chunks.val() {
-                        if !self.in_flight.q.val() {
+                        // Every result is in and every mask sent.
+                        if !self.load.val().any() {
                             self.eos_pending.d.next = true;
                             self.step.d.next = self.step.q.val() + 1;
                             self.slot.d.next = self.slot.q.val() + 1;
@@ -343,8 +456,7 @@ impl Logic for Core {
                     } else {
                         self.datapath.op.next = 2.into(); // Op::Sweep
                         self.chunk.d.next = self.chunk.q.val() + 1;
-                        self.in_flight.d.next = true;
-                        self.flight_base.d.next = self.issue_base.q.val();
+                        self.issued.next = true;
                         self.sweep_q.d.next = self.sweep_q.q.val() + 1;
                         self.issue_base.d.next = self.issue_base.q.val() + self.base_step.val();
                         if self.maps.val() & (self.sweep_q.q.val() == self.last_q.val()) {
@@ -356,6 +468,12 @@ impl Logic for Core {
             }
             _ => {}
         }
+        if self.issued.val() & !self.arrive.val() {
+            self.flight.d.next = self.flight.q.val() + 1;
+        }
+        if !self.issued.val() & self.arrive.val() {
+            self.flight.d.next = self.flight.q.val() - 1;
+        }
 
         if self.reset.val() | self.start.val() {
             self.mode.d.next = CoreMode::Idle;
@@ -364,9 +482,11 @@ impl Logic for Core {
             }
             self.chunk.d.next = 0.into();
             self.sweep_q.d.next = 0.into();
-            self.in_flight.d.next = false;
+            self.flight.d.next = 0.into();
+            self.skid_full.d.next = false;
             self.again.d.next = false;
             self.pending.d.next = 0.into();
+            self.pending_single.d.next = true;
             self.eos_pending.d.next = false;
             self.step.d.next = 0.into();
             self.slot.d.next = 0.into();

@@ -39,6 +39,7 @@
 use spikegate_model::{Spike, ValidNetwork};
 use spikegate_sim::{InputError, Reference};
 
+use crate::datapath::RESULT_LATENCY;
 use crate::plan::{CorePlan, HardwarePlan};
 use crate::walk::Walk;
 
@@ -271,12 +272,15 @@ impl Emitter<'_> {
 }
 
 /// The sweep of one step that begins in cycle `begin`, given the words
-/// that fire in it ([`firing_words`]): the cycle it ends, its own cycles (`C +
-/// S_out + R`, without waits for room downstream) and the spikes it emits
-/// with their cycles, in the core's order, each beat held by `out`. A chunk a cycle; a chunk whose
-/// round fires `k` spikes takes `k + 1` (issue, result, then one spike a
-/// cycle, the next issue in the cycle of the last), and repeats a round
-/// while one of its neurons has spikes left (section 5 of docs/hardware.md).
+/// that fire in it ([`firing_words`]): the cycle it ends, its own cycles
+/// (without waits for room downstream) and the spikes it emits with their
+/// cycles, in the core's order, each beat held by `out` (section 5 of
+/// docs/hardware.md). A chunk's result (its spike mask) is back
+/// [`RESULT_LATENCY`] cycles after its issue, and its spikes leave one a
+/// cycle from the cycle after. A one-spike core issues a chunk a cycle
+/// while every result in flight has a place to go ([`overlapped_sweep`]);
+/// a multi-spike core and a readout core's last step wait for each result
+/// ([`serial_sweep`]).
 fn sweep(
     core: &CorePlan,
     last_step: bool,
@@ -287,28 +291,52 @@ fn sweep(
     let chunks = core.chunks as u64;
     if core.readout {
         // Never fires; in the last step every neuron's membrane, a beat
-        // each, goes after its chunk's issue (nothing downstream).
-        let beats = if last_step { core.neurons as u64 } else { 0 };
-        return (begin + chunks + beats, chunks + beats, Vec::new());
+        // each, goes after its chunk's result (nothing downstream).
+        if !last_step {
+            return (begin + chunks, chunks, Vec::new());
+        }
+        let cycles = chunks * RESULT_LATENCY + core.neurons as u64;
+        return (begin + cycles, cycles, Vec::new());
     }
+    if core.max_spikes > 1 {
+        return serial_sweep(core, words, begin, out);
+    }
+    let (end, emitted) = overlapped_sweep(core, words, begin, out);
+    // The same sweep with a consumer that is always ready: its own cycles.
+    let mut free = Emitter {
+        floor: &[],
+        next: 0,
+    };
+    let (own_end, _) = overlapped_sweep(core, words, begin, &mut free);
+    (end, own_end - begin, emitted)
+}
+
+/// A multi-spike core's sweep: each chunk's result is awaited; a chunk
+/// whose round fires `k` spikes takes `RESULT_LATENCY + k` cycles (issue,
+/// result, then one spike a cycle, the next issue in the cycle of the
+/// last), and repeats a round while one of its neurons has spikes left.
+fn serial_sweep(
+    core: &CorePlan,
+    words: &[FiringWord],
+    begin: u64,
+    out: &mut Emitter,
+) -> (u64, u64, Vec<(u64, u32)>) {
     let mut emitted = Vec::new();
     let (mut cycle, mut next) = (begin, 0);
     // The sweep's own cycles, without waits for room downstream.
-    let mut busy = chunks;
+    let mut busy = core.chunks as u64 * RESULT_LATENCY;
     for &(word, ref lanes) in words {
-        cycle += (word - next) as u64; // the silent chunks before it
+        cycle += (word - next) as u64 * RESULT_LATENCY; // the silent chunks before it
         next = word + 1;
         let rounds = lanes.iter().map(|&(_, c)| c).max().unwrap_or(1);
-        busy += rounds - 1;
+        busy += (rounds - 1) * RESULT_LATENCY;
         for round in 0..rounds {
             let firing: Vec<usize> = lanes
                 .iter()
                 .filter(|&&(_, c)| c > round)
                 .map(|&(k, _)| k)
                 .collect();
-            // One a cycle from two cycles after the issue, each waiting
-            // for room downstream; the next issue in the cycle of the last.
-            let mut ready = cycle + 2;
+            let mut ready = cycle + RESULT_LATENCY + 1;
             for &k in &firing {
                 let at = out.at(ready);
                 emitted.push((at, core.neuron_of(word, k) as u32));
@@ -318,7 +346,78 @@ fn sweep(
             busy += firing.len() as u64;
         }
     }
-    (cycle + (core.chunks - next) as u64, busy, emitted)
+    let end = cycle + (core.chunks - next) as u64 * RESULT_LATENCY;
+    (end, busy, emitted)
+}
+
+/// A one-spike core's sweep, cycle by cycle as its control runs it: a
+/// chunk is issued while the results in flight and the masks held (the
+/// emitter's and one in the skid) stay at most two; a result with spikes
+/// goes to the emitter when it is free, else to the skid. The end is the
+/// cycle before the one in which the control, every result in and every
+/// mask sent, ends the step (the formula keeps that cycle of slack), and
+/// never before the last spike.
+fn overlapped_sweep(
+    core: &CorePlan,
+    words: &[FiringWord],
+    begin: u64,
+    out: &mut Emitter,
+) -> (u64, Vec<(u64, u32)>) {
+    let mut firing: Vec<Option<&[(usize, u64)]>> = vec![None; core.chunks];
+    for (word, lanes) in words {
+        firing[*word] = Some(lanes);
+    }
+    let mut emitted = Vec::new();
+    let mut flight: std::collections::VecDeque<(u64, usize)> = std::collections::VecDeque::new();
+    let mut skid: Option<usize> = None;
+    // The cycle the emitter's mask sends its last spike (free from then).
+    let mut free_at = 0u64;
+    let mut last_spike = 0u64;
+    let mut issued = 0;
+    let mut send = |word: usize, from: u64, emitted: &mut Vec<(u64, u32)>| -> u64 {
+        let mut ready = from;
+        for &(k, _) in firing[word].expect("a firing word") {
+            let at = out.at(ready);
+            emitted.push((at, core.neuron_of(word, k) as u32));
+            ready = at + 1;
+        }
+        ready - 1
+    };
+    let mut cycle = begin;
+    loop {
+        let arriving = match flight.front() {
+            Some(&(at, word)) if at == cycle => {
+                flight.pop_front();
+                Some(word)
+            }
+            _ => None,
+        };
+        let spiking = arriving.filter(|&w| firing[w].is_some());
+        let room = free_at <= cycle;
+        let held_before = usize::from(skid.is_some()) + usize::from(!room);
+        if room && skid.is_some() {
+            let word = skid.take().expect("held");
+            free_at = send(word, cycle + 1, &mut emitted);
+            skid = spiking;
+        } else if let Some(word) = spiking {
+            if room {
+                free_at = send(word, cycle + 1, &mut emitted);
+            } else {
+                skid = Some(word);
+            }
+        }
+        last_spike = last_spike.max(free_at);
+        let load = flight.len() + held_before + usize::from(spiking.is_some());
+        if load < 2 {
+            if issued < core.chunks {
+                flight.push_back((cycle + RESULT_LATENCY, issued));
+                issued += 1;
+            } else if load == 0 {
+                return ((cycle - 1).max(last_spike).max(begin), emitted);
+            }
+        }
+        cycle += 1;
+    }
 }
 
 /// Each layer's activity in one sample: spikes in per step (the input's
@@ -429,14 +528,14 @@ mod tests {
         assert_eq!(words[0], [(0, vec![(0, 3), (1, 2)]), (1, vec![(1, 1)])]);
         let (end, busy, emitted) = sweep(core, true, &words[0], 100, &mut out);
         assert_eq!(busy, end - 100, "no waits without floors");
-        // Chunk 0: rounds of 2, 2 and 1 spikes (3 + 3 + 2 cycles); chunk
-        // 1: one spike (2 cycles).
-        assert_eq!(end, 100 + 3 + 3 + 2 + 2);
+        // Chunk 0: rounds of 2, 2 and 1 spikes (4 + 4 + 3 cycles: issue,
+        // the result's two cycles, the spikes); chunk 1: one spike (3).
+        assert_eq!(end, 100 + 4 + 4 + 3 + 3);
         let neurons: Vec<u32> = emitted.iter().map(|&(_, n)| n).collect();
         assert_eq!(neurons, [0, 1, 0, 1, 0, 5]);
         assert_eq!(
-            emitted[0].0, 102,
-            "the first spike leaves two cycles after the issue"
+            emitted[0].0, 103,
+            "the first spike leaves three cycles after the issue"
         );
     }
 }

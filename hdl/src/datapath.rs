@@ -53,11 +53,19 @@ pub struct Datapath {
     /// The sweep issued this cycle is the sample's last step (a readout
     /// core then hands every lane of the chunk to the emitter).
     pub final_step: Signal<In, Bit>,
-    /// Lanes that spike, in the cycle after a sweep was issued (bit `k` is
-    /// lane `k`); zero otherwise. A readout core never spikes: in its last
+    /// A tag that travels with the operation issued this cycle and comes
+    /// back on `fired_tag` with its result (the core's neuron base).
+    pub tag: Signal<In, Bits<16>>,
+    /// The result of a sweep or a repeat shows this cycle on `fired`,
+    /// `more` and `fired_tag`: [`RESULT_LATENCY`] cycles after its issue.
+    pub fired_valid: Signal<Out, Bit>,
+    /// The tag the operation whose result shows was issued with.
+    pub fired_tag: Signal<Out, Bits<16>>,
+    /// Lanes that spike, [`RESULT_LATENCY`] cycles after a sweep was
+    /// issued (bit `k` is lane `k`); zero otherwise. A readout core never spikes: in its last
     /// step every lane of the swept chunk that holds a neuron is set.
     pub fired: Signal<Out, Bits<64>>,
-    /// In the cycle after a sweep or a repeat was issued: some lane of the
+    /// [`RESULT_LATENCY`] cycles after a sweep or a repeat was issued: some lane of the
     /// chunk still has spikes to fire in this step (multi-spike layers),
     /// so the core repeats the chunk.
     pub more: Signal<Out, Bit>,
@@ -82,10 +90,15 @@ struct Model {
     s1_chunk: usize,
     s1_final: bool,
     s1_slot: u32,
+    s1_tag: u16,
     forward: Option<(usize, Vec<LaneState>)>,
+    /// The registered result of the operation that left stage 1 at the
+    /// last edge: a sweep or a repeat, its spike mask, whether some lane
+    /// has spikes left (see `more`), and its tag.
+    result_valid: bool,
     fired: u64,
-    /// Some lane of the word in stage 1 has spikes left (see `more`).
     more: bool,
+    result_tag: u16,
     /// Membranes of the chunk swept last (readout cores).
     values: Vec<i64>,
 }
@@ -153,9 +166,12 @@ impl Datapath {
             s1_chunk: 0,
             s1_final: false,
             s1_slot: 0,
+            s1_tag: 0,
             forward: None,
+            result_valid: false,
             fired: 0,
             more: false,
+            result_tag: 0,
             values: vec![0; lanes],
         };
         Datapath {
@@ -165,6 +181,9 @@ impl Datapath {
             chunk: Default::default(),
             slot: Default::default(),
             final_step: Default::default(),
+            tag: Default::default(),
+            fired_valid: Default::default(),
+            fired_tag: Default::default(),
             fired: Default::default(),
             more: Default::default(),
             value_lane: Default::default(),
@@ -183,7 +202,12 @@ impl Logic for Datapath {
     fn update(&mut self) {
         if self.clock.pos_edge() {
             let m = &mut self._model;
-            let (next_word, _) = m.stage1();
+            let (next_word, mask) = m.stage1();
+            // The result of the operation leaving stage 1 is registered.
+            m.result_valid = matches!(m.s1_op, Op::Sweep | Op::Repeat);
+            m.fired = if m.result_valid { mask } else { 0 };
+            m.more = m.result_valid && next_word.iter().any(|lane| lane.rem > 0);
+            m.result_tag = m.s1_tag;
             // Registered reads see the memories before this edge's write.
             let chunk = self.chunk.val().index();
             let row = self.weight_addr.val().index();
@@ -215,15 +239,10 @@ impl Logic for Datapath {
             m.s1_chunk = chunk;
             m.s1_final = self.final_step.val();
             m.s1_slot = self.slot.val().index() as u32;
-            // Only a sweep or a repeat fires, so only they need stage 1
-            // here (every simulated cycle passes through this edge).
-            (m.fired, m.more) = if matches!(m.s1_op, Op::Sweep | Op::Repeat) {
-                let (word, mask) = m.stage1();
-                (mask, word.iter().any(|lane| lane.rem > 0))
-            } else {
-                (0, false)
-            };
+            m.s1_tag = self.tag.val().to_u64() as u16;
         }
+        self.fired_valid.next = self._model.result_valid;
+        self.fired_tag.next = u64::from(self._model.result_tag).into();
         self.fired.next = self._model.fired.into();
         self.more.next = self._model.more;
         let lane = self.value_lane.val().index();
@@ -232,6 +251,8 @@ impl Logic for Datapath {
     }
 
     fn connect(&mut self) {
+        self.fired_valid.connect();
+        self.fired_tag.connect();
         self.fired.connect();
         self.more.connect();
         self.value.connect();
@@ -244,6 +265,11 @@ impl Logic for Datapath {
         })
     }
 }
+
+/// Cycles from the issue of a sweep or a repeat to its result on `fired`,
+/// `more` and `fired_tag`: the registered reads, then the PEs' result
+/// registered before the core's control sees it.
+pub const RESULT_LATENCY: u64 = 2;
 
 /// File name of the weight memory's `$readmemh` image for `core`.
 pub fn weight_file(core: &CorePlan) -> String {
@@ -320,13 +346,16 @@ reg [{sbt}:0] state [0:{chunkst}];
 reg [{sbt}:0] state_q;
 reg [{opt}:0] s1_op;
 reg [{cat}:0] s1_chunk;
-reg s1_final;{slot_reg}
+reg s1_final;
+reg [15:0] s1_tag;{slot_reg}
 reg forward_valid;
 reg [{cat}:0] forward_chunk;
 reg [{sbt}:0] forward_word;
 wire [{sbt}:0] current = (forward_valid && forward_chunk == s1_chunk) ? forward_word : state_q;
 wire [{sbt}:0] next_word;
-wire [{pt}:0] fire;{more_wires}
+wire [{pt}:0] fire;
+wire [63:0] fired_now;
+wire more_now;{more_wires}
 
 genvar k;
 generate
@@ -346,16 +375,36 @@ always @(posedge clock) begin
   if (s1_op != {idle}) state[s1_chunk] <= next_word;
   s1_op <= op;
   s1_chunk <= chunk[{cat}:0];
-  s1_final <= final_step;{slot_next}
+  s1_final <= final_step;
+  s1_tag <= tag;{slot_next}
   forward_valid <= s1_op != {idle};
   forward_chunk <= s1_chunk;
   forward_word <= next_word;
 end
 
+// The result of a sweep or a repeat, registered before the control sees it.
+wire result = (s1_op == {sweep_op}) || (s1_op == {repeat_op});
+reg fired_valid_q;
+reg [15:0] fired_tag_q;
+reg [63:0] fired_q;
+reg more_q;
+always @(posedge clock) begin
+  fired_valid_q <= result;
+  fired_tag_q <= s1_tag;
+  fired_q <= result ? fired_now : 64'd0;
+  more_q <= result && more_now;
+end
+assign fired_valid = fired_valid_q;
+assign fired_tag = fired_tag_q;
+assign fired = fired_q;
+assign more = more_q;
+
 {readout}wire unused_datapath = &{{1'b0, {uw}{uc}{us}1'b0}};
 "#,
         opt = OP_BITS - 1,
         idle = Op::Idle.verilog(),
+        sweep_op = Op::Sweep.verilog(),
+        repeat_op = Op::Repeat.verilog(),
         wbt = wb - 1,
         rowst = rows - 1,
         file = weight_file(core),
@@ -383,11 +432,11 @@ end
         },
         more_wires = if core.lane.rem > 0 {
             format!(
-                "\nwire [{}:0] more_lanes;\nassign more = |more_lanes;",
+                "\nwire [{}:0] more_lanes;\nassign more_now = |more_lanes;",
                 p - 1
             )
         } else {
-            "\nassign more = 1'b0;".to_string()
+            "\nassign more_now = 1'b0;".to_string()
         },
         delay_ports = if db > 0 {
             format!("\n      .delay(weight_q[k*{lw} + {ww} +: {db}]),\n      .slot(s1_slot),")
@@ -413,7 +462,7 @@ end
 /// membrane, latched when the chunk is swept.
 fn readout_verilog(core: &CorePlan) -> String {
     if !core.readout {
-        return "assign fired = {fired};
+        return "assign fired_now = {fired};
 assign value = 32'd0;
                 wire unused_readout = &{1'b0, s1_final, value_lane, 1'b0};
 "
@@ -452,7 +501,7 @@ assign value = 32'd0;
 // to the emitter, and the swept chunk's membranes are latched for it.
 wire [{pt}:0] held = (s1_chunk == {cat1}'d{lastc}) ? {last} : {full};
 wire unused_fire = &{{1'b0, fire, 1'b0}};
-assign fired = (s1_op == {sweep} && s1_final) ? {{{pad}held}} : 64'd0;
+assign fired_now = (s1_op == {sweep} && s1_final) ? {{{pad}held}} : 64'd0;
 reg [{vt}:0] value_q [0:{pt}];
 integer m;
 always @(posedge clock)

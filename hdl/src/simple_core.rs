@@ -6,16 +6,18 @@
 //! `c` is neuron `c` and `C = N`), but its control is deliberately naive:
 //! every datapath operation is issued alone, and the state machine waits
 //! for its result before it does anything else. An operation issued in one
-//! cycle is computed (and `fired` shown) in the next, the *result cycle*;
-//! nothing is ever issued in a result cycle, so no read ever meets a write
-//! still in flight and the datapath's forwarding is never needed.
+//! cycle is computed in the next, the *result cycle* of an accumulate or a
+//! clear; a sweep's or a repeat's `fired` shows one cycle later still
+//! (the datapath registers it), its result cycle. Nothing is ever issued
+//! before the result cycle, so no read ever meets a write still in flight
+//! and the datapath's forwarding is never needed.
 //!
 //! * **Start** (`start`): every chunk is cleared, one chunk per 2 cycles.
 //! * **A spike from neuron `j`** (input beat): for each chunk `c` an
 //!   accumulate of weight row `c * M + j` (a running address that adds
 //!   `M`, the fan-in), then its result cycle.
 //! * **End of step** (input beat with the EOS bit): for each chunk `c` a
-//!   sweep with bias row `bias_base + c`, then its result cycle; if the
+//!   sweep with bias row `bias_base + c`, a wait, then its result cycle; if the
 //!   neuron fires, the core offers the spike (neuron `c`) and holds it until
 //!   it is taken, then moves on to the next chunk. After the last chunk it
 //!   offers an EOS beat and waits until it is taken. Spikes leave lowest
@@ -25,8 +27,8 @@
 //!
 //! Cycle cost, with a consumer that keeps up and input always offered:
 //! 2 cycles per synapse-chunk (`2 N + 1` per input spike, the `+ 1` taking
-//! the beat), 2 cycles per neuron per sweep plus one per output spike and
-//! two for the EOS beats (`2 N + S_out + 2` per step), and `2 N` to clear:
+//! the beat), 3 cycles per neuron per sweep plus one per output spike and
+//! two for the EOS beats (`3 N + S_out + 2` per step), and `2 N` to clear:
 //! about twice the P = 1 pipelined core, for control that is easy to check
 //! by reading.
 //!
@@ -63,6 +65,8 @@ pub enum SimpleState {
     AccumulateResult,
     /// Issuing the sweep of the current chunk.
     SweepIssue,
+    /// The cycle between the sweep's issue and its result.
+    SweepWait,
     /// The sweep's result cycle: `fired` says whether the neuron spikes.
     SweepResult,
     /// Offering the current chunk's spike until it is taken.
@@ -70,6 +74,8 @@ pub enum SimpleState {
     /// Issuing a repeat of the current chunk: a multi-spike neuron has
     /// spikes left in this step.
     RepeatIssue,
+    /// The cycle between the repeat's issue and its result.
+    RepeatWait,
     /// The repeat's result cycle (it fires).
     RepeatResult,
     /// Offering the end-of-step beat until it is taken.
@@ -162,6 +168,7 @@ impl Logic for SimpleCore {
         // One lane, spiking layers only (its tests draw no readout).
         self.datapath.final_step.next = false;
         self.datapath.slot.next = 0.into();
+        self.datapath.tag.next = 0.into();
         self.datapath.value_lane.next = 0.into();
         self.in_ready.next = false;
         self.out_valid.next = false;
@@ -217,6 +224,9 @@ impl Logic for SimpleCore {
             SimpleState::SweepIssue => {
                 self.datapath.op.next = 2.into(); // Op::Sweep
                 self.datapath.weight_addr.next = self.bias_base.val() + self.chunk.q.val();
+                self.state.d.next = SimpleState::SweepWait;
+            }
+            SimpleState::SweepWait => {
                 self.state.d.next = SimpleState::SweepResult;
             }
             SimpleState::SweepResult => {
@@ -233,6 +243,9 @@ impl Logic for SimpleCore {
             }
             SimpleState::RepeatIssue => {
                 self.datapath.op.next = 4.into(); // Op::Repeat
+                self.state.d.next = SimpleState::RepeatWait;
+            }
+            SimpleState::RepeatWait => {
                 self.state.d.next = SimpleState::RepeatResult;
             }
             SimpleState::RepeatResult => {

@@ -373,15 +373,16 @@ fn simple_core_matches_core_and_reference() {
     for c in &cases {
         // The naive core's cost, exactly: clear 2 N; a spike 2 N + 1 (the
         // beat, then every neuron's accumulate and result cycle); a step
-        // 2 N + 2 (the EOS beat in and out, every neuron's sweep and result
-        // cycle) plus a cycle per output spike, and a repeat's issue and
-        // result cycle per spike beyond a neuron's first of a step.
+        // 3 N + 2 (the EOS beat in and out, every neuron's sweep, the cycle
+        // its result is registered and its result cycle) plus a cycle per
+        // output spike, and a repeat's three cycles per spike beyond a
+        // neuron's first of a step.
         let (n, t) = (c.neurons as u64, u64::from(c.steps));
         let formula = 2 * n
             + c.spikes_in as u64 * (2 * n + 1)
-            + t * (2 * n + 2)
+            + t * (3 * n + 2)
             + c.spikes as u64
-            + 2 * c.repeats as u64;
+            + 3 * c.repeats as u64;
         assert_eq!(
             c.simple.cycles, formula,
             "seed {}: SimpleCore cycles differ from its formula",
