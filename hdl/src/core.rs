@@ -13,14 +13,21 @@
 //!   not with the weight matrix.
 //! * **End of step** (input beat with the EOS bit): the core sweeps its
 //!   chunks, one a cycle (leak, threshold, reset, fire-once in the PEs).
-//!   A chunk whose lanes fire hands its mask to the emitter, which sends one
-//!   spike a cycle, lowest neuron first; the sweep resumes once the mask is
-//!   drained, so a step costs about `C + spikes + 4` cycles when the consumer
-//!   keeps up. After the last chunk the core sends its own EOS beat. Lane
-//!   `k` of the word swept as channel chunk `q` (the sweep counts `q` mod
+//!   A chunk's result (its spike mask) comes back [`RESULT_LATENCY`](crate::datapath::RESULT_LATENCY)
+//!   cycles after its issue; the core keeps issuing while every result in
+//!   flight has a place to go, the emitter's pending mask and two skid
+//!   registers (at most three in flight or held). A chunk whose lanes fire
+//!   hands its mask to the emitter, or to the skid while the emitter is
+//!   busy; the emitter sends one spike a cycle, lowest neuron first, masks
+//!   in chunk order. A multi-spike core and a readout core's last step
+//!   wait for each result (a repeat follows its chunk; a readout's
+//!   membranes must stay until they are sent). After the last chunk,
+//!   every result in and every mask sent, the core sends its own EOS beat.
+//!   Lane `k` of the word swept as channel chunk `q` (the sweep counts `q` mod
 //!   `Q` beside the word) is neuron `base + k * plane`, where `base` steps
 //!   by `P * plane` from one channel chunk to the next and by one position
-//!   after the last ([`CorePlan::neuron_of`]); a dense core has `plane = 1`
+//!   after the last ([`CorePlan::neuron_of`]), and travels with the sweep
+//!   as its tag; a dense core has `plane = 1`
 //!   and `Q = C`, so that is `c * P + k`. Its bias row is `q`'s.
 //! * **Delays**: a layer with synaptic delays up to `D` keeps `S = D + 1`
 //!   accumulator slots a neuron; a spike through a synapse of delay `d` in
@@ -40,15 +47,15 @@
 //!   `out_value`, lowest neuron first, before the EOS beat.
 //!
 //! ```text
-//!  clock      _/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_
+//!  clock      _/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_
 //!  in beat    <EOS >
-//!  op               <SW0 ><SW1 >            <SW2 >          (C = 3, P = 4)
-//!  fired                  < 0  ><0101>            < 0  >
-//!  out beat                           < n4 >< n6 >      <EOS >
+//!  op               <SW0 ><SW1 ><SW2 >              (C = 3, P = 4)
+//!  fired                              < 0  ><0101>< 0  >
+//!  out beat                                       < n4 >< n6 ><EOS >
 //! ```
 //!
-//! (Chunk 1's lanes 0 and 2, neurons 4 and 6, fire; the sweep resumes in
-//! the cycle the last of them leaves.)
+//! (Chunk 1's lanes 0 and 2, neurons 4 and 6, fire. Each result shows
+//! three cycles after its issue; the three sweeps issue back to back.)
 
 use std::sync::Arc;
 
@@ -130,10 +137,19 @@ pub struct Core {
     may_issue: Signal<Local, Bit>,
     /// A sweep or a repeat is issued this cycle.
     issued: Signal<Local, Bit>,
-    /// A mask that arrived while the emitter was busy, and its base.
-    skid_full: DFF<Bit>,
-    skid_mask: DFF<Bits<64>>,
-    skid_base: DFF<Bits<16>>,
+    /// Masks that arrived while the emitter was busy (up to two, `skid0`
+    /// the older), with their bases and one-lane flags.
+    skids: DFF<Bits<2>>,
+    skid0_mask: DFF<Bits<64>>,
+    skid0_base: DFF<Bits<16>>,
+    skid0_single: DFF<Bit>,
+    skid1_mask: DFF<Bits<64>>,
+    skid1_base: DFF<Bits<16>>,
+    skid1_single: DFF<Bit>,
+    /// The emitter takes the older skid's mask this cycle.
+    pop: Signal<Local, Bit>,
+    /// The arriving mask goes to a skid.
+    push: Signal<Local, Bit>,
     /// Sweeps issue before the previous one's result is back (a
     /// one-spike core; a readout core except in its last step).
     overlap: Constant<Bit>,
@@ -158,8 +174,6 @@ pub struct Core {
     rest_single: Signal<Local, Bit>,
     /// The arriving mask has at most one lane set.
     fired_single: Signal<Local, Bit>,
-    /// The skid's mask has at most one lane set.
-    skid_single: DFF<Bit>,
     /// The core's `P` lanes: the masks' bits above them are constant zero
     /// (so synthesis keeps no flip-flop and no carry chain for them).
     lane_mask: Constant<Bits<64>>,
@@ -211,9 +225,15 @@ impl Core {
             load: Default::default(),
             may_issue: Default::default(),
             issued: Default::default(),
-            skid_full: Default::default(),
-            skid_mask: Default::default(),
-            skid_base: Default::default(),
+            skids: Default::default(),
+            skid0_mask: Default::default(),
+            skid0_base: Default::default(),
+            skid0_single: Default::default(),
+            skid1_mask: Default::default(),
+            skid1_base: Default::default(),
+            skid1_single: Default::default(),
+            pop: Default::default(),
+            push: Default::default(),
             overlap: Constant::new(plan.max_spikes == 1),
             readout: Constant::new(plan.readout),
             again: Default::default(),
@@ -230,7 +250,6 @@ impl Core {
             pending_single: Default::default(),
             rest_single: Default::default(),
             fired_single: Default::default(),
-            skid_single: Default::default(),
             lane_mask: Constant::new(
                 (if plan.lanes >= 64 {
                     u64::MAX
@@ -267,8 +286,9 @@ impl Logic for Core {
     #[hdl_gen]
     fn update(&mut self) {
         #[rustfmt::skip] // One line a flip-flop would make the kernel long.
-        dff_setup!(self, clock, mode, chunk, sweep_q, flight, skid_full, skid_mask,
-            skid_base, skid_single, again, again_base, issue_base, pending, pending_base,
+        dff_setup!(self, clock, mode, chunk, sweep_q, flight, skids, skid0_mask,
+            skid0_base, skid0_single, skid1_mask, skid1_base, skid1_single, again,
+            again_base, issue_base, pending, pending_base,
             pending_single, eos_pending,
             step, slot, list_count, list_read);
         self.datapath.clock.next = self.clock.val();
@@ -294,6 +314,10 @@ impl Logic for Core {
         self.spiking.next = self.arrive.val() & self.datapath.fired.val().any();
         self.issued.next = false;
         self.may_issue.next = false;
+        // Every local gets a value on every path (no latches).
+        self.load.next = 0.into();
+        self.pop.next = false;
+        self.push.next = false;
         self.datapath.value_lane.next = self.encoder.index.val();
         self.out_value.next = 0.into();
         self.in_ready.next = false;
@@ -387,39 +411,46 @@ impl Logic for Core {
                     self.again_base.d.next = self.datapath.fired_tag.val();
                 }
                 // Masks go to the emitter in the order of their sweeps: the
-                // held one first, then one arriving.
-                if self.room.val() & self.skid_full.q.val() {
-                    self.pending.d.next = self.skid_mask.q.val();
-                    self.pending_base.d.next = self.skid_base.q.val();
-                    self.pending_single.d.next = self.skid_single.q.val();
-                    self.skid_full.d.next = false;
-                    if self.spiking.val() {
-                        self.skid_mask.d.next = self.datapath.fired.val();
-                        self.skid_single.d.next = self.fired_single.val();
-                        self.skid_base.d.next = self.datapath.fired_tag.val();
-                        self.skid_full.d.next = true;
-                    }
-                } else if self.spiking.val() {
-                    if self.room.val() {
-                        self.pending.d.next = self.datapath.fired.val();
-                        self.pending_base.d.next = self.datapath.fired_tag.val();
-                        self.pending_single.d.next = self.fired_single.val();
+                // held ones first, then one arriving.
+                self.pop.next = self.room.val() & self.skids.q.val().any();
+                self.push.next =
+                    self.spiking.val() & !(self.room.val() & !self.skids.q.val().any());
+                if self.pop.val() {
+                    self.pending.d.next = self.skid0_mask.q.val();
+                    self.pending_base.d.next = self.skid0_base.q.val();
+                    self.pending_single.d.next = self.skid0_single.q.val();
+                    self.skid0_mask.d.next = self.skid1_mask.q.val();
+                    self.skid0_base.d.next = self.skid1_base.q.val();
+                    self.skid0_single.d.next = self.skid1_single.q.val();
+                    self.skids.d.next = self.skids.q.val() - 1;
+                } else if self.spiking.val() & !self.push.val() {
+                    self.pending.d.next = self.datapath.fired.val();
+                    self.pending_base.d.next = self.datapath.fired_tag.val();
+                    self.pending_single.d.next = self.fired_single.val();
+                }
+                if self.push.val() {
+                    // Into the first free skid after this cycle's pop.
+                    if (self.skids.q.val() == 0) | ((self.skids.q.val() == 1) & self.pop.val()) {
+                        self.skid0_mask.d.next = self.datapath.fired.val();
+                        self.skid0_base.d.next = self.datapath.fired_tag.val();
+                        self.skid0_single.d.next = self.fired_single.val();
                     } else {
-                        self.skid_mask.d.next = self.datapath.fired.val();
-                        self.skid_single.d.next = self.fired_single.val();
-                        self.skid_base.d.next = self.datapath.fired_tag.val();
-                        self.skid_full.d.next = true;
+                        self.skid1_mask.d.next = self.datapath.fired.val();
+                        self.skid1_base.d.next = self.datapath.fired_tag.val();
+                        self.skid1_single.d.next = self.fired_single.val();
+                    }
+                    self.skids.d.next = self.skids.q.val() + 1;
+                    if self.pop.val() {
+                        self.skids.d.next = self.skids.q.val();
                     }
                 }
                 // Issue while every result in flight has a place to go
-                // (the pending mask and the skid): at most two in flight
-                // or held. A multi-spike core and a readout core's last
+                // (the pending mask and the two skids): at most three in
+                // flight or held. A multi-spike core and a readout core's last
                 // step wait for each result (a repeat follows its chunk;
                 // the membranes shown must stay until they are sent).
                 self.load.next = self.flight.q.val();
-                if self.skid_full.q.val() {
-                    self.load.next = self.load.val() + 1;
-                }
+                self.load.next = self.load.val() + bit_cast::<4, 2>(self.skids.q.val());
                 if !self.room.val() {
                     self.load.next = self.load.val() + 1;
                 }
@@ -430,7 +461,7 @@ impl Logic for Core {
                     self.load.next = self.load.val() - 1;
                 }
                 if self.overlap.val() & !(self.readout.val() & self.datapath.final_step.val()) {
-                    self.may_issue.next = self.load.val() < 2;
+                    self.may_issue.next = self.load.val() < 3;
                 } else {
                     self.may_issue.next = !self.load.val().any();
                 }
@@ -483,7 +514,7 @@ impl Logic for Core {
             self.chunk.d.next = 0.into();
             self.sweep_q.d.next = 0.into();
             self.flight.d.next = 0.into();
-            self.skid_full.d.next = false;
+            self.skids.d.next = 0.into();
             self.again.d.next = false;
             self.pending.d.next = 0.into();
             self.pending_single.d.next = true;

@@ -117,6 +117,11 @@ struct Schedule {
     takes: Vec<Vec<u64>>,
 }
 
+/// Places for the spike masks of a one-spike core's sweep: the emitter's
+/// pending mask and two skids (`core.rs`), so that [`RESULT_LATENCY`]
+/// sweeps can be in flight.
+const MASK_PLACES: usize = 3;
+
 /// A word that fires in a step: its index, and its `(lane, spikes)` sorted
 /// by lane.
 type FiringWord = (usize, Vec<(usize, u64)>);
@@ -352,8 +357,8 @@ fn serial_sweep(
 
 /// A one-spike core's sweep, cycle by cycle as its control runs it: a
 /// chunk is issued while the results in flight and the masks held (the
-/// emitter's and one in the skid) stay at most two; a result with spikes
-/// goes to the emitter when it is free, else to the skid. The end is the
+/// emitter's and two skids) stay at most [`MASK_PLACES`]; a result with
+/// spikes goes to the emitter when it is free, else to a skid. The end is the
 /// cycle before the one in which the control, every result in and every
 /// mask sent, ends the step (the formula keeps that cycle of slack), and
 /// never before the last spike.
@@ -369,7 +374,7 @@ fn overlapped_sweep(
     }
     let mut emitted = Vec::new();
     let mut flight: std::collections::VecDeque<(u64, usize)> = std::collections::VecDeque::new();
-    let mut skid: Option<usize> = None;
+    let mut skids: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
     // The cycle the emitter's mask sends its last spike (free from then).
     let mut free_at = 0u64;
     let mut last_spike = 0u64;
@@ -394,21 +399,20 @@ fn overlapped_sweep(
         };
         let spiking = arriving.filter(|&w| firing[w].is_some());
         let room = free_at <= cycle;
-        let held_before = usize::from(skid.is_some()) + usize::from(!room);
-        if room && skid.is_some() {
-            let word = skid.take().expect("held");
-            free_at = send(word, cycle + 1, &mut emitted);
-            skid = spiking;
-        } else if let Some(word) = spiking {
-            if room {
+        let held_before = skids.len() + usize::from(!room);
+        if room {
+            if let Some(word) = skids.pop_front() {
                 free_at = send(word, cycle + 1, &mut emitted);
-            } else {
-                skid = Some(word);
+                skids.extend(spiking);
+            } else if let Some(word) = spiking {
+                free_at = send(word, cycle + 1, &mut emitted);
             }
+        } else {
+            skids.extend(spiking);
         }
         last_spike = last_spike.max(free_at);
         let load = flight.len() + held_before + usize::from(spiking.is_some());
-        if load < 2 {
+        if load < MASK_PLACES {
             if issued < core.chunks {
                 flight.push_back((cycle + RESULT_LATENCY, issued));
                 issued += 1;
@@ -528,14 +532,14 @@ mod tests {
         assert_eq!(words[0], [(0, vec![(0, 3), (1, 2)]), (1, vec![(1, 1)])]);
         let (end, busy, emitted) = sweep(core, true, &words[0], 100, &mut out);
         assert_eq!(busy, end - 100, "no waits without floors");
-        // Chunk 0: rounds of 2, 2 and 1 spikes (4 + 4 + 3 cycles: issue,
-        // the result's two cycles, the spikes); chunk 1: one spike (3).
-        assert_eq!(end, 100 + 4 + 4 + 3 + 3);
+        // Chunk 0: rounds of 2, 2 and 1 spikes (5 + 5 + 4 cycles: issue,
+        // the result's three cycles, the spikes); chunk 1: one spike (4).
+        assert_eq!(end, 100 + 5 + 5 + 4 + 4);
         let neurons: Vec<u32> = emitted.iter().map(|&(_, n)| n).collect();
         assert_eq!(neurons, [0, 1, 0, 1, 0, 5]);
         assert_eq!(
-            emitted[0].0, 103,
-            "the first spike leaves three cycles after the issue"
+            emitted[0].0, 104,
+            "the first spike leaves four cycles after the issue"
         );
     }
 }

@@ -3,26 +3,32 @@
 //! and the P processing elements between them.
 //!
 //! ```text
-//!            weight_addr ──► weights[C*M + C rows] ──► weight_q ─┐
-//!   op, chunk ─► state[C words] ──► state_q ─┐                 │
-//!                                  forward ──┴► current ──► P x PE ──► next_word
-//!                                                                  │      │
-//!                                  state[s1_chunk] ◄───────────────┘      └► fired[63:0]
+//!   weight_addr ─► weights[C*M + C rows] ─► weight_r ─► weight_q ──────┐
+//!   op, chunk ──► state[C words] ─► state_r ─► state_q ─┐             │
+//!                          forward1, forward2 ──────────┴► current ──► P x PE ──► next_word
+//!                                                                          │        │
+//!                          state[s1_chunk], forward1 ◄─────────────────────┘        └► fired_q
 //! ```
 //!
-//! It is a two-stage pipeline. In the cycle an operation is issued, both
-//! memories are read (synchronous, registered reads: block RAM). In the
-//! next cycle (stage 1) the PEs compute the new word, which is written back
-//! at the end of that cycle. A read issued in that same cycle at the same
-//! address would see the old word, so the word written last is forwarded:
+//! It is a three-stage pipeline. In the cycle an operation is issued, both
+//! memories are read into their read registers (block RAM); in the next
+//! the words pass to output registers (`weight_q`, `state_q`), so a block
+//! RAM's slow clock-to-out (about 5.8 ns on ECP5) feeds nothing but a
+//! register; in the cycle after that (stage 1) the PEs compute the new
+//! word, which is written back at the end of the cycle. A read issued in
+//! either of the two cycles before that write lands misses it, so the
+//! words written at the last two edges are forwarded, the newer first:
 //! back-to-back operations on one chunk (a layer of one chunk receiving
-//! spikes every cycle) stay exact.
+//! spikes every cycle) stay exact. The result of a sweep or a repeat
+//! (`fired`, `more`, and the `tag` it was issued with) is registered at the
+//! end of stage 1: the control sees it [`RESULT_LATENCY`] cycles after
+//! the issue, and no path runs from the PEs' arithmetic into the control.
 //!
 //! ```text
-//!  clock      _/‾\_/‾\_/‾\_/‾\_
-//!  op, chunk  < A0 >< A0 >< .. >       two accumulates on chunk 0
-//!  state_q          < w  >< w  >       second read is stale...
-//!  write            < A0'>< A0">       ...so stage 1 uses the forwarded A0'
+//!  clock      _/‾\_/‾\_/‾\_/‾\_/‾\_
+//!  op, chunk  < A0 >< A0 >< A0 >            three accumulates on chunk 0
+//!  state_q                < w  >< w  >< w  >   the second and third reads are stale...
+//!  write                  < A0'>< A0"><A0"'>   ...so stage 1 uses forward1 (A0', then A0")
 //! ```
 //!
 //! rust-hdl types its ports with compile-time widths, but a model's widths
@@ -77,21 +83,36 @@ pub struct Datapath {
     _model: Box<Model>,
 }
 
-/// The Rust model behind [`Datapath`]: the memories and stage-1 registers.
+/// An operation on its way through the datapath: what the core issued
+/// with it, and the memory words read for it.
+#[derive(Clone)]
+struct Issued {
+    op: Op,
+    chunk: usize,
+    final_step: bool,
+    slot: u32,
+    tag: u16,
+    state: Vec<LaneState>,
+    weight: Vec<i64>,
+    delay: Vec<u32>,
+}
+
+/// The Rust model behind [`Datapath`]: the memories and the pipeline
+/// registers.
 struct Model {
     core: Arc<CorePlan>,
     weights: Vec<Vec<i64>>,
     delays: Vec<Vec<u32>>,
     state: Vec<Vec<LaneState>>,
-    weight_q: Vec<i64>,
-    delay_q: Vec<u32>,
-    state_q: Vec<LaneState>,
-    s1_op: Op,
-    s1_chunk: usize,
-    s1_final: bool,
-    s1_slot: u32,
-    s1_tag: u16,
-    forward: Option<(usize, Vec<LaneState>)>,
+    /// The operation read at the last edge (the block RAMs' read
+    /// registers).
+    read: Issued,
+    /// The operation the PEs compute this cycle (after the memories'
+    /// output registers): stage 1.
+    s1: Issued,
+    /// The words written at the last two edges, newest first, with their
+    /// chunks: a stage-1 read that missed them is served from here.
+    forward: [Option<(usize, Vec<LaneState>)>; 2],
     /// The registered result of the operation that left stage 1 at the
     /// last edge: a sweep or a repeat, its spike mask, whether some lane
     /// has spikes left (see `more`), and its tag.
@@ -106,22 +127,25 @@ struct Model {
 impl Model {
     /// Stage 1: the new word of the chunk in stage 1, and its spike mask.
     fn stage1(&self) -> (Vec<LaneState>, u64) {
-        let current = match &self.forward {
-            Some((chunk, word)) if *chunk == self.s1_chunk => word,
-            _ => &self.state_q,
-        };
+        let s1 = &self.s1;
+        let current = self
+            .forward
+            .iter()
+            .flatten()
+            .find(|(chunk, _)| *chunk == s1.chunk)
+            .map_or(&s1.state, |(_, word)| word);
         let mut mask = 0u64;
         let word = current
             .iter()
-            .zip(self.weight_q.iter().zip(&self.delay_q))
+            .zip(s1.weight.iter().zip(&s1.delay))
             .enumerate()
             .map(|(k, (s, (&weight, &delay)))| {
                 let input = LaneInput {
                     weight,
                     delay,
-                    slot: self.s1_slot,
+                    slot: s1.slot,
                 };
-                let (next, spike) = pe::apply(&self.core, self.s1_op, s, input);
+                let (next, spike) = pe::apply(&self.core, s1.op, s, input);
                 if spike {
                     mask |= 1 << k;
                 }
@@ -131,8 +155,8 @@ impl Model {
         if self.core.readout {
             // Every lane holding a neuron, in the last step only.
             mask = 0;
-            if self.s1_op == Op::Sweep && self.s1_final {
-                let first = self.s1_chunk * self.core.lanes;
+            if s1.op == Op::Sweep && s1.final_step {
+                let first = s1.chunk * self.core.lanes;
                 let held = self.core.neurons.saturating_sub(first).min(self.core.lanes);
                 mask = if held == 64 {
                     u64::MAX
@@ -154,20 +178,24 @@ impl Datapath {
         let delays = (0..core.weight_rows()).map(|r| core.delay_row(r)).collect();
         let zero = LaneState::zero(core.lane.slots);
         let lanes = core.lanes;
+        let idle = Issued {
+            op: Op::Idle,
+            chunk: 0,
+            final_step: false,
+            slot: 0,
+            tag: 0,
+            state: vec![zero.clone(); lanes],
+            weight: vec![0; lanes],
+            delay: vec![0; lanes],
+        };
         let model = Model {
-            state: vec![vec![zero.clone(); lanes]; core.chunks],
-            weight_q: vec![0; lanes],
-            delay_q: vec![0; lanes],
-            state_q: vec![zero; lanes],
+            state: vec![vec![zero; lanes]; core.chunks],
+            read: idle.clone(),
+            s1: idle,
             weights,
             delays,
             core,
-            s1_op: Op::Idle,
-            s1_chunk: 0,
-            s1_final: false,
-            s1_slot: 0,
-            s1_tag: 0,
-            forward: None,
+            forward: [None, None],
             result_valid: false,
             fired: 0,
             more: false,
@@ -204,42 +232,46 @@ impl Logic for Datapath {
             let m = &mut self._model;
             let (next_word, mask) = m.stage1();
             // The result of the operation leaving stage 1 is registered.
-            m.result_valid = matches!(m.s1_op, Op::Sweep | Op::Repeat);
+            m.result_valid = matches!(m.s1.op, Op::Sweep | Op::Repeat);
             m.fired = if m.result_valid { mask } else { 0 };
             m.more = m.result_valid && next_word.iter().any(|lane| lane.rem > 0);
-            m.result_tag = m.s1_tag;
-            // Registered reads see the memories before this edge's write.
-            let chunk = self.chunk.val().index();
-            let row = self.weight_addr.val().index();
-            m.state_q = m
-                .state
-                .get(chunk)
-                .cloned()
-                .unwrap_or_else(|| m.state_q.clone());
-            m.weight_q = m
-                .weights
-                .get(row)
-                .cloned()
-                .unwrap_or_else(|| m.weight_q.clone());
-            m.delay_q = m
-                .delays
-                .get(row)
-                .cloned()
-                .unwrap_or_else(|| m.delay_q.clone());
-            if m.s1_op == Op::Sweep && m.core.readout {
+            m.result_tag = m.s1.tag;
+            if m.s1.op == Op::Sweep && m.core.readout {
                 m.values = next_word.iter().map(|s| s.v).collect();
             }
-            if m.s1_op != Op::Idle {
-                m.state[m.s1_chunk] = next_word.clone();
-                m.forward = Some((m.s1_chunk, next_word));
-            } else {
-                m.forward = None;
+            // The read registers' words pass to the output registers; the
+            // memories are read before this edge's write.
+            let chunk = self.chunk.val().index();
+            let row = self.weight_addr.val().index();
+            let read = Issued {
+                op: Op::from_code(self.op.val().to_u64()),
+                chunk,
+                final_step: self.final_step.val(),
+                slot: self.slot.val().index() as u32,
+                tag: self.tag.val().to_u64() as u16,
+                state: m
+                    .state
+                    .get(chunk)
+                    .cloned()
+                    .unwrap_or_else(|| m.read.state.clone()),
+                weight: m
+                    .weights
+                    .get(row)
+                    .cloned()
+                    .unwrap_or_else(|| m.read.weight.clone()),
+                delay: m
+                    .delays
+                    .get(row)
+                    .cloned()
+                    .unwrap_or_else(|| m.read.delay.clone()),
+            };
+            let written = m.s1.op != Op::Idle;
+            if written {
+                m.state[m.s1.chunk] = next_word.clone();
             }
-            m.s1_op = Op::from_code(self.op.val().to_u64());
-            m.s1_chunk = chunk;
-            m.s1_final = self.final_step.val();
-            m.s1_slot = self.slot.val().index() as u32;
-            m.s1_tag = self.tag.val().to_u64() as u16;
+            m.forward[1] = m.forward[0].take();
+            m.forward[0] = written.then_some((m.s1.chunk, next_word));
+            m.s1 = std::mem::replace(&mut m.read, read);
         }
         self.fired_valid.next = self._model.result_valid;
         self.fired_tag.next = u64::from(self._model.result_tag).into();
@@ -267,9 +299,9 @@ impl Logic for Datapath {
 }
 
 /// Cycles from the issue of a sweep or a repeat to its result on `fired`,
-/// `more` and `fired_tag`: the registered reads, then the PEs' result
-/// registered before the core's control sees it.
-pub const RESULT_LATENCY: u64 = 2;
+/// `more` and `fired_tag`: the block RAMs' read and output registers, then
+/// the PEs' result registered before the core's control sees it.
+pub const RESULT_LATENCY: u64 = 3;
 
 /// File name of the weight memory's `$readmemh` image for `core`.
 pub fn weight_file(core: &CorePlan) -> String {
@@ -335,23 +367,40 @@ fn verilog_body(core: &CorePlan) -> String {
     let readout = readout_verilog(core);
     format!(
         r#"
-// Weight memory: {rows} rows of {p} x {lw}-bit lanes (weight, delay; block RAM).
+// Weight memory: {rows} rows of {p} x {lw}-bit lanes (weight, delay; block
+// RAM). A word is read into the RAM's read register, then into an output
+// register (weight_q), so the RAM's slow clock-to-out feeds no logic.
 reg [{wbt}:0] weights [0:{rowst}];
 initial $readmemh("{file}", weights);
+reg [{wbt}:0] weight_r;
 reg [{wbt}:0] weight_q;
-always @(posedge clock) weight_q <= weights[weight_addr[{wat}:0]];
+always @(posedge clock) begin
+  weight_r <= weights[weight_addr[{wat}:0]];
+  weight_q <= weight_r;
+end
 
-// Neuron memory: {chunks} words of {p} lanes x {lb} bits.
+// Neuron memory: {chunks} words of {p} lanes x {lb} bits, read the same way.
 reg [{sbt}:0] state [0:{chunkst}];
+reg [{sbt}:0] state_r;
 reg [{sbt}:0] state_q;
+reg [{opt}:0] s0_op;
+reg [{cat}:0] s0_chunk;
+reg s0_final;
+reg [15:0] s0_tag;
 reg [{opt}:0] s1_op;
 reg [{cat}:0] s1_chunk;
 reg s1_final;
 reg [15:0] s1_tag;{slot_reg}
-reg forward_valid;
-reg [{cat}:0] forward_chunk;
-reg [{sbt}:0] forward_word;
-wire [{sbt}:0] current = (forward_valid && forward_chunk == s1_chunk) ? forward_word : state_q;
+// The words written at the last two edges: stage 1's read missed them.
+reg forward1_valid;
+reg [{cat}:0] forward1_chunk;
+reg [{sbt}:0] forward1_word;
+reg forward2_valid;
+reg [{cat}:0] forward2_chunk;
+reg [{sbt}:0] forward2_word;
+wire [{sbt}:0] current = (forward1_valid && forward1_chunk == s1_chunk) ? forward1_word
+                       : (forward2_valid && forward2_chunk == s1_chunk) ? forward2_word
+                       : state_q;
 wire [{sbt}:0] next_word;
 wire [{pt}:0] fire;
 wire [63:0] fired_now;
@@ -371,15 +420,23 @@ generate
 endgenerate
 
 always @(posedge clock) begin
-  state_q <= state[chunk[{cat}:0]];
+  state_r <= state[chunk[{cat}:0]];
+  state_q <= state_r;
   if (s1_op != {idle}) state[s1_chunk] <= next_word;
-  s1_op <= op;
-  s1_chunk <= chunk[{cat}:0];
-  s1_final <= final_step;
-  s1_tag <= tag;{slot_next}
-  forward_valid <= s1_op != {idle};
-  forward_chunk <= s1_chunk;
-  forward_word <= next_word;
+  s0_op <= op;
+  s0_chunk <= chunk[{cat}:0];
+  s0_final <= final_step;
+  s0_tag <= tag;
+  s1_op <= s0_op;
+  s1_chunk <= s0_chunk;
+  s1_final <= s0_final;
+  s1_tag <= s0_tag;{slot_next}
+  forward1_valid <= s1_op != {idle};
+  forward1_chunk <= s1_chunk;
+  forward1_word <= next_word;
+  forward2_valid <= forward1_valid;
+  forward2_chunk <= forward1_chunk;
+  forward2_word <= forward1_word;
 end
 
 // The result of a sweep or a repeat, registered before the control sees it.
@@ -444,12 +501,12 @@ assign more = more_q;
             String::new()
         },
         slot_reg = if db > 0 {
-            format!("\nreg [{}:0] s1_slot;", db - 1)
+            format!("\nreg [{0}:0] s0_slot;\nreg [{0}:0] s1_slot;", db - 1)
         } else {
             String::new()
         },
         slot_next = if db > 0 {
-            format!("\n  s1_slot <= slot[{}:0];", db - 1)
+            format!("\n  s0_slot <= slot[{}:0];\n  s1_slot <= s0_slot;", db - 1)
         } else {
             String::new()
         },

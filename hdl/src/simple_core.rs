@@ -6,18 +6,18 @@
 //! `c` is neuron `c` and `C = N`), but its control is deliberately naive:
 //! every datapath operation is issued alone, and the state machine waits
 //! for its result before it does anything else. An operation issued in one
-//! cycle is computed in the next, the *result cycle* of an accumulate or a
-//! clear; a sweep's or a repeat's `fired` shows one cycle later still
-//! (the datapath registers it), its result cycle. Nothing is ever issued
-//! before the result cycle, so no read ever meets a write still in flight
-//! and the datapath's forwarding is never needed.
+//! cycle waits one cycle, its *result cycle* for an accumulate or a clear;
+//! a sweep's or a repeat's result cycle is the one in which the datapath
+//! shows its `fired` ([`crate::datapath::RESULT_LATENCY`] cycles after the
+//! issue). Nothing that reads a chunk is issued before that chunk's last
+//! write is in, so the datapath's forwarding is never needed.
 //!
 //! * **Start** (`start`): every chunk is cleared, one chunk per 2 cycles.
 //! * **A spike from neuron `j`** (input beat): for each chunk `c` an
 //!   accumulate of weight row `c * M + j` (a running address that adds
 //!   `M`, the fan-in), then its result cycle.
 //! * **End of step** (input beat with the EOS bit): for each chunk `c` a
-//!   sweep with bias row `bias_base + c`, a wait, then its result cycle; if the
+//!   sweep with bias row `bias_base + c`, then the wait for its result; if the
 //!   neuron fires, the core offers the spike (neuron `c`) and holds it until
 //!   it is taken, then moves on to the next chunk. After the last chunk it
 //!   offers an EOS beat and waits until it is taken. Spikes leave lowest
@@ -27,17 +27,18 @@
 //!
 //! Cycle cost, with a consumer that keeps up and input always offered:
 //! 2 cycles per synapse-chunk (`2 N + 1` per input spike, the `+ 1` taking
-//! the beat), 3 cycles per neuron per sweep plus one per output spike and
-//! two for the EOS beats (`3 N + S_out + 2` per step), and `2 N` to clear:
+//! the beat), `L + 1` cycles per neuron per sweep (`L` the result latency)
+//! plus one per output spike and two for the EOS beats (`(L + 1) N +
+//! S_out + 2` per step), and `2 N` to clear:
 //! about twice the P = 1 pipelined core, for control that is easy to check
 //! by reading.
 //!
 //! ```text
-//!  clock      _/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_
-//!  in beat    < EOS>                                    (N = 2)
-//!  op               <SW0 >      <SW1 >
-//!  fired                  < 0  >      < 1  >
-//!  out beat                                 < n1 ><EOS>
+//!  clock      _/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_
+//!  in beat    < EOS>                (N = 2)
+//!  op               <SW0 >            <SW1 >
+//!  fired                        < 0  >            < 1  >
+//!  out beat                                             < n1 ><EOS >
 //! ```
 
 use std::sync::Arc;
@@ -65,19 +66,16 @@ pub enum SimpleState {
     AccumulateResult,
     /// Issuing the sweep of the current chunk.
     SweepIssue,
-    /// The cycle between the sweep's issue and its result.
+    /// Waiting for the sweep's result; in its result cycle `fired` says
+    /// whether the neuron spikes.
     SweepWait,
-    /// The sweep's result cycle: `fired` says whether the neuron spikes.
-    SweepResult,
     /// Offering the current chunk's spike until it is taken.
     EmitSpike,
     /// Issuing a repeat of the current chunk: a multi-spike neuron has
     /// spikes left in this step.
     RepeatIssue,
-    /// The cycle between the repeat's issue and its result.
+    /// Waiting for the repeat's result (it fires).
     RepeatWait,
-    /// The repeat's result cycle (it fires).
-    RepeatResult,
     /// Offering the end-of-step beat until it is taken.
     EmitEos,
 }
@@ -157,6 +155,8 @@ impl SimpleCore {
 }
 
 impl Logic for SimpleCore {
+    // rust-hdl kernels take no match guards, so the result waits stay ifs.
+    #[allow(clippy::collapsible_match)]
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clock, state, again, chunk, weight_addr);
@@ -227,18 +227,18 @@ impl Logic for SimpleCore {
                 self.state.d.next = SimpleState::SweepWait;
             }
             SimpleState::SweepWait => {
-                self.state.d.next = SimpleState::SweepResult;
-            }
-            SimpleState::SweepResult => {
-                self.again.d.next = self.datapath.more.val();
-                if self.datapath.fired.val().get_bit(0) {
-                    self.state.d.next = SimpleState::EmitSpike;
-                } else if self.chunk.q.val() == self.last_chunk.val() {
-                    self.chunk.d.next = 0.into();
-                    self.state.d.next = SimpleState::EmitEos;
-                } else {
-                    self.chunk.d.next = self.chunk.q.val() + 1;
-                    self.state.d.next = SimpleState::SweepIssue;
+                // The sweep's result cycle, when its result shows.
+                if self.datapath.fired_valid.val() {
+                    self.again.d.next = self.datapath.more.val();
+                    if self.datapath.fired.val().get_bit(0) {
+                        self.state.d.next = SimpleState::EmitSpike;
+                    } else if self.chunk.q.val() == self.last_chunk.val() {
+                        self.chunk.d.next = 0.into();
+                        self.state.d.next = SimpleState::EmitEos;
+                    } else {
+                        self.chunk.d.next = self.chunk.q.val() + 1;
+                        self.state.d.next = SimpleState::SweepIssue;
+                    }
                 }
             }
             SimpleState::RepeatIssue => {
@@ -246,11 +246,11 @@ impl Logic for SimpleCore {
                 self.state.d.next = SimpleState::RepeatWait;
             }
             SimpleState::RepeatWait => {
-                self.state.d.next = SimpleState::RepeatResult;
-            }
-            SimpleState::RepeatResult => {
-                self.again.d.next = self.datapath.more.val();
-                self.state.d.next = SimpleState::EmitSpike;
+                // The repeat's result cycle (it fires), when its result shows.
+                if self.datapath.fired_valid.val() {
+                    self.again.d.next = self.datapath.more.val();
+                    self.state.d.next = SimpleState::EmitSpike;
+                }
             }
             SimpleState::EmitSpike => {
                 self.out_valid.next = true;

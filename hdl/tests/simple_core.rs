@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use rust_hdl::prelude::*;
 use spikegate_hdl::core::Core;
+use spikegate_hdl::datapath::RESULT_LATENCY;
 use spikegate_hdl::plan::CorePlan;
 use spikegate_hdl::simple_core::SimpleCore;
 use spikegate_hdl::stream::{BEAT_BITS, EOS_BIT};
@@ -373,16 +374,16 @@ fn simple_core_matches_core_and_reference() {
     for c in &cases {
         // The naive core's cost, exactly: clear 2 N; a spike 2 N + 1 (the
         // beat, then every neuron's accumulate and result cycle); a step
-        // 3 N + 2 (the EOS beat in and out, every neuron's sweep, the cycle
-        // its result is registered and its result cycle) plus a cycle per
-        // output spike, and a repeat's three cycles per spike beyond a
+        // (L + 1) N + 2 (the EOS beat in and out, every neuron's sweep and
+        // the L cycles to its result, L = RESULT_LATENCY) plus a cycle per
+        // output spike, and a repeat's L + 1 cycles per spike beyond a
         // neuron's first of a step.
         let (n, t) = (c.neurons as u64, u64::from(c.steps));
         let formula = 2 * n
             + c.spikes_in as u64 * (2 * n + 1)
-            + t * (3 * n + 2)
+            + t * ((RESULT_LATENCY + 1) * n + 2)
             + c.spikes as u64
-            + 3 * c.repeats as u64;
+            + (RESULT_LATENCY + 1) * c.repeats as u64;
         assert_eq!(
             c.simple.cycles, formula,
             "seed {}: SimpleCore cycles differ from its formula",
@@ -451,7 +452,7 @@ fn simple_core_passes_the_design_rules_and_becomes_verilog() {
     dut.connect_all();
     check_all(&dut).unwrap_or_else(|e| panic!("seed 11: design rules: {e:?}"));
     let verilog = generate_verilog_unchecked(&dut);
-    for needle in ["module top", "SweepResult", "EmitEos", "state_q"] {
+    for needle in ["module top", "SweepWait", "EmitEos", "state_q"] {
         assert!(
             verilog.contains(needle),
             "seed 11: no `{needle}` in\n{verilog}"
