@@ -130,7 +130,7 @@ pub struct Core {
     arrive: Signal<Local, Bit>,
     /// The arriving result has spikes.
     spiking: Signal<Local, Bit>,
-    /// Results in flight and masks held (pending or in the skid) at the
+    /// Results in flight and masks held (pending or in a skid) at the
     /// end of this cycle, before any issue.
     load: Signal<Local, Bits<4>>,
     /// The control may issue a sweep or a repeat (or end the step) now.
