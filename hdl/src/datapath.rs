@@ -392,14 +392,18 @@ reg [{cat}:0] s1_chunk;
 reg s1_final;
 reg [15:0] s1_tag;{slot_reg}
 // The words written at the last two edges: stage 1's read missed them.
+// Whether stage 1's chunk is theirs is known a cycle ahead (stage 0's
+// chunk against the words that will be written at the coming edge and
+// were written at the last), so the selects are registers and no chunk
+// comparison heads the PEs' path.
 reg forward1_valid;
 reg [{cat}:0] forward1_chunk;
 reg [{sbt}:0] forward1_word;
-reg forward2_valid;
-reg [{cat}:0] forward2_chunk;
 reg [{sbt}:0] forward2_word;
-wire [{sbt}:0] current = (forward1_valid && forward1_chunk == s1_chunk) ? forward1_word
-                       : (forward2_valid && forward2_chunk == s1_chunk) ? forward2_word
+reg forward1_hit;
+reg forward2_hit;
+wire [{sbt}:0] current = forward1_hit ? forward1_word
+                       : forward2_hit ? forward2_word
                        : state_q;
 wire [{sbt}:0] next_word;
 wire [{pt}:0] fire;
@@ -434,9 +438,9 @@ always @(posedge clock) begin
   forward1_valid <= s1_op != {idle};
   forward1_chunk <= s1_chunk;
   forward1_word <= next_word;
-  forward2_valid <= forward1_valid;
-  forward2_chunk <= forward1_chunk;
   forward2_word <= forward1_word;
+  forward1_hit <= (s1_op != {idle}) && s1_chunk == s0_chunk;
+  forward2_hit <= forward1_valid && forward1_chunk == s0_chunk;
 end
 
 // The result of a sweep or a repeat, registered before the control sees it.

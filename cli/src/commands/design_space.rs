@@ -56,6 +56,11 @@ pub struct Args {
     /// Write the Markdown table here too.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Keep each design's folder (Verilog, yosys and nextpnr logs, with
+    /// nextpnr's critical-path report) under this folder, named
+    /// `NETWORK-pP`; without it they are temporary.
+    #[arg(long)]
+    pub keep: Option<PathBuf>,
 }
 
 /// A network of the table and its inputs.
@@ -154,7 +159,8 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                 Ok(output) => {
                     let cycles = mean_lower_bound(&case.network, &output.plan, &case.inputs)?;
                     let tag = format!("ds-{name}-p{pe}");
-                    let work = WorkDir::new(None, &tag, &output.files)?;
+                    let kept = args.keep.as_ref().map(|k| k.join(format!("{name}-p{pe}")));
+                    let work = WorkDir::new(kept.as_deref(), &tag, &output.files)?;
                     let r = synthesize(&output.plan, target, work.tools(), Some(cycles))?;
                     format!(
                         "| {} | {pe} | {} | {} | {} | {} | {} | {} | {:.0} | {} |\n",

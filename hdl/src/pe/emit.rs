@@ -122,14 +122,18 @@ fn slot_wires(line: &mut dyn FnMut(String), core: &CorePlan) {
 }
 
 /// `sat_B(z)` of the `wi`-bit signed signal `z`, as a `B`-bit expression.
+///
+/// `z` fits in `B` bits exactly when its bits `wi-1 ..= B-1` are all equal
+/// (all zero or all one), so the overflow tests are reductions of those
+/// bits, not comparisons with the bounds: a comparison is a carry chain,
+/// and the saturations sit in the middle of the PE's longest path.
 fn saturate_expr(z: &str, width: u32, wi: u32) -> String {
-    let (lo, hi) = range_of(width);
     let min = format!("{{1'b1, {{{}{{1'b0}}}}}}", width - 1);
+    let sign = format!("{z}[{}]", wi - 1);
+    let upper = format!("{z}[{}:{}]", wi - 1, width - 1);
     format!(
-        "({z} > {hi}) ? {width}'sd{hv} : ({z} < {lo}) ? {min} : {z}[{top}:0]",
-        hi = lit(wi, hi),
-        lo = lit(wi, lo),
-        hv = hi,
+        "(!{sign} && (|{upper})) ? {width}'sd{hv} : ({sign} && !(&{upper})) ? {min} : {z}[{top}:0]",
+        hv = range_of(width).1,
         top = width - 1,
     )
 }
@@ -160,23 +164,26 @@ fn count_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) {
 
 /// Declares `v_new`, the saturated membrane update from `v_sum`, with a
 /// deferred reset owed by the previous step's spike folded in: theta off
-/// the exact sum before saturation (subtract), or zero.
-fn deferred_reset_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) {
+/// the exact sum before saturation (subtract), or zero. Returns the
+/// threshold test `v_new >= theta` (see [`threshold_test`]).
+fn deferred_reset_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) -> String {
     let v = core.lane.membrane;
     let saturated = |z: &str| saturate_expr(z, v, wi);
     let ob = core.lane.owed;
+    let theta = core.threshold;
     match (ob, core.reset) {
         (1, Reset::Subtract) => {
             line(format!(
                 "wire signed [{}:0] v_owed = owed ? v_sum - {} : v_sum;",
                 wi - 1,
-                lit(wi, core.threshold)
+                lit(wi, theta)
             ));
             line(format!(
                 "wire [{}:0] v_new = {};",
                 v - 1,
                 saturated("v_owed")
             ));
+            threshold_test(core, wi, "v_owed", None)
         }
         (2.., Reset::Subtract) => {
             // Theta once per owed spike, off the exact sum.
@@ -184,29 +191,57 @@ fn deferred_reset_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) 
                 "wire signed [{}:0] v_owed = v_sum - {{{}'d0, owed}} * {};",
                 wi - 1,
                 wi - ob,
-                lit(wi, core.threshold)
+                lit(wi, theta)
             ));
             line(format!(
                 "wire [{}:0] v_new = {};",
                 v - 1,
                 saturated("v_owed")
             ));
+            threshold_test(core, wi, "v_owed", None)
         }
-        (1, Reset::Zero) => line(format!(
-            "wire [{}:0] v_new = owed ? {v}'d0 : {};",
-            v - 1,
-            saturated("v_sum")
-        )),
-        (2.., Reset::Zero) => line(format!(
-            "wire [{}:0] v_new = (owed != {ob}'d0) ? {v}'d0 : {};",
-            v - 1,
-            saturated("v_sum")
-        )),
-        _ => line(format!(
-            "wire [{}:0] v_new = {};",
-            v - 1,
-            saturated("v_sum")
-        )),
+        (1, Reset::Zero) => {
+            line(format!(
+                "wire [{}:0] v_new = owed ? {v}'d0 : {};",
+                v - 1,
+                saturated("v_sum")
+            ));
+            threshold_test(core, wi, "v_sum", Some("owed"))
+        }
+        (2.., Reset::Zero) => {
+            line(format!(
+                "wire [{}:0] v_new = (owed != {ob}'d0) ? {v}'d0 : {};",
+                v - 1,
+                saturated("v_sum")
+            ));
+            threshold_test(core, wi, "v_sum", Some(&format!("(owed != {ob}'d0)")))
+        }
+        _ => {
+            line(format!(
+                "wire [{}:0] v_new = {};",
+                v - 1,
+                saturated("v_sum")
+            ));
+            threshold_test(core, wi, "v_sum", None)
+        }
+    }
+}
+
+/// `v_new >= theta` as an expression. When theta lies inside the
+/// membrane's range, saturation cannot move a value across it, so the test
+/// reads `sum` (the `wi`-bit value `v_new` saturates, or zero when
+/// `zeroed` holds) and runs beside the saturation instead of after it;
+/// otherwise it reads `v_new_x`.
+fn threshold_test(core: &CorePlan, wi: u32, sum: &str, zeroed: Option<&str>) -> String {
+    let theta = core.threshold;
+    let (lo, hi) = range_of(core.lane.membrane);
+    if !(lo < theta && theta <= hi) {
+        return format!("(v_new_x >= {})", lit(wi, theta));
+    }
+    let test = format!("({sum} >= {})", lit(wi, theta));
+    match zeroed {
+        None => test,
+        Some(cond) => format!("({cond} ? 1'b{} : {test})", u8::from(theta <= 0)),
     }
 }
 
@@ -459,7 +494,7 @@ fn immediate_reset(core: &CorePlan) -> Reset {
 /// the name of the membrane to store.
 fn fire_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) -> &'static str {
     let v = core.lane.membrane;
-    deferred_reset_wires(line, core, wi);
+    let reaches_threshold = deferred_reset_wires(line, core, wi);
     let not_fired = if core.update == Update::Ttfs {
         " && !flag"
     } else {
@@ -469,11 +504,12 @@ fn fire_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) -> &'stati
         // A readout layer never spikes (and so never resets).
         line("wire spike = 1'b0;".into());
     } else {
-        sext_wire(line, "v_new", v, wi);
-        line(format!(
-            "wire spike = (v_new_x >= {}){not_fired};",
-            lit(wi, core.threshold)
-        ));
+        // The multiple-spike count and the threshold test of a threshold
+        // outside the membrane's range read the saturated membrane.
+        if core.max_spikes > 1 || reaches_threshold.contains("v_new_x") {
+            sext_wire(line, "v_new", v, wi);
+        }
+        line(format!("wire spike = {reaches_threshold}{not_fired};"));
         if core.max_spikes > 1 {
             count_wires(line, core, wi);
         }
