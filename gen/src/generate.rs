@@ -5,13 +5,14 @@
 use anyhow::Result;
 
 use spikegate_hdl::interface;
+use spikegate_hdl::memory::{BlockRam, DP16KD_MODEL, SIM_MODELS};
 use spikegate_hdl::plan::CorePlan;
 use spikegate_hdl::verilog::{emit, TOP_MODULE};
 use spikegate_hdl::{plan, BuildOptions, HardwarePlan};
 use spikegate_model::ValidNetwork;
 
 use spikegate_fpga::board::{clocks_per_bit, wrapper_verilog, BOARD_FILE};
-use spikegate_fpga::targets::Target;
+use spikegate_fpga::targets::{Family, Target};
 
 pub use crate::manifest::MANIFEST_FORMAT;
 use crate::manifest::{CoreEntry, Manifest, Memory, Port, MANIFEST_FILE};
@@ -81,13 +82,25 @@ fn core_entry(core: &CorePlan, kind: &str) -> CoreEntry {
     }
 }
 
+/// How `family`'s memories are built: the Lattice parts' block RAMs are
+/// instantiated (ECP5's to switch on the output register yosys never
+/// infers), Xilinx's are inferred.
+pub fn block_ram(family: Family) -> BlockRam {
+    match family {
+        Family::Ecp5 => BlockRam::Ecp5,
+        Family::Ice40 => BlockRam::Ice40,
+        Family::Xilinx => BlockRam::Inferred,
+    }
+}
+
 /// Plans, checks the fit on `target`, and generates every file.
 pub fn generate(
     network: &ValidNetwork,
     options: BuildOptions,
     target: Option<&'static Target>,
 ) -> Result<Output> {
-    let plan = plan(network, options)?;
+    let plan = plan(network, options)?
+        .for_block_ram(target.map_or(BlockRam::Inferred, |t| block_ram(t.family)));
     let memory_bits: usize = plan
         .cores
         .iter()
@@ -102,6 +115,9 @@ pub fn generate(
     let design = emit(&plan)?;
     let mut files = vec![(VERILOG_FILE.to_string(), design.verilog)];
     files.extend(design.memory_files);
+    if plan.cores.iter().any(|c| c.block_ram == BlockRam::Ecp5) {
+        files.push((SIM_MODELS.to_string(), DP16KD_MODEL.to_string()));
+    }
     if let Some(t) = target {
         files.push((
             BOARD_FILE.to_string(),

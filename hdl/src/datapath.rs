@@ -40,6 +40,8 @@ use std::sync::Arc;
 
 use rust_hdl::prelude::*;
 
+pub use crate::memory::address_bits;
+use crate::memory::{Ram, Rom};
 use crate::pe::{self, LaneInput, LaneState, Op, OP_BITS};
 use crate::plan::CorePlan;
 
@@ -308,25 +310,36 @@ pub fn weight_file(core: &CorePlan) -> String {
     format!("{}_weights.hex", core.module_stem())
 }
 
-/// The weight memory's image: one hexadecimal word a line, lane 0 in the
-/// least significant bits, each weight in two's complement with, in a
-/// layer with delays, the synapse's delay above it.
-pub fn weight_image(core: &CorePlan) -> String {
+/// The weight memory's words, one bit vector a row (least significant
+/// first): lane 0 in the low bits, each weight in two's complement with, in
+/// a layer with delays, the synapse's delay above it.
+pub fn weight_words(core: &CorePlan) -> Vec<Vec<bool>> {
     let ww = core.weight_width as usize;
     let lane = core.weight_lane_bits() as usize;
+    (0..core.weight_rows())
+        .map(|row| {
+            let mut bits = vec![false; core.weight_word_bits()];
+            let delays = core.delay_row(row);
+            for (k, w) in core.weight_row(row).into_iter().enumerate() {
+                for b in 0..ww {
+                    bits[k * lane + b] = (w >> b) & 1 == 1;
+                }
+                for b in 0..core.delay_bits() as usize {
+                    bits[k * lane + ww + b] = (delays[k] >> b) & 1 == 1;
+                }
+            }
+            bits
+        })
+        .collect()
+}
+
+/// The weight memory's `$readmemh` image: [`weight_words`], one
+/// hexadecimal word a line.
+pub fn weight_image(core: &CorePlan) -> String {
     let digits = core.weight_word_bits().div_ceil(4);
     let mut out = String::new();
-    for row in 0..core.weight_rows() {
-        let mut bits = vec![false; digits * 4];
-        let delays = core.delay_row(row);
-        for (k, w) in core.weight_row(row).into_iter().enumerate() {
-            for b in 0..ww {
-                bits[k * lane + b] = (w >> b) & 1 == 1;
-            }
-            for b in 0..core.delay_bits() as usize {
-                bits[k * lane + ww + b] = (delays[k] >> b) & 1 == 1;
-            }
-        }
+    for mut bits in weight_words(core) {
+        bits.resize(digits * 4, false);
         for d in (0..digits).rev() {
             let nibble = (0..4).fold(0u32, |acc, b| acc | (u32::from(bits[d * 4 + b]) << b));
             out.push(char::from_digit(nibble, 16).expect("nibble < 16"));
@@ -334,11 +347,6 @@ pub fn weight_image(core: &CorePlan) -> String {
         out.push('\n');
     }
     out
-}
-
-/// Bits needed to address `n` entries (at least 1).
-pub fn address_bits(n: usize) -> u32 {
-    (usize::BITS - n.saturating_sub(1).leading_zeros()).max(1)
 }
 
 fn verilog_body(core: &CorePlan) -> String {
@@ -365,25 +373,35 @@ fn verilog_body(core: &CorePlan) -> String {
         "fire".to_string()
     };
     let readout = readout_verilog(core);
+    let words = weight_words(core);
+    let weight_memory = core.block_ram.rom(&Rom {
+        name: "weights",
+        width: wb,
+        words: &words,
+        file: &weight_file(core),
+        addr: "weight_addr",
+        out: "weight_q",
+    });
+    let idle_op = Op::Idle.verilog();
+    let state_memory = core.block_ram.ram(&Ram {
+        name: "state",
+        width: sb,
+        depth: core.chunks,
+        read_addr: "chunk",
+        out: "state_q",
+        write_enable: &format!("s1_op != {idle_op}"),
+        write_addr: "s1_chunk",
+        write_data: "next_word",
+    });
     format!(
         r#"
 // Weight memory: {rows} rows of {p} x {lw}-bit lanes (weight, delay; block
 // RAM). A word is read into the RAM's read register, then into an output
 // register (weight_q), so the RAM's slow clock-to-out feeds no logic.
-reg [{wbt}:0] weights [0:{rowst}];
-initial $readmemh("{file}", weights);
-reg [{wbt}:0] weight_r;
-reg [{wbt}:0] weight_q;
-always @(posedge clock) begin
-  weight_r <= weights[weight_addr[{wat}:0]];
-  weight_q <= weight_r;
-end
-
+// The memories are built for the target's family (memory.rs).
+{weight_memory}
 // Neuron memory: {chunks} words of {p} lanes x {lb} bits, read the same way.
-reg [{sbt}:0] state [0:{chunkst}];
-reg [{sbt}:0] state_r;
-reg [{sbt}:0] state_q;
-reg [{opt}:0] s0_op;
+{state_memory}reg [{opt}:0] s0_op;
 reg [{cat}:0] s0_chunk;
 reg s0_final;
 reg [15:0] s0_tag;
@@ -424,9 +442,6 @@ generate
 endgenerate
 
 always @(posedge clock) begin
-  state_r <= state[chunk[{cat}:0]];
-  state_q <= state_r;
-  if (s1_op != {idle}) state[s1_chunk] <= next_word;
   s0_op <= op;
   s0_chunk <= chunk[{cat}:0];
   s0_final <= final_step;
@@ -466,13 +481,8 @@ assign more = more_q;
         idle = Op::Idle.verilog(),
         sweep_op = Op::Sweep.verilog(),
         repeat_op = Op::Repeat.verilog(),
-        wbt = wb - 1,
-        rowst = rows - 1,
-        file = weight_file(core),
-        wat = wa - 1,
         chunks = core.chunks,
         sbt = sb - 1,
-        chunkst = core.chunks - 1,
         cat = ca - 1,
         pt = p - 1,
         pe = pe::module_name(core),

@@ -22,6 +22,7 @@ pub mod datapath;
 pub mod fifo;
 pub mod interface;
 pub mod lowest_set_bit;
+pub mod memory;
 pub mod pe;
 pub mod plan;
 pub mod sample_control;

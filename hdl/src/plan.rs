@@ -6,6 +6,7 @@
 //! (model -> validated model -> **plan** -> modules -> Verilog): everything
 //! the modules need is computed here once, so that the modules only build.
 
+use crate::memory::BlockRam;
 use spikegate_model::width::width_for_range;
 use spikegate_model::{
     Conv2d, Decay, Decode, Matrix, ModelError, Neuron, Reset, ResetTiming, SumPool, ValidNetwork,
@@ -242,6 +243,9 @@ pub struct CorePlan {
     /// The layer's `weight_shift`: a sweep adds `(acc + bias) << k` to the
     /// state, so the accumulator holds weight units and stays narrow.
     pub weight_shift: u32,
+    /// How the weight and neuron memories are built (the target's family
+    /// sets it: [`HardwarePlan::for_block_ram`]).
+    pub block_ram: BlockRam,
 }
 
 impl CorePlan {
@@ -460,6 +464,16 @@ pub struct HardwarePlan {
     pub cores: Vec<CorePlan>,
     /// The options the plan was made with.
     pub options: BuildOptions,
+}
+
+impl HardwarePlan {
+    /// The plan with every core's memories built as `block_ram`.
+    pub fn for_block_ram(mut self, block_ram: BlockRam) -> Self {
+        for core in &mut self.cores {
+            core.block_ram = block_ram;
+        }
+        self
+    }
 }
 
 /// Plans the hardware for `network`, or says what the hardware cannot hold.
@@ -683,6 +697,7 @@ fn plan_core(
         recurrent: layer.recurrent.as_ref().map(|r| r.weights.clone()),
         bias: layer.bias.clone(),
         weight_shift: layer.shift(),
+        block_ram: BlockRam::Inferred,
     })
 }
 

@@ -18,6 +18,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use spikegate_hdl::memory::SIM_MODELS;
 use spikegate_hdl::verilog::{TOP_MODULE, VERILOG_FILE as VERILOG};
 
 use super::pgo::{self, Profile, Training};
@@ -218,7 +219,13 @@ pub fn build(request: &BuildRequest) -> Result<PathBuf, BuildError> {
     let version = verilator_version()?;
     let dir = &request.design;
     let verilog_path = dir.join(VERILOG);
-    let verilog = std::fs::read_to_string(&verilog_path).map_err(io_error(&verilog_path))?;
+    let mut verilog = std::fs::read_to_string(&verilog_path).map_err(io_error(&verilog_path))?;
+    // The behavioural models of the block-RAM primitives a target's design
+    // instantiates (simulation only) are compiled with it.
+    let models = dir.join(SIM_MODELS);
+    if models.exists() {
+        verilog += &std::fs::read_to_string(&models).map_err(io_error(&models))?;
+    }
     let mut images: Vec<(String, Vec<u8>)> = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(io_error(dir))? {
         let path = entry.map_err(io_error(dir))?.path();

@@ -1,0 +1,279 @@
+//! The datapath's two block memories, emitted per FPGA family.
+//!
+//! Both read a word two cycles after its address: into the RAM's read
+//! register, then into an output register, so that a block RAM's slow
+//! clock-to-out feeds no logic. How that is built depends on the family:
+//!
+//! - [`BlockRam::Inferred`] (no target, and Xilinx): a Verilog array and two
+//!   registers; synthesis infers the RAM.
+//! - [`BlockRam::Ecp5`]: `DP16KD` primitives instantiated with the output
+//!   register switched on (`REGMODE = OUTREG`). yosys's ECP5 mapping never
+//!   turns it on, so an inferred RAM's second register is a row of fabric
+//!   flip-flops behind a 5.8 ns clock-to-out; the primitive's own register
+//!   has a clock-to-out under 1 ns. Contents come from `INITVAL` parameters
+//!   computed from the same image the inferred RAM reads.
+//! - [`BlockRam::Ice40`]: `SB_RAM40_4K` primitives in their 256 x 16 mode
+//!   (the iCE40 block RAM has no output register: the second register is in
+//!   the fabric), filled by `INIT_0`..`INIT_F`.
+//!
+//! A memory of at most [`LOGIC_WORDS`] words is always inferred: synthesis
+//! puts it in flip-flops or LUT RAM, where a whole block would be wasted.
+//! The primitives are simulated with `DP16KD`'s behavioural model in
+//! [`SIM_MODELS`] (written beside an ECP5 design; yosys 0.23 ships no
+//! behaviour for it) and yosys's own `SB_RAM40_4K` model.
+
+mod ecp5;
+mod ice40;
+
+pub use ecp5::DP16KD_MODEL;
+
+/// How the block memories are built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BlockRam {
+    /// A Verilog array that synthesis maps (no target, Xilinx).
+    #[default]
+    Inferred,
+    /// Lattice ECP5 `DP16KD`, output register on.
+    Ecp5,
+    /// Lattice iCE40 `SB_RAM40_4K`, 256 x 16.
+    Ice40,
+}
+
+/// Memories of at most this many words are always inferred (flip-flops or
+/// LUT RAM), as the fit check counts them.
+pub const LOGIC_WORDS: usize = 16;
+
+/// File of a design folder holding the behavioural models of the
+/// primitives its Verilog instantiates: for simulation only (synthesis and
+/// place-and-route use the real primitives and never read it).
+pub const SIM_MODELS: &str = "sim_models.v";
+
+/// A read-only memory: `words[i]` is word `i`, `width` bits, lane 0 in the
+/// least significant bit.
+pub struct Rom<'a> {
+    /// Name of the Verilog array (and prefix of every signal it adds).
+    pub name: &'a str,
+    /// Bits a word.
+    pub width: usize,
+    /// The contents, one bit vector a word (least significant first).
+    pub words: &'a [Vec<bool>],
+    /// `$readmemh` image the inferred array reads.
+    pub file: &'a str,
+    /// Address expression (at least as wide as the address).
+    pub addr: &'a str,
+    /// The output register's name: declared here, the word read two cycles
+    /// after its address.
+    pub out: &'a str,
+}
+
+/// A RAM with one write port and one read port, zero at configuration.
+pub struct Ram<'a> {
+    /// Name of the Verilog array (and prefix of every signal it adds).
+    pub name: &'a str,
+    /// Bits a word.
+    pub width: usize,
+    /// Words.
+    pub depth: usize,
+    /// Read address expression.
+    pub read_addr: &'a str,
+    /// The output register's name (declared here), as for [`Rom::out`].
+    pub out: &'a str,
+    /// Write enable expression.
+    pub write_enable: &'a str,
+    /// Write address expression.
+    pub write_addr: &'a str,
+    /// Write data expression (`width` bits).
+    pub write_data: &'a str,
+}
+
+impl BlockRam {
+    /// The style that a memory of `depth` words gets: small ones are
+    /// inferred on every family.
+    fn for_depth(self, depth: usize) -> BlockRam {
+        if depth <= LOGIC_WORDS {
+            BlockRam::Inferred
+        } else {
+            self
+        }
+    }
+
+    /// The Verilog of `rom`.
+    pub fn rom(self, rom: &Rom) -> String {
+        match self.for_depth(rom.words.len()) {
+            BlockRam::Inferred => inferred_rom(rom),
+            BlockRam::Ecp5 => ecp5::rom(rom),
+            BlockRam::Ice40 => ice40::rom(rom),
+        }
+    }
+
+    /// The Verilog of `ram`.
+    pub fn ram(self, ram: &Ram) -> String {
+        match self.for_depth(ram.depth) {
+            BlockRam::Inferred => inferred_ram(ram),
+            BlockRam::Ecp5 => ecp5::ram(ram),
+            BlockRam::Ice40 => ice40::ram(ram),
+        }
+    }
+}
+
+fn inferred_rom(rom: &Rom) -> String {
+    let (n, o, t) = (rom.name, rom.out, rom.width - 1);
+    let a = address_bits(rom.words.len());
+    format!(
+        "reg [{t}:0] {n} [0:{last}];
+initial $readmemh(\"{file}\", {n});
+reg [{t}:0] {n}_r;
+reg [{t}:0] {o};
+always @(posedge clock) begin
+  {n}_r <= {n}[{addr}[{at}:0]];
+  {o} <= {n}_r;
+end
+",
+        last = rom.words.len() - 1,
+        file = rom.file,
+        addr = rom.addr,
+        at = a - 1,
+    )
+}
+
+fn inferred_ram(ram: &Ram) -> String {
+    let (n, o, t) = (ram.name, ram.out, ram.width - 1);
+    format!(
+        "reg [{t}:0] {n} [0:{last}];
+reg [{t}:0] {n}_r;
+reg [{t}:0] {o};
+always @(posedge clock) begin
+  {n}_r <= {n}[{ra}[{at}:0]];
+  {o} <= {n}_r;
+  if ({we}) {n}[{wa}] <= {wd};
+end
+",
+        last = ram.depth - 1,
+        ra = ram.read_addr,
+        at = address_bits(ram.depth) - 1,
+        we = ram.write_enable,
+        wa = ram.write_addr,
+        wd = ram.write_data,
+    )
+}
+
+/// Bits needed to address `n` entries (at least 1).
+pub fn address_bits(n: usize) -> u32 {
+    (usize::BITS - n.saturating_sub(1).leading_zeros()).max(1)
+}
+
+/// A memory cut into `rows x cols` blocks of `depth` words x `width` bits
+/// (block `(r, c)` holds words `r * depth..` and bits `c * width..`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Tiling {
+    depth: usize,
+    width: usize,
+    rows: usize,
+    cols: usize,
+}
+
+impl Tiling {
+    /// The tiling by the block shape of `shapes` (depth, width) that needs
+    /// fewest blocks; of equal counts, the first (the widest) is kept.
+    fn fewest(shapes: &[(usize, usize)], depth: usize, width: usize) -> Tiling {
+        shapes
+            .iter()
+            .map(|&(d, w)| Tiling {
+                depth: d,
+                width: w,
+                rows: depth.div_ceil(d),
+                cols: width.div_ceil(w),
+            })
+            .min_by_key(|t| t.rows * t.cols)
+            .expect("a family has block shapes")
+    }
+
+    /// Address bits inside one block.
+    fn low_bits(&self) -> u32 {
+        self.depth.trailing_zeros()
+    }
+
+    /// The `{name}_row` registers that follow the high address bits to the
+    /// output (two cycles, as the data), the per-row words, and the output
+    /// mux. `block(r, c)` names block `(r, c)`'s `width`-bit output.
+    fn assemble(
+        &self,
+        name: &str,
+        addr: &str,
+        out: &str,
+        width: usize,
+        block: impl Fn(usize, usize) -> String,
+    ) -> String {
+        // Each block row's word (the last column's unused bits dropped).
+        let all = self.cols * self.width;
+        let mut s = String::new();
+        for r in 0..self.rows {
+            let parts: Vec<String> = (0..self.cols).rev().map(|c| block(r, c)).collect();
+            s += &format!(
+                "wire [{}:0] {name}_word{r} = {{{}}};\n",
+                all - 1,
+                parts.join(", ")
+            );
+        }
+        let row_word = |r: usize| format!("{name}_word{r}[{}:0]", width - 1);
+        if self.rows == 1 {
+            return s + &format!("wire [{}:0] {out} = {};\n", width - 1, row_word(0));
+        }
+        let hb = address_bits(self.rows);
+        let lo = self.low_bits();
+        s += &format!(
+            "// The block row of the word on the output, aligned with it.
+reg [{ht}:0] {name}_row_r;
+reg [{ht}:0] {name}_row_q;
+always @(posedge clock) begin
+  {name}_row_r <= {addr}[{top}:{lo}];
+  {name}_row_q <= {name}_row_r;
+end
+wire [{t}:0] {name}_rows [0:{rl}];
+",
+            ht = hb - 1,
+            top = lo + hb - 1,
+            t = width - 1,
+            rl = self.rows - 1,
+        );
+        for r in 0..self.rows {
+            s += &format!("assign {name}_rows[{r}] = {};\n", row_word(r));
+        }
+        s += &format!(
+            "wire [{}:0] {out} = {name}_rows[{name}_row_q];\n",
+            width - 1
+        );
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiles_take_the_fewest_blocks() {
+        let shapes = [(1024, 18), (2048, 9), (4096, 4)];
+        // 96 bits x 6272 words: 6 x 7 = 42 at 18 wide, 11 x 4 = 44 at 9.
+        let t = Tiling::fewest(&shapes, 6272, 96);
+        assert_eq!((t.width, t.rows, t.cols), (18, 7, 6));
+        // 8 bits x 100352 words: 9 wide, 49 rows.
+        let t = Tiling::fewest(&shapes, 100_352, 8);
+        assert_eq!((t.width, t.rows, t.cols), (9, 49, 1));
+    }
+
+    #[test]
+    fn small_memories_stay_inferred() {
+        let words = vec![vec![true; 4]; LOGIC_WORDS];
+        let rom = Rom {
+            name: "w",
+            width: 4,
+            words: &words,
+            file: "w.hex",
+            addr: "a",
+            out: "q",
+        };
+        assert_eq!(BlockRam::Ecp5.rom(&rom), inferred_rom(&rom));
+        assert_eq!(BlockRam::Ice40.rom(&rom), inferred_rom(&rom));
+    }
+}

@@ -1,0 +1,287 @@
+//! ECP5 `DP16KD` block RAMs with the output register on.
+
+use std::fmt::Write;
+
+use super::{address_bits, Ram, Rom, Tiling};
+
+/// The behavioural model of `DP16KD` (simulation only), written into an
+/// ECP5 design's folder as [`super::SIM_MODELS`].
+pub const DP16KD_MODEL: &str = include_str!("dp16kd_model.v");
+
+/// `DP16KD`'s true-dual-port shapes (depth, width), widest first. (The
+/// 36-bit shape is another primitive, `PDPW16KD`.)
+const SHAPES: [(usize, usize); 5] = [(1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1)];
+
+/// Address pins below the word address (byte enables for 18 bits).
+fn address_shift(width: usize) -> usize {
+    match width {
+        18 => 4,
+        9 => 3,
+        4 => 2,
+        2 => 1,
+        _ => 0,
+    }
+}
+
+/// Bit `b` of word `word` in the 18 Kbit array: 1024 units of two 9-bit
+/// bytes; a word narrower than 9 bits packs into a byte's low 8 bits.
+fn array_bit(width: usize, word: usize, b: usize) -> usize {
+    match width {
+        18 | 9 => word * width + b,
+        w => {
+            let per_byte = 8 / w;
+            (word / per_byte) * 9 + (word % per_byte) * w + b
+        }
+    }
+}
+
+/// The `INITVAL_xx` parameters of block `(row, col)` of `rom` (the non-zero
+/// ones: a parameter left out is zero).
+fn initvals(rom: &Rom, t: &Tiling, row: usize, col: usize) -> String {
+    let mut bits = vec![false; 1024 * 18];
+    for a in 0..t.depth {
+        let Some(word) = rom.words.get(row * t.depth + a) else {
+            break;
+        };
+        for b in 0..t.width {
+            if word.get(col * t.width + b).copied().unwrap_or(false) {
+                bits[array_bit(t.width, a, b)] = true;
+            }
+        }
+    }
+    let mut out = String::new();
+    for (i, group) in bits.chunks(16 * 18).enumerate() {
+        if group.iter().all(|b| !b) {
+            continue;
+        }
+        // 16 units of 20 bits, the top two of each zero; hex, most
+        // significant digit first.
+        let mut value = vec![false; 320];
+        for (u, unit) in group.chunks(18).enumerate() {
+            value[u * 20..u * 20 + 18].copy_from_slice(unit);
+        }
+        let hex: String = value
+            .chunks(4)
+            .rev()
+            .map(|n| {
+                let d = n.iter().rev().fold(0u32, |acc, &b| acc << 1 | u32::from(b));
+                char::from_digit(d, 16).expect("a nibble")
+            })
+            .collect();
+        let _ = write!(out, ",\n  .INITVAL_{i:02X}(320'h{hex})");
+    }
+    out
+}
+
+/// One port's pins. `addr` is the word-address signal (its low
+/// `low_bits` bits address the block), `data_in(k)` the expression on
+/// `DIk`, `out` the 18-bit wire on `DO`.
+struct Port<'a> {
+    name: char,
+    width: usize,
+    low_bits: u32,
+    addr: Option<(&'a str, u32)>,
+    enable: bool,
+    write: String,
+    data_in: Vec<String>,
+    out: Option<String>,
+}
+
+impl Port<'_> {
+    fn idle(name: char, width: usize) -> Self {
+        Port {
+            name,
+            width,
+            low_bits: 0,
+            addr: None,
+            enable: false,
+            write: "1'b0".into(),
+            data_in: Vec::new(),
+            out: None,
+        }
+    }
+
+    fn pins(&self) -> String {
+        let p = self.name;
+        let bit = |b: bool| if b { "1'b1" } else { "1'b0" };
+        let mut s = format!(
+            "  .CLK{p}({clk}), .CE{p}({en}), .OCE{p}({en}), .WE{p}({we}), .RST{p}(1'b0),\n  \
+             .CS{p}2(1'b0), .CS{p}1(1'b0), .CS{p}0(1'b0)",
+            clk = if self.enable { "clock" } else { "1'b0" },
+            en = bit(self.enable),
+            we = self.write,
+        );
+        let shift = address_shift(self.width);
+        let writes = !self.data_in.is_empty();
+        for i in 0..14 {
+            let pin = if i < shift {
+                // An 18-bit write's byte enables.
+                bit(writes && self.width == 18).to_string()
+            } else {
+                let a = (i - shift) as u32;
+                match self.addr {
+                    Some((signal, used)) if a < self.low_bits && a < used => {
+                        format!("{signal}[{a}]")
+                    }
+                    _ => "1'b0".into(),
+                }
+            };
+            let _ = write!(s, ",\n  .AD{p}{i}({pin})");
+        }
+        for k in 0..18 {
+            let pin = self.data_in.get(k).map_or("1'b0", String::as_str);
+            let _ = write!(s, ", .DI{p}{k}({pin})");
+        }
+        if let Some(out) = &self.out {
+            for k in 0..18 {
+                let _ = write!(s, ", .DO{p}{k}({out}[{k}])");
+            }
+        }
+        s
+    }
+}
+
+fn instance(inst: &str, t: &Tiling, read_port: char, init: &str, a: &Port, b: &Port) -> String {
+    let regmode = |p: char| if p == read_port { "OUTREG" } else { "NOREG" };
+    format!(
+        "wire [17:0] {inst};
+DP16KD #(
+  .DATA_WIDTH_A({w}), .DATA_WIDTH_B({w}),
+  .REGMODE_A(\"{ra}\"), .REGMODE_B(\"{rb}\"),
+  .RESETMODE(\"SYNC\"), .ASYNC_RESET_RELEASE(\"SYNC\"),
+  .CSDECODE_A(\"0b000\"), .CSDECODE_B(\"0b000\"),
+  .WRITEMODE_A(\"NORMAL\"), .WRITEMODE_B(\"NORMAL\"),
+  .GSR(\"DISABLED\"){init}
+) {inst}_ram (
+{pa},
+{pb}
+);
+",
+        w = t.width,
+        ra = regmode('A'),
+        rb = regmode('B'),
+        pa = a.pins(),
+        pb = b.pins(),
+    )
+}
+
+fn header(name: &str, t: &Tiling, depth: usize, width: usize) -> String {
+    format!(
+        "// {name}: {depth} x {width} bits in {n} DP16KD ({r} x {c} of {d} x {w}), \
+         output register on.\n",
+        n = t.rows * t.cols,
+        r = t.rows,
+        c = t.cols,
+        d = t.depth,
+        w = t.width,
+    )
+}
+
+/// `rom` in `DP16KD`s, read on port A.
+pub fn rom(rom: &Rom) -> String {
+    let depth = rom.words.len();
+    let t = Tiling::fewest(&SHAPES, depth, rom.width);
+    let used = address_bits(depth);
+    let mut s = header(rom.name, &t, depth, rom.width);
+    let block = |r: usize, c: usize| format!("{}_b{r}_{c}", rom.name);
+    for r in 0..t.rows {
+        for c in 0..t.cols {
+            let read = Port {
+                name: 'A',
+                width: t.width,
+                low_bits: t.low_bits(),
+                addr: Some((rom.addr, used)),
+                enable: true,
+                write: "1'b0".into(),
+                data_in: Vec::new(),
+                out: Some(block(r, c)),
+            };
+            let init = initvals(rom, &t, r, c);
+            s += &instance(
+                &block(r, c),
+                &t,
+                'A',
+                &init,
+                &read,
+                &Port::idle('B', t.width),
+            );
+        }
+    }
+    s + &t.assemble(rom.name, rom.addr, rom.out, rom.width, |r, c| {
+        format!("{}[{}:0]", block(r, c), t.width - 1)
+    })
+}
+
+/// `ram` in `DP16KD`s: written on port A, read on port B.
+pub fn ram(ram: &Ram) -> String {
+    let t = Tiling::fewest(&SHAPES, ram.depth, ram.width);
+    let used = address_bits(ram.depth);
+    let mut s = header(ram.name, &t, ram.depth, ram.width);
+    let block = |r: usize, c: usize| format!("{}_b{r}_{c}", ram.name);
+    let hb = address_bits(t.rows);
+    let lo = t.low_bits();
+    for r in 0..t.rows {
+        let write = if t.rows == 1 {
+            format!("({})", ram.write_enable)
+        } else {
+            format!(
+                "({}) && {}[{}:{lo}] == {hb}'d{r}",
+                ram.write_enable,
+                ram.write_addr,
+                lo + hb - 1
+            )
+        };
+        for c in 0..t.cols {
+            let data_in = (0..t.width)
+                .map(|k| {
+                    let bit = c * t.width + k;
+                    if bit < ram.width {
+                        format!("{}[{bit}]", ram.write_data)
+                    } else {
+                        "1'b0".into()
+                    }
+                })
+                .collect();
+            let a = Port {
+                name: 'A',
+                width: t.width,
+                low_bits: lo,
+                addr: Some((ram.write_addr, used)),
+                enable: true,
+                write: write.clone(),
+                data_in,
+                out: None,
+            };
+            let b = Port {
+                name: 'B',
+                width: t.width,
+                low_bits: lo,
+                addr: Some((ram.read_addr, used)),
+                enable: true,
+                write: "1'b0".into(),
+                data_in: Vec::new(),
+                out: Some(block(r, c)),
+            };
+            s += &instance(&block(r, c), &t, 'B', "", &a, &b);
+        }
+    }
+    s + &t.assemble(ram.name, ram.read_addr, ram.out, ram.width, |r, c| {
+        format!("{}[{}:0]", block(r, c), t.width - 1)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn narrow_words_pack_into_bytes() {
+        // Four 4-bit words: bits 0-3 and 4-7 of byte 0, then byte 1 (bit 9).
+        assert_eq!(array_bit(4, 1, 0), 4);
+        assert_eq!(array_bit(4, 2, 0), 9);
+        assert_eq!(array_bit(2, 4, 1), 10);
+        assert_eq!(array_bit(1, 8, 0), 9);
+        assert_eq!(array_bit(9, 3, 8), 35);
+        assert_eq!(array_bit(18, 1, 17), 35);
+    }
+}
