@@ -242,3 +242,28 @@ pub fn random_hardware_map_network(rng: &mut SplitMix64) -> ValidNetwork {
         }
     }
 }
+
+/// Where yosys keeps a family's simulation models of its cells.
+pub fn cells_sim(family: &str) -> std::path::PathBuf {
+    ["/usr/share/yosys", "/usr/local/share/yosys"]
+        .iter()
+        .map(|d| std::path::Path::new(d).join(family))
+        .find(|d| d.join("cells_sim.v").is_file())
+        .unwrap_or_else(|| panic!("yosys's {family}/cells_sim.v not found"))
+}
+
+/// yosys's models of `cells` (a family's `cells_sim.v` folder) as a copy
+/// in `dir` without its `DP16KD`, an empty black box in yosys 0.23 that
+/// spikegate's model replaces. Returns the copy's name.
+pub fn cells_without_dp16kd(cells: &std::path::Path, dir: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(cells.join("cells_sim.v")).unwrap();
+    let kept = match text.find("module DP16KD(") {
+        Some(start) => {
+            let end = start + text[start..].find("endmodule").unwrap() + "endmodule".len();
+            format!("{}{}", &text[..start], &text[end..])
+        }
+        None => text,
+    };
+    std::fs::write(dir.join("cells_sim_used.v"), kept).unwrap();
+    "cells_sim_used.v".into()
+}

@@ -15,7 +15,7 @@ use spikegate_gen::generate::{generate, write_folder};
 use spikegate_hdl::memory::SIM_MODELS;
 use spikegate_hdl::BuildOptions;
 use spikegate_model::Spike;
-use spikegate_tests::{load_golden, require_tool, run_in};
+use spikegate_tests::{cells_sim, cells_without_dp16kd, load_golden, require_tool, run_in};
 
 const CLOCKS_PER_BIT: u32 = 4;
 
@@ -107,31 +107,6 @@ fn run(dir: &Path, program: &str, args: &[&str]) -> String {
 /// messages the board sent.
 fn check_case(name: &str, board: &str, pe: usize, max_samples: usize) -> usize {
     check_on(name, board, pe, max_samples, false)
-}
-
-/// Where yosys keeps a family's simulation models of its cells.
-fn cells_sim(family: &str) -> PathBuf {
-    ["/usr/share/yosys", "/usr/local/share/yosys"]
-        .iter()
-        .map(|d| Path::new(d).join(family))
-        .find(|d| d.join("cells_sim.v").is_file())
-        .unwrap_or_else(|| panic!("yosys's {family}/cells_sim.v not found"))
-}
-
-/// yosys's models of `cells` (a family's `cells_sim.v` folder) as a copy
-/// in `dir` without its `DP16KD`, an empty black box in yosys 0.23 that
-/// spikegate's model replaces. Returns the copy's name.
-fn cells_without_dp16kd(cells: &Path, dir: &Path) -> String {
-    let text = std::fs::read_to_string(cells.join("cells_sim.v")).unwrap();
-    let kept = match text.find("module DP16KD(") {
-        Some(start) => {
-            let end = start + text[start..].find("endmodule").unwrap() + "endmodule".len();
-            format!("{}{}", &text[..start], &text[end..])
-        }
-        None => text,
-    };
-    std::fs::write(dir.join("cells_sim_used.v"), kept).unwrap();
-    "cells_sim_used.v".into()
 }
 
 /// [`check_case`] on the RTL, or with `netlist` on what yosys synthesised

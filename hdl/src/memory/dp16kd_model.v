@@ -194,15 +194,13 @@ module DP16KD (
   wire on_a = CEA && {CSA2, CSA1, CSA0} == decode(CSDECODE_A);
   wire writes_a = on_a && WEA && !RSTA;
   wire [17:0] mask_a = (18'd1 << DATA_WIDTH_A) - 18'd1;
-  integer at_a;
-  always @* at_a = first_bit(DATA_WIDTH_A, ad_a);
+  wire [31:0] at_a = first_bit(DATA_WIDTH_A, ad_a);
   wire [13:0] ad_b = {ADB13, ADB12, ADB11, ADB10, ADB9, ADB8, ADB7, ADB6, ADB5, ADB4, ADB3, ADB2, ADB1, ADB0};
   wire [17:0] di_b = {DIB17, DIB16, DIB15, DIB14, DIB13, DIB12, DIB11, DIB10, DIB9, DIB8, DIB7, DIB6, DIB5, DIB4, DIB3, DIB2, DIB1, DIB0};
   wire on_b = CEB && {CSB2, CSB1, CSB0} == decode(CSDECODE_B);
   wire writes_b = on_b && WEB && !RSTB;
   wire [17:0] mask_b = (18'd1 << DATA_WIDTH_B) - 18'd1;
-  integer at_b;
-  always @* at_b = first_bit(DATA_WIDTH_B, ad_b);
+  wire [31:0] at_b = first_bit(DATA_WIDTH_B, ad_b);
   // Does port `p`'s word overlap the bits the other port writes now?
   wire same_edge = CLKA === CLKB;
   wire hit_a = same_edge && writes_b && at_a < at_b + DATA_WIDTH_B && at_b < at_a + DATA_WIDTH_A;
