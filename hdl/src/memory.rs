@@ -157,6 +157,18 @@ end
     )
 }
 
+/// The bits of each block row's word (`all` bits) past `width`, in a
+/// named sink (lint asks that an unused signal say so).
+fn unused_word_bits(name: &str, rows: usize, all: usize, width: usize) -> String {
+    let parts: Vec<String> = (0..rows)
+        .map(|r| format!("{name}_word{r}[{}:{width}]", all - 1))
+        .collect();
+    format!(
+        "wire unused_{name}_word = &{{1'b0, {}, 1'b0}};\n",
+        parts.join(", ")
+    )
+}
+
 /// Bits needed to address `n` entries (at least 1).
 pub fn address_bits(n: usize) -> u32 {
     (usize::BITS - n.saturating_sub(1).leading_zeros()).max(1)
@@ -216,6 +228,9 @@ impl Tiling {
             );
         }
         let row_word = |r: usize| format!("{name}_word{r}[{}:0]", width - 1);
+        if all > width {
+            s += &unused_word_bits(name, self.rows, all, width);
+        }
         if self.rows == 1 {
             return s + &format!("wire [{}:0] {out} = {};\n", width - 1, row_word(0));
         }

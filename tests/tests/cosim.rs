@@ -100,6 +100,40 @@ fn golden_cases_match_on_verilator_and_rusthdl_in_lockstep() {
     }
 }
 
+#[test]
+fn an_ecp5_design_with_instantiated_block_rams_matches_in_lockstep() {
+    if !verilator_present("cosim of an ECP5 design") {
+        return;
+    }
+    // The folder `spikegate gen --target ulx3s_85f` writes: DP16KD tiles
+    // with the output register on, simulated through spikegate's model.
+    let case = load_golden("digits_ttfs");
+    let target = spikegate_fpga::targets::find("ulx3s_85f").unwrap();
+    let build = opts_build(2);
+    let out = spikegate_gen::generate::generate(&case.network, build, Some(target)).unwrap();
+    let dir = scratch("ecp5-design");
+    spikegate_gen::generate::write_folder(&dir, &out.files).unwrap();
+    let mut opts = options(2, BackendChoice::Verilator, true, Pacing::default());
+    opts.design = Some(dir.clone());
+    let samples: Vec<_> = case.samples().into_iter().take(40).collect();
+    let outcomes = cosim(&case.network, &samples, &opts, "digits_ttfs on ulx3s_85f");
+    assert_eq!(outcomes.len(), samples.len());
+    for (s, (o, want)) in outcomes.iter().zip(&case.expected.samples).enumerate() {
+        assert_eq!(
+            o.mismatch,
+            None,
+            "sample {s}: {}",
+            o.mismatch.as_ref().unwrap()
+        );
+        assert_eq!(
+            o.hardware.layers.last(),
+            want.layers.last().map(|l| &l.events),
+            "sample {s}: the output layer's spikes differ from expected.json"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// The networks trained on scikit-learn's digits: on Verilator, over the
 /// whole test split, the hardware's answers are the reference's in every
 /// sample, and at least 95% of them are right.

@@ -49,3 +49,37 @@ fn snapshots_of_the_small_golden_designs() {
     // A recurrent core: the spike list and its replay into the walker.
     insta::assert_snapshot!("recurrent_p2", verilog_of("recurrent", 2, false));
 }
+
+#[test]
+fn snapshots_of_the_instantiated_block_rams() {
+    use spikegate_hdl::memory::{BlockRam, Ram, Rom};
+    // 40 words of 21 bits: two block columns on ECP5 (18 + 3 bits) and on
+    // iCE40 (16 + 5); a 300-word RAM takes two iCE40 block rows.
+    let words: Vec<Vec<bool>> = (0..40)
+        .map(|i| (0..21).map(|b| (i * 7 + b) % 5 == 0).collect())
+        .collect();
+    let rom = Rom {
+        name: "weights",
+        width: 21,
+        words: &words,
+        file: "w.hex",
+        addr: "weight_addr",
+        out: "weight_q",
+    };
+    let ram = Ram {
+        name: "state",
+        width: 21,
+        depth: 300,
+        read_addr: "chunk",
+        out: "state_q",
+        write_enable: "we",
+        write_addr: "s1_chunk",
+        write_data: "next_word",
+    };
+    for (style, name) in [
+        (BlockRam::Ecp5, "block_ram_ecp5"),
+        (BlockRam::Ice40, "block_ram_ice40"),
+    ] {
+        insta::assert_snapshot!(name, style.rom(&rom) + &style.ram(&ram));
+    }
+}

@@ -5,6 +5,8 @@
 //! undriven or multiply-driven nets, and the weight memories in block RAM.
 
 use spikegate_fpga::yosys::cell_count;
+use spikegate_gen::generate::{generate, write_folder};
+use spikegate_hdl::memory::SIM_MODELS;
 use spikegate_hdl::BuildOptions;
 use spikegate_tests::{generate_case, load_golden, require_tool, run_in, HARDWARE_CASES};
 
@@ -48,6 +50,46 @@ fn verilator_lint_is_clean_on_every_hardware_golden_case() {
             );
             std::fs::remove_dir_all(&dir).ok();
         }
+    }
+}
+
+#[test]
+fn verilator_lint_is_clean_on_designs_with_instantiated_block_rams() {
+    if !require_tool("verilator", "verilator lint") {
+        return;
+    }
+    // An ECP5 design: DP16KD tiles (several block rows at P = 1, several
+    // columns at P = 4), linted with the model beside it.
+    let case = load_golden("digits_ttfs");
+    let target = spikegate_fpga::targets::find("ulx3s_85f").unwrap();
+    for pe in [1, 4] {
+        let out = generate(&case.network, options(pe, false), Some(target)).unwrap();
+        let dir =
+            std::env::temp_dir().join(format!("spikegate-lint-ecp5-{pe}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        write_folder(&dir, &out.files).unwrap();
+        let verilog = std::fs::read_to_string(dir.join("spikegate_top.v")).unwrap();
+        assert!(
+            verilog.contains("DP16KD #("),
+            "P = {pe}: no DP16KD instantiated"
+        );
+        let (ok, text) = run_in(
+            &dir,
+            "verilator",
+            &[
+                "--lint-only",
+                "-Wall",
+                "--top-module",
+                "spikegate_top",
+                "spikegate_top.v",
+                SIM_MODELS,
+            ],
+        );
+        assert!(
+            ok && text.trim().is_empty(),
+            "digits_ttfs on ulx3s_85f, P = {pe}: verilator -Wall reports:\n{text}"
+        );
+        std::fs::remove_dir_all(&dir).ok();
     }
 }
 

@@ -96,6 +96,9 @@ fn assemble(t: &Tiling, name: &str, addr: &str, out: &str, width: usize) -> Stri
         );
     }
     let row_word = |r: usize| format!("{name}_word{r}[{}:0]", width - 1);
+    if t.cols * 16 > width {
+        s += &super::unused_word_bits(name, t.rows, t.cols * 16, width);
+    }
     let wt = width - 1;
     if t.rows == 1 {
         return s + &format!(
