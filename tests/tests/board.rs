@@ -6,7 +6,7 @@
 //! step. The board's UART runs at 4 clocks a bit here so that the
 //! simulation is short; the logic is the same at any divisor.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use spikegate_fpga::board::protocol::{decode, encode_sample, CREDIT_BYTES, RX_FIFO_BYTES};
 use spikegate_fpga::board::{wrapper_verilog, BOARD_FILE};
