@@ -29,7 +29,7 @@ const SPIKER_LATENCY_US: f64 = 780.0;
 /// yosys and nextpnr.
 ///
 /// Networks (8-bit weights, so that the largest fits the ECP5 85F's block
-/// RAM): `small` is a dense 64-32-10 `ttfs` network, `bench` the dense
+/// RAM; `spiker6` is `spiker` with 6-bit weights): `small` is a dense 64-32-10 `ttfs` network, `bench` the dense
 /// 784-400-10 `ttfs` benchmark network, both with latency-coded input
 /// (10% of inputs spike once, T = 32); `spiker` is 784-128-10 `lif` (shift
 /// leak, reset by subtraction, spike-count decoding) with rate-coded input
@@ -44,7 +44,7 @@ pub struct Args {
     /// Board.
     #[arg(long, default_value = "ulx3s_85f")]
     pub target: String,
-    /// Networks: small, bench, spiker.
+    /// Networks: small, bench, spiker, spiker6.
     #[arg(long, value_delimiter = ',', default_values_t = ["small".to_string(), "spiker".to_string(), "bench".to_string()])]
     pub networks: Vec<String>,
     /// Processing elements per core.
@@ -70,12 +70,12 @@ struct Case {
     inputs: Vec<Vec<Spike>>,
 }
 
-/// `network` with 8-bit weights: every weight and the threshold shifted
-/// right by `shift`.
-fn narrowed(network: ValidNetwork, shift: u32) -> spikegate_model::Network {
+/// `network` with `bits`-bit weights: every weight and the threshold
+/// shifted right by `shift`.
+fn narrowed(network: ValidNetwork, shift: u32, bits: u32) -> spikegate_model::Network {
     let mut net = network.into_inner();
     for layer in &mut net.layers {
-        layer.widths.weight = 8;
+        layer.widths.weight = bits;
         for w in layer.weights.iter_mut().flatten() {
             *w >>= shift;
         }
@@ -91,7 +91,7 @@ fn case(name: &str, samples: usize) -> Result<Case> {
     };
     Ok(match name {
         "small" => {
-            let net = narrowed(ttfs(64, &[32, 10], 24_000, "dense-64-32-10-ttfs"), 8);
+            let net = narrowed(ttfs(64, &[32, 10], 24_000, "dense-64-32-10-ttfs"), 8, 8);
             Case {
                 label: "64-32-10 ttfs",
                 network: spikegate_model::validate(net)?,
@@ -101,7 +101,7 @@ fn case(name: &str, samples: usize) -> Result<Case> {
             }
         }
         "bench" => {
-            let net = narrowed(ttfs(784, &[400, 10], 300_000, "bench-784-400-10-ttfs"), 8);
+            let net = narrowed(ttfs(784, &[400, 10], 300_000, "bench-784-400-10-ttfs"), 8, 8);
             Case {
                 label: "784-400-10 ttfs",
                 network: spikegate_model::validate(net)?,
@@ -110,8 +110,15 @@ fn case(name: &str, samples: usize) -> Result<Case> {
                     .collect(),
             }
         }
-        "spiker" => {
-            let mut net = narrowed(ttfs(784, &[128, 10], 300_000, "spiker-784-128-10-lif"), 8);
+        "spiker" | "spiker6" => {
+            // Spiker+'s 18 x 36 Kbit hold 6.6 bits a weight: `spiker6`
+            // has 6-bit weights (the threshold scaled with them).
+            let (shift, bits, threshold) = if name == "spiker" { (8, 8, 300) } else { (10, 6, 75) };
+            let mut net = narrowed(
+                ttfs(784, &[128, 10], 300_000, "spiker-784-128-10-lif"),
+                shift,
+                bits,
+            );
             net.time_steps = 25;
             net.output.decode = Decode::SpikeCount;
             for layer in &mut net.layers {
@@ -122,17 +129,21 @@ fn case(name: &str, samples: usize) -> Result<Case> {
                 layer.widths.membrane = 16;
                 layer.widths.threshold = 16;
                 layer.reset = Some(Reset::Subtract);
-                layer.threshold = Some(300);
+                layer.threshold = Some(threshold);
             }
             Case {
-                label: "784-128-10 lif (Spiker+ shape)",
+                label: if bits == 8 {
+                    "784-128-10 lif (Spiker+ shape)"
+                } else {
+                    "784-128-10 lif, 6-bit weights (Spiker+ shape)"
+                },
                 network: spikegate_model::validate(net)?,
                 inputs: (0..samples)
                     .map(|_| random_input(&mut rng, 784, 25, 0.13))
                     .collect(),
             }
         }
-        other => anyhow::bail!("unknown network `{other}` (known: small, bench, spiker)"),
+        other => anyhow::bail!("unknown network `{other}` (known: small, bench, spiker, spiker6)"),
     })
 }
 
