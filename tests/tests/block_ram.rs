@@ -299,8 +299,12 @@ fn instantiated_block_rams_give_the_inferred_memorys_words() {
         return;
     }
     // One block; one row of several columns with unused bits; several rows
-    // (DP16KD 1024 x 18: 3 rows; SB_RAM40_4K: 10) of several columns.
+    // of several columns (DP16KD 1024 x 18: 3 x 2; SB_RAM40_4K 512 x 8:
+    // 5 x 3).
     equal_builds(40, 5);
     equal_builds(200, 40);
     equal_builds(2500, 20);
+    // iCE40's narrow modes: 1024 x 4 (3000 x 3) and 2048 x 2 (5000 x 1).
+    equal_builds(3000, 3);
+    equal_builds(5000, 1);
 }

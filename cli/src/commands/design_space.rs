@@ -101,7 +101,11 @@ fn case(name: &str, samples: usize) -> Result<Case> {
             }
         }
         "bench" => {
-            let net = narrowed(ttfs(784, &[400, 10], 300_000, "bench-784-400-10-ttfs"), 8, 8);
+            let net = narrowed(
+                ttfs(784, &[400, 10], 300_000, "bench-784-400-10-ttfs"),
+                8,
+                8,
+            );
             Case {
                 label: "784-400-10 ttfs",
                 network: spikegate_model::validate(net)?,
@@ -113,7 +117,11 @@ fn case(name: &str, samples: usize) -> Result<Case> {
         "spiker" | "spiker6" => {
             // Spiker+'s 18 x 36 Kbit hold 6.6 bits a weight: `spiker6`
             // has 6-bit weights (the threshold scaled with them).
-            let (shift, bits, threshold) = if name == "spiker" { (8, 8, 300) } else { (10, 6, 75) };
+            let (shift, bits, threshold) = if name == "spiker" {
+                (8, 8, 300)
+            } else {
+                (10, 6, 75)
+            };
             let mut net = narrowed(
                 ttfs(784, &[128, 10], 300_000, "spiker-784-128-10-lif"),
                 shift,

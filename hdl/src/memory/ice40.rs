@@ -1,123 +1,169 @@
-//! iCE40 `SB_RAM40_4K` block RAMs, 256 x 16 (`READ_MODE = WRITE_MODE =
-//! 0`: in the narrower modes the data bits interleave). The block has no
-//! output register: its word, muxed by block row, is registered in the
-//! fabric.
+//! iCE40 `SB_RAM40_4K` block RAMs in the shape that needs fewest blocks:
+//! 256 x 16, 512 x 8, 1024 x 4 or 2048 x 2 (`READ_MODE = WRITE_MODE` 0 to
+//! 3). The block has no output register: its word, muxed by block row, is
+//! registered in the fabric.
+//!
+//! In mode `m` a block holds `L = 2^m` words in each of its 256 16-bit
+//! rows: word `a` is in row `a mod 256`, lane `a / 256`, its bit `k` at the
+//! row's bit `k L + lane`; its data bit `k` enters and leaves on pin `k`
+//! (mode 0), `2 k` (1), `4 k + 1` (2) or `8 k + 3` (3) of `WDATA` and
+//! `RDATA` (yosys's `SB_RAM40_4K` model, which the tests run).
 
 use std::fmt::Write;
 
 use super::{address_bits, Ram, Rom, Tiling};
 
-const SHAPES: [(usize, usize); 1] = [(256, 16)];
+const SHAPES: [(usize, usize); 4] = [(256, 16), (512, 8), (1024, 4), (2048, 2)];
 
-/// `INIT_0`..`INIT_F` of block `(row, col)` (the non-zero ones): word `i`
-/// of `INIT_k` is the block's word `16 k + i`, 16 bits from bit `16 i`.
+/// The block's mode for a word of `width` bits.
+fn mode(width: usize) -> usize {
+    (16 / width).trailing_zeros() as usize
+}
+
+/// The `WDATA`/`RDATA` pin of data bit `k` at `width` bits a word.
+fn pin(width: usize, k: usize) -> usize {
+    match mode(width) {
+        0 => k,
+        m => (k << m) + (1 << (m - 1)) - 1,
+    }
+}
+
+/// `INIT_0`..`INIT_F` of block `(row, col)` (the non-zero ones): `INIT_k`
+/// holds rows `16 k` to `16 k + 15`, row `i` in bits `16 i` up.
 fn inits(rom: &Rom, t: &Tiling, row: usize, col: usize) -> String {
+    let lanes = 16 / t.width;
+    let mut rows = [0u32; 256];
+    for a in 0..t.depth {
+        let Some(word) = rom.words.get(row * t.depth + a) else {
+            break;
+        };
+        for k in 0..t.width {
+            if word.get(col * t.width + k).copied().unwrap_or(false) {
+                rows[a % 256] |= 1 << (k * lanes + a / 256);
+            }
+        }
+    }
     let mut out = String::new();
-    for k in 0..16 {
-        let mut hex = String::new();
-        let mut any = false;
-        for i in (0..16).rev() {
-            let word = rom.words.get(row * t.depth + k * 16 + i);
-            let value = (0..16).fold(0u32, |acc, b| {
-                let bit = word
-                    .and_then(|w| w.get(col * t.width + b))
-                    .copied()
-                    .unwrap_or(false);
-                acc | u32::from(bit) << b
-            });
-            any |= value != 0;
-            let _ = write!(hex, "{value:04x}");
+    for (k, group) in rows.chunks(16).enumerate() {
+        if group.iter().all(|&r| r == 0) {
+            continue;
         }
-        if any {
-            let _ = write!(out, ",\n  .INIT_{k:X}(256'h{hex})");
-        }
+        let hex: String = group.iter().rev().map(|r| format!("{r:04x}")).collect();
+        let _ = write!(out, ",\n  .INIT_{k:X}(256'h{hex})");
     }
     out
 }
 
-/// One block: `read` (address signal, its used bits) on `RADDR`, the
-/// optional write port (enable, address signal, data bits) on `W*`.
+/// An 11-bit address bus from `signal`'s low `min(low, used)` bits.
+fn address(signal: &str, low: u32, used: u32) -> String {
+    let bits: Vec<String> = (0..11)
+        .rev()
+        .map(|a| {
+            if a < low && a < used {
+                format!("{signal}[{a}]")
+            } else {
+                "1'b0".into()
+            }
+        })
+        .collect();
+    format!("{{{}}}", bits.join(", "))
+}
+
+/// One block `inst`: read address `read`, and the write port (enable,
+/// address, data bits) if it has one.
 fn instance(
     inst: &str,
+    t: &Tiling,
     init: &str,
     read: (&str, u32),
     write: Option<(String, (&str, u32), Vec<String>)>,
 ) -> String {
-    let addr = |(signal, used): (&str, u32)| -> String {
-        let bits: Vec<String> = (0..11)
-            .rev()
-            .map(|a| {
-                if a < 8 && a < used {
-                    format!("{signal}[{a}]")
-                } else {
-                    "1'b0".into()
-                }
-            })
-            .collect();
-        format!("{{{}}}", bits.join(", "))
-    };
+    let low = t.low_bits();
     let (we, waddr, wdata) = match write {
-        Some((enable, waddr, data)) => {
-            let data: Vec<String> = (0..16)
-                .rev()
-                .map(|k| data.get(k).cloned().unwrap_or_else(|| "1'b0".into()))
-                .collect();
-            (enable, addr(waddr), format!("{{{}}}", data.join(", ")))
+        Some((enable, (signal, used), data)) => {
+            let mut pins = vec!["1'b0".to_string(); 16];
+            for (k, d) in data.into_iter().enumerate() {
+                pins[pin(t.width, k)] = d;
+            }
+            pins.reverse();
+            (
+                enable,
+                address(signal, low, used),
+                format!("{{{}}}", pins.join(", ")),
+            )
         }
         None => ("1'b0".into(), "11'd0".into(), "16'd0".into()),
     };
     format!(
         "wire [15:0] {inst};
 SB_RAM40_4K #(
-  .READ_MODE(0), .WRITE_MODE(0){init}
+  .READ_MODE({m}), .WRITE_MODE({m}){init}
 ) {inst}_ram (
   .RDATA({inst}), .RADDR({raddr}), .RCLK(clock), .RCLKE(1'b1), .RE(1'b1),
   .WADDR({waddr}), .WCLK(clock), .WCLKE(1'b1), .WE({we}), .MASK(16'd0),
   .WDATA({wdata})
 );
 ",
-        raddr = addr(read),
+        m = mode(t.width),
+        raddr = address(read.0, low, read.1),
     )
 }
 
 /// The output register: the block row's word, one cycle after the blocks
-/// registered it.
+/// registered it; the pins no word takes go to a named sink.
 fn assemble(t: &Tiling, name: &str, addr: &str, out: &str, width: usize) -> String {
     let mut s = String::new();
+    let mut unused = Vec::new();
     for r in 0..t.rows {
-        let parts: Vec<String> = (0..t.cols)
-            .rev()
-            .map(|c| format!("{name}_b{r}_{c}"))
-            .collect();
+        let mut bits = Vec::new();
+        for c in 0..t.cols {
+            let inst = format!("{name}_b{r}_{c}");
+            let used: Vec<usize> = (0..t.width).map(|k| pin(t.width, k)).collect();
+            for (k, &p) in used.iter().enumerate() {
+                if c * t.width + k < width {
+                    bits.push(format!("{inst}[{p}]"));
+                } else {
+                    unused.push(format!("{inst}[{p}]"));
+                }
+            }
+            unused.extend(
+                (0..16)
+                    .filter(|p| !used.contains(p))
+                    .map(|p| format!("{inst}[{p}]")),
+            );
+        }
+        bits.reverse();
         s += &format!(
             "wire [{}:0] {name}_word{r} = {{{}}};\n",
-            t.cols * 16 - 1,
-            parts.join(", ")
+            width - 1,
+            bits.join(", ")
         );
     }
-    let row_word = |r: usize| format!("{name}_word{r}[{}:0]", width - 1);
-    if t.cols * 16 > width {
-        s += &super::unused_word_bits(name, t.rows, t.cols * 16, width);
+    if !unused.is_empty() {
+        s += &format!(
+            "wire unused_{name}_pins = &{{1'b0, {}, 1'b0}};\n",
+            unused.join(", ")
+        );
     }
     let wt = width - 1;
     if t.rows == 1 {
         return s + &format!(
-            "reg [{wt}:0] {out};\nalways @(posedge clock) {out} <= {};\n",
-            row_word(0)
+            "reg [{wt}:0] {out};\nalways @(posedge clock) {out} <= {name}_word0;\n"
         );
     }
     let hb = address_bits(t.rows);
+    let lo = t.low_bits();
     s += &format!(
         "reg [{ht}:0] {name}_row_r;
-always @(posedge clock) {name}_row_r <= {addr}[{top}:8];
+always @(posedge clock) {name}_row_r <= {addr}[{top}:{lo}];
 wire [{wt}:0] {name}_rows [0:{rl}];
 ",
         ht = hb - 1,
-        top = 8 + hb - 1,
+        top = lo + hb - 1,
         rl = t.rows - 1,
     );
     for r in 0..t.rows {
-        s += &format!("assign {name}_rows[{r}] = {};\n", row_word(r));
+        s += &format!("assign {name}_rows[{r}] = {name}_word{r};\n");
     }
     s + &format!(
         "reg [{wt}:0] {out};\nalways @(posedge clock) {out} <= {name}_rows[{name}_row_r];\n"
@@ -126,10 +172,12 @@ wire [{wt}:0] {name}_rows [0:{rl}];
 
 fn header(name: &str, t: &Tiling, depth: usize, width: usize) -> String {
     format!(
-        "// {name}: {depth} x {width} bits in {n} SB_RAM40_4K ({r} x {c} of 256 x 16).\n",
+        "// {name}: {depth} x {width} bits in {n} SB_RAM40_4K ({r} x {c} of {d} x {w}).\n",
         n = t.rows * t.cols,
         r = t.rows,
         c = t.cols,
+        d = t.depth,
+        w = t.width,
     )
 }
 
@@ -142,7 +190,7 @@ pub fn rom(rom: &Rom) -> String {
     for r in 0..t.rows {
         for c in 0..t.cols {
             let inst = format!("{}_b{r}_{c}", rom.name);
-            s += &instance(&inst, &inits(rom, &t, r, c), (rom.addr, used), None);
+            s += &instance(&inst, &t, &inits(rom, &t, r, c), (rom.addr, used), None);
         }
     }
     s + &assemble(&t, rom.name, rom.addr, rom.out, rom.width)
@@ -153,22 +201,23 @@ pub fn ram(ram: &Ram) -> String {
     let t = Tiling::fewest(&SHAPES, ram.depth, ram.width);
     let used = address_bits(ram.depth);
     let hb = address_bits(t.rows);
+    let lo = t.low_bits();
     let mut s = header(ram.name, &t, ram.depth, ram.width);
     for r in 0..t.rows {
         let enable = if t.rows == 1 {
             format!("({})", ram.write_enable)
         } else {
             format!(
-                "({}) && {}[{}:8] == {hb}'d{r}",
+                "({}) && {}[{}:{lo}] == {hb}'d{r}",
                 ram.write_enable,
                 ram.write_addr,
-                8 + hb - 1
+                lo + hb - 1
             )
         };
         for c in 0..t.cols {
-            let data = (0..16)
+            let data = (0..t.width)
                 .map(|k| {
-                    let bit = c * 16 + k;
+                    let bit = c * t.width + k;
                     if bit < ram.width {
                         format!("{}[{bit}]", ram.write_data)
                     } else {
@@ -178,8 +227,23 @@ pub fn ram(ram: &Ram) -> String {
                 .collect();
             let inst = format!("{}_b{r}_{c}", ram.name);
             let write = Some((enable.clone(), (ram.write_addr, used), data));
-            s += &instance(&inst, "", (ram.read_addr, used), write);
+            s += &instance(&inst, &t, "", (ram.read_addr, used), write);
         }
     }
     s + &assemble(&t, ram.name, ram.read_addr, ram.out, ram.width)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn narrow_modes_use_yosys_pins() {
+        let pins = |w: usize| (0..w).map(|k| pin(w, k)).collect::<Vec<_>>();
+        assert_eq!(pins(8), [0, 2, 4, 6, 8, 10, 12, 14]);
+        assert_eq!(pins(4), [1, 5, 9, 13]);
+        assert_eq!(pins(2), [3, 11]);
+        assert_eq!(mode(16), 0);
+        assert_eq!(mode(2), 3);
+    }
 }
