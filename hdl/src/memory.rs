@@ -16,8 +16,9 @@
 //!   (the iCE40 block RAM has no output register: the second register is in
 //!   the fabric), filled by `INIT_0`..`INIT_F`.
 //!
-//! A memory of at most [`LOGIC_WORDS`] words is always inferred: synthesis
-//! puts it in flip-flops or LUT RAM, where a whole block would be wasted.
+//! A memory of at most [`LOGIC_WORDS`] words ([`ECP5_LUT_RAM_WORDS`] on
+//! ECP5) is always inferred: synthesis puts it in flip-flops or LUT RAM,
+//! where a whole block would be wasted.
 //! The primitives are simulated with `DP16KD`'s behavioural model in
 //! [`SIM_MODELS`] (written beside an ECP5 design; yosys 0.23 ships no
 //! behaviour for it) and yosys's own `SB_RAM40_4K` model.
@@ -42,6 +43,11 @@ pub enum BlockRam {
 /// Memories of at most this many words are always inferred (flip-flops or
 /// LUT RAM), as the fit check counts them.
 pub const LOGIC_WORDS: usize = 16;
+
+/// On ECP5, memories of at most this many words are inferred too: yosys
+/// puts them in LUT RAM (or a block of its choice), where a block of ours
+/// would hold a few words of a wide word (a state memory of few chunks).
+pub const ECP5_LUT_RAM_WORDS: usize = 64;
 
 /// File of a design folder holding the behavioural models of the
 /// primitives its Verilog instantiates: for simulation only (synthesis and
@@ -90,7 +96,12 @@ impl BlockRam {
     /// The style that a memory of `depth` words gets: small ones are
     /// inferred on every family.
     fn for_depth(self, depth: usize) -> BlockRam {
-        if depth <= LOGIC_WORDS {
+        let logic = match self {
+            // ECP5 has LUT RAM, where yosys puts shallow memories.
+            BlockRam::Ecp5 => ECP5_LUT_RAM_WORDS,
+            _ => LOGIC_WORDS,
+        };
+        if depth <= logic {
             BlockRam::Inferred
         } else {
             self

@@ -298,9 +298,10 @@ fn instantiated_block_rams_give_the_inferred_memorys_words() {
     if !require_tool("iverilog", "block RAM equivalence") {
         return;
     }
-    // One block; one row of several columns with unused bits; several rows
-    // of several columns (DP16KD 1024 x 18: 3 x 2; SB_RAM40_4K 512 x 8:
-    // 5 x 3).
+    // One block (inferred on ECP5: at most 64 words); one row of several
+    // columns with unused bits (a 512 x 36 DP16KD ROM reads on both
+    // ports); several rows of several columns (the RAM in DP16KD 1024 x
+    // 18: 3 x 2; SB_RAM40_4K 512 x 8: 5 x 3).
     equal_builds(40, 5);
     equal_builds(200, 40);
     equal_builds(2500, 20);

@@ -158,10 +158,11 @@ fn case(name: &str, samples: usize) -> Result<Case> {
 /// Runs the command.
 pub fn run(args: &Args) -> Result<ExitCode> {
     let target = targets::find(&args.target).map_err(anyhow::Error::msg)?;
-    let mut table = "| network | P | logic cells | LUT4 | FF | block RAM | DSP | Fmax MHz | cycles/sample | latency us |\n\
+    let mut table = "| network | P | logic cells | LUTs | FF | block RAM | DSP | Fmax MHz | cycles/sample | latency us |\n\
          |---|---|---|---|---|---|---|---|---|---|\n"
         .to_string();
     println!("{}", table.trim_end());
+    let mut flow = None;
     for name in &args.networks {
         let case = case(name, args.samples)?;
         for &pe in &args.pe {
@@ -181,6 +182,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                     let kept = args.keep.as_ref().map(|k| k.join(format!("{name}-p{pe}")));
                     let work = WorkDir::new(kept.as_deref(), &tag, &output.files)?;
                     let r = synthesize(&output.plan, target, work.tools(), Some(cycles))?;
+                    flow = Some(r.flow.clone());
                     format!(
                         "| {} | {pe} | {} | {} | {} | {} | {} | {} | {:.0} | {} |\n",
                         case.label,
@@ -208,8 +210,11 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     }
     let _ = writeln!(
         table,
-        "\n{}: {} (yosys -abc9 + nextpnr); cycles from the cycle formula over {} random samples.",
-        target.name, target.part, args.samples
+        "\n{}: {} ({}); cycles from the cycle formula over {} random samples.",
+        target.name,
+        target.part,
+        flow.as_deref().unwrap_or("nothing synthesised"),
+        args.samples
     );
     if let Some(out) = &args.out {
         std::fs::write(out, &table)?;

@@ -24,10 +24,11 @@ fn address_shift(width: usize) -> usize {
 }
 
 /// Bit `b` of word `word` in the 18 Kbit array: 1024 units of two 9-bit
-/// bytes; a word narrower than 9 bits packs into a byte's low 8 bits.
+/// bytes; a word narrower than 9 bits packs into a byte's low 8 bits, and
+/// a 36-bit ROM word is two units (port A the low, port B the high).
 fn array_bit(width: usize, word: usize, b: usize) -> usize {
     match width {
-        18 | 9 => word * width + b,
+        36 | 18 | 9 => word * width + b,
         w => {
             let per_byte = 8 / w;
             (word / per_byte) * 9 + (word % per_byte) * w + b
@@ -84,9 +85,17 @@ struct Port<'a> {
     enable: bool,
     write: String,
     data_in: Vec<String>,
+    /// A 36-bit ROM word's half this port reads (the lowest word-address
+    /// pin), the address moving up a pin.
+    half: Option<bool>,
 }
 
 impl Port<'_> {
+    /// Whether the port reads a word (its output register is on).
+    fn reads(&self) -> bool {
+        self.enable && self.data_in.is_empty()
+    }
+
     fn idle(name: char, width: usize) -> Self {
         Port {
             name,
@@ -96,6 +105,7 @@ impl Port<'_> {
             enable: false,
             write: "1'b0".into(),
             data_in: Vec::new(),
+            half: None,
         }
     }
 
@@ -117,6 +127,14 @@ impl Port<'_> {
                 bit(writes && self.width == 18).to_string()
             } else {
                 let a = (i - shift) as u32;
+                let a = match self.half {
+                    Some(h) if a == 0 => {
+                        let _ = write!(s, ",\n  .AD{p}{i}({})", bit(h));
+                        continue;
+                    }
+                    Some(_) => a - 1,
+                    None => a,
+                };
                 match self.addr {
                     Some((signal, used)) if a < self.low_bits && a < used => {
                         format!("{signal}[{a}]")
@@ -138,8 +156,8 @@ impl Port<'_> {
     }
 }
 
-fn instance(inst: &str, t: &Tiling, read_port: char, init: &str, a: &Port, b: &Port) -> String {
-    let regmode = |p: char| if p == read_port { "OUTREG" } else { "NOREG" };
+fn instance(inst: &str, init: &str, a: &Port, b: &Port) -> String {
+    let regmode = |p: &Port| if p.reads() { "OUTREG" } else { "NOREG" };
     format!(
         "wire [17:0] {inst}_do_a;
 wire [17:0] {inst}_do_b;
@@ -155,9 +173,9 @@ DP16KD #(
 {pb}
 );
 ",
-        w = t.width,
-        ra = regmode('A'),
-        rb = regmode('B'),
+        w = a.width,
+        ra = regmode(a),
+        rb = regmode(b),
         pa = a.pins(inst),
         pb = b.pins(inst),
     )
@@ -199,38 +217,51 @@ fn header(name: &str, t: &Tiling, depth: usize, width: usize) -> String {
     )
 }
 
-/// `rom` in `DP16KD`s, read on port A.
+/// `rom` in `DP16KD`s, read on port A; a 512 x 36 block reads a word's
+/// halves on both ports.
 pub fn rom(rom: &Rom) -> String {
     let depth = rom.words.len();
-    let t = Tiling::fewest(&SHAPES, depth, rom.width);
+    let shapes: Vec<(usize, usize)> = std::iter::once((512, 36)).chain(SHAPES).collect();
+    let t = Tiling::fewest(&shapes, depth, rom.width);
     let used = address_bits(depth);
     let mut s = header(rom.name, &t, depth, rom.width);
     let block = |r: usize, c: usize| format!("{}_b{r}_{c}", rom.name);
+    let port_width = t.width.min(18);
+    let read = |name: char, half: Option<bool>| Port {
+        name,
+        width: port_width,
+        low_bits: t.low_bits(),
+        addr: Some((rom.addr, used)),
+        enable: true,
+        write: "1'b0".into(),
+        data_in: Vec::new(),
+        half,
+    };
     for r in 0..t.rows {
         for c in 0..t.cols {
-            let read = Port {
-                name: 'A',
-                width: t.width,
-                low_bits: t.low_bits(),
-                addr: Some((rom.addr, used)),
-                enable: true,
-                write: "1'b0".into(),
-                data_in: Vec::new(),
-            };
             let init = initvals(rom, &t, r, c);
-            s += &instance(
-                &block(r, c),
-                &t,
-                'A',
-                &init,
-                &read,
-                &Port::idle('B', t.width),
-            );
+            let (a, b) = if t.width == 36 {
+                (read('A', Some(false)), read('B', Some(true)))
+            } else {
+                (read('A', None), Port::idle('B', port_width))
+            };
+            s += &instance(&block(r, c), &init, &a, &b);
         }
     }
-    s + &t.assemble(rom.name, rom.addr, rom.out, rom.width, |r, c| {
-        format!("{}_do_a[{}:0]", block(r, c), t.width - 1)
-    }) + &unused_pins(rom.name, &t, 'A')
+    let word = |r: usize, c: usize| {
+        let inst = block(r, c);
+        if t.width == 36 {
+            format!("{inst}_do_b, {inst}_do_a")
+        } else {
+            format!("{inst}_do_a[{}:0]", t.width - 1)
+        }
+    };
+    let unused = if t.width == 36 {
+        String::new()
+    } else {
+        unused_pins(rom.name, &t, 'A')
+    };
+    s + &t.assemble(rom.name, rom.addr, rom.out, rom.width, word) + &unused
 }
 
 /// `ram` in `DP16KD`s: written on port A, read on port B.
@@ -271,6 +302,7 @@ pub fn ram(ram: &Ram) -> String {
                 enable: true,
                 write: write.clone(),
                 data_in,
+                half: None,
             };
             let b = Port {
                 name: 'B',
@@ -280,8 +312,9 @@ pub fn ram(ram: &Ram) -> String {
                 enable: true,
                 write: "1'b0".into(),
                 data_in: Vec::new(),
+                half: None,
             };
-            s += &instance(&block(r, c), &t, 'B', "", &a, &b);
+            s += &instance(&block(r, c), "", &a, &b);
         }
     }
     s + &t.assemble(ram.name, ram.read_addr, ram.out, ram.width, |r, c| {
