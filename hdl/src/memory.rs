@@ -211,6 +211,36 @@ impl Tiling {
             .expect("a family has block shapes")
     }
 
+    /// `ram`'s write enable for the blocks of row `r`: the row's address
+    /// bits select it.
+    fn row_write_enable(&self, ram: &Ram, r: usize) -> String {
+        if self.rows == 1 {
+            return format!("({})", ram.write_enable);
+        }
+        let (hb, lo) = (address_bits(self.rows), self.low_bits());
+        format!(
+            "({}) && {}[{}:{lo}] == {hb}'d{r}",
+            ram.write_enable,
+            ram.write_addr,
+            lo + hb - 1
+        )
+    }
+
+    /// `ram`'s write data bits for the blocks of column `c` (zeros past
+    /// the word).
+    fn column_data(&self, ram: &Ram, c: usize) -> Vec<String> {
+        (0..self.width)
+            .map(|k| {
+                let bit = c * self.width + k;
+                if bit < ram.width {
+                    format!("{}[{bit}]", ram.write_data)
+                } else {
+                    "1'b0".into()
+                }
+            })
+            .collect()
+    }
+
     /// Address bits inside one block.
     fn low_bits(&self) -> u32 {
         self.depth.trailing_zeros()

@@ -21,17 +21,20 @@ fn options(pe: usize, taps: bool) -> BuildOptions {
 /// Verilator's linter, every warning class on, over the design in `dir`:
 /// whether it passed, and what it printed.
 fn lint(dir: &std::path::Path) -> (bool, String) {
-    run_in(
-        dir,
-        "verilator",
-        &[
-            "--lint-only",
-            "-Wall",
-            "--top-module",
-            "spikegate_top",
-            "spikegate_top.v",
-        ],
-    )
+    lint_with(dir, &[])
+}
+
+/// [`lint`], with `extra` files of the folder (simulation models).
+fn lint_with(dir: &std::path::Path, extra: &[&str]) -> (bool, String) {
+    let mut args = vec![
+        "--lint-only",
+        "-Wall",
+        "--top-module",
+        "spikegate_top",
+        "spikegate_top.v",
+    ];
+    args.extend(extra);
+    run_in(dir, "verilator", &args)
 }
 
 #[test]
@@ -73,18 +76,7 @@ fn verilator_lint_is_clean_on_designs_with_instantiated_block_rams() {
             verilog.contains("DP16KD #("),
             "P = {pe}: no DP16KD instantiated"
         );
-        let (ok, text) = run_in(
-            &dir,
-            "verilator",
-            &[
-                "--lint-only",
-                "-Wall",
-                "--top-module",
-                "spikegate_top",
-                "spikegate_top.v",
-                SIM_MODELS,
-            ],
-        );
+        let (ok, text) = lint_with(&dir, &[SIM_MODELS]);
         assert!(
             ok && text.trim().is_empty(),
             "digits_ttfs on ulx3s_85f, P = {pe}: verilator -Wall reports:\n{text}"

@@ -270,30 +270,11 @@ pub fn ram(ram: &Ram) -> String {
     let used = address_bits(ram.depth);
     let mut s = header(ram.name, &t, ram.depth, ram.width);
     let block = |r: usize, c: usize| format!("{}_b{r}_{c}", ram.name);
-    let hb = address_bits(t.rows);
     let lo = t.low_bits();
     for r in 0..t.rows {
-        let write = if t.rows == 1 {
-            format!("({})", ram.write_enable)
-        } else {
-            format!(
-                "({}) && {}[{}:{lo}] == {hb}'d{r}",
-                ram.write_enable,
-                ram.write_addr,
-                lo + hb - 1
-            )
-        };
+        let write = t.row_write_enable(ram, r);
         for c in 0..t.cols {
-            let data_in = (0..t.width)
-                .map(|k| {
-                    let bit = c * t.width + k;
-                    if bit < ram.width {
-                        format!("{}[{bit}]", ram.write_data)
-                    } else {
-                        "1'b0".into()
-                    }
-                })
-                .collect();
+            let data_in = t.column_data(ram, c);
             let a = Port {
                 name: 'A',
                 width: t.width,

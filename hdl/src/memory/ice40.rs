@@ -200,31 +200,11 @@ pub fn rom(rom: &Rom) -> String {
 pub fn ram(ram: &Ram) -> String {
     let t = Tiling::fewest(&SHAPES, ram.depth, ram.width);
     let used = address_bits(ram.depth);
-    let hb = address_bits(t.rows);
-    let lo = t.low_bits();
     let mut s = header(ram.name, &t, ram.depth, ram.width);
     for r in 0..t.rows {
-        let enable = if t.rows == 1 {
-            format!("({})", ram.write_enable)
-        } else {
-            format!(
-                "({}) && {}[{}:{lo}] == {hb}'d{r}",
-                ram.write_enable,
-                ram.write_addr,
-                lo + hb - 1
-            )
-        };
+        let enable = t.row_write_enable(ram, r);
         for c in 0..t.cols {
-            let data = (0..t.width)
-                .map(|k| {
-                    let bit = c * t.width + k;
-                    if bit < ram.width {
-                        format!("{}[{bit}]", ram.write_data)
-                    } else {
-                        "1'b0".into()
-                    }
-                })
-                .collect();
+            let data = t.column_data(ram, c);
             let inst = format!("{}_b{r}_{c}", ram.name);
             let write = Some((enable.clone(), (ram.write_addr, used), data));
             s += &instance(&inst, &t, "", (ram.read_addr, used), write);
