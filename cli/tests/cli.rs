@@ -449,6 +449,7 @@ fn gen_writes_verilog_images_constraints_and_manifest_byte_identically() {
             "manifest.json",
             "sg_l0_ttfs_n300_m100_p4_weights.hex",
             "sg_l1_ttfs_n10_m300_p4_weights.hex",
+            "sim_models.v",
             "spikegate_board.v",
             "spikegate_top.v",
             "ulx3s_85f.lpf"
@@ -469,14 +470,18 @@ fn gen_writes_verilog_images_constraints_and_manifest_byte_identically() {
         .map(|p| p["name"].as_str().unwrap())
         .collect();
     assert!(ports.contains(&"tap0_neuron") && ports.contains(&"out_eos"));
-    let board = String::from_utf8(files[3].1.clone()).unwrap();
+    let board = String::from_utf8(files[4].1.clone()).unwrap();
     // The wrapper of this board: 25 MHz over 115200 baud, active-high
     // button and LEDs.
     assert!(board.contains("module spikegate_board"), "{board}");
     assert!(board.contains("parameter [15:0] CLKS_PER_BIT = 16'd217"));
     assert!(board.contains("parameter integer RESET_ACTIVE_LOW = 0"));
-    let verilog = String::from_utf8(files[4].1.clone()).unwrap();
+    let verilog = String::from_utf8(files[5].1.clone()).unwrap();
     assert!(verilog.contains("module spikegate_top("));
+    // ECP5: DP16KD block RAMs, with their model beside the design.
+    assert!(verilog.contains("DP16KD #("));
+    let dp16kd = String::from_utf8(files[3].1.clone()).unwrap();
+    assert!(dp16kd.contains("module DP16KD ("));
     assert!(
         verilog.contains("tap0_neuron"),
         "tap ports keep their documented names"
