@@ -3,6 +3,8 @@
 //! board's clock and I/O polarities for the wrapper, and what their part
 //! holds.
 
+use spikegate_hdl::memory::BlockRam;
+
 /// An FPGA family: which yosys synthesis command and which place-and-route
 /// tool serve it, and the shapes its block RAM can take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +24,17 @@ impl Family {
             Family::Ice40 => "ice40",
             Family::Ecp5 => "ecp5",
             Family::Xilinx => "xilinx",
+        }
+    }
+
+    /// How the family's memories are built: the Lattice parts' block RAMs
+    /// are instantiated (ECP5's to switch on the output register yosys
+    /// never infers), Xilinx's are inferred.
+    pub fn block_ram(self) -> BlockRam {
+        match self {
+            Family::Ecp5 => BlockRam::Ecp5,
+            Family::Ice40 => BlockRam::Ice40,
+            Family::Xilinx => BlockRam::Inferred,
         }
     }
 

@@ -12,7 +12,7 @@ use spikegate_hdl::{plan, BuildOptions, HardwarePlan};
 use spikegate_model::ValidNetwork;
 
 use spikegate_fpga::board::{clocks_per_bit, wrapper_verilog, BOARD_FILE};
-use spikegate_fpga::targets::{Family, Target};
+use spikegate_fpga::targets::Target;
 
 pub use crate::manifest::MANIFEST_FORMAT;
 use crate::manifest::{CoreEntry, Manifest, Memory, Port, MANIFEST_FILE};
@@ -82,17 +82,6 @@ fn core_entry(core: &CorePlan, kind: &str) -> CoreEntry {
     }
 }
 
-/// How `family`'s memories are built: the Lattice parts' block RAMs are
-/// instantiated (ECP5's to switch on the output register yosys never
-/// infers), Xilinx's are inferred.
-pub fn block_ram(family: Family) -> BlockRam {
-    match family {
-        Family::Ecp5 => BlockRam::Ecp5,
-        Family::Ice40 => BlockRam::Ice40,
-        Family::Xilinx => BlockRam::Inferred,
-    }
-}
-
 /// Plans, checks the fit on `target`, and generates every file.
 pub fn generate(
     network: &ValidNetwork,
@@ -100,7 +89,7 @@ pub fn generate(
     target: Option<&'static Target>,
 ) -> Result<Output> {
     let plan = plan(network, options)?
-        .for_block_ram(target.map_or(BlockRam::Inferred, |t| block_ram(t.family)));
+        .for_block_ram(target.map_or(BlockRam::Inferred, |t| t.family.block_ram()));
     let memory_bits: usize = plan
         .cores
         .iter()

@@ -180,6 +180,12 @@ fn unused_word_bits(name: &str, rows: usize, all: usize, width: usize) -> String
     )
 }
 
+/// The instance name of block `(r, c)` of memory `name`; its output wires
+/// take it as their prefix.
+fn block_name(name: &str, r: usize, c: usize) -> String {
+    format!("{name}_b{r}_{c}")
+}
+
 /// Bits needed to address `n` entries (at least 1).
 pub fn address_bits(n: usize) -> u32 {
     (usize::BITS - n.saturating_sub(1).leading_zeros()).max(1)
@@ -239,6 +245,26 @@ impl Tiling {
                 }
             })
             .collect()
+    }
+
+    /// The comment heading a memory's blocks: `primitive` and its shape,
+    /// `note` after it.
+    fn header(
+        &self,
+        name: &str,
+        depth: usize,
+        width: usize,
+        primitive: &str,
+        note: &str,
+    ) -> String {
+        format!(
+            "// {name}: {depth} x {width} bits in {n} {primitive} ({r} x {c} of {d} x {w}){note}.\n",
+            n = self.rows * self.cols,
+            r = self.rows,
+            c = self.cols,
+            d = self.depth,
+            w = self.width,
+        )
     }
 
     /// Address bits inside one block.

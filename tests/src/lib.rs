@@ -150,6 +150,14 @@ pub fn run_in(dir: &std::path::Path, program: &str, args: &[&str]) -> (bool, Str
     (out.status.success(), text)
 }
 
+/// [`run_in`], failing the test (with the tool's output) if `program`
+/// fails; returns what it printed.
+pub fn run_ok(dir: &std::path::Path, program: &str, args: &[&str]) -> String {
+    let (ok, text) = run_in(dir, program, args);
+    assert!(ok, "{program} failed:\n{text}");
+    text
+}
+
 /// Generates `case`'s hardware into a fresh folder under the system's
 /// temporary directory and returns the folder.
 pub fn generate_case(

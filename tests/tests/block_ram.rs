@@ -10,10 +10,10 @@
 //! model — must give the inferred memory's word on every cycle, over
 //! shapes that take several block rows and columns.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use spikegate_hdl::memory::{BlockRam, Ram, Rom, DP16KD_MODEL};
-use spikegate_tests::{cells_sim, cells_without_dp16kd, require_tool, run_in};
+use spikegate_tests::{cells_sim, cells_without_dp16kd, require_tool, run_ok};
 
 /// A small deterministic generator (the test's own: no shared code).
 struct Lcg(u64);
@@ -50,12 +50,6 @@ fn fresh_dir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-fn run(dir: &Path, program: &str, args: &[&str]) -> String {
-    let (ok, text) = run_in(dir, program, args);
-    assert!(ok, "{program} failed:\n{text}");
-    text
 }
 
 /// The values a testbench printed, one hexadecimal word a line after `@`.
@@ -107,7 +101,7 @@ endmodule
             dl = depth - 1
         );
         std::fs::write(dir.join("mems.v"), design).unwrap();
-        run(
+        run_ok(
             &dir,
             "yosys",
             &[
@@ -160,7 +154,7 @@ endmodule
         std::fs::write(dir.join("model.v"), DP16KD_MODEL).unwrap();
         let ecp5 = cells_sim("ecp5");
         let cells = cells_without_dp16kd(&ecp5, &dir);
-        run(
+        run_ok(
             &dir,
             "iverilog",
             &[
@@ -174,7 +168,7 @@ endmodule
                 "model.v",
             ],
         );
-        let got = printed(&run(&dir, "vvp", &["-n", "tb.vvp"]));
+        let got = printed(&run_ok(&dir, "vvp", &["-n", "tb.vvp"]));
         let want: Vec<String> = rom
             .iter()
             .zip(&ram)
@@ -273,7 +267,7 @@ endmodule
     std::fs::write(dir.join("tb.v"), tb).unwrap();
     std::fs::write(dir.join("model.v"), DP16KD_MODEL).unwrap();
     let cells = cells_sim("ice40").join("cells_sim.v");
-    run(
+    run_ok(
         &dir,
         "iverilog",
         &[
@@ -287,7 +281,7 @@ endmodule
             cells.to_str().unwrap(),
         ],
     );
-    let log = run(&dir, "vvp", &["-n", "tb.vvp"]);
+    let log = run_ok(&dir, "vvp", &["-n", "tb.vvp"]);
     let want = format!("compared {} mismatched 0", cycles - 2);
     assert!(log.contains(&want), "{depth} x {width}:\n{log}");
     let _ = std::fs::remove_dir_all(&dir);

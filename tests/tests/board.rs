@@ -6,8 +6,6 @@
 //! step. The board's UART runs at 4 clocks a bit here so that the
 //! simulation is short; the logic is the same at any divisor.
 
-use std::path::Path;
-
 use spikegate_fpga::board::protocol::{decode, encode_sample, CREDIT_BYTES, RX_FIFO_BYTES};
 use spikegate_fpga::board::{wrapper_verilog, BOARD_FILE};
 use spikegate_fpga::targets::find;
@@ -15,7 +13,7 @@ use spikegate_gen::generate::{generate, write_folder};
 use spikegate_hdl::memory::SIM_MODELS;
 use spikegate_hdl::BuildOptions;
 use spikegate_model::Spike;
-use spikegate_tests::{cells_sim, cells_without_dp16kd, load_golden, require_tool, run_in};
+use spikegate_tests::{cells_sim, cells_without_dp16kd, load_golden, require_tool, run_ok};
 
 const CLOCKS_PER_BIT: u32 = 4;
 
@@ -96,12 +94,6 @@ endmodule
     )
 }
 
-fn run(dir: &Path, program: &str, args: &[&str]) -> String {
-    let (ok, text) = run_in(dir, program, args);
-    assert!(ok, "{program} failed:\n{text}");
-    text
-}
-
 /// Runs golden `name` through the board wrapper of `board` at `pe` and
 /// checks every output step against the expected file. Returns the credit
 /// messages the board sent.
@@ -162,7 +154,7 @@ fn check_on(name: &str, board: &str, pe: usize, max_samples: usize, netlist: boo
             "read_verilog spikegate_top.v {BOARD_FILE}; synth_{family} -abc9 -top spikegate_board; \
              write_verilog -noattr netlist.v"
         );
-        run(&dir, "yosys", &["-q", "-p", &script]);
+        run_ok(&dir, "yosys", &["-q", "-p", &script]);
         sources.push("netlist.v".into());
         standard = "-g2012";
         sources.push(cells_without_dp16kd(&cells, &dir));
@@ -185,8 +177,8 @@ fn check_on(name: &str, board: &str, pe: usize, max_samples: usize, netlist: boo
         "tb.vvp",
     ];
     args.extend(sources.iter().map(String::as_str));
-    run(&dir, "iverilog", &args);
-    let log = run(&dir, "vvp", &["-n", "tb.vvp"]);
+    run_ok(&dir, "iverilog", &args);
+    let log = run_ok(&dir, "vvp", &["-n", "tb.vvp"]);
     assert!(!log.contains("TIMEOUT"), "golden/{name} on {board}: {log}");
     let received: Vec<u8> = std::fs::read_to_string(dir.join("board.hex"))
         .unwrap()

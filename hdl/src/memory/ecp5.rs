@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{address_bits, Ram, Rom, Tiling};
+use super::{address_bits, block_name, Ram, Rom, Tiling};
 
 /// The behavioural model of `DP16KD` (simulation only), written into an
 /// ECP5 design's folder as [`super::SIM_MODELS`].
@@ -90,10 +90,21 @@ struct Port<'a> {
     half: Option<bool>,
 }
 
-impl Port<'_> {
+impl<'a> Port<'a> {
     /// Whether the port reads a word (its output register is on).
     fn reads(&self) -> bool {
         self.enable && self.data_in.is_empty()
+    }
+
+    /// A port that reads (output register on) at `addr` (signal, bits
+    /// used), `low_bits` of it addressing the block.
+    fn reading(name: char, width: usize, low_bits: u32, addr: (&'a str, u32)) -> Self {
+        Port {
+            low_bits,
+            addr: Some(addr),
+            enable: true,
+            ..Port::idle(name, width)
+        }
     }
 
     fn idle(name: char, width: usize) -> Self {
@@ -192,7 +203,7 @@ fn unused_pins(name: &str, t: &Tiling, read_port: char) -> String {
     let mut parts = Vec::new();
     for r in 0..t.rows {
         for c in 0..t.cols {
-            let inst = format!("{name}_b{r}_{c}");
+            let inst = block_name(name, r, c);
             parts.push(format!("{inst}_do_{other}"));
             if t.width < 18 {
                 parts.push(format!("{inst}_do_{read}[17:{}]", t.width));
@@ -205,18 +216,6 @@ fn unused_pins(name: &str, t: &Tiling, read_port: char) -> String {
     )
 }
 
-fn header(name: &str, t: &Tiling, depth: usize, width: usize) -> String {
-    format!(
-        "// {name}: {depth} x {width} bits in {n} DP16KD ({r} x {c} of {d} x {w}), \
-         output register on.\n",
-        n = t.rows * t.cols,
-        r = t.rows,
-        c = t.cols,
-        d = t.depth,
-        w = t.width,
-    )
-}
-
 /// `rom` in `DP16KD`s, read on port A; a 512 x 36 block reads a word's
 /// halves on both ports.
 pub fn rom(rom: &Rom) -> String {
@@ -224,18 +223,12 @@ pub fn rom(rom: &Rom) -> String {
     let shapes: Vec<(usize, usize)> = std::iter::once((512, 36)).chain(SHAPES).collect();
     let t = Tiling::fewest(&shapes, depth, rom.width);
     let used = address_bits(depth);
-    let mut s = header(rom.name, &t, depth, rom.width);
-    let block = |r: usize, c: usize| format!("{}_b{r}_{c}", rom.name);
+    let mut s = t.header(rom.name, depth, rom.width, "DP16KD", ", output register on");
+    let block = |r: usize, c: usize| block_name(rom.name, r, c);
     let port_width = t.width.min(18);
     let read = |name: char, half: Option<bool>| Port {
-        name,
-        width: port_width,
-        low_bits: t.low_bits(),
-        addr: Some((rom.addr, used)),
-        enable: true,
-        write: "1'b0".into(),
-        data_in: Vec::new(),
         half,
+        ..Port::reading(name, port_width, t.low_bits(), (rom.addr, used))
     };
     for r in 0..t.rows {
         for c in 0..t.cols {
@@ -268,33 +261,25 @@ pub fn rom(rom: &Rom) -> String {
 pub fn ram(ram: &Ram) -> String {
     let t = Tiling::fewest(&SHAPES, ram.depth, ram.width);
     let used = address_bits(ram.depth);
-    let mut s = header(ram.name, &t, ram.depth, ram.width);
-    let block = |r: usize, c: usize| format!("{}_b{r}_{c}", ram.name);
+    let mut s = t.header(
+        ram.name,
+        ram.depth,
+        ram.width,
+        "DP16KD",
+        ", output register on",
+    );
+    let block = |r: usize, c: usize| block_name(ram.name, r, c);
     let lo = t.low_bits();
     for r in 0..t.rows {
         let write = t.row_write_enable(ram, r);
         for c in 0..t.cols {
             let data_in = t.column_data(ram, c);
             let a = Port {
-                name: 'A',
-                width: t.width,
-                low_bits: lo,
-                addr: Some((ram.write_addr, used)),
-                enable: true,
                 write: write.clone(),
                 data_in,
-                half: None,
+                ..Port::reading('A', t.width, lo, (ram.write_addr, used))
             };
-            let b = Port {
-                name: 'B',
-                width: t.width,
-                low_bits: lo,
-                addr: Some((ram.read_addr, used)),
-                enable: true,
-                write: "1'b0".into(),
-                data_in: Vec::new(),
-                half: None,
-            };
+            let b = Port::reading('B', t.width, lo, (ram.read_addr, used));
             s += &instance(&block(r, c), "", &a, &b);
         }
     }

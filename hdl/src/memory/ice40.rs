@@ -11,7 +11,7 @@
 
 use std::fmt::Write;
 
-use super::{address_bits, Ram, Rom, Tiling};
+use super::{address_bits, block_name, Ram, Rom, Tiling};
 
 const SHAPES: [(usize, usize); 4] = [(256, 16), (512, 8), (1024, 4), (2048, 2)];
 
@@ -117,7 +117,7 @@ fn assemble(t: &Tiling, name: &str, addr: &str, out: &str, width: usize) -> Stri
     for r in 0..t.rows {
         let mut bits = Vec::new();
         for c in 0..t.cols {
-            let inst = format!("{name}_b{r}_{c}");
+            let inst = block_name(name, r, c);
             let used: Vec<usize> = (0..t.width).map(|k| pin(t.width, k)).collect();
             for (k, &p) in used.iter().enumerate() {
                 if c * t.width + k < width {
@@ -170,26 +170,15 @@ wire [{wt}:0] {name}_rows [0:{rl}];
     )
 }
 
-fn header(name: &str, t: &Tiling, depth: usize, width: usize) -> String {
-    format!(
-        "// {name}: {depth} x {width} bits in {n} SB_RAM40_4K ({r} x {c} of {d} x {w}).\n",
-        n = t.rows * t.cols,
-        r = t.rows,
-        c = t.cols,
-        d = t.depth,
-        w = t.width,
-    )
-}
-
 /// `rom` in `SB_RAM40_4K`s.
 pub fn rom(rom: &Rom) -> String {
     let depth = rom.words.len();
     let t = Tiling::fewest(&SHAPES, depth, rom.width);
     let used = address_bits(depth);
-    let mut s = header(rom.name, &t, depth, rom.width);
+    let mut s = t.header(rom.name, depth, rom.width, "SB_RAM40_4K", "");
     for r in 0..t.rows {
         for c in 0..t.cols {
-            let inst = format!("{}_b{r}_{c}", rom.name);
+            let inst = block_name(rom.name, r, c);
             s += &instance(&inst, &t, &inits(rom, &t, r, c), (rom.addr, used), None);
         }
     }
@@ -200,12 +189,12 @@ pub fn rom(rom: &Rom) -> String {
 pub fn ram(ram: &Ram) -> String {
     let t = Tiling::fewest(&SHAPES, ram.depth, ram.width);
     let used = address_bits(ram.depth);
-    let mut s = header(ram.name, &t, ram.depth, ram.width);
+    let mut s = t.header(ram.name, ram.depth, ram.width, "SB_RAM40_4K", "");
     for r in 0..t.rows {
         let enable = t.row_write_enable(ram, r);
         for c in 0..t.cols {
             let data = t.column_data(ram, c);
-            let inst = format!("{}_b{r}_{c}", ram.name);
+            let inst = block_name(ram.name, r, c);
             let write = Some((enable.clone(), (ram.write_addr, used), data));
             s += &instance(&inst, &t, "", (ram.read_addr, used), write);
         }
