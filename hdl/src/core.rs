@@ -15,8 +15,8 @@
 //!   chunks, one a cycle (leak, threshold, reset, fire-once in the PEs).
 //!   A chunk's result (its spike mask) comes back [`RESULT_LATENCY`](crate::datapath::RESULT_LATENCY)
 //!   cycles after its issue; the core keeps issuing while every result in
-//!   flight has a place to go, the emitter's pending mask and two skid
-//!   registers (at most three in flight or held). A chunk whose lanes fire
+//!   flight has a place to go, the emitter's pending mask and three skid
+//!   registers (at most four in flight or held). A chunk whose lanes fire
 //!   hands its mask to the emitter, or to the skid while the emitter is
 //!   busy; the emitter sends one spike a cycle, lowest neuron first, masks
 //!   in chunk order. A multi-spike core and a readout core's last step
@@ -47,15 +47,15 @@
 //!   `out_value`, lowest neuron first, before the EOS beat.
 //!
 //! ```text
-//!  clock      _/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_
+//!  clock      _/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_
 //!  in beat    <EOS >
 //!  op               <SW0 ><SW1 ><SW2 >              (C = 3, P = 4)
-//!  fired                              < 0  ><0101>< 0  >
-//!  out beat                                       < n4 >< n6 ><EOS >
+//!  fired                                    < 0  ><0101>< 0  >
+//!  out beat                                             < n4 >< n6 ><EOS >
 //! ```
 //!
 //! (Chunk 1's lanes 0 and 2, neurons 4 and 6, fire. Each result shows
-//! three cycles after its issue; the three sweeps issue back to back.)
+//! four cycles after its issue; the three sweeps issue back to back.)
 
 use std::sync::Arc;
 
@@ -137,8 +137,8 @@ pub struct Core {
     may_issue: Signal<Local, Bit>,
     /// A sweep or a repeat is issued this cycle.
     issued: Signal<Local, Bit>,
-    /// Masks that arrived while the emitter was busy (up to two, `skid0`
-    /// the older), with their bases and one-lane flags.
+    /// Masks that arrived while the emitter was busy (up to three, `skid0`
+    /// the oldest), with their bases and one-lane flags.
     skids: DFF<Bits<2>>,
     skid0_mask: DFF<Bits<64>>,
     skid0_base: DFF<Bits<16>>,
@@ -146,6 +146,9 @@ pub struct Core {
     skid1_mask: DFF<Bits<64>>,
     skid1_base: DFF<Bits<16>>,
     skid1_single: DFF<Bit>,
+    skid2_mask: DFF<Bits<64>>,
+    skid2_base: DFF<Bits<16>>,
+    skid2_single: DFF<Bit>,
     /// The emitter takes the older skid's mask this cycle.
     pop: Signal<Local, Bit>,
     /// The arriving mask goes to a skid.
@@ -232,6 +235,9 @@ impl Core {
             skid1_mask: Default::default(),
             skid1_base: Default::default(),
             skid1_single: Default::default(),
+            skid2_mask: Default::default(),
+            skid2_base: Default::default(),
+            skid2_single: Default::default(),
             pop: Default::default(),
             push: Default::default(),
             overlap: Constant::new(plan.max_spikes == 1),
@@ -287,7 +293,8 @@ impl Logic for Core {
     fn update(&mut self) {
         #[rustfmt::skip] // One line a flip-flop would make the kernel long.
         dff_setup!(self, clock, mode, chunk, sweep_q, flight, skids, skid0_mask,
-            skid0_base, skid0_single, skid1_mask, skid1_base, skid1_single, again,
+            skid0_base, skid0_single, skid1_mask, skid1_base, skid1_single, skid2_mask,
+            skid2_base, skid2_single, again,
             again_base, issue_base, pending, pending_base,
             pending_single, eos_pending,
             step, slot, list_count, list_read);
@@ -358,11 +365,18 @@ impl Logic for Core {
         match self.mode.q.val() {
             CoreMode::Idle => {}
             CoreMode::Clear => {
+                // A start in the middle of a sweep leaves its results in
+                // flight: the core clears the last chunk again (a clear
+                // reads nothing) until they are in, so none of them is
+                // taken for a result of the new sample.
                 self.datapath.op.next = 3.into(); // Op::Clear
                 self.chunk.d.next = self.chunk.q.val() + 1;
                 if self.chunk.q.val() == self.last_chunk.val() {
-                    self.mode.d.next = CoreMode::Run;
-                    self.chunk.d.next = 0.into();
+                    self.chunk.d.next = self.chunk.q.val();
+                    if !self.flight.q.val().any() {
+                        self.mode.d.next = CoreMode::Run;
+                        self.chunk.d.next = 0.into();
+                    }
                 }
             }
             CoreMode::Run => {
@@ -422,6 +436,9 @@ impl Logic for Core {
                     self.skid0_mask.d.next = self.skid1_mask.q.val();
                     self.skid0_base.d.next = self.skid1_base.q.val();
                     self.skid0_single.d.next = self.skid1_single.q.val();
+                    self.skid1_mask.d.next = self.skid2_mask.q.val();
+                    self.skid1_base.d.next = self.skid2_base.q.val();
+                    self.skid1_single.d.next = self.skid2_single.q.val();
                     self.skids.d.next = self.skids.q.val() - 1;
                 } else if self.spiking.val() & !self.push.val() {
                     self.pending.d.next = self.datapath.fired.val();
@@ -434,10 +451,16 @@ impl Logic for Core {
                         self.skid0_mask.d.next = self.datapath.fired.val();
                         self.skid0_base.d.next = self.datapath.fired_tag.val();
                         self.skid0_single.d.next = self.fired_single.val();
-                    } else {
+                    } else if (self.skids.q.val() == 1)
+                        | ((self.skids.q.val() == 2) & self.pop.val())
+                    {
                         self.skid1_mask.d.next = self.datapath.fired.val();
                         self.skid1_base.d.next = self.datapath.fired_tag.val();
                         self.skid1_single.d.next = self.fired_single.val();
+                    } else {
+                        self.skid2_mask.d.next = self.datapath.fired.val();
+                        self.skid2_base.d.next = self.datapath.fired_tag.val();
+                        self.skid2_single.d.next = self.fired_single.val();
                     }
                     self.skids.d.next = self.skids.q.val() + 1;
                     if self.pop.val() {
@@ -445,8 +468,8 @@ impl Logic for Core {
                     }
                 }
                 // Issue while every result in flight has a place to go
-                // (the pending mask and the two skids): at most three in
-                // flight or held. A multi-spike core and a readout core's last
+                // (the pending mask and the three skids): at most four in
+                // flight or held, so sweeps issue back to back. A multi-spike core and a readout core's last
                 // step wait for each result (a repeat follows its chunk;
                 // the membranes shown must stay until they are sent).
                 self.load.next = self.flight.q.val();
@@ -461,7 +484,7 @@ impl Logic for Core {
                     self.load.next = self.load.val() - 1;
                 }
                 if self.overlap.val() & !(self.readout.val() & self.datapath.final_step.val()) {
-                    self.may_issue.next = self.load.val() < 3;
+                    self.may_issue.next = self.load.val() < 4;
                 } else {
                     self.may_issue.next = !self.load.val().any();
                 }
@@ -507,13 +530,20 @@ impl Logic for Core {
         }
 
         if self.reset.val() | self.start.val() {
+            // Nothing issues under reset, which forgets what is in flight.
+            if self.reset.val() {
+                self.datapath.op.next = 0.into(); // Op::Idle
+            }
             self.mode.d.next = CoreMode::Idle;
             if self.start.val() {
                 self.mode.d.next = CoreMode::Clear;
             }
             self.chunk.d.next = 0.into();
             self.sweep_q.d.next = 0.into();
-            self.flight.d.next = 0.into();
+            // Results in flight at a start still arrive (see Clear).
+            if self.reset.val() {
+                self.flight.d.next = 0.into();
+            }
             self.skids.d.next = 0.into();
             self.again.d.next = false;
             self.pending.d.next = 0.into();

@@ -118,9 +118,9 @@ struct Schedule {
 }
 
 /// Places for the spike masks of a one-spike core's sweep: the emitter's
-/// pending mask and two skids (`core.rs`), so that [`RESULT_LATENCY`]
+/// pending mask and three skids (`core.rs`), so that [`RESULT_LATENCY`]
 /// sweeps can be in flight.
-const MASK_PLACES: usize = 3;
+const MASK_PLACES: usize = 4;
 
 /// A word that fires in a step: its index, and its `(lane, spikes)` sorted
 /// by lane.
@@ -357,7 +357,7 @@ fn serial_sweep(
 
 /// A one-spike core's sweep, cycle by cycle as its control runs it: a
 /// chunk is issued while the results in flight and the masks held (the
-/// emitter's and two skids) stay at most [`MASK_PLACES`]; a result with
+/// emitter's and three skids) stay at most [`MASK_PLACES`]; a result with
 /// spikes goes to the emitter when it is free, else to a skid. The end is the
 /// cycle before the one in which the control, every result in and every
 /// mask sent, ends the step (the formula keeps that cycle of slack), and
@@ -532,14 +532,14 @@ mod tests {
         assert_eq!(words[0], [(0, vec![(0, 3), (1, 2)]), (1, vec![(1, 1)])]);
         let (end, busy, emitted) = sweep(core, true, &words[0], 100, &mut out);
         assert_eq!(busy, end - 100, "no waits without floors");
-        // Chunk 0: rounds of 2, 2 and 1 spikes (5 + 5 + 4 cycles: issue,
-        // the result's three cycles, the spikes); chunk 1: one spike (4).
-        assert_eq!(end, 100 + 5 + 5 + 4 + 4);
+        // Chunk 0: rounds of 2, 2 and 1 spikes (6 + 6 + 5 cycles: issue,
+        // the result's four cycles, the spikes); chunk 1: one spike (5).
+        assert_eq!(end, 100 + 6 + 6 + 5 + 5);
         let neurons: Vec<u32> = emitted.iter().map(|&(_, n)| n).collect();
         assert_eq!(neurons, [0, 1, 0, 1, 0, 5]);
         assert_eq!(
-            emitted[0].0, 104,
-            "the first spike leaves four cycles after the issue"
+            emitted[0].0, 105,
+            "the first spike leaves five cycles after the issue"
         );
     }
 }

@@ -3,32 +3,42 @@
 //! and the P processing elements between them.
 //!
 //! ```text
-//!   weight_addr ─► weights[C*M + C rows] ─► weight_r ─► weight_q ──────┐
-//!   op, chunk ──► state[C words] ─► state_r ─► state_q ─┐             │
-//!                          forward1, forward2 ──────────┴► current ──► P x PE ──► next_word
-//!                                                                          │        │
-//!                          state[s1_chunk], forward1 ◄─────────────────────┘        └► fired_q
+//!   weight_addr ─► weights[C*M + C rows] ─► weight_r ─► weight_q ─────────┐
+//!   op, chunk ──► state[C words] ─► state_r ─► state_q ─┐                │
+//!           mid_word, forward1, forward2 ───────────────┴► current ──► PE stage 1 ─► mid, v_sum_q
+//!                                                                                      │
+//!           state[s2_chunk], forward1 ◄── next_word ◄── PE stage 2 ◄──────────────────┘
+//!                                                          └► fired_q
 //! ```
 //!
-//! It is a three-stage pipeline. In the cycle an operation is issued, both
+//! It is a four-stage pipeline. In the cycle an operation is issued, both
 //! memories are read into their read registers (block RAM); in the next
 //! the words pass to output registers (`weight_q`, `state_q`), so a block
 //! RAM's slow clock-to-out (about 5.8 ns on ECP5) feeds nothing but a
-//! register; in the cycle after that (stage 1) the PEs compute the new
-//! word, which is written back at the end of the cycle. A read issued in
-//! either of the two cycles before that write lands misses it, so the
-//! words written at the last two edges are forwarded, the newer first:
+//! register. The PEs then take two cycles ([`crate::pe`]): stage 1 adds an
+//! accumulate's weight and takes a sweep as far as the exact membrane sum,
+//! stage 2 finishes the sweep (saturation, threshold, reset) and the word
+//! is written back at the end of it.
+//!
+//! A read issued in any of the three cycles before that write lands misses
+//! it, so stage 1 takes the newest of three words of its chunk: stage 2's
+//! (`mid_word`, the PEs' stage register), then those written at the last
+//! two edges. `mid_word` is final for an accumulate and a clear, so
 //! back-to-back operations on one chunk (a layer of one chunk receiving
-//! spikes every cycle) stay exact. The result of a sweep or a repeat
-//! (`fired`, `more`, and the `tag` it was issued with) is registered at the
-//! end of stage 1: the control sees it [`RESULT_LATENCY`] cycles after
-//! the issue, and no path runs from the PEs' arithmetic into the control.
+//! spikes every cycle, a sweep directly after the last accumulate) stay
+//! exact; it is not final for a sweep or a repeat, and the control never
+//! issues an operation on a chunk in the cycle after a sweep or a repeat
+//! of it (the step ends, or the repeat issues, only when the results are
+//! in). The result of a sweep or a repeat (`fired`, `more`, and the `tag`
+//! it was issued with) is registered at the end of stage 2: the control
+//! sees it [`RESULT_LATENCY`] cycles after the issue, and no path runs
+//! from the PEs' arithmetic into the control.
 //!
 //! ```text
-//!  clock      _/‾\_/‾\_/‾\_/‾\_/‾\_
-//!  op, chunk  < A0 >< A0 >< A0 >            three accumulates on chunk 0
-//!  state_q                < w  >< w  >< w  >   the second and third reads are stale...
-//!  write                  < A0'>< A0"><A0"'>   ...so stage 1 uses forward1 (A0', then A0")
+//!  clock      _/‾\_/‾\_/‾\_/‾\_/‾\_/‾\_
+//!  op, chunk  < A0 >< A0 >< A0 ><SW0 >              three accumulates on chunk 0, then its sweep
+//!  state_q                < w  >< w  >< w  >< w  >  every read after the first is stale...
+//!  mid                          < A0'>< A0"><A0"'>  ...so stage 1 takes stage 2's word
 //! ```
 //!
 //! rust-hdl types its ports with compile-time widths, but a model's widths
@@ -99,6 +109,14 @@ struct Issued {
     delay: Vec<u32>,
 }
 
+/// An operation leaving stage 1: what was issued, its new word and its
+/// spike mask.
+struct Computed {
+    issued: Issued,
+    word: Vec<LaneState>,
+    mask: u64,
+}
+
 /// The Rust model behind [`Datapath`]: the memories and the pipeline
 /// registers.
 struct Model {
@@ -109,13 +127,17 @@ struct Model {
     /// The operation read at the last edge (the block RAMs' read
     /// registers).
     read: Issued,
-    /// The operation the PEs compute this cycle (after the memories'
-    /// output registers): stage 1.
+    /// The operation the PEs' first stage computes this cycle (after the
+    /// memories' output registers): stage 1.
     s1: Issued,
+    /// The operation in the PEs' second stage, with its new word and spike
+    /// mask (the model computes both in stage 1; the hardware finishes a
+    /// sweep and a repeat here).
+    s2: Option<Computed>,
     /// The words written at the last two edges, newest first, with their
     /// chunks: a stage-1 read that missed them is served from here.
     forward: [Option<(usize, Vec<LaneState>)>; 2],
-    /// The registered result of the operation that left stage 1 at the
+    /// The registered result of the operation that left stage 2 at the
     /// last edge: a sweep or a repeat, its spike mask, whether some lane
     /// has spikes left (see `more`), and its tag.
     result_valid: bool,
@@ -127,15 +149,41 @@ struct Model {
 }
 
 impl Model {
-    /// Stage 1: the new word of the chunk in stage 1, and its spike mask.
-    fn stage1(&self) -> (Vec<LaneState>, u64) {
+    /// The word of the chunk in stage 1, the newest in flight first: stage
+    /// 2's, then those written at the last two edges, then the one read.
+    ///
+    /// The hardware forwards stage 2's word from the PEs' stage register,
+    /// which holds the final word of every operation but a sweep and a
+    /// repeat; the control must never issue an operation on a chunk
+    /// directly after a sweep or a repeat of it (it waits for their
+    /// results), and this model stops at a control that does.
+    fn current(&self) -> &[LaneState] {
         let s1 = &self.s1;
-        let current = self
-            .forward
+        if let Some(s2) = &self.s2 {
+            // A clear reads nothing (a start may follow a sweep at once).
+            let reads = !matches!(s1.op, Op::Idle | Op::Clear);
+            if s2.issued.op != Op::Idle && s2.issued.chunk == s1.chunk && reads {
+                assert!(
+                    !matches!(s2.issued.op, Op::Sweep | Op::Repeat),
+                    "datapath hazard: {:?} of chunk {} directly after a {:?} of it",
+                    s1.op,
+                    s1.chunk,
+                    s2.issued.op
+                );
+                return &s2.word;
+            }
+        }
+        self.forward
             .iter()
             .flatten()
             .find(|(chunk, _)| *chunk == s1.chunk)
-            .map_or(&s1.state, |(_, word)| word);
+            .map_or(&s1.state, |(_, word)| word)
+    }
+
+    /// Stage 1: the new word of the chunk in stage 1, and its spike mask.
+    fn stage1(&self) -> (Vec<LaneState>, u64) {
+        let s1 = &self.s1;
+        let current = self.current();
         let mut mask = 0u64;
         let word = current
             .iter()
@@ -194,6 +242,7 @@ impl Datapath {
             state: vec![vec![zero; lanes]; core.chunks],
             read: idle.clone(),
             s1: idle,
+            s2: None,
             weights,
             delays,
             core,
@@ -232,15 +281,7 @@ impl Logic for Datapath {
     fn update(&mut self) {
         if self.clock.pos_edge() {
             let m = &mut self._model;
-            let (next_word, mask) = m.stage1();
-            // The result of the operation leaving stage 1 is registered.
-            m.result_valid = matches!(m.s1.op, Op::Sweep | Op::Repeat);
-            m.fired = if m.result_valid { mask } else { 0 };
-            m.more = m.result_valid && next_word.iter().any(|lane| lane.rem > 0);
-            m.result_tag = m.s1.tag;
-            if m.s1.op == Op::Sweep && m.core.readout {
-                m.values = next_word.iter().map(|s| s.v).collect();
-            }
+            let (word, mask) = m.stage1();
             // The read registers' words pass to the output registers; the
             // memories are read before this edge's write.
             let chunk = self.chunk.val().index();
@@ -267,13 +308,33 @@ impl Logic for Datapath {
                     .cloned()
                     .unwrap_or_else(|| m.read.delay.clone()),
             };
-            let written = m.s1.op != Op::Idle;
-            if written {
-                m.state[m.s1.chunk] = next_word.clone();
-            }
+            // The result of the operation leaving stage 2 is registered,
+            // and its word written.
+            let leaving = m.s2.take();
+            m.result_valid = false;
+            m.fired = 0;
+            m.more = false;
             m.forward[1] = m.forward[0].take();
-            m.forward[0] = written.then_some((m.s1.chunk, next_word));
-            m.s1 = std::mem::replace(&mut m.read, read);
+            if let Some(done) = leaving {
+                let op = done.issued.op;
+                m.result_valid = matches!(op, Op::Sweep | Op::Repeat);
+                m.fired = if m.result_valid { done.mask } else { 0 };
+                m.more = m.result_valid && done.word.iter().any(|lane| lane.rem > 0);
+                m.result_tag = done.issued.tag;
+                if op == Op::Sweep && m.core.readout {
+                    m.values = done.word.iter().map(|s| s.v).collect();
+                }
+                if op != Op::Idle {
+                    m.state[done.issued.chunk] = done.word.clone();
+                    m.forward[0] = Some((done.issued.chunk, done.word));
+                }
+            }
+            let s1 = std::mem::replace(&mut m.s1, std::mem::replace(&mut m.read, read));
+            m.s2 = Some(Computed {
+                issued: s1,
+                word,
+                mask,
+            });
         }
         self.fired_valid.next = self._model.result_valid;
         self.fired_tag.next = u64::from(self._model.result_tag).into();
@@ -301,9 +362,10 @@ impl Logic for Datapath {
 }
 
 /// Cycles from the issue of a sweep or a repeat to its result on `fired`,
-/// `more` and `fired_tag`: the block RAMs' read and output registers, then
-/// the PEs' result registered before the core's control sees it.
-pub const RESULT_LATENCY: u64 = 3;
+/// `more` and `fired_tag`: the block RAMs' read and output registers, the
+/// PEs' stage register, then the PEs' result registered before the core's
+/// control sees it.
+pub const RESULT_LATENCY: u64 = 4;
 
 /// File name of the weight memory's `$readmemh` image for `core`.
 pub fn weight_file(core: &CorePlan) -> String {
@@ -389,8 +451,8 @@ fn verilog_body(core: &CorePlan) -> String {
         depth: core.chunks,
         read_addr: "chunk",
         out: "state_q",
-        write_enable: &format!("s1_op != {idle_op}"),
-        write_addr: "s1_chunk",
+        write_enable: &format!("s2_op != {idle_op}"),
+        write_addr: "s2_chunk",
         write_data: "next_word",
     });
     format!(
@@ -408,19 +470,29 @@ reg [15:0] s0_tag;
 reg [{opt}:0] s1_op;
 reg [{cat}:0] s1_chunk;
 reg s1_final;
-reg [15:0] s1_tag;{slot_reg}
-// The words written at the last two edges: stage 1's read missed them.
-// Whether stage 1's chunk is theirs is known a cycle ahead (stage 0's
-// chunk against the words that will be written at the coming edge and
-// were written at the last), so the selects are registers and no chunk
-// comparison heads the PEs' path.
+reg [15:0] s1_tag;
+reg [{opt}:0] s2_op;
+reg [{cat}:0] s2_chunk;
+reg s2_final;
+reg [15:0] s2_tag;{slot_reg}
+// Stage 1's read missed three words of its chunk that may be newer: the
+// one in stage 2 (complete in the PEs' stage register, `mid_word`, for
+// every operation but a sweep and a repeat, which the control never
+// issues directly before an operation on the same chunk) and the words
+// written at the last two edges. Whether stage 1's chunk is theirs is
+// known a cycle ahead (stage 0's chunk against stage 1's, stage 2's and
+// the word written at the last edge), so the selects are registers and no
+// chunk comparison heads the PEs' path.
 reg forward1_valid;
 reg [{cat}:0] forward1_chunk;
 reg [{sbt}:0] forward1_word;
 reg [{sbt}:0] forward2_word;
+reg forward0_hit;
 reg forward1_hit;
 reg forward2_hit;
-wire [{sbt}:0] current = forward1_hit ? forward1_word
+wire [{sbt}:0] mid_word;
+wire [{sbt}:0] current = forward0_hit ? mid_word
+                       : forward1_hit ? forward1_word
                        : forward2_hit ? forward2_word
                        : state_q;
 wire [{sbt}:0] next_word;
@@ -432,9 +504,11 @@ genvar k;
 generate
   for (k = 0; k < {p}; k = k + 1) begin : lane
     {pe} pe (
+      .clock(clock),
       .op(s1_op),
       .weight(weight_q[k*{lw} +: {ww}]),{delay_ports}
       .state_in(current[k*{lb} +: {lb}]),
+      .mid(mid_word[k*{lb} +: {lb}]),
       .state_out(next_word[k*{lb} +: {lb}]),
       .fire(fire[k]){more_port}
     );
@@ -449,24 +523,29 @@ always @(posedge clock) begin
   s1_op <= s0_op;
   s1_chunk <= s0_chunk;
   s1_final <= s0_final;
-  s1_tag <= s0_tag;{slot_next}
-  forward1_valid <= s1_op != {idle};
-  forward1_chunk <= s1_chunk;
+  s1_tag <= s0_tag;
+  s2_op <= s1_op;
+  s2_chunk <= s1_chunk;
+  s2_final <= s1_final;
+  s2_tag <= s1_tag;{slot_next}
+  forward1_valid <= s2_op != {idle};
+  forward1_chunk <= s2_chunk;
   forward1_word <= next_word;
   forward2_word <= forward1_word;
-  forward1_hit <= (s1_op != {idle}) && s1_chunk == s0_chunk;
+  forward0_hit <= (s1_op != {idle}) && s1_chunk == s0_chunk;
+  forward1_hit <= (s2_op != {idle}) && s2_chunk == s0_chunk;
   forward2_hit <= forward1_valid && forward1_chunk == s0_chunk;
 end
 
 // The result of a sweep or a repeat, registered before the control sees it.
-wire result = (s1_op == {sweep_op}) || (s1_op == {repeat_op});
+wire result = (s2_op == {sweep_op}) || (s2_op == {repeat_op});
 reg fired_valid_q;
 reg [15:0] fired_tag_q;
 reg [63:0] fired_q;
 reg more_q;
 always @(posedge clock) begin
   fired_valid_q <= result;
-  fired_tag_q <= s1_tag;
+  fired_tag_q <= s2_tag;
   fired_q <= result ? fired_now : 64'd0;
   more_q <= result && more_now;
 end
@@ -535,7 +614,7 @@ fn readout_verilog(core: &CorePlan) -> String {
     if !core.readout {
         return "assign fired_now = {fired};
 assign value = 32'd0;
-                wire unused_readout = &{1'b0, s1_final, value_lane, 1'b0};
+                wire unused_readout = &{1'b0, s2_final, value_lane, 1'b0};
 "
         .into();
     }
@@ -570,13 +649,13 @@ assign value = 32'd0;
     format!(
         r#"// Readout: no spikes; in the last step every lane holding a neuron goes
 // to the emitter, and the swept chunk's membranes are latched for it.
-wire [{pt}:0] held = (s1_chunk == {cat1}'d{lastc}) ? {last} : {full};
+wire [{pt}:0] held = (s2_chunk == {cat1}'d{lastc}) ? {last} : {full};
 wire unused_fire = &{{1'b0, fire, 1'b0}};
-assign fired_now = (s1_op == {sweep} && s1_final) ? {{{pad}held}} : 64'd0;
+assign fired_now = (s2_op == {sweep} && s2_final) ? {{{pad}held}} : 64'd0;
 reg [{vt}:0] value_q [0:{pt}];
 integer m;
 always @(posedge clock)
-  if (s1_op == {sweep})
+  if (s2_op == {sweep})
     for (m = 0; m < {p}; m = m + 1)
       value_q[m] <= next_word[m*{lb} + {a} +: {vw}];
 assign value = {sext};

@@ -9,8 +9,10 @@
 //! cycle waits one cycle, its *result cycle* for an accumulate or a clear;
 //! a sweep's or a repeat's result cycle is the one in which the datapath
 //! shows its `fired` ([`crate::datapath::RESULT_LATENCY`] cycles after the
-//! issue). Nothing that reads a chunk is issued before that chunk's last
-//! write is in, so the datapath's forwarding is never needed.
+//! issue). Nothing that reads a chunk is issued before a sweep's or a
+//! repeat's write to it is in; an accumulate's or a clear's write can
+//! still be on its way when the next operation on its chunk reads it (a
+//! one-neuron layer), and the datapath forwards it.
 //!
 //! * **Start** (`start`): every chunk is cleared, one chunk per 2 cycles.
 //! * **A spike from neuron `j`** (input beat): for each chunk `c` an

@@ -7,6 +7,7 @@
 use spikegate_model::width::range_of;
 use spikegate_model::{Decay, Reset, ResetTiming};
 
+use super::sum_range::sum_bits;
 use super::{Op, OP_BITS};
 use crate::plan::{CorePlan, Update};
 
@@ -162,11 +163,17 @@ fn count_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) {
     ));
 }
 
-/// Declares `v_new`, the saturated membrane update from `v_sum`, with a
+/// Declares `v_new`, the saturated membrane update from `sum` (the exact
+/// membrane sum), with a
 /// deferred reset owed by the previous step's spike folded in: theta off
 /// the exact sum before saturation (subtract), or zero. Returns the
 /// threshold test `v_new >= theta` (see [`threshold_test`]).
-fn deferred_reset_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) -> String {
+fn deferred_reset_wires(
+    line: &mut dyn FnMut(String),
+    core: &CorePlan,
+    wi: u32,
+    sum: &str,
+) -> String {
     let v = core.lane.membrane;
     let saturated = |z: &str| saturate_expr(z, v, wi);
     let ob = core.lane.owed;
@@ -174,7 +181,7 @@ fn deferred_reset_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) 
     match (ob, core.reset) {
         (1, Reset::Subtract) => {
             line(format!(
-                "wire signed [{}:0] v_owed = owed ? v_sum - {} : v_sum;",
+                "wire signed [{}:0] v_owed = owed ? {sum} - {} : {sum};",
                 wi - 1,
                 lit(wi, theta)
             ));
@@ -188,7 +195,7 @@ fn deferred_reset_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) 
         (2.., Reset::Subtract) => {
             // Theta once per owed spike, off the exact sum.
             line(format!(
-                "wire signed [{}:0] v_owed = v_sum - {{{}'d0, owed}} * {};",
+                "wire signed [{}:0] v_owed = {sum} - {{{}'d0, owed}} * {};",
                 wi - 1,
                 wi - ob,
                 lit(wi, theta)
@@ -204,25 +211,21 @@ fn deferred_reset_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) 
             line(format!(
                 "wire [{}:0] v_new = owed ? {v}'d0 : {};",
                 v - 1,
-                saturated("v_sum")
+                saturated(sum)
             ));
-            threshold_test(core, wi, "v_sum", Some("owed"))
+            threshold_test(core, wi, sum, Some("owed"))
         }
         (2.., Reset::Zero) => {
             line(format!(
                 "wire [{}:0] v_new = (owed != {ob}'d0) ? {v}'d0 : {};",
                 v - 1,
-                saturated("v_sum")
+                saturated(sum)
             ));
-            threshold_test(core, wi, "v_sum", Some(&format!("(owed != {ob}'d0)")))
+            threshold_test(core, wi, sum, Some(&format!("(owed != {ob}'d0)")))
         }
         _ => {
-            line(format!(
-                "wire [{}:0] v_new = {};",
-                v - 1,
-                saturated("v_sum")
-            ));
-            threshold_test(core, wi, "v_sum", None)
+            line(format!("wire [{}:0] v_new = {};", v - 1, saturated(sum)));
+            threshold_test(core, wi, sum, None)
         }
     }
 }
@@ -245,36 +248,74 @@ fn threshold_test(core: &CorePlan, wi: u32, sum: &str, zeroed: Option<&str>) -> 
     }
 }
 
-/// The PE module of `core`: combinational, ports `op`, `weight` (and
-/// `delay`, `slot` with delays), `state_in`, `state_out`, `fire` (and
-/// `more` in a multi-spike layer).
+/// The membrane sum as stage 2 reads it: the stage register `v_sum_q`
+/// sign-extended to the internal width.
+const HELD_SUM: &str = "v_sum_held";
+
+/// The PE module of `core`: two stages, ports `clock`, `op`, `weight` (and
+/// `delay`, `slot` with delays), `state_in`, `mid`, `state_out`, `fire`
+/// (and `more` in a multi-spike layer).
+///
+/// Stage 1 reads `state_in` and the weight: it completes an accumulate and
+/// a clear, and takes a sweep as far as the new current or adaptation and
+/// the exact membrane sum `v_sum`. Its word (`mid`) and `v_sum` are
+/// registered. Stage 2 reads only those registers: the owed reset, the
+/// saturation, the threshold, the spike count, the reset and the floor of
+/// a sweep, and a repeat's countdown, give `state_out`, `fire` and `more`
+/// a cycle after the operation came in. `mid` is the operation's final
+/// word for everything but a sweep and a repeat, which is what the
+/// datapath forwards from it.
 pub fn verilog(core: &CorePlan) -> String {
     let wi = internal_width(core);
+    let held = sum_bits(core, wi);
     let mut body = String::new();
     let mut line = |s: String| {
         body.push_str("  ");
         body.push_str(&s);
         body.push('\n');
     };
+    line("// Stage 1: the accumulate, the clear, a sweep up to its membrane sum.".into());
     input_wires(&mut line, core, wi);
-    let mut fields = update_wires(&mut line, core, wi);
+    let fields = update_wires(&mut line, core, wi);
+    stage1_word(&mut line, core, &fields);
+    line(format!("reg [{}:0] op_q;", OP_BITS - 1));
+    line(format!("reg signed [{}:0] v_sum_q;", held - 1));
+    line("always @(posedge clock) begin".into());
+    line("  op_q <= op;".into());
+    line("  mid <= mid_word;".into());
+    line(format!("  v_sum_q <= v_sum[{}:0];", held - 1));
+    line("end".into());
+    line("// Stage 2: the sweep's threshold, count, reset and floor; a repeat.".into());
+    sext_wire(&mut line, "v_sum_q", held, wi);
+    line(format!(
+        "wire signed [{}:0] {HELD_SUM} = v_sum_q_x;",
+        wi - 1
+    ));
+    top_fields(&mut line, core, "mid");
     let v_final = fire_wires(&mut line, core, wi);
     let l = core.lane;
     let once = core.update == Update::Ttfs;
-    if l.flag {
-        fields.push(if once { "flag | spike" } else { "spike" }.to_string());
+    // The sweep's new fields above `v` and below them from the stage
+    // register, from the most significant.
+    let mut swept = Vec::new();
+    if l.rem > 0 {
+        swept.push("rem_new".to_string());
     }
     if l.owed > 0 {
-        fields.push(if l.owed == 1 { "spike" } else { "count" }.to_string());
+        swept.push(if l.owed == 1 { "spike" } else { "count" }.to_string());
     }
-    if l.rem > 0 {
-        fields.push("rem_new".to_string());
+    if l.flag {
+        swept.push(if once { "flag | spike" } else { "spike" }.to_string());
     }
-    // Fields from the most significant: rem, owed, flag, w or i, v, acc.
-    fields.reverse();
-    fields.push(v_final.into());
-    state_out_case(&mut line, core, fields);
-    output_wires(&mut line, core, wi);
+    let base = l.slots * l.acc + l.membrane;
+    let fw = l.current.or(l.adaptation).unwrap_or(0);
+    if fw > 0 {
+        swept.push(format!("mid[{}:{base}]", base + fw - 1));
+    }
+    swept.push(v_final.into());
+    swept.push(format!("mid[{}:0]", l.slots * l.acc - 1));
+    state_out_case(&mut line, core, &swept);
+    output_wires(&mut line, core, wi, held);
     module_text(core, &body)
 }
 
@@ -303,7 +344,9 @@ fn input_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) {
     ));
     sext_wire(line, "acc", a, wi);
     sext_wire(line, "v", v, wi);
-    top_fields(line, core);
+    if matches!(core.update, Update::Adlif { .. }) {
+        line(format!("wire flag_in = state_in[{}];", flag_bit(core)));
+    }
     sext_wire(line, "weight", ww, wi);
     let acc_in = if l.slots == 1 {
         "acc_x"
@@ -327,14 +370,20 @@ fn input_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) {
     line(format!("wire signed [{}:0] x = {x};", wi - 1));
 }
 
-/// The fields at the top of the lane, from the most significant: `rem`,
-/// `owed`, `flag`.
-fn top_fields(line: &mut dyn FnMut(String), core: &CorePlan) {
+/// The lane's flag bit (`ttfs`, `adlif`), below `owed` and `rem`.
+fn flag_bit(core: &CorePlan) -> u32 {
+    let l = core.lane;
+    l.bits() - 1 - l.rem - l.owed
+}
+
+/// The fields at the top of the lane word `word`, from the most
+/// significant: `rem`, `owed`, `flag`.
+fn top_fields(line: &mut dyn FnMut(String), core: &CorePlan, word: &str) {
     let l = core.lane;
     let lb = l.bits();
     if l.rem > 0 {
         line(format!(
-            "wire [{}:0] rem = state_in[{}:{}];",
+            "wire [{}:0] rem = {word}[{}:{}];",
             l.rem - 1,
             lb - 1,
             lb - l.rem
@@ -343,20 +392,17 @@ fn top_fields(line: &mut dyn FnMut(String), core: &CorePlan) {
     if l.owed > 0 {
         let top = lb - 1 - l.rem;
         line(if l.owed == 1 {
-            format!("wire owed = state_in[{top}];")
+            format!("wire owed = {word}[{top}];")
         } else {
             format!(
-                "wire [{}:0] owed = state_in[{top}:{}];",
+                "wire [{}:0] owed = {word}[{top}:{}];",
                 l.owed - 1,
                 top + 1 - l.owed
             )
         });
     }
     if l.flag {
-        line(format!(
-            "wire flag = state_in[{}];",
-            lb - 1 - l.rem - l.owed
-        ));
+        line(format!("wire flag = {word}[{}];", flag_bit(core)));
     }
 }
 
@@ -456,7 +502,7 @@ fn adaptation_wires(
         lit(wi, coupling)
     ));
     line(format!(
-        "wire signed [{}:0] w_sum = (w_prod >>> {frac_bits}) + (flag ? {} : {});",
+        "wire signed [{}:0] w_sum = (w_prod >>> {frac_bits}) + (flag_in ? {} : {});",
         wi - 1,
         lit(wi, b),
         lit(wi, 0)
@@ -494,7 +540,7 @@ fn immediate_reset(core: &CorePlan) -> Reset {
 /// the name of the membrane to store.
 fn fire_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) -> &'static str {
     let v = core.lane.membrane;
-    let reaches_threshold = deferred_reset_wires(line, core, wi);
+    let reaches_threshold = deferred_reset_wires(line, core, wi, HELD_SUM);
     let not_fired = if core.update == Update::Ttfs {
         " && !flag"
     } else {
@@ -544,9 +590,10 @@ fn fire_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) -> &'stati
     "v_floor"
 }
 
-/// The new word of each operation; `swept` lists the sweep's fields above
-/// the accumulators, from the most significant.
-fn state_out_case(line: &mut dyn FnMut(String), core: &CorePlan, mut swept: Vec<String>) {
+/// Stage 1's word `mid_word`: an accumulate's and a clear's final word; a
+/// sweep's with this step's slot cleared and the new current or
+/// adaptation (`fields`), the rest as read; otherwise the word as read.
+fn stage1_word(line: &mut dyn FnMut(String), core: &CorePlan, fields: &[String]) {
     let l = core.lane;
     let a = l.acc;
     let ab = l.slots * a;
@@ -567,54 +614,80 @@ fn state_out_case(line: &mut dyn FnMut(String), core: &CorePlan, mut swept: Vec<
             slot_fields("slot", &format!("{a}'d0")),
         )
     };
+    let base = ab + l.membrane;
+    let fw = l.current.or(l.adaptation).unwrap_or(0);
+    let mut swept = Vec::new();
+    if lb > base + fw {
+        swept.push(format!("state_in[{}:{}]", lb - 1, base + fw));
+    }
+    swept.extend(fields.iter().cloned());
+    swept.push(format!("state_in[{}:{ab}]", base - 1));
     swept.push(cleared);
+    line(format!("reg [{}:0] mid_word;", lb - 1));
     line("always @(*) begin".into());
     line("  case (op)".into());
     line(format!(
-        "    {}: state_out = {{state_in[{}:{ab}], {accumulated}}};",
+        "    {}: mid_word = {{state_in[{}:{ab}], {accumulated}}};",
         Op::Accumulate.verilog(),
         lb - 1,
     ));
+    line(format!(
+        "    {}: mid_word = {{{}}};",
+        Op::Sweep.verilog(),
+        swept.join(", ")
+    ));
+    line(format!("    {}: mid_word = {lb}'d0;", Op::Clear.verilog()));
+    line("    default: mid_word = state_in;".into());
+    line("  endcase".into());
+    line("end".into());
+}
+
+/// Stage 2's new word: a sweep's (`swept`, its fields from the most
+/// significant), a repeat's countdown, otherwise stage 1's word.
+fn state_out_case(line: &mut dyn FnMut(String), core: &CorePlan, swept: &[String]) {
+    let l = core.lane;
+    let lb = l.bits();
+    line("always @(*) begin".into());
+    line("  case (op_q)".into());
     line(format!(
         "    {}: state_out = {{{}}};",
         Op::Sweep.verilog(),
         swept.join(", ")
     ));
-    line(format!("    {}: state_out = {lb}'d0;", Op::Clear.verilog()));
     if l.rem > 0 {
         line(format!(
-            "    {}: state_out = (rem != {c}'d0) ? {{rem - {c}'d1, state_in[{}:0]}} : state_in;",
+            "    {}: state_out = (rem != {c}'d0) ? {{rem - {c}'d1, mid[{}:0]}} : mid;",
             Op::Repeat.verilog(),
             lb - 1 - l.rem,
             c = l.rem
         ));
     }
-    line("    default: state_out = state_in;".into());
+    line("    default: state_out = mid;".into());
     line("  endcase".into());
     line("end".into());
 }
 
 /// `fire` (and `more`), and the bits unused by construction.
-fn output_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) {
+fn output_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32, held: u32) {
     let l = core.lane;
     if l.rem > 0 {
         // A repeat fires a lane with spikes left; `more` says some lane
         // still has spikes left after this operation.
         line(format!(
-            "assign fire = ((op == {s}) && spike) || ((op == {r}) && (rem != {c}'d0));",
+            "assign fire = ((op_q == {s}) && spike) || ((op_q == {r}) && (rem != {c}'d0));",
             s = Op::Sweep.verilog(),
             r = Op::Repeat.verilog(),
             c = l.rem
         ));
         line(format!(
-            "assign more = ((op == {s}) && (rem_new != {c}'d0)) || ((op == {r}) && (rem > {c}'d1));",
+            "assign more = ((op_q == {s}) && (rem_new != {c}'d0)) || ((op_q == {r}) && (rem > {c}'d1));",
             s = Op::Sweep.verilog(),
             r = Op::Repeat.verilog(),
             c = l.rem
         ));
     } else {
         line(format!(
-            "assign fire = (op == {}) && spike;",
+            "assign fire = (op_q == {}) && spike;",
             Op::Sweep.verilog()
         ));
     }
@@ -626,8 +699,15 @@ fn output_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) {
     } else {
         String::new()
     };
+    // The sum's bits above the stage register are its sign by
+    // construction (sum_range.rs).
+    let sum_top = if held < wi {
+        format!("v_sum[{}:{held}], ", wi - 1)
+    } else {
+        String::new()
+    };
     line(format!(
-        "wire unused_pe = &{{1'b0, {less}acc_sum[{}:{}], 1'b0}};",
+        "wire unused_pe = &{{1'b0, {less}{sum_top}acc_sum[{}:{}], 1'b0}};",
         wi - 1,
         l.acc
     ));
@@ -637,9 +717,9 @@ fn output_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) {
 fn module_text(core: &CorePlan, body: &str) -> String {
     let l = core.lane;
     format!(
-        "\n// One lane of layer {layer} ({kind}): accumulate, sweep{repeat} or clear.\n\
-         module {name} (\n  input wire [{opt}:0] op,\n  input wire [{wt}:0] weight,\n  {delay_ports}\
-         input wire [{lbt}:0] state_in,\n  output reg [{lbt}:0] state_out,\n  output wire fire{more_port}\n);\n\
+        "\n// One lane of layer {layer} ({kind}): accumulate, sweep{repeat} or clear,\n// in two stages (the second a cycle after the first).\n\
+         module {name} (\n  input wire clock,\n  input wire [{opt}:0] op,\n  input wire [{wt}:0] weight,\n  {delay_ports}\
+         input wire [{lbt}:0] state_in,\n  output reg [{lbt}:0] mid,\n  output reg [{lbt}:0] state_out,\n  output wire fire{more_port}\n);\n\
          {body}endmodule\n",
         repeat = if l.rem > 0 { ", repeat" } else { "" },
         more_port = if l.rem > 0 {

@@ -19,6 +19,7 @@
 //! the reference in `sim/` and both are checked against it.
 
 mod emit;
+mod sum_range;
 
 use spikegate_model::width::saturate;
 use spikegate_model::{Decay, Reset, ResetTiming};
