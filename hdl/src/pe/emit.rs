@@ -250,7 +250,7 @@ fn threshold_test(core: &CorePlan, wi: u32, sum: &str, zeroed: Option<&str>) -> 
 
 /// The membrane sum as stage 2 reads it: the stage register `v_sum_q`
 /// sign-extended to the internal width.
-const HELD_SUM: &str = "v_sum_held";
+const HELD_SUM: &str = "v_sum_q_x";
 
 /// The PE module of `core`: two stages, ports `clock`, `op`, `weight` (and
 /// `delay`, `slot` with delays), `state_in`, `mid`, `state_out`, `fire`
@@ -287,10 +287,6 @@ pub fn verilog(core: &CorePlan) -> String {
     line("end".into());
     line("// Stage 2: the sweep's threshold, count, reset and floor; a repeat.".into());
     sext_wire(&mut line, "v_sum_q", held, wi);
-    line(format!(
-        "wire signed [{}:0] {HELD_SUM} = v_sum_q_x;",
-        wi - 1
-    ));
     top_fields(&mut line, core, "mid");
     let v_final = fire_wires(&mut line, core, wi);
     let l = core.lane;

@@ -90,3 +90,67 @@ pub fn sum_bits(core: &CorePlan, wi: u32) -> u32 {
     let (lo, hi) = sum_range(core);
     width_for_range(lo, hi).min(wi)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::sum_range;
+    use crate::plan::{plan, BuildOptions, CorePlan, Update};
+
+    /// A core of a one-layer network, its lane set to an 8-bit membrane
+    /// and a 10-bit accumulator, without a bias or a weight shift.
+    fn core() -> CorePlan {
+        let text = r#"{"format": "spikegate-model/1", "name": "t", "inputs": 1, "time_steps": 2,
+            "layers": [{"size": 1, "neuron": {"kind": "if"},
+            "widths": {"weight": 6, "membrane": 8, "threshold": 8},
+            "threshold": 1, "reset": "subtract", "weights": [[1]]}],
+            "output": {"decode": "spike_count"}}"#;
+        let network = spikegate_model::parse_network(text).expect("valid");
+        let mut core = plan(&network, BuildOptions::default()).unwrap().cores[0].clone();
+        core.lane.membrane = 8;
+        core.lane.acc = 10;
+        core.bias = None;
+        core.weight_shift = 0;
+        core
+    }
+
+    // The ranges below are worked by hand: v in -128..=127, acc in
+    // -512..=511.
+
+    #[test]
+    fn an_if_sum_spans_the_membrane_plus_the_accumulator() {
+        assert_eq!(sum_range(&core()), (-640, 638));
+    }
+
+    #[test]
+    fn a_bias_and_a_weight_shift_widen_the_input() {
+        let mut c = core();
+        c.bias = Some(vec![0]);
+        c.weight_width = 6;
+        c.weight_shift = 1;
+        // x = (acc + bias) << 1 in -1088..=1084 (bias -32..=31).
+        assert_eq!(sum_range(&c), (-1216, 1211));
+    }
+
+    #[test]
+    fn a_shift_leak_narrows_the_membrane_first() {
+        let mut c = core();
+        c.update = Update::LifShift(2);
+        // -128 - (-32) = -96 and 127 - 31 = 96.
+        assert_eq!(sum_range(&c), (-608, 607));
+    }
+
+    #[test]
+    fn an_adlif_sum_takes_the_adaptation_off() {
+        let mut c = core();
+        c.lane.adaptation = Some(8);
+        c.update = Update::Adlif {
+            alpha: 200,
+            beta: 0,
+            a: 0,
+            b: 0,
+            frac_bits: 8,
+        };
+        // -128 * 200 >> 8 = -100, 127 * 200 >> 8 = 99; w in -128..=127.
+        assert_eq!(sum_range(&c), (-100 - 512 - 127, 99 + 511 + 128));
+    }
+}
