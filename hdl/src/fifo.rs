@@ -113,7 +113,13 @@ pub struct AerFifo {
     store: BeatStore,
     write_ptr: DFF<Bits<9>>,
     read_ptr: DFF<Bits<9>>,
-    count: Signal<Local, Bits<9>>,
+    /// The FIFO holds `depth` beats (registered, so that no pointer
+    /// arithmetic lies between the FIFO and the producer's control).
+    full: DFF<Bit>,
+    /// The FIFO holds a beat (registered, for the consumer's control).
+    filled: DFF<Bit>,
+    /// Beats held at the end of this cycle.
+    count_next: Signal<Local, Bits<9>>,
     depth: Constant<Bits<9>>,
 }
 
@@ -137,7 +143,9 @@ impl AerFifo {
             store: BeatStore::new(depth),
             write_ptr: Default::default(),
             read_ptr: Default::default(),
-            count: Default::default(),
+            full: Default::default(),
+            filled: Default::default(),
+            count_next: Default::default(),
             depth: Constant::new((depth as u64).into()),
         }
     }
@@ -148,31 +156,37 @@ impl Logic for AerFifo {
     // status (what the FIFO offers) and the next state (what the handshakes
     // do) are separate blocks; see `hdl`.
     fn update(&mut self) {
-        dff_setup!(self, clock, write_ptr, read_ptr);
+        dff_setup!(self, clock, write_ptr, read_ptr, full, filled);
         self.store.clock.next = self.clock.val();
-        self.count.next = self.write_ptr.q.val() - self.read_ptr.q.val();
         // Not ready while reset or start empty the FIFO: a beat offered then
         // would be acknowledged and lost.
-        self.in_ready.next =
-            (self.count.val() != self.depth.val()) & !self.reset.val() & !self.start.val();
-        self.out_valid.next = self.count.val().any();
+        self.in_ready.next = !self.full.q.val() & !self.reset.val() & !self.start.val();
+        self.out_valid.next = self.filled.q.val();
         self.store.write_ptr.next = self.write_ptr.q.val();
         self.store.read_ptr.next = self.read_ptr.q.val();
         self.store.write_data.next = self.in_data.val();
         self.store.write_enable.next = false;
         self.out_data.next = self.store.read_data.val();
-        if self.in_valid.val() & (self.count.val() != self.depth.val()) {
+        let mut write_ptr = self.write_ptr.q.val();
+        let mut read_ptr = self.read_ptr.q.val();
+        if self.in_valid.val() & !self.full.q.val() {
             self.store.write_enable.next = true;
-            self.write_ptr.d.next = self.write_ptr.q.val() + 1;
+            write_ptr = write_ptr + 1;
         }
-        if self.out_ready.val() & self.count.val().any() {
-            self.read_ptr.d.next = self.read_ptr.q.val() + 1;
+        if self.out_ready.val() & self.filled.q.val() {
+            read_ptr = read_ptr + 1;
         }
         if self.reset.val() | self.start.val() {
             self.store.write_enable.next = false;
-            self.write_ptr.d.next = 0.into();
-            self.read_ptr.d.next = 0.into();
+            write_ptr = 0.into();
+            read_ptr = 0.into();
         }
+        self.write_ptr.d.next = write_ptr;
+        self.read_ptr.d.next = read_ptr;
+        let count_next = write_ptr - read_ptr;
+        self.count_next.next = count_next;
+        self.full.d.next = count_next == self.depth.val();
+        self.filled.d.next = count_next.any();
     }
 
     fn connect(&mut self) {
@@ -185,7 +199,11 @@ impl Logic for AerFifo {
         self.store.read_ptr.connect();
         self.store.write_data.connect();
         self.store.write_enable.connect();
-        self.count.connect();
+        self.full.clock.connect();
+        self.full.d.connect();
+        self.filled.clock.connect();
+        self.filled.d.connect();
+        self.count_next.connect();
         self.in_ready.connect();
         self.out_valid.connect();
         self.out_data.connect();
@@ -202,16 +220,17 @@ impl Logic for AerFifo {
     fn hdl(&self) -> Verilog {
         Verilog::Custom(
             "\
-// Status: what the FIFO offers and accepts.
+// Status: what the FIFO offers and accepts, from registers only.
 always @(*) begin
     write_ptr$clock = clock;
     read_ptr$clock = clock;
+    full$clock = clock;
+    filled$clock = clock;
     store$clock = clock;
-    count = write_ptr$q - read_ptr$q;
     // Not ready while reset or start empty the FIFO: a beat offered then
     // would be acknowledged and lost.
-    in_ready = (count != depth) & ~reset & ~start;
-    out_valid = |count;
+    in_ready = ~full$q & ~reset & ~start;
+    out_valid = filled$q;
     out_data = store$read_data;
     store$write_ptr = write_ptr$q;
     store$read_ptr = read_ptr$q;
@@ -222,11 +241,11 @@ always @(*) begin
     write_ptr$d = write_ptr$q;
     read_ptr$d = read_ptr$q;
     store$write_enable = 1'b0;
-    if (in_valid & (count != depth)) begin
+    if (in_valid & ~full$q) begin
         store$write_enable = 1'b1;
         write_ptr$d = write_ptr$q + 9'h1;
     end
-    if (out_ready & |count) begin
+    if (out_ready & filled$q) begin
         read_ptr$d = read_ptr$q + 9'h1;
     end
     if (reset | start) begin
@@ -234,6 +253,9 @@ always @(*) begin
         write_ptr$d = 9'h0;
         read_ptr$d = 9'h0;
     end
+    count_next = write_ptr$d - read_ptr$d;
+    full$d = count_next == depth;
+    filled$d = |count_next;
 end"
             .into(),
         )
