@@ -373,7 +373,9 @@ fn flag_bit(core: &CorePlan) -> u32 {
 }
 
 /// The fields at the top of the lane word `word`, from the most
-/// significant: `rem`, `owed`, `flag`.
+/// significant: `rem`, `owed`, and a ttfs layer's `flag`. Stage 2 of an
+/// adlif layer has no use for its flag (stage 1 read it as `flag_in`, and
+/// the new flag is the spike), so it gets no wire there.
 fn top_fields(line: &mut dyn FnMut(String), core: &CorePlan, word: &str) {
     let l = core.lane;
     let lb = l.bits();
@@ -397,7 +399,7 @@ fn top_fields(line: &mut dyn FnMut(String), core: &CorePlan, word: &str) {
             )
         });
     }
-    if l.flag {
+    if l.flag && core.update == Update::Ttfs {
         line(format!("wire flag = {word}[{}];", flag_bit(core)));
     }
 }
