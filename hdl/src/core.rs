@@ -137,9 +137,15 @@ pub struct Core {
     may_issue: Signal<Local, Bit>,
     /// A sweep or a repeat is issued this cycle.
     issued: Signal<Local, Bit>,
-    /// Masks that arrived while the emitter was busy (up to three, `skid0`
-    /// the oldest), with their bases and one-lane flags.
+    /// Masks that arrived while the emitter was busy (up to three), with
+    /// their bases and one-lane flags, held in a ring of three places:
+    /// a mask stays in its place until the emitter takes it, so no place
+    /// shifts and what a place loads depends on one write enable alone.
     skids: DFF<Bits<2>>,
+    /// The place the next held mask goes to (0 to 2).
+    held_in: DFF<Bits<2>>,
+    /// The place of the oldest held mask (0 to 2).
+    held_out: DFF<Bits<2>>,
     skid0_mask: DFF<Bits<64>>,
     skid0_base: DFF<Bits<16>>,
     skid0_single: DFF<Bit>,
@@ -149,7 +155,7 @@ pub struct Core {
     skid2_mask: DFF<Bits<64>>,
     skid2_base: DFF<Bits<16>>,
     skid2_single: DFF<Bit>,
-    /// The emitter takes the older skid's mask this cycle.
+    /// The emitter takes the oldest held mask this cycle.
     pop: Signal<Local, Bit>,
     /// The arriving mask goes to a skid.
     push: Signal<Local, Bit>,
@@ -164,6 +170,9 @@ pub struct Core {
     issue_base: DFF<Bits<16>>,
     pending: DFF<Bits<64>>,
     pending_base: DFF<Bits<16>>,
+    /// The pending mask has a lane set (a register, so that `room` and
+    /// `out_valid` need no OR over the mask).
+    busy: DFF<Bit>,
     eos_pending: DFF<Bit>,
     step: DFF<Bits<32>>,
     slot: DFF<Bits<16>>,
@@ -229,6 +238,8 @@ impl Core {
             may_issue: Default::default(),
             issued: Default::default(),
             skids: Default::default(),
+            held_in: Default::default(),
+            held_out: Default::default(),
             skid0_mask: Default::default(),
             skid0_base: Default::default(),
             skid0_single: Default::default(),
@@ -247,6 +258,7 @@ impl Core {
             issue_base: Default::default(),
             pending: Default::default(),
             pending_base: Default::default(),
+            busy: Default::default(),
             eos_pending: Default::default(),
             step: Default::default(),
             slot: Default::default(),
@@ -292,10 +304,10 @@ impl Logic for Core {
     #[hdl_gen]
     fn update(&mut self) {
         #[rustfmt::skip] // One line a flip-flop would make the kernel long.
-        dff_setup!(self, clock, mode, chunk, sweep_q, flight, skids, skid0_mask,
+        dff_setup!(self, clock, mode, chunk, sweep_q, flight, skids, held_in, held_out, skid0_mask,
             skid0_base, skid0_single, skid1_mask, skid1_base, skid1_single, skid2_mask,
             skid2_base, skid2_single, again,
-            again_base, issue_base, pending, pending_base,
+            again_base, issue_base, pending, pending_base, busy,
             pending_single, eos_pending,
             step, slot, list_count, list_read);
         self.datapath.clock.next = self.clock.val();
@@ -318,7 +330,7 @@ impl Logic for Core {
         self.datapath.slot.next = self.slot.q.val();
         self.datapath.tag.next = self.issue_base.q.val();
         self.arrive.next = self.datapath.fired_valid.val() & self.flight.q.val().any();
-        self.spiking.next = self.arrive.val() & self.datapath.fired.val().any();
+        self.spiking.next = self.arrive.val() & self.datapath.fired_any.val();
         self.issued.next = false;
         self.may_issue.next = false;
         // Every local gets a value on every path (no latches).
@@ -337,17 +349,18 @@ impl Logic for Core {
         self.rest_single.next = !(self.pending_rest.val() & (self.pending_rest.val() - 1)).any();
         self.fired_single.next =
             !(self.datapath.fired.val() & (self.datapath.fired.val() - 1)).any();
-        self.out_valid.next = self.pending.q.val().any() | self.eos_pending.q.val();
+        self.out_valid.next = self.busy.q.val() | self.eos_pending.q.val();
         self.out_data.next = self.eos_beat.val();
-        if self.pending.q.val().any() {
+        if self.busy.q.val() {
             self.out_data.next = bit_cast::<BEAT_BITS, NEURON_BITS>(
                 self.pending_base.q.val() + self.encoder.offset.val(),
             );
             self.out_value.next = self.datapath.value.val();
         }
-        if self.out_ready.val() & self.pending.q.val().any() {
+        if self.out_ready.val() & self.busy.q.val() {
             self.pending.d.next = self.pending_rest.val();
             self.pending_single.d.next = self.rest_single.val();
+            self.busy.d.next = !self.pending_single.q.val();
             // A recurrent core keeps the spike for the next step (the
             // last step's spikes reach no step).
             if self.recurrent.val() & (self.step.q.val() != self.last_step.val()) {
@@ -355,12 +368,11 @@ impl Logic for Core {
                 self.list_count.d.next = self.list_count.q.val() + 1;
             }
         }
-        if self.out_ready.val() & !self.pending.q.val().any() & self.eos_pending.q.val() {
+        if self.out_ready.val() & !self.busy.q.val() & self.eos_pending.q.val() {
             self.eos_pending.d.next = false;
         }
         // The pending mask is empty at the end of this cycle.
-        self.room.next =
-            !self.pending.q.val().any() | (self.out_ready.val() & self.pending_single.q.val());
+        self.room.next = !self.busy.q.val() | (self.out_ready.val() & self.pending_single.q.val());
 
         match self.mode.q.val() {
             CoreMode::Idle => {}
@@ -430,37 +442,52 @@ impl Logic for Core {
                 self.push.next =
                     self.spiking.val() & !(self.room.val() & !self.skids.q.val().any());
                 if self.pop.val() {
-                    self.pending.d.next = self.skid0_mask.q.val();
-                    self.pending_base.d.next = self.skid0_base.q.val();
-                    self.pending_single.d.next = self.skid0_single.q.val();
-                    self.skid0_mask.d.next = self.skid1_mask.q.val();
-                    self.skid0_base.d.next = self.skid1_base.q.val();
-                    self.skid0_single.d.next = self.skid1_single.q.val();
-                    self.skid1_mask.d.next = self.skid2_mask.q.val();
-                    self.skid1_base.d.next = self.skid2_base.q.val();
-                    self.skid1_single.d.next = self.skid2_single.q.val();
+                    if self.held_out.q.val() == 0 {
+                        self.pending.d.next = self.skid0_mask.q.val();
+                        self.pending_base.d.next = self.skid0_base.q.val();
+                        self.pending_single.d.next = self.skid0_single.q.val();
+                    } else if self.held_out.q.val() == 1 {
+                        self.pending.d.next = self.skid1_mask.q.val();
+                        self.pending_base.d.next = self.skid1_base.q.val();
+                        self.pending_single.d.next = self.skid1_single.q.val();
+                    } else {
+                        self.pending.d.next = self.skid2_mask.q.val();
+                        self.pending_base.d.next = self.skid2_base.q.val();
+                        self.pending_single.d.next = self.skid2_single.q.val();
+                    }
+                    self.busy.d.next = true;
+                    self.held_out.d.next = self.held_out.q.val() + 1;
+                    if self.held_out.q.val() == 2 {
+                        self.held_out.d.next = 0.into();
+                    }
                     self.skids.d.next = self.skids.q.val() - 1;
                 } else if self.spiking.val() & !self.push.val() {
                     self.pending.d.next = self.datapath.fired.val();
                     self.pending_base.d.next = self.datapath.fired_tag.val();
                     self.pending_single.d.next = self.fired_single.val();
+                    self.busy.d.next = true;
                 }
                 if self.push.val() {
-                    // Into the first free skid after this cycle's pop.
-                    if (self.skids.q.val() == 0) | ((self.skids.q.val() == 1) & self.pop.val()) {
+                    // Into the ring's next place; a mask is never pushed
+                    // while three are held (at most four in flight or held).
+                    if self.held_in.q.val() == 0 {
                         self.skid0_mask.d.next = self.datapath.fired.val();
                         self.skid0_base.d.next = self.datapath.fired_tag.val();
                         self.skid0_single.d.next = self.fired_single.val();
-                    } else if (self.skids.q.val() == 1)
-                        | ((self.skids.q.val() == 2) & self.pop.val())
-                    {
+                    }
+                    if self.held_in.q.val() == 1 {
                         self.skid1_mask.d.next = self.datapath.fired.val();
                         self.skid1_base.d.next = self.datapath.fired_tag.val();
                         self.skid1_single.d.next = self.fired_single.val();
-                    } else {
+                    }
+                    if self.held_in.q.val() == 2 {
                         self.skid2_mask.d.next = self.datapath.fired.val();
                         self.skid2_base.d.next = self.datapath.fired_tag.val();
                         self.skid2_single.d.next = self.fired_single.val();
+                    }
+                    self.held_in.d.next = self.held_in.q.val() + 1;
+                    if self.held_in.q.val() == 2 {
+                        self.held_in.d.next = 0.into();
                     }
                     self.skids.d.next = self.skids.q.val() + 1;
                     if self.pop.val() {
@@ -545,8 +572,11 @@ impl Logic for Core {
                 self.flight.d.next = 0.into();
             }
             self.skids.d.next = 0.into();
+            self.held_in.d.next = 0.into();
+            self.held_out.d.next = 0.into();
             self.again.d.next = false;
             self.pending.d.next = 0.into();
+            self.busy.d.next = false;
             self.pending_single.d.next = true;
             self.eos_pending.d.next = false;
             self.step.d.next = 0.into();

@@ -83,6 +83,9 @@ pub struct Datapath {
     /// issued (bit `k` is lane `k`); zero otherwise. A readout core never spikes: in its last
     /// step every lane of the swept chunk that holds a neuron is set.
     pub fired: Signal<Out, Bits<64>>,
+    /// Some lane of `fired` is set (a register, so that the core's
+    /// control reads one flip-flop rather than an OR over the lanes).
+    pub fired_any: Signal<Out, Bit>,
     /// [`RESULT_LATENCY`] cycles after a sweep or a repeat was issued: some lane of the
     /// chunk still has spikes to fire in this step (multi-spike layers),
     /// so the core repeats the chunk.
@@ -264,6 +267,7 @@ impl Datapath {
             fired_valid: Default::default(),
             fired_tag: Default::default(),
             fired: Default::default(),
+            fired_any: Default::default(),
             more: Default::default(),
             value_lane: Default::default(),
             value: Default::default(),
@@ -339,6 +343,7 @@ impl Logic for Datapath {
         self.fired_valid.next = self._model.result_valid;
         self.fired_tag.next = u64::from(self._model.result_tag).into();
         self.fired.next = self._model.fired.into();
+        self.fired_any.next = self._model.fired != 0;
         self.more.next = self._model.more;
         let lane = self.value_lane.val().index();
         let value = self._model.values.get(lane).copied().unwrap_or(0);
@@ -349,6 +354,7 @@ impl Logic for Datapath {
         self.fired_valid.connect();
         self.fired_tag.connect();
         self.fired.connect();
+        self.fired_any.connect();
         self.more.connect();
         self.value.connect();
     }
@@ -542,16 +548,19 @@ wire result = (s2_op == {sweep_op}) || (s2_op == {repeat_op});
 reg fired_valid_q;
 reg [15:0] fired_tag_q;
 reg [63:0] fired_q;
+reg fired_any_q;
 reg more_q;
 always @(posedge clock) begin
   fired_valid_q <= result;
   fired_tag_q <= s2_tag;
   fired_q <= result ? fired_now : 64'd0;
+  fired_any_q <= result && |fired_now;
   more_q <= result && more_now;
 end
 assign fired_valid = fired_valid_q;
 assign fired_tag = fired_tag_q;
 assign fired = fired_q;
+assign fired_any = fired_any_q;
 assign more = more_q;
 
 {readout}wire unused_datapath = &{{1'b0, {uw}{uc}{us}1'b0}};
