@@ -118,9 +118,11 @@ pub struct AerFifo {
     full: DFF<Bit>,
     /// The FIFO holds a beat (registered, for the consumer's control).
     filled: DFF<Bit>,
-    /// Beats held at the end of this cycle.
-    count_next: Signal<Local, Bits<9>>,
+    /// Beats held now, from the pointers alone.
+    count: Signal<Local, Bits<9>>,
     depth: Constant<Bits<9>>,
+    depth_less_one: Constant<Bits<9>>,
+    one: Constant<Bits<9>>,
 }
 
 impl AerFifo {
@@ -145,8 +147,10 @@ impl AerFifo {
             read_ptr: Default::default(),
             full: Default::default(),
             filled: Default::default(),
-            count_next: Default::default(),
+            count: Default::default(),
             depth: Constant::new((depth as u64).into()),
+            depth_less_one: Constant::new((depth as u64 - 1).into()),
+            one: Constant::new(1u64.into()),
         }
     }
 }
@@ -167,26 +171,40 @@ impl Logic for AerFifo {
         self.store.write_data.next = self.in_data.val();
         self.store.write_enable.next = false;
         self.out_data.next = self.store.read_data.val();
+        let count = self.write_ptr.q.val() - self.read_ptr.q.val();
+        self.count.next = count;
         let mut write_ptr = self.write_ptr.q.val();
         let mut read_ptr = self.read_ptr.q.val();
-        if self.in_valid.val() & !self.full.q.val() {
+        let push = self.in_valid.val() & !self.full.q.val();
+        let pop = self.out_ready.val() & self.filled.q.val();
+        if push {
             self.store.write_enable.next = true;
             write_ptr = write_ptr + 1;
         }
-        if self.out_ready.val() & self.filled.q.val() {
+        if pop {
             read_ptr = read_ptr + 1;
         }
+        // The flags of the count a cycle on, each compared from the
+        // registers and chosen by the handshakes: no adder lies between
+        // a handshake and a flag.
+        let (full, filled) = if push & !pop {
+            (count == self.depth_less_one.val(), true)
+        } else if pop & !push {
+            (false, count != self.one.val())
+        } else {
+            (count == self.depth.val(), count.any())
+        };
+        self.full.d.next = full;
+        self.filled.d.next = filled;
         if self.reset.val() | self.start.val() {
             self.store.write_enable.next = false;
             write_ptr = 0.into();
             read_ptr = 0.into();
+            self.full.d.next = false;
+            self.filled.d.next = false;
         }
         self.write_ptr.d.next = write_ptr;
         self.read_ptr.d.next = read_ptr;
-        let count_next = write_ptr - read_ptr;
-        self.count_next.next = count_next;
-        self.full.d.next = count_next == self.depth.val();
-        self.filled.d.next = count_next.any();
     }
 
     fn connect(&mut self) {
@@ -203,7 +221,7 @@ impl Logic for AerFifo {
         self.full.d.connect();
         self.filled.clock.connect();
         self.filled.d.connect();
-        self.count_next.connect();
+        self.count.connect();
         self.in_ready.connect();
         self.out_valid.connect();
         self.out_data.connect();
@@ -235,6 +253,7 @@ always @(*) begin
     store$write_ptr = write_ptr$q;
     store$read_ptr = read_ptr$q;
     store$write_data = in_data;
+    count = write_ptr$q - read_ptr$q;
 end
 // Next state: what the handshakes do.
 always @(*) begin
@@ -248,14 +267,25 @@ always @(*) begin
     if (out_ready & filled$q) begin
         read_ptr$d = read_ptr$q + 9'h1;
     end
+    // The flags a cycle on, compared from the registers and chosen by
+    // the handshakes.
+    if ((in_valid & ~full$q) & ~(out_ready & filled$q)) begin
+        full$d = count == depth_less_one;
+        filled$d = 1'b1;
+    end else if (~(in_valid & ~full$q) & (out_ready & filled$q)) begin
+        full$d = 1'b0;
+        filled$d = count != one;
+    end else begin
+        full$d = count == depth;
+        filled$d = |count;
+    end
     if (reset | start) begin
         store$write_enable = 1'b0;
         write_ptr$d = 9'h0;
         read_ptr$d = 9'h0;
+        full$d = 1'b0;
+        filled$d = 1'b0;
     end
-    count_next = write_ptr$d - read_ptr$d;
-    full$d = count_next == depth;
-    filled$d = |count_next;
 end"
             .into(),
         )

@@ -264,6 +264,70 @@ fn random_designs_match_the_reference_under_gaps_and_backpressure() {
     );
 }
 
+/// Random `ttfs` and `cuba` networks whose currents are as narrow as their
+/// 6-bit weights, under dense input, so that currents saturate at both
+/// bounds: the PE forms a saturated current's membrane sum on a path of
+/// its own (pe/emit.rs, `current_wires`), which the spikes must show
+/// exactly. The reference's trace shows that both bounds were reached.
+#[test]
+fn saturating_currents_reach_the_membrane_exactly() {
+    if !verilator_present("cosim saturating currents") {
+        return;
+    }
+    let (lo, hi) = spikegate_model::width::range_of(6);
+    let (mut at_lo, mut at_hi) = (0, 0);
+    for seed in 0..6u64 {
+        let mut rng = SplitMix64::new(0x5a70_0000 + seed);
+        let network = saturating_current_network(&mut rng, seed);
+        let net = network.network();
+        let samples: Vec<Vec<Spike>> = (0..8)
+            .map(|_| random_input(&mut rng, net.inputs, net.time_steps, 0.6))
+            .collect();
+        let pe = [1, 2, 4, 16][seed as usize % 4];
+        let what = format!("saturating design {seed} (P = {pe})");
+        let opts = options(pe, BackendChoice::Verilator, false, Pacing::default());
+        let outcomes = cosim(&network, &samples, &opts, &what);
+        let mut reference = Reference::new(&network);
+        for (o, sample) in outcomes.iter().zip(&samples) {
+            assert_eq!(o.mismatch, None, "{what}: {}", o.mismatch.as_ref().unwrap());
+            let (_, trace) = reference.run_traced(sample).expect("valid input");
+            at_lo += trace.iter().filter(|r| r.current == Some(lo)).count();
+            at_hi += trace.iter().filter(|r| r.current == Some(hi)).count();
+        }
+    }
+    assert!(
+        at_lo >= 20 && at_hi >= 20,
+        "currents at -32 {at_lo} times and at 31 {at_hi} times"
+    );
+}
+
+/// A 2- or 3-layer `ttfs` (even seeds) or `cuba` network of 6-bit weights
+/// and 6-bit currents, its weights uniform over the whole weight range.
+fn saturating_current_network(rng: &mut SplitMix64, seed: u64) -> ValidNetwork {
+    use spikegate_model::{Decay, Neuron};
+    use spikegate_sim::random::{random_network, Shape};
+    let sizes: Vec<usize> = (0..2 + rng.below(2)).map(|_| 1 + rng.below(23)).collect();
+    let mut shape = Shape::new(1 + rng.below(19), &sizes, 6 + rng.below(10) as u32);
+    shape.neuron = Some(if seed % 2 == 0 {
+        Neuron::Ttfs
+    } else {
+        Neuron::Cuba {
+            current_decay: Some(Decay::Shift(2)),
+            membrane_decay: Some(Decay::Shift(3)),
+        }
+    });
+    shape.weight_width = Some(6);
+    shape.max_delay = Some(0);
+    let mut net = random_network(rng, &shape).into_inner();
+    for layer in &mut net.layers {
+        layer.widths.current = Some(6);
+        for w in layer.weights.as_flat_mut() {
+            *w = rng.range(-32, 31);
+        }
+    }
+    spikegate_model::validate(net).expect("narrow currents keep the network valid")
+}
+
 #[test]
 fn heavy_backpressure_loses_duplicates_and_delays_nothing() {
     if !verilator_present("cosim back-pressure") {

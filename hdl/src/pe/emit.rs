@@ -7,7 +7,7 @@
 use spikegate_model::width::range_of;
 use spikegate_model::{Decay, Reset, ResetTiming};
 
-use super::sum_range::sum_bits;
+use super::sum_range::{decayed_current_fits, sum_bits};
 use super::{Op, OP_BITS};
 use crate::plan::{CorePlan, Update};
 
@@ -443,6 +443,17 @@ fn update_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) -> Vec<S
 
 /// `cuba` and `ttfs`: the new current `i_new` (saturated), then `v_sum`
 /// from it.
+///
+/// `v_sum = v_dec + sat(i_dec + x)` as written would put two carry chains
+/// and the saturation between them on the PE's longest path. Instead the
+/// sum `v_dec + i_dec + x` goes through one level of carry-save (3:2)
+/// addition and one chain, while `v_sat`, `v_dec` plus the bound the
+/// current saturates at, is formed beside it; the current's overflow, from
+/// the `i_sum` chain that runs in parallel, picks one. Both are exact
+/// modulo 2^wi, and the stage register keeps only the low bits `sum_range`
+/// bounds. Which bound applies is the sign of `x` whenever the decayed
+/// current stays in range (`decayed_current_fits`): then `v_sat`'s chain
+/// does not wait for `i_sum`'s.
 fn current_wires(
     line: &mut dyn FnMut(String),
     core: &CorePlan,
@@ -457,17 +468,38 @@ fn current_wires(
         .expect("cuba and ttfs have a current width");
     field_wires(line, "i", iw, base, wi);
     decay_wires(line, "i", current, wi);
-    line(format!("wire signed [{}:0] i_sum = i_dec + x;", wi - 1));
+    let top = wi - 1;
+    line(format!("wire signed [{top}:0] i_sum = i_dec + x;"));
+    // `i_sum` fits the current exactly when its bits `top ..= iw - 1` are
+    // all equal (see `saturate_expr`).
+    let upper = format!("i_sum[{top}:{}]", iw - 1);
+    line(format!("wire i_over = !i_sum[{top}] && (|{upper});"));
+    line(format!("wire i_under = i_sum[{top}] && !(&{upper});"));
+    let (lo, hi) = range_of(iw);
     line(format!(
-        "wire [{}:0] i_new = {};",
+        "wire [{}:0] i_new = i_over ? {iw}'sd{hi} : i_under ? {} : i_sum[{}:0];",
         iw - 1,
-        saturate_expr("i_sum", iw, wi)
+        format_args!("{{1'b1, {{{}{{1'b0}}}}}}", iw - 1),
+        iw - 1
     ));
-    sext_wire(line, "i_new", iw, wi);
     decay_wires(line, "v", membrane, wi);
+    line(format!("wire signed [{top}:0] csa_s = v_dec ^ i_dec ^ x;"));
     line(format!(
-        "wire signed [{}:0] v_sum = v_dec + i_new_x;",
-        wi - 1
+        "wire signed [{top}:0] csa_c = ((v_dec & i_dec) | (v_dec & x) | (i_dec & x)) <<< 1;"
+    ));
+    line(format!("wire signed [{top}:0] v_sum_in = csa_s + csa_c;"));
+    let downwards = if decayed_current_fits(core) {
+        format!("x[{top}]")
+    } else {
+        "i_under".to_string()
+    };
+    line(format!(
+        "wire signed [{top}:0] v_sat = v_dec + ({downwards} ? {} : {});",
+        lit(wi, lo),
+        lit(wi, hi)
+    ));
+    line(format!(
+        "wire signed [{top}:0] v_sum = (i_over | i_under) ? v_sat : v_sum_in;"
     ));
     vec!["i_new".to_string()]
 }

@@ -83,6 +83,24 @@ pub fn sum_range(core: &CorePlan) -> (i64, i64) {
     (clamp(lo), clamp(hi))
 }
 
+/// Whether the decayed current `i_dec` of a `cuba` or `ttfs` sweep stays
+/// inside the current's range, so that `i_dec + x` can overflow upwards
+/// only for a positive `x` and downwards only for a negative one (a decay
+/// factor above one, or a negative one, can break this).
+pub fn decayed_current_fits(core: &CorePlan) -> bool {
+    let Some(width) = core.lane.current else {
+        return false;
+    };
+    let decay = match core.update {
+        Update::Ttfs => None,
+        Update::Cuba { current, .. } => current,
+        _ => return false,
+    };
+    let range = of_width(width);
+    let (lo, hi) = self::decay(range, decay);
+    range.0 <= lo && hi <= range.1
+}
+
 /// Width of the stage register that holds `v_sum`: the fewest bits that
 /// hold [`sum_range`], never more than the PE's internal width `wi` (in
 /// which the sum is computed).
@@ -93,7 +111,7 @@ pub fn sum_bits(core: &CorePlan, wi: u32) -> u32 {
 
 #[cfg(test)]
 mod tests {
-    use super::sum_range;
+    use super::{decayed_current_fits, sum_range};
     use crate::plan::{plan, BuildOptions, CorePlan, Update};
 
     /// A core of a one-layer network, its lane set to an 8-bit membrane
@@ -137,6 +155,32 @@ mod tests {
         c.update = Update::LifShift(2);
         // -128 - (-32) = -96 and 127 - 31 = 96.
         assert_eq!(sum_range(&c), (-608, 607));
+    }
+
+    #[test]
+    fn only_a_decay_of_at_most_one_keeps_the_current_in_range() {
+        let mut c = core();
+        c.lane.current = Some(8);
+        c.update = Update::Ttfs;
+        assert!(decayed_current_fits(&c));
+        let cuba = |beta| Update::Cuba {
+            current: Some(spikegate_model::Decay::Multiply { beta, frac_bits: 8 }),
+            membrane: None,
+        };
+        // 127 * 256 >> 8 = 127 and -128 * 256 >> 8 = -128: still inside.
+        c.update = cuba(256);
+        assert!(decayed_current_fits(&c));
+        // 127 * 257 >> 8 = 127, but -128 * 257 >> 8 = -129.
+        c.update = cuba(257);
+        assert!(!decayed_current_fits(&c));
+        // -128 * -256 >> 8 = 128.
+        c.update = cuba(-256);
+        assert!(!decayed_current_fits(&c));
+        c.update = Update::Cuba {
+            current: Some(spikegate_model::Decay::Shift(3)),
+            membrane: None,
+        };
+        assert!(decayed_current_fits(&c));
     }
 
     #[test]
