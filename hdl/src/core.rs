@@ -330,7 +330,7 @@ impl Logic for Core {
         self.datapath.slot.next = self.slot.q.val();
         self.datapath.tag.next = self.issue_base.q.val();
         self.arrive.next = self.datapath.fired_valid.val() & self.flight.q.val().any();
-        self.spiking.next = self.arrive.val() & self.datapath.fired_any.val();
+        self.spiking.next = self.arrive.val() & self.datapath.fired_any.val().any();
         self.issued.next = false;
         self.may_issue.next = false;
         // Every local gets a value on every path (no latches).

@@ -83,9 +83,11 @@ pub struct Datapath {
     /// issued (bit `k` is lane `k`); zero otherwise. A readout core never spikes: in its last
     /// step every lane of the swept chunk that holds a neuron is set.
     pub fired: Signal<Out, Bits<64>>,
-    /// Some lane of `fired` is set (a register, so that the core's
-    /// control reads one flip-flop rather than an OR over the lanes).
-    pub fired_any: Signal<Out, Bit>,
+    /// Bit `g`: some lane of `fired` in `4g..4g + 4` is set. Registered, so
+    /// that the core's control reads flip-flops rather than an OR over the
+    /// lanes, and in groups of four, so that no OR over every lane (whose
+    /// lanes lie far apart in a wide design) stands before the register.
+    pub fired_any: Signal<Out, Bits<16>>,
     /// [`RESULT_LATENCY`] cycles after a sweep or a repeat was issued: some lane of the
     /// chunk still has spikes to fire in this step (multi-spike layers),
     /// so the core repeats the chunk.
@@ -343,7 +345,7 @@ impl Logic for Datapath {
         self.fired_valid.next = self._model.result_valid;
         self.fired_tag.next = u64::from(self._model.result_tag).into();
         self.fired.next = self._model.fired.into();
-        self.fired_any.next = self._model.fired != 0;
+        self.fired_any.next = fired_groups(self._model.fired).into();
         self.more.next = self._model.more;
         let lane = self.value_lane.val().index();
         let value = self._model.values.get(lane).copied().unwrap_or(0);
@@ -362,9 +364,58 @@ impl Logic for Datapath {
     fn hdl(&self) -> Verilog {
         Verilog::Wrapper(Wrapper {
             code: verilog_body(&self._model.core),
-            cores: pe::verilog(&self._model.core),
+            cores: format!(
+                "{}{}",
+                forward_select_verilog(&self._model.core),
+                pe::verilog(&self._model.core)
+            ),
         })
     }
+}
+
+/// The groups of four lanes of `fired` that hold a spike, bit `g` for
+/// lanes `4g..4g + 4` ([`Datapath::fired_any`]).
+fn fired_groups(fired: u64) -> u64 {
+    (0..16).fold(0, |groups, g| {
+        groups | (u64::from((fired >> (4 * g)) & 0xf != 0) << g)
+    })
+}
+
+/// [`fired_groups`] of `fired_now` in Verilog, group 15 first.
+fn fired_groups_verilog() -> String {
+    let groups: Vec<String> = (0..16)
+        .rev()
+        .map(|g| format!("|fired_now[{}:{}]", 4 * g + 3, 4 * g))
+        .collect();
+    format!("{{{}}}", groups.join(", "))
+}
+
+/// Name of the module that registers one lane's forwarding selects.
+fn forward_select_name(core: &CorePlan) -> String {
+    format!("{}_forward_select", core.module_stem())
+}
+
+/// The module that registers one lane's forwarding selects. Every lane
+/// has one, with the same inputs, and `keep_hierarchy` stops synthesis
+/// from merging the copies into one flip-flop, whose fan-out to every bit
+/// of every lane's mux was the longest net of a wide design (3.2 to 4.2 ns
+/// of routing at P = 16 on ECP5). Simulators ignore the attribute.
+fn forward_select_verilog(core: &CorePlan) -> String {
+    format!(
+        "
+// One lane's forwarding selects, registered (kept apart from the other
+// lanes' copies in synthesis).
+(* keep_hierarchy *)
+module {} (
+  input wire clock,
+  input wire [2:0] hit_next,
+  output reg [2:0] hit
+);
+  always @(posedge clock) hit <= hit_next;
+endmodule
+",
+        forward_select_name(core)
+    )
 }
 
 /// Cycles from the issue of a sweep or a repeat to its result on `fired`,
@@ -488,19 +539,19 @@ reg [15:0] s2_tag;{slot_reg}
 // written at the last two edges. Whether stage 1's chunk is theirs is
 // known a cycle ahead (stage 0's chunk against stage 1's, stage 2's and
 // the word written at the last edge), so the selects are registers and no
-// chunk comparison heads the PEs' path.
+// chunk comparison heads the PEs' path. Each lane registers its own copy
+// of the selects (in a module synthesis keeps apart), so that no one
+// flip-flop drives every lane's mux.
 reg forward1_valid;
 reg [{cat}:0] forward1_chunk;
 reg [{sbt}:0] forward1_word;
 reg [{sbt}:0] forward2_word;
-reg forward0_hit;
-reg forward1_hit;
-reg forward2_hit;
+wire [2:0] forward_hit_next = {{
+  forward1_valid && forward1_chunk == s0_chunk,
+  (s2_op != {idle}) && s2_chunk == s0_chunk,
+  (s1_op != {idle}) && s1_chunk == s0_chunk
+}};
 wire [{sbt}:0] mid_word;
-wire [{sbt}:0] current = forward0_hit ? mid_word
-                       : forward1_hit ? forward1_word
-                       : forward2_hit ? forward2_word
-                       : state_q;
 wire [{sbt}:0] next_word;
 wire [{pt}:0] fire;
 wire [63:0] fired_now;
@@ -509,11 +560,21 @@ wire more_now;{more_wires}
 genvar k;
 generate
   for (k = 0; k < {p}; k = k + 1) begin : lane
+    wire [2:0] hit;
+    {select} select (
+      .clock(clock),
+      .hit_next(forward_hit_next),
+      .hit(hit)
+    );
+    wire [{lbt}:0] current = hit[0] ? mid_word[k*{lb} +: {lb}]
+                          : hit[1] ? forward1_word[k*{lb} +: {lb}]
+                          : hit[2] ? forward2_word[k*{lb} +: {lb}]
+                          : state_q[k*{lb} +: {lb}];
     {pe} pe (
       .clock(clock),
       .op(s1_op),
       .weight(weight_q[k*{lw} +: {ww}]),{delay_ports}
-      .state_in(current[k*{lb} +: {lb}]),
+      .state_in(current),
       .mid(mid_word[k*{lb} +: {lb}]),
       .state_out(next_word[k*{lb} +: {lb}]),
       .fire(fire[k]){more_port}
@@ -538,9 +599,6 @@ always @(posedge clock) begin
   forward1_chunk <= s2_chunk;
   forward1_word <= next_word;
   forward2_word <= forward1_word;
-  forward0_hit <= (s1_op != {idle}) && s1_chunk == s0_chunk;
-  forward1_hit <= (s2_op != {idle}) && s2_chunk == s0_chunk;
-  forward2_hit <= forward1_valid && forward1_chunk == s0_chunk;
 end
 
 // The result of a sweep or a repeat, registered before the control sees it.
@@ -548,13 +606,13 @@ wire result = (s2_op == {sweep_op}) || (s2_op == {repeat_op});
 reg fired_valid_q;
 reg [15:0] fired_tag_q;
 reg [63:0] fired_q;
-reg fired_any_q;
+reg [15:0] fired_any_q;
 reg more_q;
 always @(posedge clock) begin
   fired_valid_q <= result;
   fired_tag_q <= s2_tag;
   fired_q <= result ? fired_now : 64'd0;
-  fired_any_q <= result && |fired_now;
+  fired_any_q <= result ? {fired_groups} : 16'd0;
   more_q <= result && more_now;
 end
 assign fired_valid = fired_valid_q;
@@ -568,12 +626,15 @@ assign more = more_q;
         opt = OP_BITS - 1,
         idle = Op::Idle.verilog(),
         sweep_op = Op::Sweep.verilog(),
+        fired_groups = fired_groups_verilog(),
         repeat_op = Op::Repeat.verilog(),
         chunks = core.chunks,
         sbt = sb - 1,
         cat = ca - 1,
         pt = p - 1,
         pe = pe::module_name(core),
+        select = forward_select_name(core),
+        lbt = lb - 1,
         uw = unused("weight_addr", wa),
         uc = unused("chunk", ca),
         us = if db == 0 {

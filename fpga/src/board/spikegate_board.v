@@ -154,17 +154,23 @@ module spikegate_board #(
 
     // ---- Credits: one message per CREDIT_CHUNK bytes popped.
     reg [CREDIT_CHUNK_BITS-1:0] popped = 0;
+    // `credits_none` registers `credits_owed == 0`, so that the
+    // accelerator's out_ready reads no comparison.
     reg [7:0] credits_owed = 8'd0;
+    reg credits_none = 1'b1;
     wire credit_sent;
+    wire [7:0] credits_next = credits_owed
+        + {7'd0, rx_pop && (&popped)}
+        - {7'd0, credit_sent};
     always @(posedge clock) begin
         if (reset) begin
             popped <= 0;
             credits_owed <= 8'd0;
+            credits_none <= 1'b1;
         end else begin
             if (rx_pop) popped <= popped + 1'b1;
-            credits_owed <= credits_owed
-                + {7'd0, rx_pop && (&popped)}
-                - {7'd0, credit_sent};
+            credits_owed <= credits_next;
+            credits_none <= credits_next == 8'd0;
         end
     end
 
@@ -197,9 +203,9 @@ module spikegate_board #(
     reg done_owed = 1'b0;
     wire tx_busy;
     wire idle = msg_len == 3'd0;
-    assign credit_sent = idle && credits_owed != 8'd0;
+    assign credit_sent = idle && !credits_none;
     wire send_done = idle && !credit_sent && done_owed;
-    assign out_ready = idle && credits_owed == 8'd0 && !done_owed;
+    assign out_ready = idle && credits_none && !done_owed;
     wire tx_start = !idle && !tx_busy;
     always @(posedge clock) begin
         done_seen <= done;
