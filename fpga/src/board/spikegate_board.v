@@ -155,13 +155,13 @@ module spikegate_board #(
     // ---- Credits: one message per CREDIT_CHUNK bytes popped.
     reg [CREDIT_CHUNK_BITS-1:0] popped = 0;
     // `credits_none` registers `credits_owed == 0`, so that the
-    // accelerator's out_ready reads no comparison.
+    // accelerator's out_ready reads no comparison; both follow the count's
+    // steps (a credit earned, one sent), so no adder lies between a
+    // handshake and a register.
     reg [7:0] credits_owed = 8'd0;
     reg credits_none = 1'b1;
     wire credit_sent;
-    wire [7:0] credits_next = credits_owed
-        + {7'd0, rx_pop && (&popped)}
-        - {7'd0, credit_sent};
+    wire credit_earned = rx_pop && (&popped);
     always @(posedge clock) begin
         if (reset) begin
             popped <= 0;
@@ -169,8 +169,15 @@ module spikegate_board #(
             credits_none <= 1'b1;
         end else begin
             if (rx_pop) popped <= popped + 1'b1;
-            credits_owed <= credits_next;
-            credits_none <= credits_next == 8'd0;
+            // The count one up and one down come from the register; the
+            // cycle's handshakes only choose.
+            if (credit_earned && !credit_sent) begin
+                credits_owed <= credits_owed + 8'd1;
+                credits_none <= 1'b0;
+            end else if (credit_sent && !credit_earned) begin
+                credits_owed <= credits_owed - 8'd1;
+                credits_none <= credits_owed == 8'd1;
+            end
         end
     end
 
