@@ -93,3 +93,44 @@ fn synth_gives_the_xilinx_estimate_and_says_it_is_one() {
     let notes = r["notes"].to_string();
     assert!(notes.contains("no open place-and-route"), "{notes}");
 }
+
+/// Each lane registers its own forwarding selects (docs/hardware.md,
+/// section 4): after synthesis every core still has one select module per
+/// lane, each with its three flip-flops, rather than one register that
+/// yosys merged from the copies and that drives every lane's mux.
+#[test]
+fn synthesis_keeps_one_forwarding_select_per_lane() {
+    if !require_tool("yosys", "forwarding selects") {
+        return;
+    }
+    let case = load_golden("digits_ttfs");
+    let options = BuildOptions {
+        pe: 4,
+        ..BuildOptions::default()
+    };
+    let output = generate(&case.network, options, None).unwrap();
+    let work = WorkDir::new(None, "test-selects", &output.files).unwrap();
+    let script =
+        "read_verilog spikegate_top.v; synth_ecp5 -top spikegate_top; tee -q -o stat.txt stat";
+    spikegate_tests::run_ok(work.path(), "yosys", &["-q", "-p", script]);
+    let stat = std::fs::read_to_string(work.path().join("stat.txt")).unwrap();
+    let hierarchy = stat
+        .split("=== design hierarchy ===")
+        .nth(1)
+        .expect("a design hierarchy section");
+    for core in &output.plan.cores {
+        let select = format!("{}_forward_select", core.module_stem());
+        let instances = spikegate_fpga::yosys::cell_count(hierarchy, &select);
+        assert_eq!(instances, core.lanes as u64, "{select} in:\n{hierarchy}");
+        let own = stat
+            .split(&format!("=== {select} ==="))
+            .nth(1)
+            .expect("the select module's own section");
+        let own = own.split("===").next().unwrap();
+        assert_eq!(
+            spikegate_fpga::yosys::cell_count(own, "TRELLIS_FF"),
+            3,
+            "{own}"
+        );
+    }
+}
