@@ -149,15 +149,12 @@ pub struct Core {
     skid0_mask: DFF<Bits<64>>,
     skid0_base: DFF<Bits<16>>,
     skid0_single: DFF<Bit>,
-    skid0_rest: DFF<Bits<64>>,
     skid1_mask: DFF<Bits<64>>,
     skid1_base: DFF<Bits<16>>,
     skid1_single: DFF<Bit>,
-    skid1_rest: DFF<Bits<64>>,
     skid2_mask: DFF<Bits<64>>,
     skid2_base: DFF<Bits<16>>,
     skid2_single: DFF<Bit>,
-    skid2_rest: DFF<Bits<64>>,
     /// The emitter takes the oldest held mask this cycle.
     pop: Signal<Local, Bit>,
     /// The arriving mask goes to a skid.
@@ -181,12 +178,7 @@ pub struct Core {
     slot: DFF<Bits<16>>,
     accept: Signal<Local, Bit>,
     room: Signal<Local, Bit>,
-    /// The pending mask without its lowest lane, registered beside it
-    /// (and held beside each skid's mask), so that what the emitter leaves
-    /// and whether it is one lane cost one carry chain from a register.
-    pending_rest: DFF<Bits<64>>,
-    /// `pending_rest` without its lowest lane.
-    rest_rest: Signal<Local, Bits<64>>,
+    pending_rest: Signal<Local, Bits<64>>,
     /// The pending mask has at most one lane set (registered, so that
     /// `room` needs no carry chain over the mask).
     pending_single: DFF<Bit>,
@@ -194,8 +186,6 @@ pub struct Core {
     rest_single: Signal<Local, Bit>,
     /// The arriving mask has at most one lane set.
     fired_single: Signal<Local, Bit>,
-    /// The arriving mask without its lowest lane.
-    fired_rest: Signal<Local, Bits<64>>,
     /// The core's `P` lanes: the masks' bits above them are constant zero
     /// (so synthesis keeps no flip-flop and no carry chain for them).
     lane_mask: Constant<Bits<64>>,
@@ -253,15 +243,12 @@ impl Core {
             skid0_mask: Default::default(),
             skid0_base: Default::default(),
             skid0_single: Default::default(),
-            skid0_rest: Default::default(),
             skid1_mask: Default::default(),
             skid1_base: Default::default(),
             skid1_single: Default::default(),
-            skid1_rest: Default::default(),
             skid2_mask: Default::default(),
             skid2_base: Default::default(),
             skid2_single: Default::default(),
-            skid2_rest: Default::default(),
             pop: Default::default(),
             push: Default::default(),
             overlap: Constant::new(plan.max_spikes == 1),
@@ -278,11 +265,9 @@ impl Core {
             accept: Default::default(),
             room: Default::default(),
             pending_rest: Default::default(),
-            rest_rest: Default::default(),
             pending_single: Default::default(),
             rest_single: Default::default(),
             fired_single: Default::default(),
-            fired_rest: Default::default(),
             lane_mask: Constant::new(
                 (if plan.lanes >= 64 {
                     u64::MAX
@@ -320,10 +305,10 @@ impl Logic for Core {
     fn update(&mut self) {
         #[rustfmt::skip] // One line a flip-flop would make the kernel long.
         dff_setup!(self, clock, mode, chunk, sweep_q, flight, skids, held_in, held_out, skid0_mask,
-            skid0_base, skid0_single, skid0_rest, skid1_mask, skid1_base, skid1_single,
-            skid1_rest, skid2_mask, skid2_base, skid2_single, skid2_rest, again,
+            skid0_base, skid0_single, skid1_mask, skid1_base, skid1_single, skid2_mask,
+            skid2_base, skid2_single, again,
             again_base, issue_base, pending, pending_base, busy,
-            pending_rest, pending_single, eos_pending,
+            pending_single, eos_pending,
             step, slot, list_count, list_read);
         self.datapath.clock.next = self.clock.val();
         self.walker.clock.next = self.clock.val();
@@ -359,12 +344,11 @@ impl Logic for Core {
 
         // Emitter: the pending mask's lowest lane first, then EOS.
         self.encoder.mask.next = self.pending.q.val();
-        self.rest_rest.next =
-            self.pending_rest.q.val() & (self.pending_rest.q.val() - 1) & self.lane_mask.val();
-        self.rest_single.next = !self.rest_rest.val().any();
-        self.fired_rest.next =
-            self.datapath.fired.val() & (self.datapath.fired.val() - 1) & self.lane_mask.val();
-        self.fired_single.next = !self.fired_rest.val().any();
+        self.pending_rest.next =
+            self.pending.q.val() & (self.pending.q.val() - 1) & self.lane_mask.val();
+        self.rest_single.next = !(self.pending_rest.val() & (self.pending_rest.val() - 1)).any();
+        self.fired_single.next =
+            !(self.datapath.fired.val() & (self.datapath.fired.val() - 1)).any();
         self.out_valid.next = self.busy.q.val() | self.eos_pending.q.val();
         self.out_data.next = self.eos_beat.val();
         if self.busy.q.val() {
@@ -374,8 +358,7 @@ impl Logic for Core {
             self.out_value.next = self.datapath.value.val();
         }
         if self.out_ready.val() & self.busy.q.val() {
-            self.pending.d.next = self.pending_rest.q.val();
-            self.pending_rest.d.next = self.rest_rest.val();
+            self.pending.d.next = self.pending_rest.val();
             self.pending_single.d.next = self.rest_single.val();
             self.busy.d.next = !self.pending_single.q.val();
             // A recurrent core keeps the spike for the next step (the
@@ -461,17 +444,14 @@ impl Logic for Core {
                 if self.pop.val() {
                     if self.held_out.q.val() == 0 {
                         self.pending.d.next = self.skid0_mask.q.val();
-                        self.pending_rest.d.next = self.skid0_rest.q.val();
                         self.pending_base.d.next = self.skid0_base.q.val();
                         self.pending_single.d.next = self.skid0_single.q.val();
                     } else if self.held_out.q.val() == 1 {
                         self.pending.d.next = self.skid1_mask.q.val();
-                        self.pending_rest.d.next = self.skid1_rest.q.val();
                         self.pending_base.d.next = self.skid1_base.q.val();
                         self.pending_single.d.next = self.skid1_single.q.val();
                     } else {
                         self.pending.d.next = self.skid2_mask.q.val();
-                        self.pending_rest.d.next = self.skid2_rest.q.val();
                         self.pending_base.d.next = self.skid2_base.q.val();
                         self.pending_single.d.next = self.skid2_single.q.val();
                     }
@@ -483,7 +463,6 @@ impl Logic for Core {
                     self.skids.d.next = self.skids.q.val() - 1;
                 } else if self.spiking.val() & !self.push.val() {
                     self.pending.d.next = self.datapath.fired.val();
-                    self.pending_rest.d.next = self.fired_rest.val();
                     self.pending_base.d.next = self.datapath.fired_tag.val();
                     self.pending_single.d.next = self.fired_single.val();
                     self.busy.d.next = true;
@@ -495,19 +474,16 @@ impl Logic for Core {
                         self.skid0_mask.d.next = self.datapath.fired.val();
                         self.skid0_base.d.next = self.datapath.fired_tag.val();
                         self.skid0_single.d.next = self.fired_single.val();
-                        self.skid0_rest.d.next = self.fired_rest.val();
                     }
                     if self.held_in.q.val() == 1 {
                         self.skid1_mask.d.next = self.datapath.fired.val();
                         self.skid1_base.d.next = self.datapath.fired_tag.val();
                         self.skid1_single.d.next = self.fired_single.val();
-                        self.skid1_rest.d.next = self.fired_rest.val();
                     }
                     if self.held_in.q.val() == 2 {
                         self.skid2_mask.d.next = self.datapath.fired.val();
                         self.skid2_base.d.next = self.datapath.fired_tag.val();
                         self.skid2_single.d.next = self.fired_single.val();
-                        self.skid2_rest.d.next = self.fired_rest.val();
                     }
                     self.held_in.d.next = self.held_in.q.val() + 1;
                     if self.held_in.q.val() == 2 {
@@ -600,7 +576,6 @@ impl Logic for Core {
             self.held_out.d.next = 0.into();
             self.again.d.next = false;
             self.pending.d.next = 0.into();
-            self.pending_rest.d.next = 0.into();
             self.busy.d.next = false;
             self.pending_single.d.next = true;
             self.eos_pending.d.next = false;
