@@ -7,6 +7,7 @@ use spikegate_fpga::synth::synthesize;
 use spikegate_fpga::targets::find;
 use spikegate_gen::generate::generate;
 use spikegate_gen::workdir::WorkDir;
+use spikegate_hdl::verilog::{TOP_MODULE, VERILOG_FILE};
 use spikegate_hdl::BuildOptions;
 use spikegate_tests::{load_golden, require_tool};
 
@@ -110,9 +111,10 @@ fn synthesis_keeps_one_forwarding_select_per_lane() {
     };
     let output = generate(&case.network, options, None).unwrap();
     let work = WorkDir::new(None, "test-selects", &output.files).unwrap();
-    let script =
-        "read_verilog spikegate_top.v; synth_ecp5 -top spikegate_top; tee -q -o stat.txt stat";
-    spikegate_tests::run_ok(work.path(), "yosys", &["-q", "-p", script]);
+    let script = format!(
+        "read_verilog {VERILOG_FILE}; synth_ecp5 -top {TOP_MODULE}; tee -q -o stat.txt stat"
+    );
+    spikegate_tests::run_ok(work.path(), "yosys", &["-q", "-p", &script]);
     let stat = std::fs::read_to_string(work.path().join("stat.txt")).unwrap();
     let hierarchy = stat
         .split("=== design hierarchy ===")

@@ -122,21 +122,38 @@ fn slot_wires(line: &mut dyn FnMut(String), core: &CorePlan) {
     }
 }
 
-/// `sat_B(z)` of the `wi`-bit signed signal `z`, as a `B`-bit expression.
+/// The tests that the `wi`-bit signed signal `z` lies above and below
+/// the range of `width` bits, as expressions.
 ///
-/// `z` fits in `B` bits exactly when its bits `wi-1 ..= B-1` are all equal
-/// (all zero or all one), so the overflow tests are reductions of those
+/// `z` fits in `width` bits exactly when its bits `wi-1 ..= width-1` are
+/// all equal (all zero or all one), so the tests are reductions of those
 /// bits, not comparisons with the bounds: a comparison is a carry chain,
 /// and the saturations sit in the middle of the PE's longest path.
-fn saturate_expr(z: &str, width: u32, wi: u32) -> String {
-    let min = format!("{{1'b1, {{{}{{1'b0}}}}}}", width - 1);
+fn overflow_tests(z: &str, width: u32, wi: u32) -> (String, String) {
     let sign = format!("{z}[{}]", wi - 1);
     let upper = format!("{z}[{}:{}]", wi - 1, width - 1);
+    (
+        format!("!{sign} && (|{upper})"),
+        format!("{sign} && !(&{upper})"),
+    )
+}
+
+/// `z` saturated to `width` bits, given its overflow tests `over` and
+/// `under` (operands of `?:`: names, or [`overflow_tests`] in
+/// parentheses), as a `width`-bit expression.
+fn saturated(over: &str, under: &str, z: &str, width: u32) -> String {
     format!(
-        "(!{sign} && (|{upper})) ? {width}'sd{hv} : ({sign} && !(&{upper})) ? {min} : {z}[{top}:0]",
+        "{over} ? {width}'sd{hv} : {under} ? {{1'b1, {{{}{{1'b0}}}}}} : {z}[{top}:0]",
+        width - 1,
         hv = range_of(width).1,
         top = width - 1,
     )
+}
+
+/// `sat_B(z)` of the `wi`-bit signed signal `z`, as a `B`-bit expression.
+fn saturate_expr(z: &str, width: u32, wi: u32) -> String {
+    let (over, under) = overflow_tests(z, width, wi);
+    saturated(&format!("({over})"), &format!("({under})"), z, width)
 }
 
 /// Declares `count`, the spikes a multi-spike lane fires in this step,
@@ -470,18 +487,15 @@ fn current_wires(
     decay_wires(line, "i", current, wi);
     let top = wi - 1;
     line(format!("wire signed [{top}:0] i_sum = i_dec + x;"));
-    // `i_sum` fits the current exactly when its bits `top ..= iw - 1` are
-    // all equal (see `saturate_expr`).
-    let upper = format!("i_sum[{top}:{}]", iw - 1);
-    line(format!("wire i_over = !i_sum[{top}] && (|{upper});"));
-    line(format!("wire i_under = i_sum[{top}] && !(&{upper});"));
-    let (lo, hi) = range_of(iw);
+    let (over, under) = overflow_tests("i_sum", iw, wi);
+    line(format!("wire i_over = {over};"));
+    line(format!("wire i_under = {under};"));
     line(format!(
-        "wire [{}:0] i_new = i_over ? {iw}'sd{hi} : i_under ? {} : i_sum[{}:0];",
+        "wire [{}:0] i_new = {};",
         iw - 1,
-        format_args!("{{1'b1, {{{}{{1'b0}}}}}}", iw - 1),
-        iw - 1
+        saturated("i_over", "i_under", "i_sum", iw)
     ));
+    let (lo, hi) = range_of(iw);
     decay_wires(line, "v", membrane, wi);
     line(format!("wire signed [{top}:0] csa_s = v_dec ^ i_dec ^ x;"));
     line(format!(
