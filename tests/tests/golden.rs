@@ -30,6 +30,8 @@ const REQUIRED: &[&str] = &[
     "mnist_cnn",
     "mnist_seq_rlif",
     "mnist_seq_delays",
+    "mnist_lif8",
+    "mnist_lif6",
     "large_ttfs",
     "large_mixed_delays",
 ];

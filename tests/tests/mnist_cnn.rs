@@ -5,36 +5,11 @@
 //! layer's spikes checked, on the hardware (Verilator, P = 8; about a
 //! minute).
 
-use std::io::Read;
-
 use spikegate_cosim::run::{prepare, run_all, BackendChoice, CosimOptions};
 use spikegate_hdl::BuildOptions;
 use spikegate_model::Spike;
-use spikegate_sim::encode;
 use spikegate_sim::Reference;
-use spikegate_tests::{load_golden, require_tool, workspace_root};
-
-/// The test split: per sample, its label and its rate-coded input spikes.
-fn test_split(steps: u32) -> Vec<(u32, Vec<Spike>)> {
-    let path = workspace_root().join("golden/mnist_cnn/test_split.u8.gz");
-    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut raw = Vec::new();
-    flate2::read::GzDecoder::new(file)
-        .read_to_end(&mut raw)
-        .expect("a gzip file");
-    assert_eq!(
-        raw.len(),
-        1000 * 785,
-        "1,000 records of a label and 784 pixels"
-    );
-    raw.chunks(785)
-        .map(|record| {
-            let values: Vec<f64> = record[1..].iter().map(|&p| f64::from(p) / 255.0).collect();
-            let spikes = encode::rate(&values, steps).expect("values in 0..=1");
-            (u32::from(record[0]), spikes)
-        })
-        .collect()
-}
+use spikegate_tests::{load_golden, mnist_test_split as test_split, require_tool};
 
 #[test]
 fn the_test_split_file_encodes_to_the_shipped_samples() {
