@@ -1,0 +1,67 @@
+//! The colours and text sizes all plots share.
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use crate::canvas::FAMILY;
+
+/// The hardware's spikes.
+pub(crate) const HARDWARE: RGBColor = RGBColor(0x1f, 0x77, 0xb4);
+/// The reference's (or the expected file's) spikes.
+pub(crate) const REFERENCE: RGBColor = RGBColor(0x7f, 0x7f, 0x7f);
+/// Input spikes, which both sides receive.
+pub(crate) const INPUT: RGBColor = RGBColor(0x2b, 0x2b, 0x2b);
+/// A disagreement.
+pub(crate) const MISMATCH: RGBColor = RGBColor(0xd6, 0x27, 0x28);
+
+/// Colours of successive series (networks, layers).
+pub(crate) const SERIES: [RGBColor; 8] = [
+    RGBColor(0x1f, 0x77, 0xb4),
+    RGBColor(0xff, 0x7f, 0x0e),
+    RGBColor(0x2c, 0xa0, 0x2c),
+    RGBColor(0x94, 0x67, 0xbd),
+    RGBColor(0x8c, 0x56, 0x4b),
+    RGBColor(0xe3, 0x77, 0xc2),
+    RGBColor(0x17, 0xbe, 0xcf),
+    RGBColor(0xbc, 0xbd, 0x22),
+];
+
+/// The colour of series `i`.
+pub(crate) fn series(i: usize) -> RGBColor {
+    SERIES[i % SERIES.len()]
+}
+
+/// Body text of `size` pixels.
+pub(crate) fn text(size: u32) -> TextStyle<'static> {
+    (FAMILY, size).into_font().color(&BLACK)
+}
+
+/// A figure's title.
+pub(crate) fn title() -> TextStyle<'static> {
+    text(20)
+}
+
+/// A panel's caption.
+pub(crate) fn caption() -> TextStyle<'static> {
+    text(15)
+}
+
+/// Axis labels and point labels.
+pub(crate) fn small() -> TextStyle<'static> {
+    text(12)
+}
+
+/// Small text centred on its point (bar values, category names).
+pub(crate) fn centred() -> TextStyle<'static> {
+    small().pos(Pos::new(HPos::Center, VPos::Bottom))
+}
+
+/// An integer tick's label; other ticks get none (axes of steps, neurons
+/// and categories hold whole numbers only).
+pub(crate) fn whole(v: &f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        format!("{}", v.round() as i64)
+    } else {
+        String::new()
+    }
+}
