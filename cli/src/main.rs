@@ -33,6 +33,7 @@ enum Command {
     BenchRecurrent(commands::bench_recurrent::Args),
     BenchConv(commands::bench_conv::Args),
     DesignSpace(commands::design_space::Args),
+    Plot(commands::plot::Args),
 }
 
 /// Restores the default action of SIGPIPE, which Rust's runtime ignores: a
@@ -65,6 +66,7 @@ fn main() -> ExitCode {
         Command::BenchRecurrent(args) => commands::bench_recurrent::run(&args),
         Command::BenchConv(args) => commands::bench_conv::run(&args),
         Command::DesignSpace(args) => commands::design_space::run(&args),
+        Command::Plot(args) => commands::plot::run(&args),
     };
     match result {
         Ok(code) => code,

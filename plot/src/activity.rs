@@ -103,6 +103,7 @@ impl Figure for Activity {
                 self.samples
             ))
             .x_label_formatter(&style::whole)
+            .y_label_formatter(&style::number)
             .label_style(style::small())
             .axis_desc_style(style::small())
             .draw()

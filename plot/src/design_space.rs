@@ -105,6 +105,8 @@ impl Figure for DesignSpace {
             .max_light_lines(0)
             .x_desc("latency a sample (us, log scale)")
             .y_desc("logic cells")
+            .x_label_formatter(&style::number)
+            .y_label_formatter(&style::number)
             .label_style(style::small())
             .axis_desc_style(style::small())
             .draw()

@@ -277,6 +277,7 @@ fn category_mesh<DB: DrawingBackend>(
         .x_labels(20)
         .x_label_formatter(&label)
         .y_desc(y_desc)
+        .y_label_formatter(&style::number)
         .label_style(style::small())
         .axis_desc_style(style::small())
         .draw()

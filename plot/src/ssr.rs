@@ -122,6 +122,8 @@ impl SsrCurve {
             .max_light_lines(0)
             .x_desc("hidden spikes a sample")
             .y_desc(y_desc)
+            .x_label_formatter(&style::number)
+            .y_label_formatter(&style::number)
             .label_style(style::small())
             .axis_desc_style(style::small())
             .draw()
@@ -134,13 +136,33 @@ impl SsrCurve {
             chart
                 .draw_series(LineSeries::new(xy, colour.mix(0.6).stroke_width(1)))
                 .msg()?;
+            let labels: Vec<String> = points
+                .iter()
+                .map(|p| format!("s={}, {:.1}%", p.strength, 100.0 * p.accuracy))
+                .collect();
+            let spans: Vec<(i32, i32)> = points
+                .iter()
+                .zip(&labels)
+                .map(|(p, l)| {
+                    (
+                        chart.backend_coord(&(p.hidden_spikes, y(p))).0 + 6,
+                        style::small_width(l) + 8,
+                    )
+                })
+                .collect();
+            let rows = style::label_rows(&spans);
             chart
-                .draw_series(points.iter().map(|p| {
-                    let label = format!("s={}, {:.1}%", p.strength, 100.0 * p.accuracy);
-                    EmptyElement::at((p.hidden_spikes, y(p)))
-                        + Circle::new((0, 0), 4, colour.filled())
-                        + Text::new(label, (6, 4), style::small())
-                }))
+                .draw_series(
+                    points
+                        .iter()
+                        .zip(labels)
+                        .zip(rows)
+                        .map(|((p, label), row)| {
+                            EmptyElement::at((p.hidden_spikes, y(p)))
+                                + Circle::new((0, 0), 4, colour.filled())
+                                + Text::new(label, (6, 4 + 14 * row as i32), style::small())
+                        }),
+                )
                 .msg()?
                 .label(s.network.clone())
                 .legend(move |(x, y)| Circle::new((x + 8, y), 4, colour.filled()));

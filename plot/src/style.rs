@@ -65,3 +65,57 @@ pub(crate) fn whole(v: &f64) -> String {
         String::new()
     }
 }
+
+/// A tick's label: a whole number without a fraction (`1200`), any other
+/// value with at most three decimals, trailing zeros dropped (`0.25`).
+pub(crate) fn number(v: &f64) -> String {
+    if (v - v.round()).abs() < 1e-9 && v.abs() < 1e15 {
+        return format!("{}", v.round() as i64);
+    }
+    let text = format!("{v:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// Rows for labels that may overlap: label `i` starts at pixel `x` and is
+/// `width` wide; each gets the lowest row whose labels it does not
+/// overlap (labels must come in order of `x`).
+pub(crate) fn label_rows(spans: &[(i32, i32)]) -> Vec<usize> {
+    let mut ends: Vec<i32> = Vec::new();
+    spans
+        .iter()
+        .map(|&(x, width)| {
+            let row = ends.iter().position(|&end| end < x).unwrap_or(ends.len());
+            if row == ends.len() {
+                ends.push(x + width);
+            } else {
+                ends[row] = x + width;
+            }
+            row
+        })
+        .collect()
+}
+
+/// The width in pixels of `text` in [`small`] type, about.
+pub(crate) fn small_width(text: &str) -> i32 {
+    7 * text.chars().count() as i32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_drop_needless_decimals() {
+        assert_eq!(number(&1200.0), "1200");
+        assert_eq!(number(&0.30000000000000004), "0.3");
+        assert_eq!(number(&-2.5), "-2.5");
+    }
+
+    #[test]
+    fn overlapping_labels_take_new_rows() {
+        assert_eq!(
+            label_rows(&[(0, 60), (20, 60), (40, 60), (100, 60)]),
+            vec![0, 1, 2, 0]
+        );
+    }
+}

@@ -41,7 +41,10 @@ use spikegate_gen::output::write_json;
 /// Prints per sample match or MISMATCH, cycles (and the cycle formula's
 /// lower bound), spikes per layer and synaptic operations. On a mismatch
 /// it names the first differing sample, layer, step and neuron, writes a
-/// waveform around it (--vcd, or cosim-sample<N>.vcd) and exits 1.
+/// waveform around it (--vcd, or cosim-sample<N>.vcd) and beside it that
+/// sample's spike raster (the same name with .svg: the hardware's spikes
+/// over the reference's, every mismatch marked; see `spikegate plot
+/// raster`), and exits 1.
 #[derive(clap::Args)]
 pub struct Args {
     /// The model file (JSON, docs/model-format.md).
@@ -188,7 +191,10 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         .collect();
     print_samples(&reports, &outcomes, args.quiet);
     let tally = Tally::of(&reports);
-    write_requested_waveform(&prepared, &samples, &outcomes, tally.first_problem, args);
+    let waveform =
+        write_requested_waveform(&prepared, &samples, &outcomes, tally.first_problem, args);
+    let beside = waveform.as_ref().map(|(i, p)| (*i, p.as_path()));
+    super::plot::raster::write_first_mismatch(&network, &prepared, &samples, &outcomes, beside);
     let expect_failed = match expected {
         Some((path, expected)) => {
             !check_against(&prepared, &network, path, &expected, &outcomes, args)
@@ -334,17 +340,16 @@ fn print_samples(reports: &[SampleReport], outcomes: &Outcomes, quiet: bool) {
 }
 
 /// Writes the waveform `--vcd` asks for, or the one around the first
-/// problem; a waveform that cannot be written is a warning.
+/// problem; a waveform that cannot be written is a warning. The sample it
+/// shows and where it was meant to go.
 fn write_requested_waveform(
     prepared: &Prepared,
     samples: &[Vec<Spike>],
     outcomes: &Outcomes,
     first_problem: Option<usize>,
     args: &Args,
-) {
-    let Some((i, window, path)) = waveform_plan(outcomes, first_problem, args.vcd.clone()) else {
-        return;
-    };
+) -> Option<(usize, PathBuf)> {
+    let (i, window, path) = waveform_plan(outcomes, first_problem, args.vcd.clone())?;
     match write_waveform(prepared, &samples[i], i, window.clone(), &path) {
         Ok(()) => println!(
             "waveform of sample {i} (cycles {}..{} after start) written to {}",
@@ -358,6 +363,7 @@ fn write_requested_waveform(
         ),
         Err(e) => eprintln!("warning: no waveform: {e:#}"),
     }
+    Some((i, path))
 }
 
 /// Compares the hardware with the expected file at `path` and says how it

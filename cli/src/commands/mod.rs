@@ -15,6 +15,7 @@ pub mod design_space;
 pub mod encode;
 pub mod gen;
 pub mod import;
+pub mod plot;
 pub mod sim;
 pub mod synth;
 

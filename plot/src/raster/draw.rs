@@ -122,6 +122,7 @@ impl Raster {
             .y_desc("neuron")
             .x_label_formatter(&style::whole)
             .y_label_formatter(&style::whole)
+            .y_labels((plot_height(neurons) / 24).max(2) as usize)
             .label_style(style::small())
             .axis_desc_style(style::small())
             .draw()
