@@ -485,7 +485,7 @@ pub fn write_waveform(
             let lib = VerilatorLibrary::load(&verilator::build(&request)?, request.taps)?;
             // A fresh instance spends 2 cycles in reset and 1 on `start`
             // before the sample's cycle 0.
-            let shifted = window.start + 3..window.end + 3;
+            let shifted = window.start + 3..window.end.saturating_add(3);
             let model = lib.instantiate(Some((path, shifted)))?;
             let mut session = Session::new(model, prepared.info.clone())?;
             // Errors in the rerun are the ones already reported.

@@ -14,7 +14,7 @@ const WIDTH: u32 = 960;
 /// Height of the title and legend.
 const HEADER: u32 = 64;
 /// Height of a panel's caption and step axis.
-const PANEL_FRAME: u32 = 70;
+const PANEL_FRAME: u32 = 80;
 /// Mismatches labelled with their step and neuron, per panel (more would
 /// hide the spikes; the crosses mark all of them).
 const LABELLED: usize = 3;
@@ -108,7 +108,7 @@ impl Raster {
             .caption(self.caption(panel, disagreements.len()), style::caption())
             .margin(6)
             .margin_right(20)
-            .x_label_area_size(24)
+            .x_label_area_size(34)
             .y_label_area_size(48)
             .build_cartesian_2d(
                 -0.5..f64::from(self.steps) - 0.5,
@@ -167,7 +167,12 @@ impl Raster {
 
     /// A panel's caption: its name, size, spike counts and mismatches.
     fn caption(&self, panel: &Panel, mismatches: usize) -> String {
-        let head = format!("{} ({} neurons)", panel.name, panel.neurons);
+        let head = format!(
+            "{} ({} neuron{})",
+            panel.name,
+            panel.neurons,
+            plural(panel.neurons as usize)
+        );
         match &panel.spikes {
             PanelSpikes::Input(s) => format!("{head}: {} spikes", s.len()),
             PanelSpikes::Unobserved(s) => format!(
