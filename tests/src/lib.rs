@@ -52,6 +52,7 @@ pub const HARDWARE_CASES: &[&str] = &[
     "mnist_seq_delays",
     "mnist_lif8",
     "mnist_lif6",
+    "mnist_ttfs_ssr",
 ];
 
 /// Whether golden case `name` is a large one (many neurons or samples):
@@ -66,6 +67,23 @@ pub fn is_large(name: &str) -> bool {
 /// `golden/mnist_cnn/export_test_split.py`): per sample, its label and its
 /// pixels rate-coded by spikegate's encoder over `steps` steps.
 pub fn mnist_test_split(steps: u32) -> Vec<(u32, Vec<spikegate_model::Spike>)> {
+    mnist_test_split_coded(steps, spikegate_sim::encode::rate)
+}
+
+/// [`mnist_test_split`] with the pixels time-to-first-spike coded by
+/// spikegate's encoder (`spikegate encode --code ttfs`).
+pub fn mnist_test_split_ttfs(steps: u32) -> Vec<(u32, Vec<spikegate_model::Spike>)> {
+    mnist_test_split_coded(steps, spikegate_sim::encode::ttfs_latency)
+}
+
+/// The split's labels and its pixels (value = pixel / 255) through `code`.
+fn mnist_test_split_coded(
+    steps: u32,
+    code: fn(
+        &[f64],
+        u32,
+    ) -> Result<Vec<spikegate_model::Spike>, spikegate_sim::encode::EncodeError>,
+) -> Vec<(u32, Vec<spikegate_model::Spike>)> {
     use std::io::Read;
     let path = workspace_root().join("golden/mnist_cnn/test_split.u8.gz");
     let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -81,7 +99,7 @@ pub fn mnist_test_split(steps: u32) -> Vec<(u32, Vec<spikegate_model::Spike>)> {
     raw.chunks(785)
         .map(|record| {
             let values: Vec<f64> = record[1..].iter().map(|&p| f64::from(p) / 255.0).collect();
-            let spikes = spikegate_sim::encode::rate(&values, steps).expect("values in 0..=1");
+            let spikes = code(&values, steps).expect("values in 0..=1");
             (u32::from(record[0]), spikes)
         })
         .collect()

@@ -32,6 +32,7 @@ const REQUIRED: &[&str] = &[
     "mnist_seq_delays",
     "mnist_lif8",
     "mnist_lif6",
+    "mnist_ttfs_ssr",
     "large_ttfs",
     "large_mixed_delays",
 ];

@@ -48,7 +48,7 @@ fn is_separator(cells: &[&str]) -> bool {
 
 /// Reads the design space of every table in `path`; the title is the
 /// file's first line that is not a table (its footnote: board, part,
-/// flow), or its name.
+/// flow; a heading without its `#`s), or its name.
 pub fn design_space(path: &Path) -> Result<DesignSpace, PlotError> {
     let text = super::text(path)?;
     let mut points = Vec::new();
@@ -59,7 +59,7 @@ pub fn design_space(path: &Path) -> Result<DesignSpace, PlotError> {
         if !line.trim_start().starts_with('|') {
             columns = None;
             if note.is_none() && !line.trim().is_empty() {
-                note = Some(line.trim().to_owned());
+                note = Some(line.trim().trim_start_matches('#').trim_start().to_owned());
             }
             continue;
         }
@@ -156,6 +156,12 @@ mod tests {
         | b | 2 | 1,000 | 1 | n/a | 9 | n/a |\n\
         | pub | - | 7612 | | | | 780 |\n\
         \nulx3s_85f: LFE5U-85F (yosys).\n";
+
+    #[test]
+    fn a_heading_titles_the_figure_without_its_hashes() {
+        let ds = read(&format!("## The ULX3S\n\n{TABLE}")).unwrap();
+        assert_eq!(ds.title, "Design space: The ULX3S");
+    }
 
     #[test]
     fn rows_without_a_latency_are_left_out() {
