@@ -140,27 +140,25 @@ impl SsrCurve {
                 .iter()
                 .map(|p| format!("s={}, {:.1}%", p.strength, 100.0 * p.accuracy))
                 .collect();
-            let spans: Vec<(i32, i32)> = points
+            let anchors: Vec<(i32, i32, i32)> = points
                 .iter()
                 .zip(&labels)
                 .map(|(p, l)| {
-                    (
-                        chart.backend_coord(&(p.hidden_spikes, y(p))).0 + 6,
-                        style::small_width(l) + 8,
-                    )
+                    let (x, y) = chart.backend_coord(&(p.hidden_spikes, y(p)));
+                    (x + 6, y, style::small_width(l) + 8)
                 })
                 .collect();
-            let rows = style::label_rows(&spans);
+            let offsets = style::label_offsets(&anchors);
             chart
                 .draw_series(
                     points
                         .iter()
                         .zip(labels)
-                        .zip(rows)
-                        .map(|((p, label), row)| {
+                        .zip(offsets)
+                        .map(|((p, label), offset)| {
                             EmptyElement::at((p.hidden_spikes, y(p)))
                                 + Circle::new((0, 0), 4, colour.filled())
-                                + Text::new(label, (6, 4 + 14 * row as i32), style::small())
+                                + Text::new(label, (6, offset), style::small())
                         }),
                 )
                 .msg()?

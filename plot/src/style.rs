@@ -76,21 +76,32 @@ pub(crate) fn number(v: &f64) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
-/// Rows for labels that may overlap: label `i` starts at pixel `x` and is
-/// `width` wide; each gets the lowest row whose labels it does not
-/// overlap (labels must come in order of `x`).
-pub(crate) fn label_rows(spans: &[(i32, i32)]) -> Vec<usize> {
-    let mut ends: Vec<i32> = Vec::new();
-    spans
+/// The height in pixels of a line of [`small`] type, with its gap.
+pub(crate) const SMALL_LINE: i32 = 14;
+
+/// Where to put labels that may overlap: label `i` belongs to the point at
+/// pixel `(x, y)` and is `width` wide; each is drawn at `(x, y + offset)`
+/// with the smallest offset (from 4, in steps of a line) at which it
+/// overlaps none of the labels placed before it.
+pub(crate) fn label_offsets(labels: &[(i32, i32, i32)]) -> Vec<i32> {
+    let mut placed: Vec<(i32, i32, i32)> = Vec::new();
+    labels
         .iter()
-        .map(|&(x, width)| {
-            let row = ends.iter().position(|&end| end < x).unwrap_or(ends.len());
-            if row == ends.len() {
-                ends.push(x + width);
-            } else {
-                ends[row] = x + width;
+        .map(|&(x, y, width)| {
+            let overlaps = |top: i32| {
+                placed.iter().any(|&(px, ptop, pwidth)| {
+                    x < px + pwidth
+                        && px < x + width
+                        && top < ptop + SMALL_LINE
+                        && ptop < top + SMALL_LINE
+                })
+            };
+            let mut offset = 4;
+            while overlaps(y + offset) {
+                offset += SMALL_LINE;
             }
-            row
+            placed.push((x, y + offset, width));
+            offset
         })
         .collect()
 }
@@ -112,10 +123,14 @@ mod tests {
     }
 
     #[test]
-    fn overlapping_labels_take_new_rows() {
+    fn overlapping_labels_move_down_until_free() {
+        // Three labels at one height overlapping in x stack; one far to
+        // the right stays; one whose point lies most of a line lower than the
+        // first moves below the stack's second line, not onto it.
         assert_eq!(
-            label_rows(&[(0, 60), (20, 60), (40, 60), (100, 60)]),
-            vec![0, 1, 2, 0]
+            label_offsets(&[(0, 0, 60), (20, 0, 60), (40, 0, 60), (100, 0, 60)]),
+            vec![4, 18, 32, 4]
         );
+        assert_eq!(label_offsets(&[(0, 10, 60), (20, 0, 60)]), vec![4, 32]);
     }
 }
