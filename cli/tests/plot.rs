@@ -323,3 +323,47 @@ fn bad_input_is_an_error_naming_the_file() {
     );
     assert!(!pdf.exists());
 }
+
+#[test]
+fn the_pictures_in_the_docs_are_what_their_commands_draw() {
+    // docs/plots.md shows each picture under the command that made it;
+    // those without a hardware run are redrawn here byte for byte.
+    let dir = scratch("docs");
+    let lif8 = |f: &str| golden("mnist_lif8", f);
+    let ssr = |f: &str| golden("mnist_ttfs_ssr", f);
+    let img = |f: &str| root().join("docs/img").join(f);
+    let runs: [(&str, Vec<PathBuf>, &str); 4] = [
+        (
+            "activity",
+            vec![lif8("model.json"), "--input".into(), lif8("input.json")],
+            "activity_mnist_lif8.svg",
+        ),
+        (
+            "design-space",
+            vec![img("design_space.md")],
+            "design_space.svg",
+        ),
+        (
+            "import-report",
+            vec![lif8("import_report.json")],
+            "import_mnist_lif8.svg",
+        ),
+        (
+            "ssr",
+            vec![ssr("ssr_784-400-10.json"), ssr("ssr_784-128-512-10.json")],
+            "ssr.svg",
+        ),
+    ];
+    for (kind, inputs, file) in runs {
+        let drawn = dir.join(file);
+        let mut args = vec!["plot", kind];
+        args.extend(inputs.iter().map(|p| s(p)));
+        args.extend(["--out", s(&drawn)]);
+        let out = spikegate(&args);
+        assert!(out.status.success(), "{kind}: {}", stderr(&out));
+        assert!(
+            std::fs::read(&drawn).unwrap() == std::fs::read(img(file)).unwrap(),
+            "docs/img/{file} is not what `spikegate plot {kind}` draws now: rerun the command in docs/plots.md"
+        );
+    }
+}
