@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{golden, named_log, s};
+use common::{golden, named_log, s, verilator_present};
 
 /// A fresh folder of this file's own.
 fn scratch(name: &str) -> std::path::PathBuf {
@@ -18,22 +18,6 @@ fn scratch(name: &str) -> std::path::PathBuf {
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-/// Whether Verilator can be run; in CI its absence fails the test.
-fn verilator_present(test: &str) -> bool {
-    let found = Command::new("verilator")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var("CI").is_err(),
-            "{test}: Verilator is missing in CI (.ci/install-tools installs it)"
-        );
-        eprintln!("SKIPPED {test}: Verilator is not installed (run .ci/install-tools)");
-    }
-    found
-}
 
 /// `spikegate cosim` of golden case `case` on Verilator with its cache in
 /// `cache` and its temporary folder `tmp`, plus `extra` arguments.

@@ -9,9 +9,8 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use common::{gen_into, golden, root, s, spikegate, stderr, stdout};
+use common::{gen_into, golden, root, s, spikegate, stderr, stdout, verilator_present};
 
 /// The colour of a mismatch's cross (and only of it).
 const MISMATCH_COLOUR: &str = "#D62728";
@@ -20,20 +19,14 @@ fn scratch(name: &str) -> PathBuf {
     common::scratch("plot-cli", name)
 }
 
-/// Whether Verilator can be run; in CI its absence fails the test.
-fn verilator_present(test: &str) -> bool {
-    let found = Command::new("verilator")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var("CI").is_err(),
-            "{test}: Verilator is missing in CI (.ci/install-tools installs it)"
-        );
-        eprintln!("SKIPPED {test}: Verilator is not installed (run .ci/install-tools)");
-    }
-    found
+/// `spikegate plot KIND INPUTS... --out OUT`, which must succeed.
+fn plot(kind: &str, inputs: &[PathBuf], out: &Path) -> std::process::Output {
+    let mut args = vec!["plot", kind];
+    args.extend(inputs.iter().map(|p| s(p)));
+    args.extend(["--out", s(out)]);
+    let run = spikegate(&args);
+    assert!(run.status.success(), "{kind}: {}", stderr(&run));
+    run
 }
 
 /// An SVG file's text, after checking that it is one.
@@ -233,11 +226,7 @@ fn every_kind_writes_its_picture_and_says_so() {
     ];
     for (kind, inputs, file) in runs {
         let out_path = dir.join(file);
-        let mut args = vec!["plot", kind];
-        args.extend(inputs.iter().map(|p| s(p)));
-        args.extend(["--out", s(&out_path)]);
-        let out = spikegate(&args);
-        assert!(out.status.success(), "{kind}: {}", stderr(&out));
+        let out = plot(kind, &inputs, &out_path);
         assert_eq!(
             stdout(&out).trim(),
             format!("wrote {}", out_path.display()),
@@ -356,11 +345,7 @@ fn the_pictures_in_the_docs_are_what_their_commands_draw() {
     ];
     for (kind, inputs, file) in runs {
         let drawn = dir.join(file);
-        let mut args = vec!["plot", kind];
-        args.extend(inputs.iter().map(|p| s(p)));
-        args.extend(["--out", s(&drawn)]);
-        let out = spikegate(&args);
-        assert!(out.status.success(), "{kind}: {}", stderr(&out));
+        plot(kind, &inputs, &drawn);
         assert!(
             std::fs::read(&drawn).unwrap() == std::fs::read(img(file)).unwrap(),
             "docs/img/{file} is not what `spikegate plot {kind}` draws now: rerun the command in docs/plots.md"

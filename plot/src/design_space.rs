@@ -133,14 +133,7 @@ impl Figure for DesignSpace {
                 .label(network)
                 .legend(move |(x, y)| Circle::new((x + 8, y), 4, colour.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font(style::small())
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .msg()
+        style::legend(&mut chart, SeriesLabelPosition::UpperRight)
     }
 }
 

@@ -242,14 +242,7 @@ impl ImportAgreement {
                     Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled())
                 });
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font(style::small())
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .msg()
+        style::legend(&mut chart, SeriesLabelPosition::UpperRight)
     }
 }
 

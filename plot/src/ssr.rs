@@ -165,14 +165,7 @@ impl SsrCurve {
                 .label(s.network.clone())
                 .legend(move |(x, y)| Circle::new((x + 8, y), 4, colour.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font(style::small())
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .msg()
+        style::legend(&mut chart, SeriesLabelPosition::LowerRight)
     }
 }
 

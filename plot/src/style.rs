@@ -3,7 +3,9 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::canvas::FAMILY;
+use plotters::coord::CoordTranslate;
+
+use crate::canvas::{DrawResult, OrMessage, FAMILY};
 
 /// The hardware's spikes.
 pub(crate) const HARDWARE: RGBColor = RGBColor(0x1f, 0x77, 0xb4);
@@ -74,6 +76,21 @@ pub(crate) fn number(v: &f64) -> String {
     }
     let text = format!("{v:.3}");
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// Draws the series' legend at `position`: small type on a white box.
+pub(crate) fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> DrawResult {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font(small())
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()
+        .msg()
 }
 
 /// The height in pixels of a line of [`small`] type, with its gap.

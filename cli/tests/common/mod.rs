@@ -69,3 +69,19 @@ pub fn named_log(message: &str) -> (String, String) {
     let text = std::fs::read_to_string(log).unwrap_or_else(|e| panic!("{log}: {e}"));
     (log.to_owned(), text)
 }
+
+/// Whether Verilator can be run; in CI its absence fails the test.
+pub fn verilator_present(test: &str) -> bool {
+    let found = Command::new("verilator")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var("CI").is_err(),
+            "{test}: Verilator is missing in CI (.ci/install-tools installs it)"
+        );
+        eprintln!("SKIPPED {test}: Verilator is not installed (run .ci/install-tools)");
+    }
+    found
+}
