@@ -225,8 +225,7 @@ fn the_sweep_follows_the_cycle_formula_and_ships_its_chosen_point() {
     let base = f64_at(&points[0], "accuracy");
     let chosen = points
         .iter()
-        .filter(|p| f64_at(p, "accuracy") >= base - 0.015)
-        .last()
+        .rfind(|p| f64_at(p, "accuracy") >= base - 0.015)
         .unwrap();
     for key in [
         "strength",
