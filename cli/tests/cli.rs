@@ -271,6 +271,10 @@ fn every_command_explains_itself() {
             "design-space",
             &["--pe", "--networks", "Spiker+", "--out"][..],
         ),
+        (
+            "plot",
+            &["raster", "activity", "design-space", "import-report", "ssr"][..],
+        ),
     ] {
         let out = spikegate(&[cmd, "--help"]);
         let (stdout, _) = text(&out);
@@ -284,7 +288,7 @@ fn every_command_explains_itself() {
     }
     let (stdout, _) = text(&spikegate(&["--help"]));
     for cmd in [
-        "check", "sim", "encode", "bench", "cosim", "gen", "synth", "import",
+        "check", "sim", "encode", "bench", "cosim", "gen", "synth", "import", "plot",
     ] {
         assert!(stdout.contains(cmd), "{stdout}");
     }
