@@ -78,6 +78,24 @@ fn corrupted_design(dir: &Path) -> PathBuf {
     design
 }
 
+/// `spikegate cosim` of golden/if_subtract on Verilator, with `extra`.
+fn cosim_if_subtract(extra: &[&str]) -> std::process::Output {
+    let (model, input) = (
+        golden("if_subtract", "model.json"),
+        golden("if_subtract", "input.json"),
+    );
+    let mut args = vec![
+        "cosim",
+        s(&model),
+        "--input",
+        s(&input),
+        "--backend",
+        "verilator",
+    ];
+    args.extend_from_slice(extra);
+    spikegate(&args)
+}
+
 #[test]
 fn cosim_writes_the_first_mismatching_samples_raster_beside_its_waveform() {
     if !verilator_present("cosim raster") {
@@ -86,13 +104,7 @@ fn cosim_writes_the_first_mismatching_samples_raster_beside_its_waveform() {
     let dir = scratch("cosim");
     let design = corrupted_design(&dir);
     let vcd = dir.join("wave.vcd");
-    let out = spikegate(&[
-        "cosim",
-        s(&golden("if_subtract", "model.json")),
-        "--input",
-        s(&golden("if_subtract", "input.json")),
-        "--backend",
-        "verilator",
+    let out = cosim_if_subtract(&[
         "--design",
         s(&design),
         "--allow-edited-design",
@@ -130,16 +142,7 @@ fn cosim_writes_no_raster_when_the_hardware_matches() {
     }
     let dir = scratch("cosim-match");
     let vcd = dir.join("wave.vcd");
-    let out = spikegate(&[
-        "cosim",
-        s(&golden("if_subtract", "model.json")),
-        "--input",
-        s(&golden("if_subtract", "input.json")),
-        "--backend",
-        "verilator",
-        "--vcd",
-        s(&vcd),
-    ]);
+    let out = cosim_if_subtract(&["--vcd", s(&vcd)]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(vcd.exists());
     assert!(!dir.join("wave.svg").exists(), "no mismatch, no raster");

@@ -105,6 +105,22 @@ fn mnist_test_split_coded(
         .collect()
 }
 
+/// Co-simulation options for a trained network's whole test split:
+/// Verilator, `pe` lanes, tap ports on (every hidden layer's spikes are
+/// checked, not only the output's), both cores.
+pub fn split_cosim_options(pe: usize) -> spikegate_cosim::run::CosimOptions {
+    use spikegate_cosim::run::{BackendChoice, CosimOptions};
+    let build = spikegate_hdl::BuildOptions {
+        pe,
+        taps: true,
+        ..spikegate_hdl::BuildOptions::default()
+    };
+    CosimOptions {
+        threads: 2,
+        ..CosimOptions::new(build, Some(BackendChoice::Verilator))
+    }
+}
+
 /// Samples of a large case that the rust-hdl simulation runs.
 pub const RUSTHDL_LARGE_SAMPLES: usize = 4;
 

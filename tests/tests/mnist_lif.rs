@@ -5,11 +5,10 @@
 //! the MNIST cases share, on the integer reference and, every layer's
 //! spikes checked, on the hardware (Verilator, P = 16).
 
-use spikegate_cosim::run::{prepare, run_all, BackendChoice, CosimOptions};
-use spikegate_hdl::BuildOptions;
+use spikegate_cosim::run::{prepare, run_all};
 use spikegate_model::{Neuron, Spike};
 use spikegate_sim::Reference;
-use spikegate_tests::{load_golden, mnist_test_split, require_tool};
+use spikegate_tests::{load_golden, mnist_test_split, require_tool, split_cosim_options};
 
 /// The two cases and the test digits each gets right, the figure the
 /// training script's independent numpy integer model recorded
@@ -76,16 +75,7 @@ fn the_hardware_equals_the_reference_on_the_test_split() {
         let network = &case.network;
         let split = mnist_test_split(network.network().time_steps);
         let (labels, samples): (Vec<u32>, Vec<Vec<Spike>>) = split.into_iter().unzip();
-        // Taps: the hidden layer's spikes are checked, not only the output's.
-        let build = BuildOptions {
-            pe: 16,
-            taps: true,
-            ..BuildOptions::default()
-        };
-        let opts = CosimOptions {
-            threads: 2,
-            ..CosimOptions::new(build, Some(BackendChoice::Verilator))
-        };
+        let opts = split_cosim_options(16);
         let prepared = prepare(network, &opts).expect("the network builds");
         let outcomes = run_all(&prepared, network, &samples, &|_| {}).expect("runs");
         assert_eq!(outcomes.len(), samples.len(), "{name}");

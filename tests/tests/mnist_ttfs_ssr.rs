@@ -7,11 +7,12 @@
 //! shipped network.
 
 use serde_json::Value;
-use spikegate_cosim::run::{prepare, run_all, BackendChoice, CosimOptions};
-use spikegate_hdl::BuildOptions;
+use spikegate_cosim::run::{prepare, run_all};
 use spikegate_model::{Neuron, Spike};
 use spikegate_sim::Reference;
-use spikegate_tests::{load_golden, mnist_test_split_ttfs, require_tool, workspace_root};
+use spikegate_tests::{
+    load_golden, mnist_test_split_ttfs, require_tool, split_cosim_options, workspace_root,
+};
 
 const CASE: &str = "mnist_ttfs_ssr";
 const PE: usize = 16;
@@ -122,15 +123,7 @@ fn the_hardware_equals_the_reference_on_the_test_split() {
     let network = &case.network;
     let (labels, samples): (Vec<u32>, Vec<Vec<Spike>>) =
         mnist_test_split_ttfs(32).into_iter().unzip();
-    let build = BuildOptions {
-        pe: PE,
-        taps: true,
-        ..BuildOptions::default()
-    };
-    let opts = CosimOptions {
-        threads: 2,
-        ..CosimOptions::new(build, Some(BackendChoice::Verilator))
-    };
+    let opts = split_cosim_options(PE);
     let prepared = prepare(network, &opts).expect("the network builds");
     let outcomes = run_all(&prepared, network, &samples, &|_| {}).expect("runs");
     assert_eq!(outcomes.len(), 1000);
