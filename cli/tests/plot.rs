@@ -159,12 +159,12 @@ fn plot_raster_of_the_hardware_exits_1_on_a_mismatch_and_0_on_a_match() {
     let input = golden("if_subtract", "input.json");
     let design = corrupted_design(&dir);
     let bad = dir.join("bad.png");
-    let out = spikegate(&[
-        "plot",
-        "raster",
-        s(&model),
-        "--input",
-        s(&input),
+    let raster = |extra: &[&str]| {
+        let mut args = vec!["plot", "raster", s(&model), "--input", s(&input)];
+        args.extend_from_slice(extra);
+        spikegate(&args)
+    };
+    let out = raster(&[
         "--design",
         s(&design),
         "--allow-edited-design",
@@ -180,17 +180,7 @@ fn plot_raster_of_the_hardware_exits_1_on_a_mismatch_and_0_on_a_match() {
     assert_png(&bad);
 
     let good = dir.join("good.svg");
-    let out = spikegate(&[
-        "plot",
-        "raster",
-        s(&model),
-        "--input",
-        s(&input),
-        "--backend",
-        "verilator",
-        "--out",
-        s(&good),
-    ]);
+    let out = raster(&["--backend", "verilator", "--out", s(&good)]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stdout(&out).contains("the hardware fired every spike the reference did"),
