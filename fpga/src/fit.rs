@@ -2,14 +2,18 @@
 //! Verilog is written, so a model too large for the part gets an error that
 //! says what to change rather than a synthesis failure minutes later.
 //!
-//! The estimate maps every memory (weights and neuron state of each core,
-//! and the board wrapper's 512-byte UART FIFO) onto whole block RAMs in the
-//! family's best shape for it: `ceil(words / depth) * ceil(width / width_b)`
-//! blocks for the (depth, width_b) configuration that needs fewest; a
-//! memory of at most 16 words counts as logic, where yosys puts it. It is
-//! an estimate: synthesis may put other small memories in logic too.
+//! Every memory (weights and neuron state of each core, a core's spike
+//! decode table, and the board wrapper's 512-byte UART FIFO) is counted in
+//! whole block RAMs. Where the Verilog instantiates the blocks (the weights
+//! and state on ECP5 and iCE40) the count is theirs, from the tiling the
+//! generator picks. An inferred memory is estimated in the family's best
+//! shape for it: `ceil(words / depth) * ceil(width / width_b)` blocks for
+//! the (depth, width_b) configuration that needs fewest; one of at most 16
+//! words counts as logic, where yosys puts it. Synthesis may put other
+//! small inferred memories in logic too.
 
 use anyhow::{bail, Result};
+use spikegate_hdl::memory::Access;
 use spikegate_hdl::HardwarePlan;
 
 use crate::board::protocol::RX_FIFO_BYTES;
@@ -22,9 +26,33 @@ const WRAPPER_FIFO: (usize, usize) = (RX_FIFO_BYTES, 8);
 /// them to flip-flops or LUT RAM rather than spend whole blocks on them.
 pub const LOGIC_MEMORY_WORDS: usize = 16;
 
-/// Block RAMs a `words` x `width` memory takes on `family` (0 for a memory
-/// of at most [`LOGIC_MEMORY_WORDS`] words).
-pub fn blocks_for(family: Family, words: usize, width: usize) -> usize {
+/// Block RAMs a `words` x `width` memory used as `access` takes on
+/// `family`: the generator's own count where it instantiates the blocks
+/// (see [`Instantiated`]), else the inferred estimate of [`inferred_blocks`].
+pub fn blocks_for(family: Family, access: Instantiated, words: usize, width: usize) -> usize {
+    if width == 0 {
+        return 0;
+    }
+    let instantiated = match access {
+        Instantiated::As(access) => family.block_ram().blocks(access, words, width),
+        Instantiated::No => None,
+    };
+    instantiated.unwrap_or_else(|| inferred_blocks(family, words, width))
+}
+
+/// Whether the generated Verilog builds a memory from instantiated block
+/// RAMs (on the families that instantiate them), and as which access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Instantiated {
+    /// A datapath memory, built by the generator as `Access`.
+    As(Access),
+    /// Always inferred (the spike decode table, the wrapper's FIFO).
+    No,
+}
+
+/// Block RAMs synthesis takes for an inferred `words` x `width` memory on
+/// `family` (0 for a memory of at most [`LOGIC_MEMORY_WORDS`] words).
+pub fn inferred_blocks(family: Family, words: usize, width: usize) -> usize {
     if words <= LOGIC_MEMORY_WORDS || width == 0 {
         return 0;
     }
@@ -52,9 +80,9 @@ pub struct MemoryUse {
 /// Every memory of `plan` on `family`, the wrapper's FIFO last.
 pub fn memories(plan: &HardwarePlan, family: Family) -> Vec<MemoryUse> {
     let mut out = Vec::new();
-    let mut push = |what: String, words: usize, width: usize| {
+    let mut push = |what: String, access: Instantiated, words: usize, width: usize| {
         out.push(MemoryUse {
-            blocks: blocks_for(family, words, width),
+            blocks: blocks_for(family, access, words, width),
             what,
             words,
             width,
@@ -64,20 +92,28 @@ pub fn memories(plan: &HardwarePlan, family: Family) -> Vec<MemoryUse> {
         let layer = format!("layer {} ({})", core.index, core.name);
         push(
             format!("{layer} weights"),
+            Instantiated::As(Access::ReadOnly),
             core.weight_rows(),
             core.weight_word_bits(),
         );
         push(
             format!("{layer} neuron state"),
+            Instantiated::As(Access::ReadWrite),
             core.chunks,
             core.state_word_bits(),
         );
         if let Some((words, width)) = spikegate_hdl::walk::table_shape(core) {
-            push(format!("{layer} spike decode table"), words, width);
+            push(
+                format!("{layer} spike decode table"),
+                Instantiated::No,
+                words,
+                width,
+            );
         }
     }
     push(
         "board wrapper UART FIFO".into(),
+        Instantiated::No,
         WRAPPER_FIFO.0,
         WRAPPER_FIFO.1,
     );
@@ -129,17 +165,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn picks_the_shape_that_needs_fewest_blocks() {
+    fn inferred_memories_take_the_shape_that_needs_fewest_blocks() {
         // 16 words or fewer: logic.
-        assert_eq!(blocks_for(Family::Ice40, 16, 1344), 0);
+        assert_eq!(inferred_blocks(Family::Ice40, 16, 1344), 0);
         // 100 x 32 on ECP5: one 512 x 36 block.
-        assert_eq!(blocks_for(Family::Ecp5, 100, 32), 1);
+        assert_eq!(inferred_blocks(Family::Ecp5, 100, 32), 1);
         // 7500 x 32: 512 x 36 needs 15, 1024 x 18 needs 8 x 2 = 16,
         // 2048 x 9 needs 4 x 4 = 16.
-        assert_eq!(blocks_for(Family::Ecp5, 7500, 32), 15);
+        assert_eq!(inferred_blocks(Family::Ecp5, 7500, 32), 15);
         // 30000 x 8 on iCE40: 512 x 8 needs 59; 256 x 16 needs 118.
-        assert_eq!(blocks_for(Family::Ice40, 30000, 8), 59);
+        assert_eq!(inferred_blocks(Family::Ice40, 30000, 8), 59);
         // 128 lanes of 8 bits, 20 rows, on Artix-7: 72 bits a block.
-        assert_eq!(blocks_for(Family::Xilinx, 20, 1024), 15);
+        assert_eq!(inferred_blocks(Family::Xilinx, 20, 1024), 15);
+    }
+
+    #[test]
+    fn instantiated_memories_count_the_generators_blocks() {
+        let weights = Instantiated::As(Access::ReadOnly);
+        let state = Instantiated::As(Access::ReadWrite);
+        // 7500 x 32 weights on ECP5: 15 blocks of 512 x 36 in 15 rows, or
+        // 16 (within 15 + 5%: 15) of 2048 x 9 in 4: the fewest, 15.
+        assert_eq!(blocks_for(Family::Ecp5, weights, 7500, 32), 15);
+        // 78,400 x 32: 154 of 512 x 36 in 154 rows, 160 of 16384 x 1 in 5
+        // (within 154 + 7): 160.
+        assert_eq!(blocks_for(Family::Ecp5, weights, 78_400, 32), 160);
+        assert_eq!(inferred_blocks(Family::Ecp5, 78_400, 32), 154);
+        // A RAM takes no 36-bit blocks: 100 x 32 is 2 of 1024 x 18.
+        assert_eq!(blocks_for(Family::Ecp5, state, 100, 32), 2);
+        // Up to 64 words on ECP5 are inferred (LUT RAM): the estimate.
+        assert_eq!(blocks_for(Family::Ecp5, state, 64, 32), 1);
+        // Xilinx infers every memory.
+        assert_eq!(blocks_for(Family::Xilinx, weights, 20, 1024), 15);
+        // The decode table is inferred everywhere.
+        assert_eq!(blocks_for(Family::Ice40, Instantiated::No, 30000, 8), 59);
     }
 }

@@ -12,9 +12,13 @@
 //!   flip-flops behind a 5.8 ns clock-to-out; the primitive's own register
 //!   has a clock-to-out under 1 ns. Contents come from `INITVAL` parameters
 //!   computed from the same image the inferred RAM reads.
-//! - [`BlockRam::Ice40`]: `SB_RAM40_4K` primitives in their 256 x 16 mode
+//! - [`BlockRam::Ice40`]: `SB_RAM40_4K` primitives, 256 x 16 to 2048 x 2
 //!   (the iCE40 block RAM has no output register: the second register is in
 //!   the fabric), filled by `INIT_0`..`INIT_F`.
+//!
+//! A memory deeper or wider than one block is tiled by the shape
+//! [`Tiling::choose`] picks: few blocks, and few block rows behind the
+//! read mux.
 //!
 //! A memory of at most [`LOGIC_WORDS`] words ([`ECP5_LUT_RAM_WORDS`] on
 //! ECP5) is always inferred: synthesis puts it in flip-flops or LUT RAM,
@@ -36,8 +40,19 @@ pub enum BlockRam {
     Inferred,
     /// Lattice ECP5 `DP16KD`, output register on.
     Ecp5,
-    /// Lattice iCE40 `SB_RAM40_4K`, 256 x 16.
+    /// Lattice iCE40 `SB_RAM40_4K`.
     Ice40,
+}
+
+/// How a memory is used, which decides the block shapes it can take: ECP5
+/// reads a ROM's 36-bit word on both ports of one block, which a RAM
+/// (written on one port, read on the other) cannot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Read only: a [`Rom`].
+    ReadOnly,
+    /// Written and read: a [`Ram`].
+    ReadWrite,
 }
 
 /// Memories of at most this many words are always inferred (flip-flops or
@@ -106,6 +121,18 @@ impl BlockRam {
         } else {
             self
         }
+    }
+
+    /// The block RAMs the Verilog of a `depth` x `width` memory
+    /// instantiates, or `None` where the memory is inferred and synthesis
+    /// lays it out.
+    pub fn blocks(self, access: Access, depth: usize, width: usize) -> Option<usize> {
+        let tiling = match self.for_depth(depth) {
+            BlockRam::Inferred => return None,
+            BlockRam::Ecp5 => ecp5::tiling(access, depth, width),
+            BlockRam::Ice40 => ice40::tiling(depth, width),
+        };
+        Some(tiling.blocks())
     }
 
     /// The Verilog of `rom`.
@@ -191,6 +218,10 @@ pub fn address_bits(n: usize) -> u32 {
     (usize::BITS - n.saturating_sub(1).leading_zeros()).max(1)
 }
 
+/// Blocks, in percent of the fewest a memory can take, that a tiling may
+/// add to take fewer block rows (see [`Tiling::choose`]).
+pub const ROW_SLACK_PERCENT: usize = 5;
+
 /// A memory cut into `rows x cols` blocks of `depth` words x `width` bits
 /// (block `(r, c)` holds words `r * depth..` and bits `c * width..`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,10 +233,18 @@ struct Tiling {
 }
 
 impl Tiling {
-    /// The tiling by the block shape of `shapes` (depth, width) that needs
-    /// fewest blocks; of equal counts, the first (the widest) is kept.
-    fn fewest(shapes: &[(usize, usize)], depth: usize, width: usize) -> Tiling {
-        shapes
+    /// The tiling of a `depth` x `width` memory by a block shape of
+    /// `shapes` (depth, width): the fewest block rows among the tilings
+    /// within [`ROW_SLACK_PERCENT`] of the fewest blocks, then the fewest
+    /// blocks, then the first shape (the widest).
+    ///
+    /// Rows cost more than blocks: every row past the first widens the
+    /// read mux behind the blocks, one mux input per row on every output
+    /// bit. The fewest blocks alone can mean a deep mux: 78,400 words of
+    /// 32 bits take 154 blocks of 512 x 36 in 154 rows, where 16,384 x 1
+    /// takes 160 in 5.
+    fn choose(shapes: &[(usize, usize)], depth: usize, width: usize) -> Tiling {
+        let tilings: Vec<Tiling> = shapes
             .iter()
             .map(|&(d, w)| Tiling {
                 depth: d,
@@ -213,8 +252,23 @@ impl Tiling {
                 rows: depth.div_ceil(d),
                 cols: width.div_ceil(w),
             })
-            .min_by_key(|t| t.rows * t.cols)
-            .expect("a family has block shapes")
+            .collect();
+        let fewest = tilings
+            .iter()
+            .map(Tiling::blocks)
+            .min()
+            .expect("a family has block shapes");
+        let budget = fewest + fewest * ROW_SLACK_PERCENT / 100;
+        tilings
+            .into_iter()
+            .filter(|t| t.blocks() <= budget)
+            .min_by_key(|t| (t.rows, t.blocks()))
+            .expect("the fewest-blocks tiling is within budget")
+    }
+
+    /// Blocks the tiling takes.
+    fn blocks(&self) -> usize {
+        self.rows * self.cols
     }
 
     /// `ram`'s write enable for the blocks of row `r`: the row's address
@@ -259,7 +313,7 @@ impl Tiling {
     ) -> String {
         format!(
             "// {name}: {depth} x {width} bits in {n} {primitive} ({r} x {c} of {d} x {w}){note}.\n",
-            n = self.rows * self.cols,
+            n = self.blocks(),
             r = self.rows,
             c = self.cols,
             d = self.depth,
@@ -334,14 +388,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tiles_take_the_fewest_blocks() {
+    fn tiles_take_few_rows_within_a_few_blocks_of_the_fewest() {
         let shapes = [(1024, 18), (2048, 9), (4096, 4)];
-        // 96 bits x 6272 words: 6 x 7 = 42 at 18 wide, 11 x 4 = 44 at 9.
-        let t = Tiling::fewest(&shapes, 6272, 96);
-        assert_eq!((t.width, t.rows, t.cols), (18, 7, 6));
-        // 8 bits x 100352 words: 9 wide, 49 rows.
-        let t = Tiling::fewest(&shapes, 100_352, 8);
-        assert_eq!((t.width, t.rows, t.cols), (9, 49, 1));
+        // 96 bits x 6272 words: 7 x 6 = 42 at 18 wide, 4 x 11 = 44 at 9
+        // (within 42 + 2), 2 x 24 = 48 at 4 (over).
+        let t = Tiling::choose(&shapes, 6272, 96);
+        assert_eq!((t.width, t.rows, t.cols), (9, 4, 11));
+        // 12 x 6 = 72 blocks at 18 wide, 6 x 11 = 66 at 9 (fewest), 3 x 24
+        // = 72 at 4 (over 66 + 3): 9 wide.
+        let t = Tiling::choose(&shapes, 12_000, 96);
+        assert_eq!((t.width, t.rows, t.cols), (9, 6, 11));
+        // 8 bits x 100352 words: 49 rows at 9 wide, 25 x 2 = 50 at 4
+        // (within 49 + 2): 4 wide.
+        let t = Tiling::choose(&shapes, 100_352, 8);
+        assert_eq!((t.width, t.rows, t.cols), (4, 25, 2));
+        // Equal blocks, fewer rows: 2000 x 18 is 2 x 1 at 18, 1 x 2 at 9.
+        let t = Tiling::choose(&shapes, 2000, 18);
+        assert_eq!((t.width, t.rows, t.cols), (9, 1, 2));
+        // The first layer of 784-400-10 at P = 4 on ECP5: 154 blocks of
+        // 512 x 36 in 154 rows, or 160 of 16384 x 1 in 5.
+        let ecp5 = [
+            (512, 36),
+            (1024, 18),
+            (2048, 9),
+            (4096, 4),
+            (8192, 2),
+            (16384, 1),
+        ];
+        let t = Tiling::choose(&ecp5, 78_400, 32);
+        assert_eq!((t.width, t.rows, t.cols), (1, 5, 32));
     }
 
     #[test]

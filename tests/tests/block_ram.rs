@@ -294,10 +294,14 @@ fn instantiated_block_rams_give_the_inferred_memorys_words() {
     }
     // One block (inferred on ECP5: at most 64 words); one row of several
     // columns with unused bits (a 512 x 36 DP16KD ROM reads on both
-    // ports); several rows of several columns (the RAM in DP16KD 1024 x
-    // 18: 3 x 2; SB_RAM40_4K 512 x 8: 5 x 3).
+    // ports); a ROM of several 512 x 36 rows (1500 x 36: 3 x 1; its RAM
+    // 1 x 4 of 2048 x 9); several rows of several columns (5000 x 40: 3 x 5
+    // of DP16KD 2048 x 9, 5 x 10 of SB_RAM40_4K 1024 x 4; 2500 x 20: 3 x 5
+    // of 1024 x 4 on iCE40, one row of 4096 x 4 on ECP5).
     equal_builds(40, 5);
     equal_builds(200, 40);
+    equal_builds(1500, 36);
+    equal_builds(5000, 40);
     equal_builds(2500, 20);
     // iCE40's narrow modes: 1024 x 4 (3000 x 3) and 2048 x 2 (5000 x 1).
     equal_builds(3000, 3);

@@ -54,7 +54,7 @@ fn snapshots_of_the_small_golden_designs() {
 fn snapshots_of_the_instantiated_block_rams() {
     use spikegate_hdl::memory::{BlockRam, Ram, Rom};
     // 40 words of 21 bits: two block columns on ECP5 (18 + 3 bits) and on
-    // iCE40 (16 + 5); a 300-word RAM takes two iCE40 block rows.
+    // iCE40 (16 + 5); a 300-word RAM takes three iCE40 blocks of 512 x 8.
     let words: Vec<Vec<bool>> = (0..40)
         .map(|i| (0..21).map(|b| (i * 7 + b) % 5 == 0).collect())
         .collect();

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{address_bits, block_name, Ram, Rom, Tiling};
+use super::{address_bits, block_name, Access, Ram, Rom, Tiling};
 
 /// The behavioural model of `DP16KD` (simulation only), written into an
 /// ECP5 design's folder as [`super::SIM_MODELS`].
@@ -216,12 +216,23 @@ fn unused_pins(name: &str, t: &Tiling, read_port: char) -> String {
     )
 }
 
+/// The blocks of a `depth` x `width` memory: a ROM may also take 512 x 36
+/// blocks, which read a word's halves on both ports.
+pub(super) fn tiling(access: Access, depth: usize, width: usize) -> Tiling {
+    match access {
+        Access::ReadOnly => {
+            let shapes: Vec<(usize, usize)> = std::iter::once((512, 36)).chain(SHAPES).collect();
+            Tiling::choose(&shapes, depth, width)
+        }
+        Access::ReadWrite => Tiling::choose(&SHAPES, depth, width),
+    }
+}
+
 /// `rom` in `DP16KD`s, read on port A; a 512 x 36 block reads a word's
 /// halves on both ports.
 pub fn rom(rom: &Rom) -> String {
     let depth = rom.words.len();
-    let shapes: Vec<(usize, usize)> = std::iter::once((512, 36)).chain(SHAPES).collect();
-    let t = Tiling::fewest(&shapes, depth, rom.width);
+    let t = tiling(Access::ReadOnly, depth, rom.width);
     let used = address_bits(depth);
     let mut s = t.header(rom.name, depth, rom.width, "DP16KD", ", output register on");
     let block = |r: usize, c: usize| block_name(rom.name, r, c);
@@ -259,7 +270,7 @@ pub fn rom(rom: &Rom) -> String {
 
 /// `ram` in `DP16KD`s: written on port A, read on port B.
 pub fn ram(ram: &Ram) -> String {
-    let t = Tiling::fewest(&SHAPES, ram.depth, ram.width);
+    let t = tiling(Access::ReadWrite, ram.depth, ram.width);
     let used = address_bits(ram.depth);
     let mut s = t.header(
         ram.name,

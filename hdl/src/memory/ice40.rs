@@ -1,4 +1,4 @@
-//! iCE40 `SB_RAM40_4K` block RAMs in the shape that needs fewest blocks:
+//! iCE40 `SB_RAM40_4K` block RAMs in the shape [`Tiling::choose`] picks:
 //! 256 x 16, 512 x 8, 1024 x 4 or 2048 x 2 (`READ_MODE = WRITE_MODE` 0 to
 //! 3). The block has no output register: its word, muxed by block row, is
 //! registered in the fabric.
@@ -170,10 +170,15 @@ wire [{wt}:0] {name}_rows [0:{rl}];
     )
 }
 
+/// The blocks of a `depth` x `width` memory (ROM or RAM alike).
+pub(super) fn tiling(depth: usize, width: usize) -> Tiling {
+    Tiling::choose(&SHAPES, depth, width)
+}
+
 /// `rom` in `SB_RAM40_4K`s.
 pub fn rom(rom: &Rom) -> String {
     let depth = rom.words.len();
-    let t = Tiling::fewest(&SHAPES, depth, rom.width);
+    let t = tiling(depth, rom.width);
     let used = address_bits(depth);
     let mut s = t.header(rom.name, depth, rom.width, "SB_RAM40_4K", "");
     for r in 0..t.rows {
@@ -187,7 +192,7 @@ pub fn rom(rom: &Rom) -> String {
 
 /// `ram` in `SB_RAM40_4K`s.
 pub fn ram(ram: &Ram) -> String {
-    let t = Tiling::fewest(&SHAPES, ram.depth, ram.width);
+    let t = tiling(ram.depth, ram.width);
     let used = address_bits(ram.depth);
     let mut s = t.header(ram.name, ram.depth, ram.width, "SB_RAM40_4K", "");
     for r in 0..t.rows {
