@@ -144,7 +144,7 @@ pub fn check(plan: &HardwarePlan, target: &Target) -> Result<()> {
     };
     bail!(
         "the model needs {bits} bits of block RAM (weights, neuron state and the board \
-         wrapper's FIFO), {blocks} block RAMs of {} bits as synthesis would lay them out; \
+         wrapper's FIFO), {blocks} block RAMs of {} bits as the design lays them out; \
          {} ({}) has {} bits in {} block RAMs. The largest memory is {}: {} words of {} bits \
          in {} block RAMs. To fit, use {fewer_pe}narrower weights or state, fewer neurons, \
          or a bigger part",
