@@ -407,16 +407,11 @@ mod tests {
         assert_eq!((t.width, t.rows, t.cols), (9, 1, 2));
         // The first layer of 784-400-10 at P = 4 on ECP5: 154 blocks of
         // 512 x 36 in 154 rows, or 160 of 16384 x 1 in 5.
-        let ecp5 = [
-            (512, 36),
-            (1024, 18),
-            (2048, 9),
-            (4096, 4),
-            (8192, 2),
-            (16384, 1),
-        ];
-        let t = Tiling::choose(&ecp5, 78_400, 32);
+        let t = ecp5::tiling(Access::ReadOnly, 78_400, 32);
         assert_eq!((t.width, t.rows, t.cols), (1, 5, 32));
+        // A RAM has no 512 x 36: 100 x 32 is one row of two 1024 x 18.
+        let t = ecp5::tiling(Access::ReadWrite, 100, 32);
+        assert_eq!((t.width, t.rows, t.cols), (18, 1, 2));
     }
 
     #[test]
