@@ -496,6 +496,68 @@ fn gen_writes_verilog_images_constraints_and_manifest_byte_identically() {
 }
 
 #[test]
+fn gen_reports_the_block_ram_the_verilog_instantiates() {
+    let dir = scratch("gen-blocks");
+    // (case, target, P, primitive, the report's total line, a memory line)
+    let cases = [
+        (
+            "large_ttfs",
+            "ulx3s_85f",
+            "4",
+            "DP16KD",
+            "block RAM on ulx3s_85f: 30 of 208 DP16KD",
+            // 7500 x 32: 15 blocks of 512 x 36; 2048 x 9 would take 16,
+            // over the 5% the tiling may add for fewer rows.
+            "layer 0 (layer0) weights: 7500 x 32 bits, 15 DP16KD (15 x 1 of 512 x 36)",
+        ),
+        (
+            "digits_if",
+            "icebreaker",
+            "1",
+            "SB_RAM40_4K",
+            "block RAM on icebreaker: 14 of 30 SB_RAM40_4K",
+            // 4096 x 8: 8 blocks in every shape from 512 x 8 to 2048 x 2;
+            // the fewest rows win.
+            "layer 0 (hidden) weights: 4096 x 8 bits, 8 SB_RAM40_4K (2 x 4 of 2048 x 2)",
+        ),
+    ];
+    for (case, target, pe, primitive, total, memory) in cases {
+        let out_dir = dir.join(case);
+        let out = gen_into(
+            &golden(case, "model.json"),
+            &out_dir,
+            &["--target", target, "--pe", pe],
+        );
+        let (stdout, err) = text(&out);
+        assert!(out.status.success(), "{case}: {err}");
+        assert!(stdout.contains(total), "{case}:\n{stdout}");
+        assert!(stdout.contains(memory), "{case}:\n{stdout}");
+        assert!(
+            stdout.contains("board wrapper UART FIFO: 512 x 8 bits, about 1 ")
+                && stdout.contains("(inferred: synthesis lays it out)"),
+            "{case}:\n{stdout}"
+        );
+        // The blocks the report gives each instantiated memory add up to
+        // the primitives the Verilog instantiates.
+        let reported: usize = stdout
+            .lines()
+            .filter(|l| l.contains(&format!(" {primitive} (")) && !l.contains("inferred"))
+            .map(|l| {
+                let n = l.rsplit(", ").next().unwrap();
+                n.split(' ').next().unwrap().parse::<usize>().unwrap()
+            })
+            .sum();
+        let verilog = std::fs::read_to_string(out_dir.join("spikegate_top.v")).unwrap();
+        let instances = verilog
+            .lines()
+            .filter(|l| l.trim_start().starts_with(&format!("{primitive} ")))
+            .count();
+        assert!(instances > 0, "{case}: no {primitive} in the Verilog");
+        assert_eq!(reported, instances, "{case}:\n{stdout}");
+    }
+}
+
+#[test]
 fn gen_refuses_before_writing_anything() {
     let dir = scratch("gen-refuse");
     let cases: &[(&str, &[&str], &str)] = &[

@@ -13,7 +13,7 @@
 //! small inferred memories in logic too.
 
 use anyhow::{bail, Result};
-use spikegate_hdl::memory::Access;
+use spikegate_hdl::memory::{Access, Tiling};
 use spikegate_hdl::HardwarePlan;
 
 use crate::board::protocol::RX_FIFO_BYTES;
@@ -30,14 +30,24 @@ pub const LOGIC_MEMORY_WORDS: usize = 16;
 /// `family`: the generator's own count where it instantiates the blocks
 /// (see [`Instantiated`]), else the inferred estimate of [`inferred_blocks`].
 pub fn blocks_for(family: Family, access: Instantiated, words: usize, width: usize) -> usize {
-    if width == 0 {
-        return 0;
+    match instantiated_tiling(family, access, words, width) {
+        Some(tiling) => tiling.blocks(),
+        None => inferred_blocks(family, words, width),
     }
-    let instantiated = match access {
-        Instantiated::As(access) => family.block_ram().blocks(access, words, width),
-        Instantiated::No => None,
-    };
-    instantiated.unwrap_or_else(|| inferred_blocks(family, words, width))
+}
+
+/// The blocks the generated Verilog instantiates for a `words` x `width`
+/// memory used as `access` on `family`; `None` where it is inferred.
+pub fn instantiated_tiling(
+    family: Family,
+    access: Instantiated,
+    words: usize,
+    width: usize,
+) -> Option<Tiling> {
+    match access {
+        Instantiated::As(access) if width > 0 => family.block_ram().tiling(access, words, width),
+        _ => None,
+    }
 }
 
 /// Whether the generated Verilog builds a memory from instantiated block
@@ -75,6 +85,9 @@ pub struct MemoryUse {
     pub width: usize,
     /// Block RAMs on the target's family.
     pub blocks: usize,
+    /// How the Verilog tiles it, where it instantiates the blocks; `None`
+    /// for an inferred memory, whose `blocks` is an estimate.
+    pub tiling: Option<Tiling>,
 }
 
 /// Every memory of `plan` on `family`, the wrapper's FIFO last.
@@ -83,6 +96,7 @@ pub fn memories(plan: &HardwarePlan, family: Family) -> Vec<MemoryUse> {
     let mut push = |what: String, access: Instantiated, words: usize, width: usize| {
         out.push(MemoryUse {
             blocks: blocks_for(family, access, words, width),
+            tiling: instantiated_tiling(family, access, words, width),
             what,
             words,
             width,
@@ -118,6 +132,31 @@ pub fn memories(plan: &HardwarePlan, family: Family) -> Vec<MemoryUse> {
         WRAPPER_FIFO.1,
     );
     out
+}
+
+/// The block RAM `plan` takes on `target`, a line a memory after a total:
+/// each memory's shape, its blocks and, where the Verilog instantiates
+/// them, their tiling (`spikegate gen --target` prints it).
+pub fn layout_report(plan: &HardwarePlan, target: &Target) -> Vec<String> {
+    let mems = memories(plan, target.family);
+    let blocks: usize = mems.iter().map(|m| m.blocks).sum();
+    let primitive = target.family.block_ram_primitive();
+    let mut lines = vec![format!(
+        "block RAM on {}: {blocks} of {} {primitive}",
+        target.name, target.block_rams
+    )];
+    for m in &mems {
+        let how = match (m.blocks, m.tiling) {
+            (0, _) => "in logic".to_string(),
+            (n, Some(tiling)) => format!("{n} {primitive} ({tiling})"),
+            (n, None) => format!("about {n} {primitive} (inferred: synthesis lays it out)"),
+        };
+        lines.push(format!(
+            "  {}: {} x {} bits, {how}",
+            m.what, m.words, m.width
+        ));
+    }
+    lines
 }
 
 /// Checks that `plan` fits `target`'s block RAM; the error names the need,

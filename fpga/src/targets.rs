@@ -38,6 +38,16 @@ impl Family {
         }
     }
 
+    /// The name of one block RAM of the family (the primitive synthesis
+    /// reports).
+    pub fn block_ram_primitive(self) -> &'static str {
+        match self {
+            Family::Ice40 => "SB_RAM40_4K",
+            Family::Ecp5 => "DP16KD",
+            Family::Xilinx => "RAMB36E1",
+        }
+    }
+
     /// The (depth, width) shapes one block RAM can be configured as.
     pub fn block_ram_shapes(self) -> &'static [(usize, usize)] {
         match self {

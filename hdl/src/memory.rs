@@ -123,16 +123,14 @@ impl BlockRam {
         }
     }
 
-    /// The block RAMs the Verilog of a `depth` x `width` memory
-    /// instantiates, or `None` where the memory is inferred and synthesis
-    /// lays it out.
-    pub fn blocks(self, access: Access, depth: usize, width: usize) -> Option<usize> {
-        let tiling = match self.for_depth(depth) {
-            BlockRam::Inferred => return None,
-            BlockRam::Ecp5 => ecp5::tiling(access, depth, width),
-            BlockRam::Ice40 => ice40::tiling(depth, width),
-        };
-        Some(tiling.blocks())
+    /// The blocks the Verilog of a `depth` x `width` memory instantiates,
+    /// or `None` where the memory is inferred and synthesis lays it out.
+    pub fn tiling(self, access: Access, depth: usize, width: usize) -> Option<Tiling> {
+        match self.for_depth(depth) {
+            BlockRam::Inferred => None,
+            BlockRam::Ecp5 => Some(ecp5::tiling(access, depth, width)),
+            BlockRam::Ice40 => Some(ice40::tiling(depth, width)),
+        }
     }
 
     /// The Verilog of `rom`.
@@ -225,11 +223,27 @@ pub const ROW_SLACK_PERCENT: usize = 5;
 /// A memory cut into `rows x cols` blocks of `depth` words x `width` bits
 /// (block `(r, c)` holds words `r * depth..` and bits `c * width..`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Tiling {
-    depth: usize,
-    width: usize,
-    rows: usize,
-    cols: usize,
+pub struct Tiling {
+    /// Words of one block.
+    pub depth: usize,
+    /// Bits a word of one block.
+    pub width: usize,
+    /// Block rows: the read mux behind the blocks has one input a row.
+    pub rows: usize,
+    /// Block columns.
+    pub cols: usize,
+}
+
+/// `rows x cols of depth x width`, as the Verilog's comments and
+/// `spikegate gen` print it.
+impl std::fmt::Display for Tiling {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} x {} of {} x {}",
+            self.rows, self.cols, self.depth, self.width
+        )
+    }
 }
 
 impl Tiling {
@@ -267,7 +281,7 @@ impl Tiling {
     }
 
     /// Blocks the tiling takes.
-    fn blocks(&self) -> usize {
+    pub fn blocks(&self) -> usize {
         self.rows * self.cols
     }
 
@@ -312,12 +326,8 @@ impl Tiling {
         note: &str,
     ) -> String {
         format!(
-            "// {name}: {depth} x {width} bits in {n} {primitive} ({r} x {c} of {d} x {w}){note}.\n",
+            "// {name}: {depth} x {width} bits in {n} {primitive} ({self}){note}.\n",
             n = self.blocks(),
-            r = self.rows,
-            c = self.cols,
-            d = self.depth,
-            w = self.width,
         )
     }
 

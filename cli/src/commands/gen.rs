@@ -104,5 +104,10 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             core.state_memory_bits()
         );
     }
+    if let Some(target) = target {
+        for line in spikegate_fpga::fit::layout_report(plan, target) {
+            println!("  {}", line.escape_debug());
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
