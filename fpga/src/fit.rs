@@ -222,8 +222,8 @@ mod tests {
     fn instantiated_memories_count_the_generators_blocks() {
         let weights = Instantiated::As(Access::ReadOnly);
         let state = Instantiated::As(Access::ReadWrite);
-        // 7500 x 32 weights on ECP5: 15 blocks of 512 x 36 in 15 rows, or
-        // 16 (within 15 + 5%: 15) of 2048 x 9 in 4: the fewest, 15.
+        // 7500 x 32 weights on ECP5: 15 blocks of 512 x 36 in 15 rows; 16
+        // of 2048 x 9 in 4 rows is over the budget (15 + 5% of 15, 15).
         assert_eq!(blocks_for(Family::Ecp5, weights, 7500, 32), 15);
         // 78,400 x 32: 154 of 512 x 36 in 154 rows, 160 of 16384 x 1 in 5
         // (within 154 + 7): 160.
