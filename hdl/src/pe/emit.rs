@@ -156,6 +156,31 @@ fn saturate_expr(z: &str, width: u32, wi: u32) -> String {
     saturated(&format!("({over})"), &format!("({under})"), z, width)
 }
 
+/// Declares `name`, the `bits`-bit unsigned count `sel` times `theta` as a
+/// `wi`-bit signed value, by a case over every value of `sel`: a constant
+/// each, so each bit of the product is one LUT of the count's bits. A
+/// multiplication would take a DSP and its routing (about 6 ns of the
+/// multi-spike sweep's path on ECP5) for a product of a few bits by a
+/// constant.
+fn thetas_wires(
+    line: &mut dyn FnMut(String),
+    name: &str,
+    sel: &str,
+    bits: u32,
+    theta: i64,
+    wi: u32,
+) {
+    line(format!("reg signed [{}:0] {name};", wi - 1));
+    line("always @(*) begin".into());
+    line(format!("  case ({sel})"));
+    for k in 0..1i64 << bits {
+        line(format!("    {bits}'d{k}: {name} = {};", lit(wi, k * theta)));
+    }
+    line(format!("    default: {name} = {};", lit(wi, 0)));
+    line("  endcase".into());
+    line("end".into());
+}
+
 /// Declares `count`, the spikes a multi-spike lane fires in this step,
 /// `min(max_spikes, floor(v / theta))` when it spikes, by comparing the
 /// membrane with each multiple of the threshold, and `rem_new`, those the
@@ -211,11 +236,10 @@ fn deferred_reset_wires(
         }
         (2.., Reset::Subtract) => {
             // Theta once per owed spike, off the exact sum.
+            thetas_wires(line, "owed_thetas", "owed", ob, theta, wi);
             line(format!(
-                "wire signed [{}:0] v_owed = {sum} - {{{}'d0, owed}} * {};",
-                wi - 1,
-                wi - ob,
-                lit(wi, theta)
+                "wire signed [{}:0] v_owed = {sum} - owed_thetas;",
+                wi - 1
             ));
             line(format!(
                 "wire [{}:0] v_new = {};",
@@ -606,11 +630,17 @@ fn fire_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) -> &'stati
     }
     let v_after = match immediate_reset(core) {
         Reset::Subtract if core.max_spikes > 1 => {
+            thetas_wires(
+                line,
+                "count_thetas",
+                "count",
+                core.lane.rem,
+                core.threshold,
+                wi,
+            );
             line(format!(
-                "wire signed [{}:0] v_less = v_new_x - {{{}'d0, count}} * {};",
-                wi - 1,
-                wi - core.lane.rem,
-                lit(wi, core.threshold)
+                "wire signed [{}:0] v_less = v_new_x - count_thetas;",
+                wi - 1
             ));
             format!("spike ? v_less[{}:0] : v_new", v - 1)
         }
