@@ -185,14 +185,28 @@ fn thetas_wires(
 /// `min(max_spikes, floor(v / theta))` when it spikes, by comparing the
 /// membrane with each multiple of the threshold, and `rem_new`, those the
 /// repeats of the step still fire.
-fn count_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) {
+///
+/// The comparisons read `unsaturated`, the `wi`-bit value `v_new`
+/// saturates, so that they run beside the saturation rather than after
+/// it. That is exact: saturation to `lo..=hi` is monotonic, so for a
+/// multiple `c` of theta with `lo < c <= hi`, `sat(x) >= c` exactly when
+/// `x >= c`, and a multiple above `hi` is never reached (the term is
+/// dropped). The count only matters when the lane spikes, and then
+/// `v_new` is `sat(unsaturated)` (a deferred zero reset owes nothing: theta
+/// is at least 1, so a zeroed membrane does not spike).
+fn count_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32, unsaturated: &str) {
     // A count `0..=max_spikes` is as wide as the lane's `rem` field.
     let c = core.lane.rem;
+    let hi = range_of(core.lane.membrane).1;
     let mut chain = String::new();
     for k in (2..=core.max_spikes).rev() {
+        let multiple = i64::from(k) * core.threshold;
+        if multiple > hi {
+            continue;
+        }
         chain.push_str(&format!(
-            "(v_new_x >= {}) ? {c}'d{k} : ",
-            lit(wi, i64::from(k) * core.threshold)
+            "({unsaturated} >= {}) ? {c}'d{k} : ",
+            lit(wi, multiple)
         ));
     }
     line(format!(
@@ -209,13 +223,14 @@ fn count_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) {
 /// membrane sum), with a
 /// deferred reset owed by the previous step's spike folded in: theta off
 /// the exact sum before saturation (subtract), or zero. Returns the
-/// threshold test `v_new >= theta` (see [`threshold_test`]).
+/// threshold test `v_new >= theta` (see [`threshold_test`]) and the name of
+/// the `wi`-bit value `v_new` saturates when it is not zeroed.
 fn deferred_reset_wires(
     line: &mut dyn FnMut(String),
     core: &CorePlan,
     wi: u32,
     sum: &str,
-) -> String {
+) -> (String, String) {
     let v = core.lane.membrane;
     let saturated = |z: &str| saturate_expr(z, v, wi);
     let ob = core.lane.owed;
@@ -232,7 +247,7 @@ fn deferred_reset_wires(
                 v - 1,
                 saturated("v_owed")
             ));
-            threshold_test(core, wi, "v_owed", None)
+            (threshold_test(core, wi, "v_owed", None), "v_owed".into())
         }
         (2.., Reset::Subtract) => {
             // Theta once per owed spike, off the exact sum.
@@ -246,7 +261,7 @@ fn deferred_reset_wires(
                 v - 1,
                 saturated("v_owed")
             ));
-            threshold_test(core, wi, "v_owed", None)
+            (threshold_test(core, wi, "v_owed", None), "v_owed".into())
         }
         (1, Reset::Zero) => {
             line(format!(
@@ -254,7 +269,7 @@ fn deferred_reset_wires(
                 v - 1,
                 saturated(sum)
             ));
-            threshold_test(core, wi, sum, Some("owed"))
+            (threshold_test(core, wi, sum, Some("owed")), sum.into())
         }
         (2.., Reset::Zero) => {
             line(format!(
@@ -262,11 +277,12 @@ fn deferred_reset_wires(
                 v - 1,
                 saturated(sum)
             ));
-            threshold_test(core, wi, sum, Some(&format!("(owed != {ob}'d0)")))
+            let zeroed = format!("(owed != {ob}'d0)");
+            (threshold_test(core, wi, sum, Some(&zeroed)), sum.into())
         }
         _ => {
             line(format!("wire [{}:0] v_new = {};", v - 1, saturated(sum)));
-            threshold_test(core, wi, sum, None)
+            (threshold_test(core, wi, sum, None), sum.into())
         }
     }
 }
@@ -608,7 +624,7 @@ fn immediate_reset(core: &CorePlan) -> Reset {
 /// the name of the membrane to store.
 fn fire_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) -> &'static str {
     let v = core.lane.membrane;
-    let reaches_threshold = deferred_reset_wires(line, core, wi, HELD_SUM);
+    let (reaches_threshold, unsaturated) = deferred_reset_wires(line, core, wi, HELD_SUM);
     let not_fired = if core.update == Update::Ttfs {
         " && !flag"
     } else {
@@ -618,14 +634,14 @@ fn fire_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) -> &'stati
         // A readout layer never spikes (and so never resets).
         line("wire spike = 1'b0;".into());
     } else {
-        // The multiple-spike count and the threshold test of a threshold
+        // The multi-spike reset and the threshold test of a threshold
         // outside the membrane's range read the saturated membrane.
         if core.max_spikes > 1 || reaches_threshold.contains("v_new_x") {
             sext_wire(line, "v_new", v, wi);
         }
         line(format!("wire spike = {reaches_threshold}{not_fired};"));
         if core.max_spikes > 1 {
-            count_wires(line, core, wi);
+            count_wires(line, core, wi, &unsaturated);
         }
     }
     let v_after = match immediate_reset(core) {
