@@ -634,9 +634,10 @@ fn fire_wires(line: &mut dyn FnMut(String), core: &CorePlan, wi: u32) -> &'stati
         // A readout layer never spikes (and so never resets).
         line("wire spike = 1'b0;".into());
     } else {
-        // The multi-spike reset and the threshold test of a threshold
+        // The multi-spike subtract and the threshold test of a threshold
         // outside the membrane's range read the saturated membrane.
-        if core.max_spikes > 1 || reaches_threshold.contains("v_new_x") {
+        let multi_subtract = core.max_spikes > 1 && immediate_reset(core) == Reset::Subtract;
+        if multi_subtract || reaches_threshold.contains("v_new_x") {
             sext_wire(line, "v_new", v, wi);
         }
         line(format!("wire spike = {reaches_threshold}{not_fired};"));
