@@ -30,10 +30,14 @@ pub const LOGIC_MEMORY_WORDS: usize = 16;
 /// `family`: the generator's own count where it instantiates the blocks
 /// (see [`Instantiated`]), else the inferred estimate of [`inferred_blocks`].
 pub fn blocks_for(family: Family, access: Instantiated, words: usize, width: usize) -> usize {
-    match instantiated_tiling(family, access, words, width) {
-        Some(tiling) => tiling.blocks(),
-        None => inferred_blocks(family, words, width),
-    }
+    let tiling = instantiated_tiling(family, access, words, width);
+    counted_blocks(tiling, family, words, width)
+}
+
+/// The blocks of a memory whose instantiated tiling (if any) is `tiling`:
+/// its own count, else the inferred estimate.
+fn counted_blocks(tiling: Option<Tiling>, family: Family, words: usize, width: usize) -> usize {
+    tiling.map_or_else(|| inferred_blocks(family, words, width), |t| t.blocks())
 }
 
 /// The blocks the generated Verilog instantiates for a `words` x `width`
@@ -94,9 +98,10 @@ pub struct MemoryUse {
 pub fn memories(plan: &HardwarePlan, family: Family) -> Vec<MemoryUse> {
     let mut out = Vec::new();
     let mut push = |what: String, access: Instantiated, words: usize, width: usize| {
+        let tiling = instantiated_tiling(family, access, words, width);
         out.push(MemoryUse {
-            blocks: blocks_for(family, access, words, width),
-            tiling: instantiated_tiling(family, access, words, width),
+            blocks: counted_blocks(tiling, family, words, width),
+            tiling,
             what,
             words,
             width,
